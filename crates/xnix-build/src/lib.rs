@@ -1,0 +1,2 @@
+//! Realising derivations: scheduling, the build sandbox, fetchers and
+//! substitution.

@@ -1,0 +1,2 @@
+//! The Nix language: parsing (through rnix), values, the lazy evaluator and
+//! the builtins.
