@@ -1,0 +1,419 @@
+//! Differential test of `xnix eval` against Nix 2.8's `nix-instantiate --eval`.
+//!
+//! Every `*.nix` file under `tests/eval/` (except helper files inside a `lib/`
+//! directory, which tests import) is evaluated by both programs, run from the
+//! workspace root with the same relative path. The test requires
+//!
+//! - the same outcome (both succeed or both fail), and
+//! - byte-identical standard output when both succeed.
+//!
+//! For failures nothing else is compared (error messages differ by design),
+//! but both standard error streams are printed to help debugging. An xnix
+//! failure that is a panic or a death by signal is never accepted, even when
+//! Nix fails too: bad input must give a clear error, not a crash.
+//!
+//! How a file is evaluated depends on the top-level directory it lives in:
+//!
+//! | directory          | flags                  |
+//! | ------------------ | ---------------------- |
+//! | `tests/eval/json/` | `--strict --json`      |
+//! | `tests/eval/lazy/` | none (thunks print as `<CODE>`) |
+//! | anything else      | `--strict`             |
+//!
+//! The corpus checks itself too: a file whose name starts with `err-` must
+//! fail under Nix, any other file must succeed under Nix; a mismatch is
+//! reported as a corpus error.
+//!
+//! Environment:
+//! - `XNIX_EVAL_FILTER=<substring>` runs only files whose path contains it;
+//! - `XNIX_EVAL_JOBS=<n>` sets the number of parallel workers (default 2..4);
+//! - `XNIX_EVAL_TIMEOUT=<seconds>` bounds each evaluation (default 60).
+//!
+//! Nix runs with `--readonly-mode`, so derivations and `toFile` compute their
+//! store paths without writing to the store; both programs get an empty
+//! `NIX_PATH` and a fresh `HOME`, so nothing on the machine leaks in.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The reference implementation the corpus is checked against.
+const NIX_INSTANTIATE: &str = "nix-instantiate";
+
+/// How many characters of each output a failure report shows.
+const REPORT_LIMIT: usize = 1500;
+
+/// How a corpus file is evaluated, chosen by its top-level directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Strict,
+    StrictJson,
+    Lazy,
+}
+
+impl Mode {
+    fn for_relative_path(relative: &Path) -> Mode {
+        match relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+        {
+            Some("json") => Mode::StrictJson,
+            Some("lazy") => Mode::Lazy,
+            _ => Mode::Strict,
+        }
+    }
+
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Mode::Strict => &["--strict"],
+            Mode::StrictJson => &["--strict", "--json"],
+            Mode::Lazy => &[],
+        }
+    }
+}
+
+/// What one program did with one file.
+struct Outcome {
+    /// `None` when the process was killed by us (timeout) or could not start.
+    status: Option<ExitStatus>,
+    stdout: String,
+    stderr: String,
+    timed_out: bool,
+}
+
+impl Outcome {
+    fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| s.success()) && !self.timed_out
+    }
+
+    fn describe(&self) -> String {
+        if self.timed_out {
+            return "timed out".to_string();
+        }
+        match self.status {
+            None => "did not start".to_string(),
+            Some(s) if s.success() => "succeeded".to_string(),
+            Some(s) => match s.code() {
+                Some(code) => format!("failed (exit {code})"),
+                None => format!("killed ({s})"),
+            },
+        }
+    }
+
+    /// A crash rather than an evaluation error: a panic or a signal.
+    fn crashed(&self) -> bool {
+        let by_signal = self.status.is_some_and(|s| s.code().is_none());
+        by_signal
+            || self.stderr.contains("panicked at")
+            || self.stderr.contains("overflowed its stack")
+    }
+}
+
+/// The verdict for one corpus file.
+struct Verdict {
+    file: String,
+    mode: Mode,
+    problem: Option<String>,
+    nix: Outcome,
+    xnix: Outcome,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xnix sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// Every test file under `dir`, sorted, skipping helpers under `lib/`.
+fn collect_corpus(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read corpus directory {}: {e}", dir.display()))
+        .map(|e| e.expect("readable directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "lib") {
+                continue;
+            }
+            collect_corpus(&path, out);
+        } else if path.extension().is_some_and(|e| e == "nix") {
+            out.push(path);
+        }
+    }
+}
+
+/// Runs `cmd` to completion or until `timeout`, capturing both streams.
+fn run_bounded(mut cmd: Command, timeout: Duration) -> Outcome {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            return Outcome {
+                status: None,
+                stdout: String::new(),
+                stderr: format!("could not start {cmd:?}: {e}"),
+                timed_out: false,
+            }
+        }
+    };
+    let mut stdout_pipe = child.stdout.take().expect("piped stdout");
+    let mut stderr_pipe = child.stderr.take().expect("piped stderr");
+    let stdout_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let stderr_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let started = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() >= timeout => {
+                timed_out = true;
+                let _ = child.kill();
+                break child.wait().ok();
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(_) => break None,
+        }
+    };
+    let stdout = stdout_reader.join().unwrap_or_default();
+    let stderr = stderr_reader.join().unwrap_or_default();
+    Outcome {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        timed_out,
+    }
+}
+
+/// A command with the environment both programs share: an empty `NIX_PATH`
+/// and a private `HOME`, run from the workspace root.
+fn isolated_command(program: &Path, root: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(root)
+        .env("NIX_PATH", "")
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env_remove("NIX_REMOTE")
+        .env_remove("NIX_SHOW_STATS")
+        .env_remove("NIX_COUNT_CALLS")
+        .env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+fn truncate(text: &str) -> String {
+    if text.chars().count() <= REPORT_LIMIT {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(REPORT_LIMIT).collect();
+    format!("{head}... [{} more bytes]", text.len() - head.len())
+}
+
+fn judge(file: &str, nix: &Outcome, xnix: &Outcome) -> Option<String> {
+    let stem = Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let expect_failure = stem.starts_with("err-");
+    if nix.timed_out {
+        return Some("corpus error: Nix timed out on this file".to_string());
+    }
+    if expect_failure && nix.succeeded() {
+        return Some(
+            "corpus error: file is named err-* but Nix evaluates it successfully".to_string(),
+        );
+    }
+    if !expect_failure && !nix.succeeded() {
+        return Some(
+            "corpus error: Nix fails on this file but its name does not start with err-"
+                .to_string(),
+        );
+    }
+    if xnix.crashed() {
+        return Some(format!(
+            "xnix crashed ({}) instead of reporting an error",
+            xnix.describe()
+        ));
+    }
+    match (nix.succeeded(), xnix.succeeded()) {
+        (true, true) if nix.stdout == xnix.stdout => None,
+        (true, true) => Some("outputs differ".to_string()),
+        (false, false) => None,
+        (true, false) => Some(format!("Nix succeeded but xnix {}", xnix.describe())),
+        (false, true) => Some("Nix failed but xnix succeeded".to_string()),
+    }
+}
+
+fn nix_available() -> Result<String, String> {
+    match Command::new(NIX_INSTANTIATE).arg("--version").output() {
+        Ok(out) if out.status.success() => {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        }
+        Ok(out) => Err(format!(
+            "`{NIX_INSTANTIATE} --version` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
+        Err(e) => Err(format!("cannot run `{NIX_INSTANTIATE}`: {e}")),
+    }
+}
+
+#[test]
+fn eval_matches_nix() {
+    let nix_version = nix_available().unwrap_or_else(|why| {
+        panic!(
+            "the eval differential test needs Nix 2.8 as its reference, but {why}.\n\
+             Install it with `scripts/install-deps test` (Debian package nix-bin)."
+        )
+    });
+    let root = workspace_root();
+    let corpus_dir = root.join("tests/eval");
+    let mut files = Vec::new();
+    collect_corpus(&corpus_dir, &mut files);
+    let filter = std::env::var("XNIX_EVAL_FILTER").unwrap_or_default();
+    let files: Vec<String> = files
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .expect("corpus file under the workspace root")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|rel| rel.contains(&filter))
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "no corpus file under {} matches XNIX_EVAL_FILTER={filter:?}",
+        corpus_dir.display()
+    );
+
+    let jobs = std::env::var("XNIX_EVAL_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(2, 4)
+        })
+        .max(1);
+    let timeout = Duration::from_secs(
+        std::env::var("XNIX_EVAL_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(60),
+    );
+    let xnix_bin = PathBuf::from(env!("CARGO_BIN_EXE_xnix"));
+    let nix_bin = PathBuf::from(NIX_INSTANTIATE);
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+
+    eprintln!(
+        "eval differential: {} files, {jobs} workers, reference {nix_version}",
+        files.len()
+    );
+
+    let next = AtomicUsize::new(0);
+    let verdicts: Mutex<Vec<Verdict>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for worker in 0..jobs {
+            let (next, verdicts, files) = (&next, &verdicts, &files);
+            let (root, xnix_bin, nix_bin) = (&root, &xnix_bin, &nix_bin);
+            let home = scratch.path().join(format!("home-{worker}"));
+            std::fs::create_dir_all(&home).expect("a scratch HOME");
+            scope.spawn(move || loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(file) = files.get(index) else { break };
+                let relative = Path::new(file)
+                    .strip_prefix("tests/eval")
+                    .expect("corpus path under tests/eval");
+                let mode = Mode::for_relative_path(relative);
+
+                let mut nix_cmd = isolated_command(nix_bin, root, &home);
+                nix_cmd
+                    .args(["--eval", "--readonly-mode"])
+                    .args(mode.flags())
+                    .arg(file);
+                let nix = run_bounded(nix_cmd, timeout);
+
+                let mut xnix_cmd = isolated_command(xnix_bin, root, &home);
+                xnix_cmd.arg("eval").args(mode.flags()).arg(file);
+                let xnix = run_bounded(xnix_cmd, timeout);
+
+                let problem = judge(file, &nix, &xnix);
+                verdicts.lock().expect("verdict list").push(Verdict {
+                    file: file.clone(),
+                    mode,
+                    problem,
+                    nix,
+                    xnix,
+                });
+            });
+        }
+    });
+
+    let mut verdicts = verdicts.into_inner().expect("verdict list");
+    verdicts.sort_by(|a, b| a.file.cmp(&b.file));
+    let failed: Vec<&Verdict> = verdicts.iter().filter(|v| v.problem.is_some()).collect();
+    for v in &failed {
+        eprintln!(
+            "---- FAIL {} ({:?}): {}",
+            v.file,
+            v.mode,
+            v.problem.as_deref().unwrap_or("")
+        );
+        eprintln!(
+            "  nix  {}:\n    stdout: {}",
+            v.nix.describe(),
+            truncate(&v.nix.stdout)
+        );
+        eprintln!("    stderr: {}", truncate(v.nix.stderr.trim_end()));
+        eprintln!(
+            "  xnix {}:\n    stdout: {}",
+            v.xnix.describe(),
+            truncate(&v.xnix.stdout)
+        );
+        eprintln!("    stderr: {}", truncate(v.xnix.stderr.trim_end()));
+    }
+    let corpus_errors = failed
+        .iter()
+        .filter(|v| {
+            v.problem
+                .as_deref()
+                .is_some_and(|p| p.starts_with("corpus error"))
+        })
+        .count();
+    let passed = verdicts.len() - failed.len();
+    println!(
+        "eval differential: {passed} passed, {} failed",
+        failed.len()
+    );
+    eprintln!(
+        "eval differential: {passed} passed, {} failed",
+        failed.len()
+    );
+    if corpus_errors > 0 {
+        eprintln!("({corpus_errors} of the failures are corpus errors: the file disagrees with its own name under Nix)");
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} eval corpus files differ between xnix and Nix 2.8 (see the FAIL reports above)",
+        failed.len(),
+        verdicts.len()
+    );
+}

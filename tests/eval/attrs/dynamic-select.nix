@@ -1,0 +1,1 @@
+let s = { foo = 1; }; n = "foo"; in [ s.${n} s."${n}" s."foo" ]

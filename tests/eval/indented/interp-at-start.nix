@@ -1,0 +1,4 @@
+let v = "V"; in ''
+  ${v}
+    deeper
+''

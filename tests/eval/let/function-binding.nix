@@ -1,0 +1,1 @@
+let f = x: x * 2; g = y: f (f y); in g 5

@@ -1,0 +1,1 @@
+let x = throw "never"; y = 3; in y

@@ -1,0 +1,1 @@
+[ (x: x) builtins.map builtins.add (builtins.add 1) ]

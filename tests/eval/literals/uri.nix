@@ -1,0 +1,1 @@
+[ http://example.org/foo?x=1 mailto:someone ]

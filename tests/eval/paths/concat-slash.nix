@@ -1,0 +1,1 @@
+let p = ./x + "y"; in baseNameOf (toString p)

@@ -1,0 +1,1 @@
+baseNameOf (toString (./. + "/sub/file.txt"))

@@ -1,0 +1,1 @@
+"tab\there\nnewline\rcr \\ backslash \" quote \$ dollar"

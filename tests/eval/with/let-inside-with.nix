@@ -1,0 +1,1 @@
+with { a = 1; }; let b = a + 1; in b
