@@ -1,0 +1,59 @@
+//! Helpers for the differential tests: run real Nix 2.8 and return its output.
+//! A missing Nix is a test failure, never a skip.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// Run a Nix tool and return its stdout; panics (fails the test) with the
+/// command and stderr when it cannot run or exits non-zero.
+pub fn nix(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .env("NIX_CONFIG", "experimental-features = nix-command\nsandbox = false")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 is required for this test; scripts/install-deps test installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("nix printed non-UTF-8")
+}
+
+/// Raw bytes of a Nix tool's stdout.
+pub fn nix_bytes(tool: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 is required for this test): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `local?root=DIR` for a scratch Nix store under `dir`.
+pub fn store_uri(dir: &Path) -> String {
+    format!("local?root={}", dir.display())
+}
+
+/// A small deterministic pseudo-random generator, so generated trees vary but
+/// failures are reproducible.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
