@@ -1,0 +1,1 @@
+(builtins.import ./lib/value.nix).list

@@ -1,0 +1,1 @@
+with { x = 1; }; import ./lib/uses-outer-with.nix

@@ -1,0 +1,1 @@
+builtins.typeOf (import ./lib/data.json.nix)

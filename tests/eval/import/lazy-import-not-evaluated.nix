@@ -1,0 +1,1 @@
+let t = import ./lib/throws.nix; in 1

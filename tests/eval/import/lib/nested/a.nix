@@ -1,0 +1,1 @@
+import ./b.nix + 1

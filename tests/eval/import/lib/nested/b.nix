@@ -1,0 +1,1 @@
+import ../value-int.nix

@@ -1,0 +1,1 @@
+builtins.scopedImport { x = 7; } ./lib/uses-outer-with.nix

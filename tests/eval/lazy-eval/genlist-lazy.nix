@@ -1,0 +1,1 @@
+builtins.elemAt (builtins.genList (i: if i == 5 then throw "five" else i) 10) 3

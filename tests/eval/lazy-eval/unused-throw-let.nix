@@ -1,0 +1,1 @@
+let a = throw "x"; b = abort "y"; in 1
