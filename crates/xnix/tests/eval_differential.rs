@@ -80,7 +80,8 @@ impl Mode {
 struct Outcome {
     /// `None` when the process was killed by us (timeout) or could not start.
     status: Option<ExitStatus>,
-    stdout: String,
+    /// Raw bytes: values may hold strings that are not valid UTF-8.
+    stdout: Vec<u8>,
     stderr: String,
     timed_out: bool,
 }
@@ -159,7 +160,7 @@ fn run_bounded(mut cmd: Command, timeout: Duration) -> Outcome {
         Err(e) => {
             return Outcome {
                 status: None,
-                stdout: String::new(),
+                stdout: Vec::new(),
                 stderr: format!("could not start {cmd:?}: {e}"),
                 timed_out: false,
             }
@@ -195,7 +196,7 @@ fn run_bounded(mut cmd: Command, timeout: Duration) -> Outcome {
     let stderr = stderr_reader.join().unwrap_or_default();
     Outcome {
         status,
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stdout,
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
         timed_out,
     }
@@ -380,13 +381,13 @@ fn eval_matches_nix() {
         eprintln!(
             "  nix  {}:\n    stdout: {}",
             v.nix.describe(),
-            truncate(&v.nix.stdout)
+            truncate(&String::from_utf8_lossy(&v.nix.stdout))
         );
         eprintln!("    stderr: {}", truncate(v.nix.stderr.trim_end()));
         eprintln!(
             "  xnix {}:\n    stdout: {}",
             v.xnix.describe(),
-            truncate(&v.xnix.stdout)
+            truncate(&String::from_utf8_lossy(&v.xnix.stdout))
         );
         eprintln!("    stderr: {}", truncate(v.xnix.stderr.trim_end()));
     }

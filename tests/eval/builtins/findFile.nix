@@ -1,0 +1,1 @@
+builtins.findFile [ { prefix = "lib"; path = toString ./lib; } ] "lib/data.txt" == ./lib/data.txt

@@ -1,0 +1,1 @@
+builtins.genericClosure { startSet = [ { key = "c"; } { key = "a"; } { key = "c"; v = 2; } ]; operator = x: [ ]; }

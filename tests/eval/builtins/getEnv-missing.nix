@@ -1,0 +1,1 @@
+builtins.getEnv "XNIX_SURELY_UNSET_VARIABLE_12345"

@@ -1,0 +1,1 @@
+with builtins; [ (isAttrs { }) (isAttrs [ ]) (isBool false) (isBool null) (isFloat 1.0) (isFloat 1) (isFunction map) (isFunction (x: x)) (isFunction { __functor = s: s; }) (isInt 1) (isInt 1.0) (isList [ ]) (isNull null) (isNull false) (isPath ./.) (isString "") (isString ./.) ]

@@ -1,0 +1,1 @@
+with builtins; [ null true false ]

@@ -1,0 +1,1 @@
+builtins.tail [ 7 8 9 ]

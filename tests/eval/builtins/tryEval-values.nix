@@ -1,0 +1,1 @@
+map builtins.tryEval [ 1 "a" (throw "x") (assert false; 1) ]
