@@ -18,3 +18,6 @@ pub mod path;
 
 pub use hash::{compress_hash, Hash, HashAlgo, HashEncoding, HashError, Hasher};
 pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
+pub mod derivation;
+
+pub use derivation::{Derivation, DerivationError, DerivationOutput, DrvHashCache, DrvHashes};
