@@ -1,0 +1,1 @@
+builtins.attrNames { ${builtins.unsafeDiscardStringContext (builtins.toFile "k" "v")} = 1; }

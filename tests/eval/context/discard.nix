@@ -1,0 +1,1 @@
+builtins.getContext (builtins.unsafeDiscardStringContext "${builtins.toFile "x" "y"}")

@@ -1,0 +1,1 @@
+builtins.toFile "a" "1" == builtins.unsafeDiscardStringContext (builtins.toFile "a" "1")

@@ -1,0 +1,1 @@
+{ ${builtins.toFile "k" "v"} = 1; }

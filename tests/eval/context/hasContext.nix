@@ -1,0 +1,1 @@
+[ (builtins.hasContext "plain") (builtins.hasContext "${builtins.toFile "x" "y"}") ]

@@ -1,0 +1,1 @@
+map builtins.hasContext (builtins.match "(.*)-(.*)" "${builtins.toFile "a-b" "1"}")

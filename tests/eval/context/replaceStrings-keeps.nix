@@ -1,0 +1,1 @@
+builtins.getContext (builtins.replaceStrings [ "nix" ] [ "NIX" ] "${builtins.toFile "a" "1"}")

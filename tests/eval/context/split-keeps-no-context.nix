@@ -1,0 +1,1 @@
+map (x: if builtins.isString x then builtins.hasContext x else x) (builtins.split "/" "${builtins.toFile "a" "1"}")

@@ -1,0 +1,1 @@
+builtins.getContext (builtins.toJSON [ (builtins.toFile "a" "1") ])

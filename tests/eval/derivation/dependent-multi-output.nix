@@ -1,0 +1,1 @@
+let a = derivation { name = "a"; system = "x86_64-linux"; builder = "/bin/sh"; outputs = [ "out" "dev" ]; }; b = derivation { name = "b"; system = "x86_64-linux"; builder = "/bin/sh"; x = a.dev; y = a.out; }; in b.drvPath

@@ -1,0 +1,1 @@
+let f = derivation { name = "src"; system = "x86_64-linux"; builder = "/bin/sh"; outputHashMode = "flat"; outputHashAlgo = "sha256"; outputHash = "0000000000000000000000000000000000000000000000000000"; }; b = derivation { name = "b"; system = "x86_64-linux"; builder = "/bin/sh"; src = f; }; in [ b.drvPath b.outPath ]

@@ -1,0 +1,1 @@
+let a = derivation { name = "a"; system = "x86_64-linux"; builder = "/bin/sh"; }; b = derivation { name = "b"; system = "x86_64-linux"; builder = "/bin/sh"; dep = a; script = "cp ${a}/x $out"; }; in [ b.drvPath b.outPath ]

@@ -1,0 +1,1 @@
+let d = derivation { name = "env"; system = "x86_64-linux"; builder = "/bin/sh"; i = 42; f = 1.5; t = true; fl = false; n = null; l = [ "a" 1 true null ]; p = ./lib/input.txt; s = "str"; }; in d.drvPath

@@ -1,0 +1,1 @@
+let d = derivation { name = "multi"; system = "x86_64-linux"; builder = "/bin/sh"; outputs = [ "out" "dev" "doc" ]; }; in { inherit (d) drvPath outPath outputName; dev = d.dev.outPath; doc = d.doc.outPath; devName = d.dev.outputName; names = builtins.attrNames d; all = map (o: o.outPath) d.all; }

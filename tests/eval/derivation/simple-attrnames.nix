@@ -1,0 +1,1 @@
+builtins.attrNames (derivation { name = "simple"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo hi > $out" ]; })

@@ -1,0 +1,1 @@
+let d = derivation { name = "simple"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo hi > $out" ]; }; in { inherit (d) drvPath outPath name system type outputName; }

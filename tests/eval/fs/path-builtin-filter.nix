@@ -1,0 +1,1 @@
+builtins.path { path = ./lib/tree; filter = path: type: type == "directory" || builtins.match ".*\\.txt" path != null; }

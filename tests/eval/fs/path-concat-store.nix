@@ -1,0 +1,1 @@
+let p = ./lib/tree; in "${p + "/a.txt"}"

@@ -1,0 +1,1 @@
+builtins.getContext "${./lib/tree/a.txt}"

@@ -1,0 +1,1 @@
+builtins.pathExists ./lib/tree/link-to-a
