@@ -1,0 +1,1 @@
+builtins.fromJSON " \n\t [ 1 ,\n 2 ] \n"

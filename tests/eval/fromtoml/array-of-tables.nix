@@ -1,0 +1,7 @@
+builtins.fromTOML ''
+  [[item]]
+  name = "a"
+  [[item]]
+  name = "b"
+  tags = [ "x", "y" ]
+''

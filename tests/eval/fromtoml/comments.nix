@@ -1,0 +1,1 @@
+builtins.fromTOML "# comment\na = 1 # trailing\n"

@@ -1,0 +1,1 @@
+builtins.fromTOML "a.b.c = 1\na.d = 2"

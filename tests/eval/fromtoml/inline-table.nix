@@ -1,0 +1,1 @@
+builtins.fromTOML "point = { x = 1, y = 2 }"

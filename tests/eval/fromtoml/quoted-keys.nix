@@ -1,0 +1,4 @@
+builtins.fromTOML ''
+  "with space" = 1
+  'lit' = 2
+''

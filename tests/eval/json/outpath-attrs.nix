@@ -1,0 +1,1 @@
+{ a = { outPath = "/some/where"; other = 1; }; }

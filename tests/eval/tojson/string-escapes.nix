@@ -1,0 +1,1 @@
+builtins.toJSON "q\" b\\ n\n t\t r\r $"
