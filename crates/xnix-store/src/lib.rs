@@ -21,3 +21,4 @@ pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, Store
 pub mod derivation;
 
 pub use derivation::{Derivation, DerivationError, DerivationOutput, DrvHashCache, DrvHashes};
+pub mod nar;
