@@ -1,0 +1,1036 @@
+//! Running one builder process in an isolated environment.
+//!
+//! The sandbox is made with bubblewrap (`bwrap`), which works the same when
+//! xnix runs as root and when it runs as an ordinary user: in both cases a
+//! fresh user namespace maps the calling user to the sandbox user
+//! [`SANDBOX_UID`]/[`SANDBOX_GID`] (Nix's `nixbld` 1000/100), so files the
+//! builder creates belong to the calling user on the host. Inside, the
+//! builder sees:
+//!
+//! - a fresh, read-only root file system (a tmpfs) holding only what is
+//!   listed here;
+//! - the store directory at its *logical* location (e.g. `/nix/store`) as
+//!   a private writable directory in which only the declared input paths
+//!   appear, each bind-mounted read-only from its *physical* location
+//!   (which may be under another root, e.g. `/srv/xnix/nix/store`); the
+//!   outputs are created there by the builder and collected afterwards;
+//! - its build directory at `/build` (`NIX_BUILD_TOP`), `/tmp` pointing
+//!   to it;
+//! - a minimal `/dev` (null, zero, full, random, urandom, tty, shm, pts),
+//!   a fresh `/proc` (own PID namespace), the host name `localhost`, a
+//!   private IPC namespace;
+//! - no network but its own loopback interface, unless the derivation is
+//!   fixed-output (then the host network and its `/etc/resolv.conf`,
+//!   `/etc/hosts`, `/etc/services`);
+//! - `/etc/passwd`, `/etc/group` and (sandboxed builds) `/etc/hosts`
+//!   describing the sandbox user;
+//! - the host paths listed in [`SandboxConfig::sandbox_paths`],
+//!   read-only (like Nix's `sandbox-paths`; empty by default).
+//!
+//! The builder's environment is exactly Nix's (see [`builder_env`]). Its
+//! standard output and error go, merged, to a log file and, line by line, to
+//! an optional callback.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ffi::OsString;
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use crate::nixhash::sha256_nix_base32;
+
+/// The user id the builder runs as inside the sandbox (Nix's first
+/// `nixbld` user).
+pub const SANDBOX_UID: u32 = 1000;
+/// The group id the builder runs as inside the sandbox (Nix's `nixbld`).
+pub const SANDBOX_GID: u32 = 100;
+/// Where the build directory appears inside the sandbox.
+pub const SANDBOX_BUILD_DIR: &str = "/build";
+
+/// Top-level directories the sandbox itself provides; a store directory
+/// or sandbox path below them would be hidden or redirected.
+const RESERVED_TOP_DIRS: &[&str] = &["build", "tmp", "proc", "dev", "etc"];
+
+/// A host path made visible, read-only, inside every sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxPath {
+    /// Where the path appears inside the sandbox (absolute).
+    pub inside: PathBuf,
+    /// The path on the host (absolute).
+    pub host: PathBuf,
+    /// When true a missing host path is skipped instead of being an error.
+    pub optional: bool,
+}
+
+impl SandboxPath {
+    /// Parses Nix's `sandbox-paths` syntax: `PATH` (same path inside and
+    /// outside), `INSIDE=HOST`, either followed by `?` to make it optional.
+    pub fn parse(spec: &str) -> Result<SandboxPath, SandboxError> {
+        let invalid = |reason: &str| SandboxError::InvalidSandboxPath {
+            spec: spec.to_string(),
+            reason: reason.to_string(),
+        };
+        let (body, optional) = match spec.strip_suffix('?') {
+            Some(body) => (body, true),
+            None => (spec, false),
+        };
+        let (inside, host) = match body.split_once('=') {
+            Some((inside, host)) => (inside, host),
+            None => (body, body),
+        };
+        if inside.is_empty() || host.is_empty() {
+            return Err(invalid(
+                "expected PATH or INSIDE=HOST, optionally followed by '?'",
+            ));
+        }
+        if !inside.starts_with('/') || !host.starts_with('/') {
+            return Err(invalid("both paths must be absolute"));
+        }
+        Ok(SandboxPath {
+            inside: PathBuf::from(inside),
+            host: PathBuf::from(host),
+            optional,
+        })
+    }
+
+    /// The same host path at the same place inside the sandbox.
+    pub fn same(path: impl Into<PathBuf>) -> SandboxPath {
+        let path = path.into();
+        SandboxPath {
+            inside: path.clone(),
+            host: path,
+            optional: false,
+        }
+    }
+}
+
+/// Settings shared by every build run in a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The store directory as builders see it (e.g. `/nix/store`); output
+    /// and input paths are given under it.
+    pub store_dir: PathBuf,
+    /// Where store paths physically live on the host (equal to `store_dir`
+    /// for a store without a separate root).
+    pub real_store_dir: PathBuf,
+    /// Host paths made visible read-only in every sandbox.
+    pub sandbox_paths: Vec<SandboxPath>,
+    /// Value of `NIX_BUILD_CORES` (0 means "all", as in Nix).
+    pub build_cores: u32,
+    /// Kill the builder after this long (no limit when `None`).
+    pub timeout: Option<Duration>,
+    /// The bubblewrap program (looked up in `PATH` when not absolute).
+    pub bwrap: PathBuf,
+    /// Directory under which each build gets its scratch directory (build
+    /// directory and private store view). Best on the same file system as
+    /// `real_store_dir`, so that outputs can be renamed into place.
+    pub scratch_parent: PathBuf,
+    /// How many trailing log lines a failure report carries.
+    pub log_tail_lines: usize,
+}
+
+impl SandboxConfig {
+    /// A configuration with Nix's defaults: no sandbox paths, no timeout,
+    /// `bwrap` from `PATH`, scratch directories under the system temporary
+    /// directory, ten log lines in failure reports.
+    pub fn new(store_dir: impl Into<PathBuf>, real_store_dir: impl Into<PathBuf>) -> SandboxConfig {
+        SandboxConfig {
+            store_dir: store_dir.into(),
+            real_store_dir: real_store_dir.into(),
+            sandbox_paths: Vec::new(),
+            build_cores: 1,
+            timeout: None,
+            bwrap: PathBuf::from("bwrap"),
+            scratch_parent: std::env::temp_dir(),
+            log_tail_lines: 10,
+        }
+    }
+}
+
+/// Everything about one build that the sandbox needs: what to run, with
+/// which derivation environment, which store paths it may see and which it
+/// must produce.
+#[derive(Debug, Clone, Default)]
+pub struct BuildJob {
+    /// A name for messages and the scratch directory, usually the `.drv`
+    /// store path.
+    pub name: String,
+    /// The program to execute (absolute path inside the sandbox).
+    pub builder: String,
+    /// Its arguments (without the program name).
+    pub args: Vec<String>,
+    /// The derivation's `env` entries; `passAsFile` and `impureEnvVars`
+    /// are read from here, as Nix does.
+    pub env: BTreeMap<String, String>,
+    /// Output name → logical store path the builder must create.
+    pub outputs: BTreeMap<String, PathBuf>,
+    /// Logical store paths the builder may read: the closure of its inputs.
+    pub input_paths: BTreeSet<PathBuf>,
+    /// Fixed-output derivations keep the host network and receive their
+    /// `impureEnvVars`.
+    pub fixed_output: bool,
+}
+
+/// The environment a builder starts with, plus the files `passAsFile`
+/// asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BuilderEnv {
+    /// Variable → value, exactly what the builder sees.
+    pub vars: BTreeMap<String, String>,
+    /// File name (relative to the build directory) → contents, for each
+    /// `passAsFile` attribute.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Computes the builder's environment the way Nix does, in Nix's order
+/// (later entries win):
+///
+/// 1. `PATH=/path-not-set`, `HOME=/homeless-shelter`, `NIX_STORE`,
+///    `NIX_BUILD_CORES`, and each output's path under its name;
+/// 2. each derivation `env` entry, except those named in `passAsFile`,
+///    which are written to `.attr-<nix-base32 sha256 of the name>` in the
+///    build directory with `<name>Path` pointing there;
+/// 3. `NIX_BUILD_TOP`, `TMPDIR`, `TEMPDIR`, `TMP`, `TEMP`, `PWD` = `/build`;
+/// 4. for fixed-output derivations `NIX_OUTPUT_CHECKED=1` and each name in
+///    `impureEnvVars` with its value in `host_env` (empty when unset);
+/// 5. `NIX_LOG_FD=2`, `TERM=xterm-256color`.
+pub fn builder_env(
+    config: &SandboxConfig,
+    job: &BuildJob,
+    host_env: &dyn Fn(&str) -> Option<String>,
+) -> BuilderEnv {
+    let mut vars = BTreeMap::new();
+    let mut files = BTreeMap::new();
+    vars.insert("PATH".to_string(), "/path-not-set".to_string());
+    vars.insert("HOME".to_string(), "/homeless-shelter".to_string());
+    vars.insert(
+        "NIX_STORE".to_string(),
+        config.store_dir.to_string_lossy().into_owned(),
+    );
+    vars.insert(
+        "NIX_BUILD_CORES".to_string(),
+        config.build_cores.to_string(),
+    );
+    for (name, path) in &job.outputs {
+        vars.insert(name.clone(), path.to_string_lossy().into_owned());
+    }
+
+    let pass_as_file: BTreeSet<&str> = job
+        .env
+        .get("passAsFile")
+        .map(|s| s.split_whitespace().collect())
+        .unwrap_or_default();
+    for (name, value) in &job.env {
+        if pass_as_file.contains(name.as_str()) {
+            let file_name = format!(".attr-{}", sha256_nix_base32(name.as_bytes()));
+            vars.insert(
+                format!("{name}Path"),
+                format!("{SANDBOX_BUILD_DIR}/{file_name}"),
+            );
+            files.insert(file_name, value.clone());
+        } else {
+            vars.insert(name.clone(), value.clone());
+        }
+    }
+
+    for key in ["NIX_BUILD_TOP", "TMPDIR", "TEMPDIR", "TMP", "TEMP", "PWD"] {
+        vars.insert(key.to_string(), SANDBOX_BUILD_DIR.to_string());
+    }
+
+    if job.fixed_output {
+        vars.insert("NIX_OUTPUT_CHECKED".to_string(), "1".to_string());
+        if let Some(impure) = job.env.get("impureEnvVars") {
+            for name in impure.split_whitespace() {
+                vars.insert(name.to_string(), host_env(name).unwrap_or_default());
+            }
+        }
+    }
+
+    vars.insert("NIX_LOG_FD".to_string(), "2".to_string());
+    vars.insert("TERM".to_string(), "xterm-256color".to_string());
+    BuilderEnv { vars, files }
+}
+
+/// How a builder process ended, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuilderStatus {
+    /// It exited with this code.
+    Exited(i32),
+    /// It was killed by this signal.
+    Signalled(i32),
+}
+
+impl std::fmt::Display for BuilderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuilderStatus::Exited(code) => write!(f, "exit code {code}"),
+            BuilderStatus::Signalled(sig) => write!(f, "signal {sig}"),
+        }
+    }
+}
+
+/// Why a sandboxed build did not produce its outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// A `sandbox-paths` entry could not be parsed.
+    #[error("invalid sandbox path '{spec}': {reason}")]
+    InvalidSandboxPath {
+        /// The entry as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The build description or configuration cannot be run as given.
+    #[error("cannot build '{name}': {reason}")]
+    InvalidJob {
+        /// The build's name.
+        name: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// bubblewrap is not installed or cannot be started.
+    #[error(
+        "cannot start the sandbox program '{program}': {source}; install bubblewrap \
+         (scripts/install-deps does) or point the configuration at it"
+    )]
+    BwrapUnavailable {
+        /// The program that was tried.
+        program: PathBuf,
+        /// Why it could not be started.
+        source: io::Error,
+    },
+    /// bubblewrap started but could not create the sandbox.
+    #[error(
+        "could not set up the sandbox for '{name}' (are user namespaces enabled? see \
+         /proc/sys/user/max_user_namespaces): {message}"
+    )]
+    SetupFailed {
+        /// The build's name.
+        name: String,
+        /// What bubblewrap reported.
+        message: String,
+    },
+    /// A file system operation around the build failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The builder ran and failed.
+    #[error("{}", failure_message(.name, &.status.to_string(), .tail, .log_path, .kept_build_dir))]
+    BuilderFailed {
+        /// The build's name.
+        name: String,
+        /// How the builder ended.
+        status: BuilderStatus,
+        /// The last lines of its log.
+        tail: Vec<String>,
+        /// The full log.
+        log_path: PathBuf,
+        /// The build directory, when kept for inspection.
+        kept_build_dir: Option<PathBuf>,
+    },
+    /// The builder ran longer than the configured timeout and was killed.
+    #[error("{}", failure_message(.name, &format!("a timeout after {} s", .after.as_secs_f64()), .tail, .log_path, .kept_build_dir))]
+    TimedOut {
+        /// The build's name.
+        name: String,
+        /// The timeout.
+        after: Duration,
+        /// The last lines of its log.
+        tail: Vec<String>,
+        /// The full log.
+        log_path: PathBuf,
+        /// The build directory, when kept for inspection.
+        kept_build_dir: Option<PathBuf>,
+    },
+    /// The builder succeeded but did not create one of its outputs.
+    #[error("builder for '{name}' failed to produce output path for output '{output}' at '{}'", .path.display())]
+    MissingOutput {
+        /// The build's name.
+        name: String,
+        /// The output's name.
+        output: String,
+        /// Its logical store path.
+        path: PathBuf,
+    },
+}
+
+fn failure_message(
+    name: &str,
+    how: &str,
+    tail: &[String],
+    log_path: &Path,
+    kept: &Option<PathBuf>,
+) -> String {
+    let mut msg = format!("builder for '{name}' failed with {how}");
+    if tail.is_empty() {
+        msg.push_str("; it printed nothing");
+    } else {
+        msg.push_str(&format!("; last {} log lines:", tail.len()));
+        for line in tail {
+            msg.push_str("\n> ");
+            msg.push_str(line);
+        }
+    }
+    msg.push_str(&format!("\nfull log: {}", log_path.display()));
+    if let Some(dir) = kept {
+        msg.push_str(&format!("\nbuild directory kept at {}", dir.display()));
+    }
+    msg
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> SandboxError {
+    let context = context.into();
+    move |source| SandboxError::Io { context, source }
+}
+
+/// A per-build scratch directory on the host: `build/` (seen as `/build`),
+/// `store/` (seen as the store directory) and `etc/`. Removed when dropped
+/// unless [`ScratchDir::keep`] was called.
+#[derive(Debug)]
+pub struct ScratchDir {
+    root: PathBuf,
+    keep: bool,
+}
+
+impl ScratchDir {
+    fn create(parent: &Path, name: &str) -> Result<ScratchDir, SandboxError> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        fs::create_dir_all(parent).map_err(io_err(format!(
+            "creating scratch parent directory {}",
+            parent.display()
+        )))?;
+        let safe: String = name
+            .rsplit('/')
+            .next()
+            .unwrap_or(name)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "+-._".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(100)
+            .collect();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let root = parent.join(format!("xnix-build-{safe}-{}-{n}", std::process::id()));
+            match fs::create_dir(&root) {
+                Ok(()) => {
+                    let dir = ScratchDir { root, keep: false };
+                    fs::set_permissions(&dir.root, fs::Permissions::from_mode(0o700))
+                        .map_err(io_err(format!("restricting {}", dir.root.display())))?;
+                    for sub in ["build", "store", "etc"] {
+                        fs::create_dir(dir.root.join(sub)).map_err(io_err(format!(
+                            "creating {}",
+                            dir.root.join(sub).display()
+                        )))?;
+                    }
+                    return Ok(dir);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(SandboxError::Io {
+                        context: format!("creating scratch directory {}", root.display()),
+                        source: e,
+                    })
+                }
+            }
+        }
+    }
+
+    /// The scratch directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The host directory seen as `/build` inside the sandbox.
+    pub fn build_dir(&self) -> PathBuf {
+        self.root.join("build")
+    }
+
+    /// The host directory seen as the store directory inside the sandbox.
+    pub fn store_dir(&self) -> PathBuf {
+        self.root.join("store")
+    }
+
+    /// Keeps the directory on disk after this value is dropped and returns
+    /// its path.
+    pub fn keep(&mut self) -> PathBuf {
+        self.keep = true;
+        self.root.clone()
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = remove_tree(&self.root);
+        }
+    }
+}
+
+/// Removes a file or directory tree, first making read-only directories
+/// writable (builders often leave them so).
+pub fn remove_tree(path: &Path) -> io::Result<()> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if meta.is_dir() {
+        if meta.permissions().mode() & 0o700 != 0o700 {
+            fs::set_permissions(
+                path,
+                fs::Permissions::from_mode(meta.permissions().mode() | 0o700),
+            )?;
+        }
+        for entry in fs::read_dir(path)? {
+            remove_tree(&entry?.path())?;
+        }
+        fs::remove_dir(path)
+    } else {
+        fs::remove_file(path)
+    }
+}
+
+/// What a successful build leaves behind: its outputs, still in the
+/// scratch directory, and the scratch directory itself (removed on drop).
+#[derive(Debug)]
+pub struct SandboxOutput {
+    /// Output name → host path where the builder created it. Move each to
+    /// its final place before dropping this value.
+    pub outputs: BTreeMap<String, PathBuf>,
+    /// The scratch directory holding the outputs and the build directory.
+    pub scratch: ScratchDir,
+}
+
+/// The part of a logical store path below the store directory, which must
+/// be a single file name.
+fn store_base_name<'a>(store_dir: &Path, path: &'a Path) -> Option<&'a std::ffi::OsStr> {
+    let rest = path.strip_prefix(store_dir).ok()?;
+    let mut comps = rest.components();
+    match (comps.next(), comps.next()) {
+        (Some(Component::Normal(name)), None) => Some(name),
+        _ => None,
+    }
+}
+
+fn check_config(config: &SandboxConfig, name: &str) -> Result<(), SandboxError> {
+    let invalid = |reason: String| SandboxError::InvalidJob {
+        name: name.to_string(),
+        reason,
+    };
+    let reserved = |p: &Path| -> bool {
+        match p.components().nth(1) {
+            Some(Component::Normal(top)) => RESERVED_TOP_DIRS.iter().any(|r| top == *r),
+            _ => true,
+        }
+    };
+    if !config.store_dir.is_absolute() || reserved(&config.store_dir) {
+        return Err(invalid(format!(
+            "the logical store directory '{}' must be an absolute path outside /build, /tmp, \
+             /proc, /dev and /etc (those are provided by the sandbox itself)",
+            config.store_dir.display()
+        )));
+    }
+    for sp in &config.sandbox_paths {
+        if !sp.inside.is_absolute()
+            || sp.inside.starts_with(&config.store_dir)
+            || reserved(&sp.inside)
+        {
+            return Err(invalid(format!(
+                "sandbox path '{}' must be absolute and outside the store directory and the \
+                 sandbox's own /build, /tmp, /proc, /dev and /etc",
+                sp.inside.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `job` in a sandbox configured by `config`.
+///
+/// The builder's merged standard output and error are appended to
+/// `log_path` (created with its parent directories) and, line by line, given
+/// to `on_line`. On success every output exists in the returned
+/// [`SandboxOutput`]; on failure the scratch directory is removed unless
+/// `keep_failed` is true, in which case its path is in the error.
+pub fn run_build(
+    config: &SandboxConfig,
+    job: &BuildJob,
+    log_path: &Path,
+    keep_failed: bool,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<SandboxOutput, SandboxError> {
+    check_config(config, &job.name)?;
+    let invalid = |reason: String| SandboxError::InvalidJob {
+        name: job.name.clone(),
+        reason,
+    };
+    if !job.builder.starts_with('/') {
+        return Err(invalid(format!(
+            "the builder '{}' is not an absolute path; a sandboxed builder must be named by its \
+             full path inside the sandbox (a store path or a sandbox path)",
+            job.builder
+        )));
+    }
+    let mut output_names = BTreeMap::new();
+    for (output, path) in &job.outputs {
+        let base = store_base_name(&config.store_dir, path).ok_or_else(|| {
+            invalid(format!(
+                "output '{output}' path '{}' is not directly inside the store directory '{}'",
+                path.display(),
+                config.store_dir.display()
+            ))
+        })?;
+        output_names.insert(output.clone(), base.to_os_string());
+    }
+    let mut inputs = Vec::new();
+    for input in &job.input_paths {
+        let base = store_base_name(&config.store_dir, input).ok_or_else(|| {
+            invalid(format!(
+                "input '{}' is not directly inside the store directory '{}'",
+                input.display(),
+                config.store_dir.display()
+            ))
+        })?;
+        if output_names.values().any(|o| o == base) {
+            return Err(invalid(format!(
+                "'{}' is both an input and an output",
+                input.display()
+            )));
+        }
+        let physical = config.real_store_dir.join(base);
+        if fs::symlink_metadata(&physical).is_err() {
+            return Err(invalid(format!(
+                "input path '{}' is not present at '{}'; build or fetch it first",
+                input.display(),
+                physical.display()
+            )));
+        }
+        inputs.push((physical, input.clone()));
+    }
+    let mut sandbox_paths = Vec::new();
+    for sp in &config.sandbox_paths {
+        if fs::symlink_metadata(&sp.host).is_ok() {
+            sandbox_paths.push(sp);
+        } else if !sp.optional {
+            return Err(invalid(format!(
+                "sandbox path '{}' does not exist on the host; remove it from sandbox-paths or \
+                 mark it optional with a trailing '?'",
+                sp.host.display()
+            )));
+        }
+    }
+
+    let mut scratch = ScratchDir::create(&config.scratch_parent, &job.name)?;
+    let env = builder_env(config, job, &|name| std::env::var(name).ok());
+    for (file, contents) in &env.files {
+        let p = scratch.build_dir().join(file);
+        fs::write(&p, contents).map_err(io_err(format!("writing {}", p.display())))?;
+    }
+    write_etc_files(&scratch, job.fixed_output)?;
+
+    if let Some(parent) = log_path.parent() {
+        fs::create_dir_all(parent).map_err(io_err(format!(
+            "creating log directory {}",
+            parent.display()
+        )))?;
+    }
+    let mut log_file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)
+        .map_err(io_err(format!("opening build log {}", log_path.display())))?;
+    let (log_reader, log_writer) = io::pipe().map_err(io_err("creating the log pipe"))?;
+    let log_writer2 = log_writer
+        .try_clone()
+        .map_err(io_err("duplicating the log pipe"))?;
+
+    // bwrap reports on this pipe whether it got as far as starting the
+    // builder, which separates sandbox set-up failures from builder
+    // failures, and with which exit code the builder ended.
+    let (status_read, status_write) = cloexec_pipe().map_err(io_err("creating the status pipe"))?;
+    let status_fd = status_write.as_raw_fd();
+
+    // The builder's PATH is not ours: find bwrap with the caller's PATH.
+    let bwrap = find_program(&config.bwrap).map_err(|source| SandboxError::BwrapUnavailable {
+        program: config.bwrap.clone(),
+        source,
+    })?;
+    let mut cmd = Command::new(&bwrap);
+    cmd.arg("--json-status-fd").arg(status_fd.to_string());
+    cmd.args(bwrap_args(config, job, &scratch, &inputs, &sandbox_paths));
+    cmd.env_clear();
+    cmd.envs(&env.vars);
+    cmd.current_dir("/");
+    cmd.stdin(Stdio::null());
+    cmd.stdout(log_writer).stderr(log_writer2);
+    // SAFETY: only async-signal-safe fcntl calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let flags = libc::fcntl(status_fd, libc::F_GETFD);
+            if flags < 0 || libc::fcntl(status_fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+
+    let mut child = cmd
+        .spawn()
+        .map_err(|source| SandboxError::BwrapUnavailable {
+            program: config.bwrap.clone(),
+            source,
+        })?;
+    // Close our copies of the write ends so EOF arrives when the sandbox ends.
+    drop(cmd);
+    drop(status_write);
+
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let watchdog = config.timeout.map(|limit| {
+        let pid = child.id() as libc::pid_t;
+        let timed_out = Arc::clone(&timed_out);
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(limit) {
+                timed_out.store(true, Ordering::SeqCst);
+                // SAFETY: the child is not reaped before this thread is
+                // joined, so the pid still names it.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        })
+    });
+
+    let tail_len = config.log_tail_lines;
+    let mut tail: VecDeque<String> = VecDeque::with_capacity(tail_len + 1);
+    let mut reader = BufReader::new(log_reader);
+    let mut line = Vec::new();
+    let mut log_error = None;
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                if log_error.is_none() {
+                    if let Err(e) = log_file.write_all(&line) {
+                        log_error = Some(e);
+                    }
+                }
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end_matches(['\n', '\r']);
+                on_line(text);
+                if tail_len > 0 {
+                    if tail.len() == tail_len {
+                        tail.pop_front();
+                    }
+                    tail.push_back(text.to_string());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                log_error.get_or_insert(e);
+                break;
+            }
+        }
+    }
+    drop(stop_tx);
+    if let Some(w) = watchdog {
+        let _ = w.join();
+    }
+    let status = child
+        .wait()
+        .map_err(io_err("waiting for the sandbox process"))?;
+    let _ = log_file.flush();
+    let mut status_text = String::new();
+    let _ = fs::File::from(status_read).read_to_string(&mut status_text);
+    if let Some(e) = log_error {
+        return Err(SandboxError::Io {
+            context: format!("writing build log {}", log_path.display()),
+            source: e,
+        });
+    }
+
+    let tail: Vec<String> = tail.into_iter().collect();
+    let failed = |scratch: &mut ScratchDir| {
+        if keep_failed {
+            Some(scratch.keep())
+        } else {
+            None
+        }
+    };
+    if timed_out.load(Ordering::SeqCst) {
+        return Err(SandboxError::TimedOut {
+            name: job.name.clone(),
+            after: config.timeout.unwrap_or_default(),
+            tail,
+            log_path: log_path.to_path_buf(),
+            kept_build_dir: failed(&mut scratch),
+        });
+    }
+    if !status_text.contains("\"child-pid\"") {
+        return Err(SandboxError::SetupFailed {
+            name: job.name.clone(),
+            message: if tail.is_empty() {
+                format!("bubblewrap ended with {}", describe(status))
+            } else {
+                tail.join("\n")
+            },
+        });
+    }
+    let builder_status = json_exit_code(&status_text)
+        .map(BuilderStatus::Exited)
+        .unwrap_or_else(|| describe(status));
+    if builder_status != BuilderStatus::Exited(0) {
+        return Err(SandboxError::BuilderFailed {
+            name: job.name.clone(),
+            status: builder_status,
+            tail,
+            log_path: log_path.to_path_buf(),
+            kept_build_dir: failed(&mut scratch),
+        });
+    }
+
+    let mut outputs = BTreeMap::new();
+    for (output, base) in &output_names {
+        let produced = scratch.store_dir().join(base);
+        if fs::symlink_metadata(&produced).is_err() {
+            let _ = failed(&mut scratch);
+            return Err(SandboxError::MissingOutput {
+                name: job.name.clone(),
+                output: output.clone(),
+                path: job.outputs[output].clone(),
+            });
+        }
+        outputs.insert(output.clone(), produced);
+    }
+    Ok(SandboxOutput { outputs, scratch })
+}
+
+/// Resolves a program name the way a shell would, using this process's
+/// `PATH`; names containing a slash are taken as they are.
+fn find_program(program: &Path) -> io::Result<PathBuf> {
+    if program.as_os_str().as_encoded_bytes().contains(&b'/') {
+        return Ok(program.to_path_buf());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(program);
+        if let Ok(meta) = fs::metadata(&candidate) {
+            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::NotFound, "not found in PATH"))
+}
+
+fn describe(status: ExitStatus) -> BuilderStatus {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => BuilderStatus::Exited(code),
+        (None, Some(sig)) => BuilderStatus::Signalled(sig),
+        (None, None) => BuilderStatus::Exited(-1),
+    }
+}
+
+/// Reads `"exit-code": N` from bwrap's JSON status stream.
+fn json_exit_code(text: &str) -> Option<i32> {
+    let at = text.find("\"exit-code\"")?;
+    let rest = text[at + "\"exit-code\"".len()..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 fills two valid descriptors on success.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors are fresh and owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn write_etc_files(scratch: &ScratchDir, fixed_output: bool) -> Result<(), SandboxError> {
+    let etc = scratch.root().join("etc");
+    let write = |name: &str, contents: String| {
+        let p = etc.join(name);
+        fs::write(&p, contents).map_err(io_err(format!("writing {}", p.display())))
+    };
+    write(
+        "passwd",
+        format!(
+            "root:x:0:0:Nix build user:{SANDBOX_BUILD_DIR}:/noshell\n\
+             nixbld:x:{SANDBOX_UID}:{SANDBOX_GID}:Nix build user:{SANDBOX_BUILD_DIR}:/noshell\n\
+             nobody:x:65534:65534:Nobody:/:/noshell\n"
+        ),
+    )?;
+    write(
+        "group",
+        format!("root:x:0:\nnixbld:!:{SANDBOX_GID}:\nnogroup:x:65534:\n"),
+    )?;
+    if !fixed_output {
+        write("hosts", "127.0.0.1 localhost\n::1 localhost\n".to_string())?;
+    }
+    Ok(())
+}
+
+fn bwrap_args(
+    config: &SandboxConfig,
+    job: &BuildJob,
+    scratch: &ScratchDir,
+    inputs: &[(PathBuf, PathBuf)],
+    sandbox_paths: &[&SandboxPath],
+) -> Vec<OsString> {
+    let mut a: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
+    let uid = SANDBOX_UID.to_string();
+    let gid = SANDBOX_GID.to_string();
+    push(&[
+        "--unshare-user".as_ref(),
+        "--uid".as_ref(),
+        uid.as_ref(),
+        "--gid".as_ref(),
+        gid.as_ref(),
+        "--unshare-pid".as_ref(),
+        "--unshare-ipc".as_ref(),
+        "--unshare-uts".as_ref(),
+        "--unshare-cgroup-try".as_ref(),
+        "--hostname".as_ref(),
+        "localhost".as_ref(),
+        "--die-with-parent".as_ref(),
+        "--new-session".as_ref(),
+    ]);
+    if !job.fixed_output {
+        push(&["--unshare-net".as_ref()]);
+    }
+    let build = scratch.build_dir();
+    let store = scratch.store_dir();
+    let etc = scratch.root().join("etc");
+    push(&[
+        "--dev".as_ref(),
+        "/dev".as_ref(),
+        "--tmpfs".as_ref(),
+        "/dev/shm".as_ref(),
+    ]);
+    push(&["--proc".as_ref(), "/proc".as_ref()]);
+    push(&[
+        "--bind".as_ref(),
+        build.as_os_str(),
+        SANDBOX_BUILD_DIR.as_ref(),
+    ]);
+    push(&[
+        "--symlink".as_ref(),
+        SANDBOX_BUILD_DIR.as_ref(),
+        "/tmp".as_ref(),
+    ]);
+    push(&[
+        "--bind".as_ref(),
+        store.as_os_str(),
+        config.store_dir.as_os_str(),
+    ]);
+    for (physical, logical) in inputs {
+        push(&[
+            "--ro-bind".as_ref(),
+            physical.as_os_str(),
+            logical.as_os_str(),
+        ]);
+    }
+    push(&[
+        "--ro-bind".as_ref(),
+        etc.join("passwd").as_os_str(),
+        "/etc/passwd".as_ref(),
+    ]);
+    push(&[
+        "--ro-bind".as_ref(),
+        etc.join("group").as_os_str(),
+        "/etc/group".as_ref(),
+    ]);
+    if job.fixed_output {
+        for f in ["/etc/resolv.conf", "/etc/hosts", "/etc/services"] {
+            push(&["--ro-bind-try".as_ref(), f.as_ref(), f.as_ref()]);
+        }
+    } else {
+        push(&[
+            "--ro-bind".as_ref(),
+            etc.join("hosts").as_os_str(),
+            "/etc/hosts".as_ref(),
+        ]);
+    }
+    for sp in sandbox_paths {
+        push(&[
+            "--ro-bind".as_ref(),
+            sp.host.as_os_str(),
+            sp.inside.as_os_str(),
+        ]);
+    }
+    push(&[
+        "--remount-ro".as_ref(),
+        "/".as_ref(),
+        "--chdir".as_ref(),
+        SANDBOX_BUILD_DIR.as_ref(),
+        "--".as_ref(),
+        job.builder.as_ref(),
+    ]);
+    a.extend(job.args.iter().map(OsString::from));
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_path_syntax() {
+        assert_eq!(
+            SandboxPath::parse("/bin/sh").unwrap(),
+            SandboxPath::same("/bin/sh")
+        );
+        let p = SandboxPath::parse("/bin/sh=/usr/bin/busybox?").unwrap();
+        assert_eq!(p.inside, Path::new("/bin/sh"));
+        assert_eq!(p.host, Path::new("/usr/bin/busybox"));
+        assert!(p.optional);
+        assert!(SandboxPath::parse("bin/sh").is_err());
+        assert!(SandboxPath::parse("=/x").is_err());
+    }
+
+    #[test]
+    fn exit_code_from_bwrap_status() {
+        let s = "{ \"child-pid\": 12 }\n{ \"exit-code\": 3 }\n";
+        assert_eq!(json_exit_code(s), Some(3));
+        assert_eq!(json_exit_code("{ \"child-pid\": 12 }"), None);
+    }
+
+    #[test]
+    fn store_base_names() {
+        let store = Path::new("/nix/store");
+        assert_eq!(
+            store_base_name(store, Path::new("/nix/store/abc-x")).unwrap(),
+            "abc-x"
+        );
+        assert!(store_base_name(store, Path::new("/nix/store/abc-x/bin")).is_none());
+        assert!(store_base_name(store, Path::new("/nix/store")).is_none());
+        assert!(store_base_name(store, Path::new("/other/abc")).is_none());
+    }
+}
