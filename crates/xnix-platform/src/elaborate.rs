@@ -1,0 +1,1069 @@
+//! nixpkgs' `lib.systems.elaborate`: from a system string or an attribute set
+//! of arguments to the full platform description.
+//!
+//! The result is a dynamic JSON-like value because users may pass arbitrary
+//! attributes through. Attributes that nixpkgs fails to evaluate (e.g.
+//! `extensions.library` on platforms without shared libraries) are kept aside
+//! as errors: [`Platform::get`] returns them, JSON output leaves them out.
+
+use serde_json::{json, Map, Value};
+
+use crate::architectures::{supports, FEATURE_PREDICATES};
+use crate::error::PlatformError;
+use crate::inspect::{predicate, PREDICATE_NAMES};
+use crate::parse::{is_compatible, Parsed};
+
+/// An elaborated platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Platform {
+    parsed: Parsed,
+    attrs: Map<String, Value>,
+    errors: Vec<(String, String)>,
+}
+
+/// How binaries for one platform can be run on another (nixpkgs'
+/// `emulator`, with the program named rather than a store path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Emulator {
+    /// The build platform executes them natively (`canExecute` is true).
+    Native,
+    /// An emulator program: `qemu-<qemuArch>` (qemu user mode), `wine` or
+    /// `wine64`, `wasmtime`, or `mmix`.
+    Program(String),
+    /// Nothing known can run them.
+    Unavailable,
+}
+
+impl std::fmt::Display for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Emulator::Native => f.write_str("native"),
+            Emulator::Program(p) => f.write_str(p),
+            Emulator::Unavailable => f.write_str("none"),
+        }
+    }
+}
+
+type R<T> = Result<T, String>;
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a Boolean",
+        Value::Number(n) if n.is_f64() => "a float",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a set",
+    }
+}
+
+fn want_bool(v: &Value) -> R<bool> {
+    v.as_bool()
+        .ok_or_else(|| format!("value is {} while a Boolean was expected", type_name(v)))
+}
+
+fn want_str(v: &Value) -> R<&str> {
+    v.as_str()
+        .ok_or_else(|| format!("value is {} while a string was expected", type_name(v)))
+}
+
+fn opt_str(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, |s| json!(s))
+}
+
+struct Builder<'a> {
+    args: &'a Map<String, Value>,
+    parsed: Parsed,
+    attrs: Map<String, Value>,
+    errors: Vec<(String, String)>,
+}
+
+impl Builder<'_> {
+    /// `final.<key>`: the user's argument if given, else the computed value.
+    fn get(&self, key: &str) -> R<&Value> {
+        if let Some(v) = self.args.get(key) {
+            return Ok(v);
+        }
+        if let Some(v) = self.attrs.get(key) {
+            return Ok(v);
+        }
+        if let Some((_, m)) = self.errors.iter().find(|(p, _)| p == key) {
+            return Err(m.clone());
+        }
+        Err(format!("attribute '{key}' missing"))
+    }
+
+    fn b(&self, key: &str) -> R<bool> {
+        want_bool(self.get(key)?)
+    }
+
+    /// Predicate shorthand for places where nixpkgs' own values are booleans;
+    /// a user-supplied non-boolean surfaces as an error of the dependent attr.
+    fn set(&mut self, key: &str, v: R<Value>) {
+        match v {
+            Ok(v) => {
+                self.attrs.insert(key.to_string(), v);
+            }
+            Err(m) => self.errors.push((key.to_string(), m)),
+        }
+    }
+}
+
+/// Turn the argument of `elaborate` (a system string or an attribute set)
+/// into the attribute set nixpkgs works on.
+fn system_to_attrs(arg: &Value) -> Result<Map<String, Value>, PlatformError> {
+    match arg {
+        Value::String(s) => {
+            let mut m = Map::new();
+            m.insert("system".into(), json!(s));
+            Ok(m)
+        }
+        Value::Object(m) => Ok(m.clone()),
+        other => Err(PlatformError::InvalidArgument(format!(
+            "expected a system string or an attribute set, got {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// Elaborate a platform from a system string (`"aarch64-linux"`) or an
+/// attribute set of arguments (`{"config": "aarch64-unknown-linux-gnu", ...}`),
+/// as nixpkgs' `lib.systems.elaborate`.
+pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
+    let all_args = system_to_attrs(arg)?;
+    let system_str = match (all_args.get("config"), all_args.get("system")) {
+        (Some(c), _) => c.as_str().ok_or_else(|| {
+            PlatformError::InvalidArgument(format!(
+                "`config` must be a string, not {}",
+                type_name(c)
+            ))
+        })?,
+        (None, Some(s)) => s.as_str().ok_or_else(|| {
+            PlatformError::InvalidArgument(format!(
+                "`system` must be a string, not {}",
+                type_name(s)
+            ))
+        })?,
+        (None, None) => {
+            return Err(PlatformError::InvalidArgument(
+                "the attribute set needs `config` (a triple) or `system` (a double)".into(),
+            ))
+        }
+    };
+    let parsed = Parsed::from_string(system_str)?;
+    // `parsed` and `system` are always derived from `config`; the rest of the
+    // arguments override what is computed.
+    let mut args = all_args.clone();
+    args.remove("parsed");
+    args.remove("system");
+    let mut b = Builder {
+        args: &args,
+        parsed,
+        attrs: Map::new(),
+        errors: Vec::new(),
+    };
+    compute(&mut b);
+    // `// args`
+    for (k, v) in args.iter() {
+        b.errors
+            .retain(|(p, _)| p != k && !p.starts_with(&format!("{k}.")));
+        b.attrs.insert(k.clone(), v.clone());
+    }
+    compute_rust(&mut b, &all_args);
+    let Builder { attrs, errors, .. } = b;
+    let platform = Platform {
+        parsed,
+        attrs: sort_value_map(attrs),
+        errors,
+    };
+    platform.check_assertions()?;
+    Ok(platform)
+}
+
+fn compute(b: &mut Builder) {
+    let p = b.parsed;
+    b.set("parsed", Ok(p.to_json()));
+    b.set("system", Ok(json!(p.double())));
+    b.set("config", Ok(json!(p.triple())));
+    for name in PREDICATE_NAMES {
+        let v = predicate(&p, name).expect("listed predicate exists");
+        b.set(name, Ok(json!(v)));
+    }
+    let gcc = match b.args.get("gcc") {
+        Some(g) => Ok(g.clone()),
+        None => select_gcc(b),
+    };
+    b.set("gcc", gcc);
+    // architectures.predicates applied to `final.gcc.arch or "default"`
+    let arch: R<String> = b.get("gcc").and_then(|g| match g.get("arch") {
+        Some(a) => want_str(a).map(str::to_string),
+        None => Ok("default".to_string()),
+    });
+    for (attr, feature) in FEATURE_PREDICATES {
+        let v = arch.clone().map(|a| json!(supports(&a, feature)));
+        b.set(attr, v);
+    }
+    let v = (|| Ok(json!(b.b("isFreeBSD")? || b.b("isOpenBSD")?)))();
+    b.set("useLLVM", v);
+    let v = libc(b);
+    b.set("libc", v);
+    let v = (|| {
+        let llvm = match b.get("useLLVM") {
+            Ok(v) => want_bool(v)?,
+            Err(_) => false,
+        };
+        Ok(json!(if llvm {
+            "lld"
+        } else if b.b("isDarwin")? {
+            "cctools"
+        } else {
+            "bfd"
+        }))
+    })();
+    b.set("linker", v);
+    let v = (|| Ok(json!(b.b("isWasi")? || b.b("isRedox")?)))();
+    b.set("isStatic", v);
+    let v = (|| {
+        let any = [
+            "isAndroid",
+            "isGnu",
+            "isMusl",
+            "isDarwin",
+            "isSunOS",
+            "isOpenBSD",
+            "isFreeBSD",
+            "isNetBSD",
+            "isCygwin",
+            "isMinGW",
+            "isWindows",
+            "isWasm",
+        ]
+        .iter()
+        .try_fold(false, |acc, k| Ok::<bool, String>(acc || b.b(k)?))?;
+        Ok(json!(any && !b.b("isStatic")?))
+    })();
+    b.set("hasSharedLibraries", v);
+    let v = (|| {
+        Ok(if b.b("isLinux")? {
+            json!(
+                if b.b("isx86_64")? || b.b("isMips64")? || b.b("isPower64")? {
+                    "lib64"
+                } else {
+                    "lib"
+                }
+            )
+        } else {
+            Value::Null
+        })
+    })();
+    b.set("libDir", v);
+    extensions(b);
+    b.set("useAndroidPrebuilt", Ok(json!(false)));
+    b.set("useiOSPrebuilt", Ok(json!(false)));
+    let v = darwin_arch(b);
+    b.set("darwinArch", v);
+    let v = uname(b);
+    b.set("uname", v);
+    b.set(
+        "rustc",
+        Ok(b.args.get("rustc").cloned().unwrap_or_else(|| json!({}))),
+    );
+    let v = linux_arch(b);
+    b.set("linuxArch", v);
+    let v = (|| {
+        Ok(if b.b("isx86_32")? {
+            json!("x86")
+        } else if b.b("isMips64")? {
+            json!("mips64")
+        } else {
+            b.get("linuxArch")?.clone()
+        })
+    })();
+    b.set("ubootArch", v);
+    let v = qemu_arch(b);
+    b.set("qemuArch", v);
+    let v = (|| {
+        Ok(json!(if b.b("isx86_32")? {
+            "ia32"
+        } else if b.b("isx86_64")? {
+            "x64"
+        } else if b.b("isAarch32")? {
+            "arm"
+        } else if b.b("isAarch64")? {
+            "aa64"
+        } else {
+            p.cpu.name
+        }))
+    })();
+    b.set("efiArch", v);
+    let v = (|| {
+        Ok(if b.b("isMacOS")? {
+            json!("macos")
+        } else if b.b("isiOS")? {
+            json!("ios")
+        } else {
+            Value::Null
+        })
+    })();
+    b.set("darwinPlatform", v);
+    let v = b.get("sdkVer").cloned().or_else(|_| Ok(json!("14.4")));
+    b.set("darwinSdkVersion", v);
+    b.set("darwinMinVersion", Ok(json!("14.0")));
+    let v = (|| {
+        Ok(if b.b("isMacOS")? {
+            json!("MACOSX_DEPLOYMENT_TARGET")
+        } else if b.b("isiOS")? {
+            json!("IPHONEOS_DEPLOYMENT_TARGET")
+        } else {
+            Value::Null
+        })
+    })();
+    b.set("darwinMinVersionVariable", v);
+    let a = b.args;
+    let v = if a.contains_key("sdkVer") && !a.contains_key("androidSdkVersion") {
+        Err("For android `sdkVer` has been renamed to `androidSdkVersion`".to_string())
+    } else {
+        Ok(a.get("androidSdkVersion").cloned().unwrap_or(Value::Null))
+    };
+    b.set("androidSdkVersion", v);
+    let v = if a.contains_key("ndkVer") && !a.contains_key("androidNdkVersion") {
+        Err("For android `ndkVer` has been renamed to `androidNdkVersion`".to_string())
+    } else if a.contains_key("androidSdkVersion") {
+        a.get("androidNdkVersion")
+            .cloned()
+            .ok_or_else(|| "attribute 'androidNdkVersion' missing".to_string())
+    } else {
+        Ok(Value::Null)
+    };
+    b.set("androidNdkVersion", v);
+    go(b);
+    node(b);
+    nim(b);
+}
+
+/// nixpkgs' `platforms.select`: the GCC settings guessed from the system.
+fn select_gcc(b: &Builder) -> R<Value> {
+    let p = b.parsed;
+    Ok(if b.b("isx86")? {
+        json!({})
+    } else if b.b("isAarch32")? {
+        match p.cpu.version {
+            None => json!({}),
+            Some(v) if !crate::parse::version_at_least(v, "6") => json!({"arch": "armv5te"}),
+            Some(v) if !crate::parse::version_at_least(v, "7") => {
+                json!({"arch": "armv6kz", "fpu": "vfpv2"})
+            }
+            Some(_) => json!({"arch": "armv7-a", "fpu": "vfpv3-d16"}),
+        }
+    } else if b.b("isAarch64")? {
+        if b.b("isDarwin")? {
+            json!({"arch": "armv8.3-a+crypto+sha2+aes+crc+fp16+lse+simd+ras+rdm+rcpc", "cpu": "apple-a13"})
+        } else {
+            json!({"arch": "armv8-a"})
+        }
+    } else if p.cpu.name == "mipsel" {
+        json!({"abi": "32", "arch": "mips32r2"})
+    } else {
+        json!({})
+    })
+}
+
+fn libc(b: &Builder) -> R<Value> {
+    let order: &[(&str, Option<&str>)] = &[
+        ("isDarwin", Some("libSystem")),
+        ("isMsvc", Some("ucrt")),
+        ("isMinGW", Some("msvcrt")),
+        ("isWasi", Some("wasilibc")),
+    ];
+    for (k, v) in order {
+        if b.b(k)? {
+            return Ok(opt_str(*v));
+        }
+    }
+    if b.b("isWasm")? && !b.b("isWasi")? {
+        return Ok(Value::Null);
+    }
+    let rest: &[(&str, Option<&str>)] = &[
+        ("isRedox", Some("relibc")),
+        ("isMusl", Some("musl")),
+        ("isUClibc", Some("uclibc")),
+        ("isAndroid", Some("bionic")),
+        ("isLinux", Some("glibc")),
+        ("isFreeBSD", Some("fblibc")),
+        ("isOpenBSD", Some("oblibc")),
+        ("isNetBSD", Some("nblibc")),
+        ("isCygwin", Some("cygwin")),
+        ("isAvr", Some("avrlibc")),
+        ("isGhcjs", None),
+        ("isNone", Some("newlib")),
+    ];
+    for (k, v) in rest {
+        if b.b(k)? {
+            return Ok(opt_str(*v));
+        }
+    }
+    Ok(json!("native/impure"))
+}
+
+fn extensions(b: &mut Builder) {
+    let r = (|| -> R<(Map<String, Value>, Option<String>)> {
+        let windows = b.b("isWindows")?;
+        let cygwin = b.b("isCygwin")?;
+        let mut m = Map::new();
+        if b.b("hasSharedLibraries")? {
+            let ext = if b.b("isDarwin")? {
+                ".dylib"
+            } else if windows || cygwin {
+                ".dll"
+            } else {
+                ".so"
+            };
+            m.insert("sharedLibrary".into(), json!(ext));
+        }
+        m.insert(
+            "staticLibrary".into(),
+            json!(if windows { ".lib" } else { ".a" }),
+        );
+        m.insert(
+            "executable".into(),
+            json!(if windows || cygwin { ".exe" } else { "" }),
+        );
+        // `library` reads `final.extensions`, which the user may override.
+        let exts = match b.args.get("extensions") {
+            Some(e) => e.clone(),
+            None => Value::Object(m.clone()),
+        };
+        let key = if b.b("isStatic")? {
+            "staticLibrary"
+        } else {
+            "sharedLibrary"
+        };
+        let mut err = None;
+        match exts.get(key) {
+            Some(v) => {
+                m.insert("library".into(), v.clone());
+            }
+            None => err = Some(format!("attribute '{key}' missing")),
+        }
+        Ok((m, err))
+    })();
+    match r {
+        Ok((m, err)) => {
+            b.attrs.insert("extensions".into(), Value::Object(m));
+            if let Some(e) = err {
+                b.errors.push(("extensions.library".into(), e));
+            }
+        }
+        Err(e) => b.errors.push(("extensions".into(), e)),
+    }
+}
+
+fn darwin_arch(b: &Builder) -> R<Value> {
+    Ok(json!(match b.parsed.cpu.name {
+        "aarch64" => "arm64",
+        other => other,
+    }))
+}
+
+fn uname(b: &Builder) -> R<Value> {
+    let p = b.parsed;
+    let system = match p.kernel.name {
+        "linux" => Some("Linux"),
+        "windows" => Some("Windows"),
+        "darwin" => Some("Darwin"),
+        "netbsd" => Some("NetBSD"),
+        "freebsd" => Some("FreeBSD"),
+        "openbsd" => Some("OpenBSD"),
+        "wasi" => Some("Wasi"),
+        "redox" => Some("Redox"),
+        "genode" => Some("Genode"),
+        "cygwin" => Some("CYGWIN_NT"),
+        _ => None,
+    };
+    let le = b.b("isLittleEndian")?;
+    let processor = if b.b("isPower64")? {
+        json!(format!("ppc64{}", if le { "le" } else { "" }))
+    } else if b.b("isPower")? {
+        json!(format!("ppc{}", if le { "le" } else { "" }))
+    } else if b.b("isMips64")? {
+        json!("mips64")
+    } else if b.b("isDarwin")? {
+        b.get("darwinArch")?.clone()
+    } else {
+        json!(p.cpu.name)
+    };
+    Ok(json!({"processor": processor, "release": null, "system": opt_str(system)}))
+}
+
+fn linux_arch(b: &Builder) -> R<Value> {
+    let table: &[(&str, &str)] = &[
+        ("isAarch32", "arm"),
+        ("isAarch64", "arm64"),
+        ("isx86_32", "i386"),
+        ("isx86_64", "x86_64"),
+        ("isMicroBlaze", "microblaze"),
+        ("isMips32", "mips"),
+        ("isMips64", "mips"),
+        ("isPower", "powerpc"),
+        ("isRiscV", "riscv"),
+        ("isS390", "s390"),
+        ("isLoongArch64", "loongarch"),
+        ("isSh4", "sh"),
+    ];
+    for (k, v) in table {
+        if b.b(k)? {
+            return Ok(json!(v));
+        }
+    }
+    Ok(json!(b.parsed.cpu.name))
+}
+
+fn qemu_arch(b: &Builder) -> R<Value> {
+    let le = if b.b("isLittleEndian")? { "el" } else { "" };
+    let ple = if b.b("isLittleEndian")? { "le" } else { "" };
+    Ok(if b.b("isAarch32")? {
+        json!("arm")
+    } else if b.b("isS390")? && !b.b("isS390x")? {
+        Value::Null
+    } else if b.b("isx86_64")? {
+        json!("x86_64")
+    } else if b.b("isx86")? {
+        json!("i386")
+    } else if b.b("isMips64n32")? {
+        json!(format!("mipsn32{le}"))
+    } else if b.b("isMips64")? {
+        json!(format!("mips64{le}"))
+    } else if b.b("isPower64")? {
+        json!(format!("ppc64{ple}"))
+    } else if b.b("isPower")? {
+        json!(format!("ppc{ple}"))
+    } else {
+        json!(b.parsed.cpu.name)
+    })
+}
+
+fn go(b: &mut Builder) {
+    let p = b.parsed;
+    let goarch = match p.cpu.name {
+        "aarch64" => Some("arm64"),
+        "arm" | "armv5tel" | "armv6l" | "armv7l" => Some("arm"),
+        "i686" => Some("386"),
+        "loongarch64" => Some("loong64"),
+        "mips" => Some("mips"),
+        "mips64el" => Some("mips64le"),
+        "mipsel" => Some("mipsle"),
+        "powerpc64" => Some("ppc64"),
+        "powerpc64le" => Some("ppc64le"),
+        "riscv64" => Some("riscv64"),
+        "s390x" => Some("s390x"),
+        "x86_64" => Some("amd64"),
+        "wasm32" => Some("wasm"),
+        _ => None,
+    };
+    let goos = b.b("isWasi").map(|w| {
+        if w {
+            json!("wasip1")
+        } else {
+            json!(p.kernel.name)
+        }
+    });
+    let goarm = match p.cpu.version {
+        Some(v @ ("5" | "6" | "7")) => v,
+        _ => "",
+    };
+    let mut m = Map::new();
+    m.insert("GOARCH".into(), opt_str(goarch));
+    m.insert("GOARM".into(), json!(goarm));
+    match goos {
+        Ok(v) => {
+            m.insert("GOOS".into(), v);
+        }
+        Err(e) => b.errors.push(("go.GOOS".into(), e)),
+    }
+    b.attrs.insert("go".into(), Value::Object(m));
+}
+
+fn node(b: &mut Builder) {
+    let arch = (|| -> R<Option<&str>> {
+        let le = b.b("isLittleEndian")?;
+        let b64 = b.b("is64bit")?;
+        Ok(if b.b("isAarch")? {
+            Some(if b64 { "arm64" } else { "arm" })
+        } else if b.b("isx86_32")? {
+            Some("ia32")
+        } else if b.b("isx86_64")? {
+            Some("x64")
+        } else if b.b("isLoongArch64")? {
+            Some("loong64")
+        } else if b.b("isMips32")? {
+            Some(if le { "mipsel" } else { "mips" })
+        } else if b.b("isMips64")? && le {
+            Some("mips64el")
+        } else if b.b("isPower")? {
+            Some(if b64 { "ppc64" } else { "ppc" })
+        } else if b.b("isRiscV64")? {
+            Some("riscv64")
+        } else if b.b("isS390x")? {
+            Some("s390x")
+        } else {
+            None
+        })
+    })();
+    let platform = (|| -> R<Option<&str>> {
+        Ok(if b.b("isAndroid")? {
+            Some("android")
+        } else if b.b("isDarwin")? {
+            Some("darwin")
+        } else if b.b("isFreeBSD")? {
+            Some("freebsd")
+        } else if b.b("isLinux")? {
+            Some("linux")
+        } else if b.b("isOpenBSD")? {
+            Some("openbsd")
+        } else if b.b("isSunOS")? {
+            Some("sunos")
+        } else if b.b("isWindows")? || b.b("isCygwin")? {
+            Some("win32")
+        } else {
+            None
+        })
+    })();
+    let mut m = Map::new();
+    for (k, v) in [("arch", arch), ("platform", platform)] {
+        match v {
+            Ok(v) => {
+                m.insert(k.into(), opt_str(v));
+            }
+            Err(e) => b.errors.push((format!("node.{k}"), e)),
+        }
+    }
+    b.attrs.insert("node".into(), Value::Object(m));
+}
+
+fn nim(b: &mut Builder) {
+    let cpu = (|| -> R<Option<&str>> {
+        let b64 = b.b("is64bit")?;
+        Ok(if b.b("isAarch32")? {
+            Some("arm")
+        } else if b.b("isAarch64")? {
+            Some("arm64")
+        } else if b.b("isAlpha")? {
+            Some("alpha")
+        } else if b.b("isAvr")? {
+            Some("avr")
+        } else if b.b("isMips")? {
+            // nixpkgs tests `is32Bit`, an attribute that does not exist, so
+            // this branch always fails there.
+            let is32 = b.b("is32Bit")?;
+            Some(if is32 { "mips" } else { "mips64" })
+        } else if b.b("isMsp430")? {
+            Some("msp430")
+        } else if b.b("isPower")? {
+            Some(if b64 { "powerpc64" } else { "powerpc" })
+        } else if b.b("isRiscV")? && b64 {
+            Some("riscv64")
+        } else if b.b("isSparc")? {
+            Some("sparc")
+        } else if b.b("isx86_32")? {
+            Some("i386")
+        } else if b.b("isx86_64")? {
+            Some("amd64")
+        } else {
+            None
+        })
+    })();
+    let os = (|| -> R<Option<&str>> {
+        let table: &[(&str, &str)] = &[
+            ("isAndroid", "Android"),
+            ("isDarwin", "MacOSX"),
+            ("isFreeBSD", "FreeBSD"),
+            ("isGenode", "Genode"),
+            ("isLinux", "Linux"),
+            ("isNetBSD", "NetBSD"),
+            ("isNone", "Standalone"),
+            ("isOpenBSD", "OpenBSD"),
+            ("isWindows", "Windows"),
+            ("isiOS", "iOS"),
+        ];
+        for (k, v) in table {
+            if b.b(k)? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    })();
+    let mut m = Map::new();
+    for (k, v) in [("cpu", cpu), ("os", os)] {
+        match v {
+            Ok(v) => {
+                m.insert(k.into(), opt_str(v));
+            }
+            Err(e) => b.errors.push((format!("nim.{k}"), e)),
+        }
+    }
+    b.attrs.insert("nim".into(), Value::Object(m));
+}
+
+/// The `rust` attribute, computed after the user's arguments are merged in
+/// (nixpkgs merges it last so that it can extend `args.rust`).
+fn compute_rust(b: &mut Builder, all_args: &Map<String, Value>) {
+    let r = rust(b, all_args);
+    match r {
+        Ok((v, errs)) => {
+            b.attrs.insert("rust".into(), v);
+            for (p, m) in errs {
+                b.errors.push((format!("rust.{p}"), m));
+            }
+        }
+        Err(e) => {
+            b.attrs.remove("rust");
+            b.errors.push(("rust".into(), e));
+        }
+    }
+}
+
+type RustParts = (Value, Vec<(String, String)>);
+
+fn rust(b: &Builder, args: &Map<String, Value>) -> R<RustParts> {
+    let p = b.parsed;
+    let empty = Map::new();
+    let rust_arg = match args.get("rust").or_else(|| args.get("rustc")) {
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            return Err(format!(
+                "value is {} while a set was expected",
+                type_name(other)
+            ))
+        }
+        None => &empty,
+    };
+    let rplat = match rust_arg.get("platform") {
+        Some(Value::Object(m)) => Some(m),
+        Some(other) => {
+            return Err(format!(
+                "value is {} while a set was expected",
+                type_name(other)
+            ))
+        }
+        None => None,
+    };
+    let arch: R<Value> = match rplat {
+        Some(pl) => pl
+            .get("arch")
+            .cloned()
+            .ok_or_else(|| "attribute 'arch' missing".to_string()),
+        None => Ok(json!(if b.b("isAarch32")? {
+            "arm"
+        } else if b.b("isMips64")? {
+            "mips64"
+        } else if b.b("isPower64")? {
+            "powerpc64"
+        } else {
+            p.cpu.name
+        })),
+    };
+    let os = match rplat {
+        Some(pl) => pl.get("os").cloned().unwrap_or_else(|| json!("none")),
+        None => json!(if b.b("isDarwin")? {
+            "macos"
+        } else if b.b("isWasm")? && !b.b("isWasi")? {
+            "unknown"
+        } else {
+            p.kernel.name
+        }),
+    };
+    let nested = |outer: &str| {
+        args.get(outer)
+            .and_then(|r| r.get("platform"))
+            .and_then(|p| p.get("target-family"))
+    };
+    let family = if let Some(f) = nested("rust") {
+        f.clone()
+    } else if let Some(f) = nested("rustc") {
+        if f.is_array() {
+            f.clone()
+        } else {
+            json!([f])
+        }
+    } else {
+        let mut v = Vec::new();
+        if b.b("isUnix")? {
+            v.push(json!("unix"));
+        }
+        if b.b("isWindows")? {
+            v.push(json!("windows"));
+        }
+        if b.b("isWasm")? {
+            v.push(json!("wasm"));
+        }
+        Value::Array(v)
+    };
+    let vendor = match rplat.and_then(|pl| pl.get("vendor")) {
+        Some(v) => v.clone(),
+        None => json!(if p.vendor == "w64" { "pc" } else { p.vendor }),
+    };
+    let mut errs = Vec::new();
+    let mut platform = rplat.cloned().unwrap_or_default();
+    match &arch {
+        Ok(a) => {
+            platform.insert("arch".into(), a.clone());
+        }
+        Err(e) => errs.push(("platform.arch".to_string(), e.clone())),
+    }
+    platform.insert("os".into(), os);
+    platform.insert("target-family".into(), family);
+    platform.insert("vendor".into(), vendor.clone());
+
+    let cpu_ = match rplat.and_then(|pl| pl.get("arch")) {
+        Some(a) => want_str(a)?.to_string(),
+        None => match p.cpu.name {
+            "armv7a" | "armv7l" => "armv7",
+            "armv6l" => "arm",
+            "armv5tel" => "armv5te",
+            "riscv32" => "riscv32gc",
+            "riscv64" => "riscv64gc",
+            other => other,
+        }
+        .to_string(),
+    };
+    let rustc_target: String = if let Some(t) = rust_arg
+        .get("rustcTarget")
+        .filter(|_| args.contains_key("rust"))
+    {
+        want_str(t)?.to_string()
+    } else if let Some(c) = args.get("rustc").and_then(|r| r.get("config")) {
+        want_str(c)?.to_string()
+    } else if b.b("isWasi")? {
+        format!("{cpu_}-wasip1")
+    } else {
+        let abi = match p.abi.name {
+            "unknown" => String::new(),
+            "gnuabielfv1" | "gnuabielfv2" => "-gnu".to_string(),
+            other => format!("-{other}"),
+        };
+        format!("{}-{}-{}{}", cpu_, want_str(&vendor)?, p.kernel.name, abi)
+    };
+    let spec: R<String> = match rust_arg.get("rustcTargetSpec") {
+        Some(s) => want_str(s).map(str::to_string),
+        None if rplat.is_some() => Err(
+            "rustcTargetSpec of a custom `rust.platform` is a store file (builtins.toFile), which needs the evaluator"
+                .to_string(),
+        ),
+        None => Ok(rustc_target.clone()),
+    };
+    let mut m = rust_arg.clone();
+    m.insert("platform".into(), Value::Object(platform));
+    m.insert("rustcTarget".into(), json!(rustc_target));
+    match &spec {
+        Ok(s) => {
+            m.insert("rustcTargetSpec".into(), json!(s));
+            let base = s.rsplit('/').next().unwrap_or(s);
+            let short = base.strip_suffix(".json").unwrap_or(base);
+            m.insert("cargoShortTarget".into(), json!(short));
+            m.insert(
+                "cargoEnvVarTarget".into(),
+                json!(short.to_uppercase().replace('-', "_")),
+            );
+        }
+        Err(e) => {
+            for k in ["rustcTargetSpec", "cargoShortTarget", "cargoEnvVarTarget"] {
+                m.remove(k);
+                errs.push((k.to_string(), e.clone()));
+            }
+        }
+    }
+    let nostd = ["-none", "nvptx", "switch", "-uefi"]
+        .iter()
+        .any(|t| rustc_target.contains(t));
+    m.insert("isNoStdTarget".into(), json!(nostd));
+    Ok((Value::Object(m), errs))
+}
+
+/// Recursively sort attribute names, as Nix orders attribute sets.
+fn sort_value_map(m: Map<String, Value>) -> Map<String, Value> {
+    let mut v: Vec<(String, Value)> = m.into_iter().map(|(k, v)| (k, sort_value(v))).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v.into_iter().collect()
+}
+
+fn sort_value(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(sort_value_map(m)),
+        Value::Array(a) => Value::Array(a.into_iter().map(sort_value).collect()),
+        other => other,
+    }
+}
+
+impl Platform {
+    fn bool_attr(&self, key: &str) -> bool {
+        self.attrs
+            .get(key)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    fn check_assertions(&self) -> Result<(), PlatformError> {
+        if self.bool_attr("useAndroidPrebuilt") && !self.bool_attr("isAndroid") {
+            return Err(PlatformError::Assertion {
+                message: "assertion 'final.useAndroidPrebuilt -> final.isAndroid' failed".into(),
+            });
+        }
+        for a in self.parsed.abi.assertions {
+            let fails = match a {
+                crate::parse::AbiAssertion::NotAarch32(_) => self.bool_attr("isAarch32"),
+                crate::parse::AbiAssertion::NotBigEndianPower64(_) => {
+                    self.bool_attr("isPower64") && self.bool_attr("isBigEndian")
+                }
+            };
+            if fails {
+                return Err(PlatformError::Assertion {
+                    message: a.message().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The structured `parsed` platform.
+    pub fn parsed(&self) -> &Parsed {
+        &self.parsed
+    }
+
+    /// The triple (`config`), as given or normalised.
+    pub fn config(&self) -> &str {
+        self.attrs
+            .get("config")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The double (`system`).
+    pub fn system(&self) -> &str {
+        self.attrs
+            .get("system")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// One attribute by dotted path (`"libc"`, `"rust.rustcTarget"`,
+    /// `"extensions.library"`). Fails with nixpkgs' message where nixpkgs
+    /// fails, and with "attribute '...' missing" for unknown names.
+    pub fn get(&self, path: &str) -> Result<Value, PlatformError> {
+        for (p, m) in &self.errors {
+            if path == p || path.starts_with(&format!("{p}.")) {
+                return Err(PlatformError::Attribute {
+                    path: path.to_string(),
+                    message: m.clone(),
+                });
+            }
+        }
+        let mut cur: Option<&Value> = None;
+        for part in path.split('.') {
+            let next = match cur {
+                None => self.attrs.get(part),
+                Some(v) => v.get(part),
+            };
+            match next {
+                Some(v) => cur = Some(v),
+                None => {
+                    return Err(PlatformError::Attribute {
+                        path: path.to_string(),
+                        message: if FUNCTION_ATTRS.contains(&path) {
+                            format!(
+                                "'{path}' is a function; use the library's Rust function instead"
+                            )
+                        } else {
+                            format!("attribute '{part}' missing")
+                        },
+                    })
+                }
+            }
+        }
+        Ok(cur.cloned().unwrap_or(Value::Null))
+    }
+
+    /// Dotted paths of the attributes that fail, with nixpkgs' messages.
+    pub fn failing_attributes(&self) -> &[(String, String)] {
+        &self.errors
+    }
+
+    /// Every non-function attribute that evaluates, as one JSON object with
+    /// sorted keys (failing attributes are left out).
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.attrs.clone())
+    }
+
+    /// The attributes as a map (see [`Platform::to_json`]).
+    pub fn attrs(&self) -> &Map<String, Value> {
+        &self.attrs
+    }
+
+    /// nixpkgs' `canExecute`: whether binaries for `other` run natively on
+    /// this platform.
+    pub fn can_execute(&self, other: &Platform) -> bool {
+        self.bool_attr("isAndroid") == other.bool_attr("isAndroid")
+            && is_compatible(self.parsed.cpu, other.parsed.cpu)
+            && self.parsed.kernel == other.parsed.kernel
+            && (self.parsed.cpu != other.parsed.cpu || self.gcc_arch_runs(other))
+    }
+
+    fn gcc_arch(&self) -> Option<&str> {
+        self.attrs
+            .get("gcc")
+            .and_then(|g| g.get("arch"))
+            .and_then(Value::as_str)
+    }
+
+    /// For the same CPU type, code tuned with `gcc.arch` only runs where that
+    /// architecture (or a superset of it) is available.
+    fn gcc_arch_runs(&self, other: &Platform) -> bool {
+        match (self.gcc_arch(), other.gcc_arch()) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(a), Some(b)) => a == b || crate::architectures::inferiors(a).contains(&b),
+        }
+    }
+
+    /// How to run binaries for this platform on `build`, following nixpkgs'
+    /// `emulator`: natively if `build` can execute them, `wine`/`wine64` for
+    /// Windows, qemu user mode for Linux on Linux, `wasmtime` for WASI,
+    /// `mmix` for MMIX, otherwise nothing.
+    pub fn emulator_on(&self, build: &Platform) -> Emulator {
+        if build.can_execute(self) {
+            Emulator::Native
+        } else if self.bool_attr("isWindows") {
+            Emulator::Program(if self.parsed.cpu.bits == 64 {
+                "wine64".into()
+            } else {
+                "wine".into()
+            })
+        } else if self.bool_attr("isLinux") && build.bool_attr("isLinux") {
+            match self.attrs.get("qemuArch").and_then(Value::as_str) {
+                Some(q) => Emulator::Program(format!("qemu-{q}")),
+                None => self.other_emulator(),
+            }
+        } else {
+            self.other_emulator()
+        }
+    }
+
+    fn other_emulator(&self) -> Emulator {
+        if self.bool_attr("isWasi") {
+            Emulator::Program("wasmtime".into())
+        } else if self.bool_attr("isMmix") {
+            Emulator::Program("mmix".into())
+        } else {
+            Emulator::Unavailable
+        }
+    }
+}
+
+/// Attributes of the elaborated platform that are functions in nixpkgs.
+pub static FUNCTION_ATTRS: &[&str] = &[
+    "canExecute",
+    "isCompatible",
+    "emulator",
+    "emulatorAvailable",
+    "staticEmulatorAvailable",
+];
