@@ -1067,3 +1067,10 @@ pub static FUNCTION_ATTRS: &[&str] = &[
     "emulatorAvailable",
     "staticEmulatorAvailable",
 ];
+
+/// `elaborate` as a pure function on JSON-like values, for the evaluator's
+/// builtin: the argument is a system string or an attribute set, the result
+/// every non-function attribute that evaluates (see [`Platform::to_json`]).
+pub fn elaborate_value(arg: &Value) -> Result<Value, PlatformError> {
+    elaborate(arg).map(|p| p.to_json())
+}

@@ -32,7 +32,7 @@ pub mod inspect;
 pub mod parse;
 mod suggest;
 
-pub use elaborate::{elaborate, Emulator, Platform};
+pub use elaborate::{elaborate, elaborate_value, Emulator, Platform};
 pub use error::{ComponentKind, PlatformError};
 pub use parse::Parsed;
 
