@@ -22,3 +22,4 @@ pub mod derivation;
 
 pub use derivation::{Derivation, DerivationError, DerivationOutput, DrvHashCache, DrvHashes};
 pub mod nar;
+pub mod narinfo;

@@ -10,7 +10,7 @@ use std::process::Command;
 pub fn nix(tool: &str, args: &[&str]) -> String {
     let out = Command::new(tool)
         .args(args)
-        .env("NIX_CONFIG", "experimental-features = nix-command\nsandbox = false")
+        .env("NIX_CONFIG", "experimental-features = nix-command\nsandbox = false\nsubstituters =\n")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 is required for this test; scripts/install-deps test installs it): {e}"));
     assert!(
