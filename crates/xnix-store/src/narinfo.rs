@@ -127,11 +127,9 @@ impl NarInfo {
                             .push(StorePath::from_base_name(r).map_err(|e| bad(e.to_string()))?);
                     }
                 }
-                "Deriver" => {
-                    if value != "unknown-deriver" {
-                        deriver =
-                            Some(StorePath::from_base_name(value).map_err(|e| bad(e.to_string()))?);
-                    }
+                "Deriver" if value != "unknown-deriver" => {
+                    deriver =
+                        Some(StorePath::from_base_name(value).map_err(|e| bad(e.to_string()))?);
                 }
                 "Sig" => sigs.push(value.to_string()),
                 "CA" => ca = Some(value.to_string()),
