@@ -3,7 +3,8 @@
 //!
 //! - [`sandbox`] runs one builder process in an isolated environment
 //!   (bubblewrap) with exactly Nix's builder environment.
+//! - [`fetch`] downloads fixed-output sources (`mirror://`, HTTP(S),
+//!   `file://`) and verifies them against their declared hash.
 
+pub mod fetch;
 pub mod sandbox;
-
-mod nixhash;

@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use crate::nixhash::sha256_nix_base32;
+use xnix_store::{Hash, HashAlgo};
 
 /// The user id the builder runs as inside the sandbox (Nix's first
 /// `nixbld` user).
@@ -229,7 +229,7 @@ pub fn builder_env(
         .unwrap_or_default();
     for (name, value) in &job.env {
         if pass_as_file.contains(name.as_str()) {
-            let file_name = format!(".attr-{}", sha256_nix_base32(name.as_bytes()));
+            let file_name = format!(".attr-{}", Hash::digest(HashAlgo::Sha256, name).to_base32());
             vars.insert(
                 format!("{name}Path"),
                 format!("{SANDBOX_BUILD_DIR}/{file_name}"),

@@ -1,0 +1,692 @@
+//! Fixed-output fetching: `mirror://` resolution, HTTP(S) and `file://`
+//! downloads streamed to a temporary file while hashing, and verification
+//! against the hash a derivation declares.
+//!
+//! The mirror table holds no host names of its own. Its `debian` entry is
+//! read from the machine's APT configuration (the archive this machine
+//! already installs packages from), and every entry can be set with an
+//! environment variable `XNIX_MIRROR_<NAME>` (upper case, `-` as `_`;
+//! several URLs separated by white space), e.g. `XNIX_MIRROR_DEBIAN`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use xnix_store::{ContentAddressMethod, FixedOutputHash, Hash, Hasher};
+
+/// Why a fetch failed. Nothing is left at the destination in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The URL's scheme is not one this fetcher handles.
+    #[error("cannot fetch '{url}': unsupported URL scheme (supported: http, https, file, mirror)")]
+    UnsupportedUrl {
+        /// The URL.
+        url: String,
+    },
+    /// A `mirror://NAME/...` URL names a mirror the table does not know.
+    #[error(
+        "cannot resolve '{url}': no mirror named '{name}' is configured; set {env_var} to the \
+         mirror's base URL"
+    )]
+    UnknownMirror {
+        /// The URL.
+        url: String,
+        /// The mirror's name.
+        name: String,
+        /// The environment variable that would configure it.
+        env_var: String,
+    },
+    /// Every candidate URL failed; one line per attempt.
+    #[error("cannot download '{url}':\n{}", .attempts.join("\n"))]
+    Download {
+        /// The URL as requested (before mirror resolution).
+        url: String,
+        /// What went wrong with each candidate.
+        attempts: Vec<String>,
+    },
+    /// The downloaded contents do not have the declared hash.
+    #[error("hash mismatch in fixed-output fetch of '{url}':\n  specified: {}\n  got:       {}", .expected.to_sri(), .actual.to_sri())]
+    HashMismatch {
+        /// The URL that was downloaded.
+        url: String,
+        /// The declared hash.
+        expected: Hash,
+        /// The hash of what arrived.
+        actual: Hash,
+    },
+    /// Reading APT's configuration failed.
+    #[error("cannot read APT sources '{path}': {source}")]
+    AptSources {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// A local file system operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> FetchError {
+    let context = context.into();
+    move |source| FetchError::Io { context, source }
+}
+
+/// One APT source entry (either format), as far as mirror detection needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AptSource {
+    /// `deb`, `deb-src`.
+    pub types: Vec<String>,
+    /// Archive URIs.
+    pub uris: Vec<String>,
+    /// Suites, e.g. `bookworm`, `bookworm-updates`, `bookworm-security`.
+    pub suites: Vec<String>,
+    /// Components, e.g. `main`.
+    pub components: Vec<String>,
+}
+
+/// Parses the one-line format of `/etc/apt/sources.list` and `*.list`:
+/// `deb [options] URI SUITE [COMPONENT...]`. Comments and malformed lines
+/// are skipped.
+pub fn parse_sources_list(text: &str) -> Vec<AptSource> {
+    let mut sources = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (kind, mut rest) = match line.split_once(char::is_whitespace) {
+            Some((k, r)) => (k, r.trim_start()),
+            None => continue,
+        };
+        if kind != "deb" && kind != "deb-src" {
+            continue;
+        }
+        if rest.starts_with('[') {
+            match rest.find(']') {
+                Some(end) => rest = rest[end + 1..].trim_start(),
+                None => continue,
+            }
+        }
+        let mut words = rest.split_whitespace();
+        let (Some(uri), Some(suite)) = (words.next(), words.next()) else {
+            continue;
+        };
+        sources.push(AptSource {
+            types: vec![kind.to_string()],
+            uris: vec![uri.to_string()],
+            suites: vec![suite.to_string()],
+            components: words.map(str::to_string).collect(),
+        });
+    }
+    sources
+}
+
+/// Parses the deb822 format of `*.sources` files: stanzas separated by
+/// blank lines, with `Types`, `URIs`, `Suites`, `Components` fields.
+/// Stanzas with `Enabled: no` are skipped.
+pub fn parse_deb822_sources(text: &str) -> Vec<AptSource> {
+    let mut sources = Vec::new();
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut last_key: Option<String> = None;
+    let mut flush = |fields: &mut BTreeMap<String, String>| {
+        if fields.is_empty() {
+            return;
+        }
+        let get = |k: &str| -> Vec<String> {
+            fields
+                .get(k)
+                .map(|v| v.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let enabled = fields
+            .get("enabled")
+            .map(|v| !v.trim().eq_ignore_ascii_case("no"))
+            .unwrap_or(true);
+        let source = AptSource {
+            types: get("types"),
+            uris: get("uris"),
+            suites: get("suites"),
+            components: get("components"),
+        };
+        if enabled && !source.uris.is_empty() {
+            sources.push(source);
+        }
+        fields.clear();
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            flush(&mut fields);
+            last_key = None;
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with(' ') || line.starts_with('\t') {
+            // A continuation line (e.g. an inline Signed-By key).
+            if let Some(k) = &last_key {
+                if let Some(v) = fields.get_mut(k) {
+                    v.push(' ');
+                    v.push_str(line.trim());
+                }
+            }
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            let key = key.trim().to_ascii_lowercase();
+            fields.insert(key.clone(), value.trim().to_string());
+            last_key = Some(key);
+        }
+    }
+    flush(&mut fields);
+    sources
+}
+
+/// Debian's release code names and suite aliases, past and planned.
+const DEBIAN_RELEASES: &[&str] = &[
+    "hamm",
+    "slink",
+    "potato",
+    "woody",
+    "sarge",
+    "etch",
+    "lenny",
+    "squeeze",
+    "wheezy",
+    "jessie",
+    "stretch",
+    "buster",
+    "bullseye",
+    "bookworm",
+    "trixie",
+    "forky",
+    "duke",
+    "sid",
+    "stable",
+    "testing",
+    "unstable",
+    "oldstable",
+    "oldoldstable",
+    "experimental",
+];
+
+/// Whether an APT suite names a Debian release archive (a release, or its
+/// `-updates`/`-backports`/`-proposed-updates` pocket), and not the
+/// separate security archive.
+fn is_debian_release_suite(suite: &str) -> bool {
+    let suite = suite.trim_end_matches('/');
+    let (base, pocket) = match suite.split_once('-') {
+        Some((b, p)) => (b, Some(p)),
+        None => (suite, None),
+    };
+    DEBIAN_RELEASES.contains(&base)
+        && matches!(
+            pocket,
+            None | Some("updates" | "backports" | "proposed-updates")
+        )
+}
+
+/// Reduces an APT archive URI to the archive root (the directory holding
+/// `dists/` and `pool/`), without a trailing slash. Only http, https and
+/// ftp URIs qualify.
+fn archive_root(uri: &str) -> Option<String> {
+    if !(uri.starts_with("http://") || uri.starts_with("https://") || uri.starts_with("ftp://")) {
+        return None;
+    }
+    let mut root = uri.trim_end_matches('/');
+    for marker in ["/dists/", "/pool/"] {
+        if let Some(at) = root.find(marker) {
+            root = &root[..at];
+        }
+    }
+    let root = root.trim_end_matches('/');
+    // Reject a bare scheme ("http:/") that trimming could leave behind.
+    root.split_once("://")
+        .filter(|(_, host)| !host.is_empty())
+        .map(|_| root.to_string())
+}
+
+/// Picks the Debian archive root from parsed APT sources: the first `deb`
+/// entry whose suites are a Debian release (not `-security`), preferring a
+/// plain release suite over its pockets.
+pub fn debian_archive_from_sources(sources: &[AptSource]) -> Option<String> {
+    let binary = |s: &&AptSource| s.types.is_empty() || s.types.iter().any(|t| t == "deb");
+    let pick = |plain: bool| {
+        sources.iter().filter(binary).find_map(|s| {
+            let ok = s
+                .suites
+                .iter()
+                .any(|suite| is_debian_release_suite(suite) && (!plain || !suite.contains('-')));
+            if !ok {
+                return None;
+            }
+            s.uris
+                .iter()
+                .filter(|u| !u.trim_end_matches('/').ends_with("-security"))
+                .find_map(|u| archive_root(u))
+        })
+    };
+    pick(true).or_else(|| pick(false))
+}
+
+/// Reads the machine's APT sources below `root` (normally `/`):
+/// `etc/apt/sources.list`, `etc/apt/sources.list.d/*.list` and
+/// `etc/apt/sources.list.d/*.sources`, in that order (files of a directory
+/// in name order), and returns the Debian archive root, if any.
+pub fn debian_mirror_from_apt(root: &Path) -> Result<Option<String>, FetchError> {
+    let mut sources = Vec::new();
+    let read = |path: &Path| -> Result<Option<String>, FetchError> {
+        match fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(FetchError::AptSources {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    };
+    let main = root.join("etc/apt/sources.list");
+    if let Some(text) = read(&main)? {
+        sources.extend(parse_sources_list(&text));
+    }
+    let dir = root.join("etc/apt/sources.list.d");
+    let mut entries: Vec<PathBuf> = match fs::read_dir(&dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(source) => return Err(FetchError::AptSources { path: dir, source }),
+    };
+    entries.sort();
+    for path in entries {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "list" && ext != "sources" {
+            continue;
+        }
+        if let Some(text) = read(&path)? {
+            if ext == "list" {
+                sources.extend(parse_sources_list(&text));
+            } else {
+                sources.extend(parse_deb822_sources(&text));
+            }
+        }
+    }
+    Ok(debian_archive_from_sources(&sources))
+}
+
+/// The environment variable that configures mirror `name`.
+pub fn mirror_env_var(name: &str) -> String {
+    format!(
+        "XNIX_MIRROR_{}",
+        name.to_ascii_uppercase().replace(['-', '.'], "_")
+    )
+}
+
+/// Base URLs for `mirror://NAME/...` URLs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MirrorTable {
+    mirrors: BTreeMap<String, Vec<String>>,
+}
+
+impl MirrorTable {
+    /// An empty table.
+    pub fn new() -> MirrorTable {
+        MirrorTable::default()
+    }
+
+    /// The table for this machine: `debian` from `XNIX_MIRROR_DEBIAN` or
+    /// else the APT sources under `/`, and every other `XNIX_MIRROR_<NAME>`
+    /// variable.
+    pub fn from_system() -> Result<MirrorTable, FetchError> {
+        MirrorTable::from_parts(
+            Path::new("/"),
+            &|k| std::env::var(k).ok(),
+            &env_mirror_names(),
+        )
+    }
+
+    /// Like [`MirrorTable::from_system`] with the APT root, the environment
+    /// and the names of the mirror variables given (for tests and chroots).
+    pub fn from_parts(
+        apt_root: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+        env_names: &[String],
+    ) -> Result<MirrorTable, FetchError> {
+        let mut table = MirrorTable::new();
+        for name in env_names {
+            if let Some(value) = env(&mirror_env_var(name)) {
+                table.insert(name, value.split_whitespace().map(str::to_string).collect());
+            }
+        }
+        let debian_override = env(&mirror_env_var("debian"));
+        match debian_override {
+            Some(v) if !v.trim().is_empty() => {
+                table.insert("debian", v.split_whitespace().map(str::to_string).collect())
+            }
+            _ => {
+                if let Some(url) = debian_mirror_from_apt(apt_root)? {
+                    table.insert("debian", vec![url]);
+                }
+            }
+        }
+        Ok(table)
+    }
+
+    /// Sets the base URLs of mirror `name`, replacing earlier ones.
+    pub fn insert(&mut self, name: &str, urls: Vec<String>) {
+        let urls: Vec<String> = urls.into_iter().filter(|u| !u.is_empty()).collect();
+        if urls.is_empty() {
+            self.mirrors.remove(name);
+        } else {
+            self.mirrors.insert(name.to_string(), urls);
+        }
+    }
+
+    /// The base URLs of mirror `name`.
+    pub fn get(&self, name: &str) -> Option<&[String]> {
+        self.mirrors.get(name).map(Vec::as_slice)
+    }
+
+    /// The candidate URLs for `url`: for `mirror://NAME/PATH` each base URL
+    /// of NAME joined with PATH, in order; any other URL as it is.
+    pub fn resolve(&self, url: &str) -> Result<Vec<String>, FetchError> {
+        let Some(rest) = url.strip_prefix("mirror://") else {
+            return Ok(vec![url.to_string()]);
+        };
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let bases = self.get(name).ok_or_else(|| FetchError::UnknownMirror {
+            url: url.to_string(),
+            name: name.to_string(),
+            env_var: mirror_env_var(name),
+        })?;
+        Ok(bases
+            .iter()
+            .map(|base| format!("{}/{}", base.trim_end_matches('/'), path))
+            .collect())
+    }
+}
+
+/// Names (lower case) of the mirrors set through `XNIX_MIRROR_*` variables
+/// in this process's environment.
+fn env_mirror_names() -> Vec<String> {
+    std::env::vars()
+        .filter_map(|(k, _)| {
+            k.strip_prefix("XNIX_MIRROR_")
+                .map(|n| n.to_ascii_lowercase())
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Settings for downloads.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Time allowed to connect to a server.
+    pub connect_timeout: Duration,
+    /// Time allowed without receiving data.
+    pub read_timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(120),
+            user_agent: format!("xnix/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// What a successful fetch produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The candidate URL that was downloaded.
+    pub url: String,
+    /// The verified hash (equal to the declared one).
+    pub hash: Hash,
+    /// Bytes downloaded.
+    pub size: u64,
+}
+
+/// Downloads `url` (after mirror resolution with `mirrors`) to `dest`,
+/// which must not exist, and verifies it against `expected`:
+///
+/// - flat: the hash of the file's bytes, computed while streaming;
+/// - recursive: the NAR hash of the file as it ends up (executable when
+///   `executable` is true), as Nix hashes a recursive fixed output.
+///
+/// Data is streamed to a temporary file next to `dest` and renamed into
+/// place only after verification, so on any error nothing is left at
+/// `dest`. Candidates are tried in order until one downloads. `on_progress`
+/// receives the bytes received so far and the total when known.
+pub fn fetch_url(
+    url: &str,
+    mirrors: &MirrorTable,
+    expected: &FixedOutputHash,
+    executable: bool,
+    dest: &Path,
+    options: &FetchOptions,
+    on_progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Fetched, FetchError> {
+    let candidates = mirrors.resolve(url)?;
+    if let Some(bad) = candidates.iter().find(|c| {
+        !(c.starts_with("http://") || c.starts_with("https://") || c.starts_with("file://"))
+    }) {
+        return Err(FetchError::UnsupportedUrl { url: bad.clone() });
+    }
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
+    let tmp = TempFile::new(dest);
+    let mut attempts = Vec::new();
+    for candidate in &candidates {
+        match download_one(candidate, &tmp.path, expected, options, on_progress) {
+            Ok((flat_hash, size)) => {
+                if executable {
+                    fs::set_permissions(&tmp.path, fs::Permissions::from_mode(0o755))
+                        .map_err(io_err(format!("making {} executable", tmp.path.display())))?;
+                }
+                let actual = match expected.method {
+                    ContentAddressMethod::Flat => flat_hash,
+                    ContentAddressMethod::Recursive => {
+                        xnix_store::nar::nar_hash_with(&tmp.path, expected.hash.algo())
+                            .map_err(|e| FetchError::Io {
+                                context: format!("hashing {}", tmp.path.display()),
+                                source: io::Error::other(e.to_string()),
+                            })?
+                            .0
+                    }
+                };
+                if actual != expected.hash {
+                    return Err(FetchError::HashMismatch {
+                        url: candidate.clone(),
+                        expected: expected.hash.clone(),
+                        actual,
+                    });
+                }
+                tmp.persist(dest)?;
+                return Ok(Fetched {
+                    url: candidate.clone(),
+                    hash: actual,
+                    size,
+                });
+            }
+            Err(message) => attempts.push(format!("  {candidate}: {message}")),
+        }
+    }
+    Err(FetchError::Download {
+        url: url.to_string(),
+        attempts,
+    })
+}
+
+/// A temporary file next to a destination, removed unless persisted.
+struct TempFile {
+    path: PathBuf,
+    persisted: std::cell::Cell<bool>,
+}
+
+impl TempFile {
+    fn new(dest: &Path) -> TempFile {
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dest.with_file_name(format!(".{name}.xnix-fetch-{}-{n}", std::process::id()));
+        TempFile {
+            path,
+            persisted: std::cell::Cell::new(false),
+        }
+    }
+
+    fn persist(&self, dest: &Path) -> Result<(), FetchError> {
+        fs::rename(&self.path, dest).map_err(io_err(format!(
+            "moving {} to {}",
+            self.path.display(),
+            dest.display()
+        )))?;
+        self.persisted.set(true);
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted.get() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Downloads one candidate URL to `tmp`, returning the flat hash (with the
+/// expected algorithm) and size. Errors are messages for the attempt list.
+fn download_one(
+    url: &str,
+    tmp: &Path,
+    expected: &FixedOutputHash,
+    options: &FetchOptions,
+    on_progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<(Hash, u64), String> {
+    let (reader, total): (Box<dyn Read>, Option<u64>) = if let Some(rest) =
+        url.strip_prefix("file://")
+    {
+        let path = percent_decode(rest.strip_prefix("localhost").unwrap_or(rest));
+        let file = fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
+        let len = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), len)
+    } else if url.starts_with("http://") || url.starts_with("https://") {
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(options.connect_timeout)
+            .timeout_read(options.read_timeout)
+            .user_agent(&options.user_agent)
+            .build();
+        let response = agent.get(url).call().map_err(|e| match e {
+            ureq::Error::Status(code, resp) => {
+                format!("server answered HTTP {code} {}", resp.status_text())
+            }
+            ureq::Error::Transport(t) => t.to_string(),
+        })?;
+        let total = response
+            .header("Content-Length")
+            .and_then(|v| v.parse().ok());
+        (Box::new(response.into_reader()), total)
+    } else {
+        return Err("unsupported URL scheme (supported: http, https, file, mirror)".to_string());
+    };
+
+    let _ = fs::remove_file(tmp);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)
+        .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    let mut hasher = Hasher::new(expected.hash.algo());
+    let mut reader = reader;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("reading failed after {size} bytes: {e}")),
+        };
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n])
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        size += n as u64;
+        on_progress(size, total);
+    }
+    if let Some(total) = total {
+        if size != total {
+            return Err(format!("connection closed after {size} of {total} bytes"));
+        }
+    }
+    file.sync_all()
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    Ok((hasher.finish(), size))
+}
+
+/// Decodes `%XX` escapes in the path of a `file://` URL.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_suites() {
+        assert!(is_debian_release_suite("bookworm"));
+        assert!(is_debian_release_suite("bookworm-updates"));
+        assert!(is_debian_release_suite("stable"));
+        assert!(!is_debian_release_suite("bookworm-security"));
+        assert!(!is_debian_release_suite("jammy"));
+        assert!(!is_debian_release_suite("focal-updates"));
+    }
+
+    #[test]
+    fn archive_roots() {
+        assert_eq!(
+            archive_root("http://mirror.example/debian/").unwrap(),
+            "http://mirror.example/debian"
+        );
+        assert_eq!(
+            archive_root("https://mirror.example/debian/dists/bookworm").unwrap(),
+            "https://mirror.example/debian"
+        );
+        assert!(archive_root("cdrom:[Debian]/").is_none());
+        assert!(archive_root("file:/srv/debian").is_none());
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("/a%20b/c%2"), "/a b/c%2");
+        assert_eq!(percent_decode("/plain"), "/plain");
+    }
+}
