@@ -92,12 +92,12 @@ pub enum PlatformError {
     #[error("invalid platform argument: {0}")]
     InvalidArgument(String),
     /// A name that is neither a catalogue entry nor a parsable system string.
-    #[error("unknown platform `{name}`: {source}{}", name_hint(suggestions))]
+    #[error("unknown platform `{name}`: {reason}{}", name_hint(suggestions))]
     UnknownName {
         /// The name given.
         name: String,
         /// Why it did not parse as a system string.
-        source: Box<PlatformError>,
+        reason: Box<PlatformError>,
         /// Close catalogue names.
         suggestions: Vec<String>,
     },
@@ -155,7 +155,7 @@ impl PlatformError {
             PlatformError::Attribute { message, .. } => message.clone(),
             PlatformError::Assertion { message } => message.clone(),
             PlatformError::InvalidArgument(m) => m.clone(),
-            PlatformError::UnknownName { source, .. } => source.nix_message(),
+            PlatformError::UnknownName { reason, .. } => reason.nix_message(),
         }
     }
 }

@@ -86,13 +86,18 @@ pub fn resolve(name: &str) -> Result<Platform, PlatformError> {
             | PlatformError::ComponentCount { .. }),
         ) => {
             let names: Vec<&str> = examples::CATALOGUE.iter().map(|(n, _)| *n).collect();
-            let suggestions = suggest::nearest(name, &names, &[]);
+            // Only near-misses (a typo, a different case): a triple that
+            // merely shares a prefix with a catalogue name gets none.
+            let suggestions: Vec<String> = suggest::nearest(name, &names, &[])
+                .into_iter()
+                .filter(|c| c.eq_ignore_ascii_case(name) || strsim::levenshtein(c, name) <= 2)
+                .collect();
             if suggestions.is_empty() {
                 Err(e)
             } else {
                 Err(PlatformError::UnknownName {
                     name: name.to_string(),
-                    source: Box::new(e),
+                    reason: Box::new(e),
                     suggestions,
                 })
             }
