@@ -27,7 +27,9 @@
 //! Environment:
 //! - `XNIX_EVAL_FILTER=<substring>` runs only files whose path contains it;
 //! - `XNIX_EVAL_JOBS=<n>` sets the number of parallel workers (default 2..4);
-//! - `XNIX_EVAL_TIMEOUT=<seconds>` bounds each evaluation (default 60).
+//! - `XNIX_EVAL_TIMEOUT=<seconds>` bounds each evaluation (default 60);
+//! - `XNIX_EVAL_BIN=<path>` tests another binary instead of the built xnix
+//!   (it is called as `<path> eval [flags] FILE`).
 //!
 //! Nix runs with `--readonly-mode`, so derivations and `toFile` compute their
 //! store paths without writing to the store; both programs get an empty
@@ -320,13 +322,17 @@ fn eval_matches_nix() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(60),
     );
-    let xnix_bin = PathBuf::from(env!("CARGO_BIN_EXE_xnix"));
+    // Overridable so the corpus itself can be checked against a stand-in.
+    let xnix_bin = std::env::var_os("XNIX_EVAL_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_xnix")));
     let nix_bin = PathBuf::from(NIX_INSTANTIATE);
     let scratch = tempfile::tempdir().expect("a scratch directory");
 
     eprintln!(
-        "eval differential: {} files, {jobs} workers, reference {nix_version}",
-        files.len()
+        "eval differential: {} files, {jobs} workers, reference {nix_version}, testing {}",
+        files.len(),
+        xnix_bin.display()
     );
 
     let next = AtomicUsize::new(0);
