@@ -21,5 +21,9 @@ pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, Store
 pub mod derivation;
 
 pub use derivation::{Derivation, DerivationError, DerivationOutput, DrvHashCache, DrvHashes};
+pub mod local;
 pub mod nar;
 pub mod narinfo;
+pub mod refscan;
+
+pub use local::{LocalStore, LocalStoreConfig, LocalStoreError, ValidPathInfo};
