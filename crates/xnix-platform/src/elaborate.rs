@@ -6,6 +6,8 @@
 //! `extensions.library` on platforms without shared libraries) are kept aside
 //! as errors: [`Platform::get`] returns them, JSON output leaves them out.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::architectures::{supports, FEATURE_PREDICATES};
@@ -17,7 +19,7 @@ use crate::parse::{is_compatible, Parsed};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     parsed: Parsed,
-    attrs: Map<String, Value>,
+    attrs: BTreeMap<String, Value>,
     errors: Vec<(String, String)>,
 }
 
@@ -75,7 +77,7 @@ fn opt_str(s: Option<&str>) -> Value {
 struct Builder<'a> {
     args: &'a Map<String, Value>,
     parsed: Parsed,
-    attrs: Map<String, Value>,
+    attrs: BTreeMap<String, Value>,
     errors: Vec<(String, String)>,
 }
 
@@ -160,21 +162,24 @@ pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
     let mut b = Builder {
         args: &args,
         parsed,
-        attrs: Map::new(),
+        attrs: BTreeMap::new(),
         errors: Vec::new(),
     };
     compute(&mut b);
     // `// args`
     for (k, v) in args.iter() {
-        b.errors
-            .retain(|(p, _)| p != k && !p.starts_with(&format!("{k}.")));
-        b.attrs.insert(k.clone(), v.clone());
+        b.errors.retain(|(p, _)| {
+            !(p == k
+                || p.strip_prefix(k.as_str())
+                    .is_some_and(|r| r.starts_with('.')))
+        });
+        b.attrs.insert(k.clone(), sort_value(v.clone()));
     }
     compute_rust(&mut b, &all_args);
     let Builder { attrs, errors, .. } = b;
     let platform = Platform {
         parsed,
-        attrs: sort_value_map(attrs),
+        attrs,
         errors,
     };
     platform.check_assertions()?;
@@ -450,7 +455,8 @@ fn extensions(b: &mut Builder) {
     })();
     match r {
         Ok((m, err)) => {
-            b.attrs.insert("extensions".into(), Value::Object(m));
+            b.attrs
+                .insert("extensions".into(), sort_value(Value::Object(m)));
             if let Some(e) = err {
                 b.errors.push(("extensions.library".into(), e));
             }
@@ -568,10 +574,12 @@ fn go(b: &mut Builder) {
             json!(p.kernel.name)
         }
     });
-    let goarm = match p.cpu.version {
-        Some(v @ ("5" | "6" | "7")) => v,
-        _ => "",
-    };
+    // GOARM is only meaningful for ARMv5 to ARMv7.
+    let goarm = p
+        .cpu
+        .version
+        .filter(|v| matches!(*v, "5" | "6" | "7"))
+        .unwrap_or("");
     let mut m = Map::new();
     m.insert("GOARCH".into(), opt_str(goarch));
     m.insert("GOARM".into(), json!(goarm));
@@ -711,7 +719,7 @@ fn compute_rust(b: &mut Builder, all_args: &Map<String, Value>) {
     let r = rust(b, all_args);
     match r {
         Ok((v, errs)) => {
-            b.attrs.insert("rust".into(), v);
+            b.attrs.insert("rust".into(), sort_value(v));
             for (p, m) in errs {
                 b.errors.push((format!("rust.{p}"), m));
             }
@@ -991,11 +999,17 @@ impl Platform {
     /// Every non-function attribute that evaluates, as one JSON object with
     /// sorted keys (failing attributes are left out).
     pub fn to_json(&self) -> Value {
-        Value::Object(self.attrs.clone())
+        Value::Object(
+            self.attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
     }
 
-    /// The attributes as a map (see [`Platform::to_json`]).
-    pub fn attrs(&self) -> &Map<String, Value> {
+    /// The attributes that evaluate, by name in sorted order (see
+    /// [`Platform::to_json`]).
+    pub fn attrs(&self) -> &BTreeMap<String, Value> {
         &self.attrs
     }
 
