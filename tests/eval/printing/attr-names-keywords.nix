@@ -1,0 +1,1 @@
+{ "assert" = 1; "else" = 2; "inherit" = 3; "with" = 4; "false" = 5; }

@@ -1,0 +1,1 @@
+[ "a\"b" "back\\slash" "dollar $ sign" "${"$"}{" "new\nline" "tab\t" "cr\r" ]

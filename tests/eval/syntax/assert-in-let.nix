@@ -1,0 +1,1 @@
+let f = x: assert x > 0; x; in f 3

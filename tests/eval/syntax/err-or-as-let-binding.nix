@@ -1,0 +1,1 @@
+let or = 5; in or

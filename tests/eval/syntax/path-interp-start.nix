@@ -1,0 +1,1 @@
+let d = "lib"; in baseNameOf (toString ./${d}/x)

@@ -1,0 +1,1 @@
+"${toString (1 + 2)}-${if true then "y" else "n"}"
