@@ -1,12 +1,163 @@
-//! `xnix eval`.
+//! `xnix eval`: evaluate a Nix expression, as `nix-instantiate --eval`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
+use xnix_eval::{with_big_stack, EvalError, Evaluator, Pos, Value};
 
+const EXAMPLES: &str = "\
+Examples:
+  xnix eval -E '1 + 2'
+  xnix eval --strict -E 'builtins.map (x: x * x) [ 1 2 3 ]'
+  xnix eval --json -E '{ a = [ 1 2 ]; b = \"x\"; }'
+  xnix eval ./default.nix -A hello.name --argstr system aarch64-linux
+  xnix eval -I nixpkgs=/src/nixpkgs -E '(import <nixpkgs> {}).lib.version'
+
+The output is exactly what `nix-instantiate --eval` prints for the same arguments.";
+
+/// Arguments of `xnix eval`.
 #[derive(Args)]
-pub struct EvalArgs {}
+#[command(after_help = EXAMPLES)]
+pub struct EvalArgs {
+    /// Files to evaluate (default ./default.nix), or expressions with -E.
+    pub args: Vec<String>,
+    /// Interpret the positional arguments as Nix expressions, not file names.
+    #[arg(short = 'E', long = "expr")]
+    pub expr: bool,
+    /// Select an attribute path (e.g. `pkgs.hello.name`; numbers index lists).
+    #[arg(short = 'A', long = "attr")]
+    pub attr: Vec<String>,
+    /// Evaluate the result fully before printing (attributes and list elements too).
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Pass NAME = EXPR to a top-level function with formal arguments.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub arg: Vec<String>,
+    /// Pass NAME = "STRING" to a top-level function with formal arguments.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
+    pub argstr: Vec<String>,
+    /// Add a search path entry: PATH or NAME=PATH (for `<NAME>` lookups).
+    #[arg(short = 'I', long = "include")]
+    pub include: Vec<String>,
+    /// Show the chain of contexts an error happened in.
+    #[arg(long = "show-trace")]
+    pub show_trace: bool,
+    /// Accepted for compatibility with nix-instantiate; evaluation is always what xnix does.
+    #[arg(long = "eval", hide = true)]
+    pub eval: bool,
+}
 
-pub fn run(_args: EvalArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`xnix eval` is not implemented yet")
+/// Build the automatic arguments (`--arg`/`--argstr`) as an attribute set value.
+pub fn auto_args(
+    ev: &Evaluator,
+    arg: &[String],
+    argstr: &[String],
+    cwd: &str,
+) -> Result<Value, EvalError> {
+    let mut entries = Vec::new();
+    for pair in arg.chunks(2) {
+        let e = ev.parse(&pair[1], "«string»", cwd)?;
+        let v = xnix_eval::Thunk::value(xnix_eval::ThunkState::Expr(e, ev.global_env()));
+        entries.push(xnix_eval::Attr {
+            name: pair[0].as_str().into(),
+            value: v,
+            pos: Pos::NONE,
+        });
+    }
+    for pair in argstr.chunks(2) {
+        entries.push(xnix_eval::Attr {
+            name: pair[0].as_str().into(),
+            value: Value::str(pair[1].clone()),
+            pos: Pos::NONE,
+        });
+    }
+    Ok(Value::attrs(xnix_eval::Attrs::from_unsorted(entries)))
+}
+
+fn eval_one(
+    ev: &Evaluator,
+    args: &EvalArgs,
+    root: Value,
+    auto: &Value,
+    out: &mut String,
+) -> Result<(), EvalError> {
+    let mut v = ev.auto_call(root, auto)?;
+    let paths: Vec<String> = if args.attr.is_empty() {
+        vec![String::new()]
+    } else {
+        args.attr.clone()
+    };
+    for path in paths {
+        let mut cur = v.clone();
+        cur = ev.select_attr_path(cur, &path, auto)?;
+        cur = ev.auto_call(cur, auto)?;
+        if args.json {
+            let mut ctx = Vec::new();
+            let s = ev.to_json(cur, Pos::NONE, true, &mut ctx)?;
+            out.push_str(&s);
+        } else {
+            if args.strict {
+                cur = ev.force_deep(cur)?;
+            }
+            out.push_str(&xnix_eval::print_value(&cur));
+        }
+        out.push('\n');
+    }
+    v = Value::Null;
+    let _ = v;
+    Ok(())
+}
+
+fn run_inner(args: EvalArgs) -> u8 {
+    let ev = Evaluator::new();
+    for i in &args.include {
+        ev.add_search_path(i);
+    }
+    let cwd = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/".into());
+    let result = (|| -> Result<(), EvalError> {
+        let auto = auto_args(&ev, &args.arg, &args.argstr, &cwd)?;
+        let inputs: Vec<String> = if args.args.is_empty() {
+            if args.expr {
+                vec![]
+            } else {
+                vec!["./default.nix".to_string()]
+            }
+        } else {
+            args.args.clone()
+        };
+        for input in inputs {
+            let root = if args.expr {
+                ev.eval_expr(&input, &cwd)?
+            } else {
+                ev.eval_file(&input)?
+            };
+            let mut out = String::new();
+            let r = eval_one(&ev, &args, root, &auto, &mut out);
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let _ = lock.write_all(out.as_bytes());
+            let _ = lock.flush();
+            r?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{}", ev.format_error(&e, args.show_trace));
+            1
+        }
+    }
+}
+
+/// Run `xnix eval`.
+pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let code = with_big_stack(move || run_inner(args));
+    Ok(ExitCode::from(code))
 }

@@ -1,0 +1,91 @@
+//! Arithmetic and comparison builtins.
+
+use super::BuiltinDef;
+use crate::error::EvalError;
+use crate::eval::R;
+use crate::ir::BinOp;
+use crate::value::{Pos, Value};
+use crate::Evaluator;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[
+    ("add", 2, add),
+    ("sub", 2, sub),
+    ("mul", 2, mul),
+    ("div", 2, div),
+    ("lessThan", 2, less_than),
+    ("bitAnd", 2, bit_and),
+    ("bitOr", 2, bit_or),
+    ("bitXor", 2, bit_xor),
+    ("ceil", 1, ceil),
+    ("floor", 1, floor),
+];
+
+fn num(ev: &Evaluator, v: &Value, pos: Pos) -> R<Value> {
+    match ev.force(v.clone())? {
+        v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
+        v => Err(EvalError::msg(
+            format!("value is {} while an integer was expected", v.type_desc()),
+            pos,
+        )),
+    }
+}
+
+fn add(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let x = num(ev, &a[0], pos)?;
+    let y = num(ev, &a[1], pos)?;
+    ev.add(x, y, pos)
+}
+
+fn sub(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let x = num(ev, &a[0], pos)?;
+    let y = num(ev, &a[1], pos)?;
+    ev.arith(BinOp::Sub, x, y, pos)
+}
+
+fn mul(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let x = num(ev, &a[0], pos)?;
+    let y = num(ev, &a[1], pos)?;
+    ev.arith(BinOp::Mul, x, y, pos)
+}
+
+fn div(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let x = num(ev, &a[0], pos)?;
+    let y = num(ev, &a[1], pos)?;
+    ev.arith(BinOp::Div, x, y, pos)
+}
+
+fn less_than(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    Ok(Value::Bool(ev.less_than(&a[0], &a[1], pos)?))
+}
+
+fn bit_and(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    Ok(Value::Int(
+        ev.force_int(a[0].clone(), pos)? & ev.force_int(a[1].clone(), pos)?,
+    ))
+}
+
+fn bit_or(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    Ok(Value::Int(
+        ev.force_int(a[0].clone(), pos)? | ev.force_int(a[1].clone(), pos)?,
+    ))
+}
+
+fn bit_xor(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    Ok(Value::Int(
+        ev.force_int(a[0].clone(), pos)? ^ ev.force_int(a[1].clone(), pos)?,
+    ))
+}
+
+fn ceil(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    match num(ev, &a[0], pos)? {
+        Value::Float(f) => Ok(Value::Int(f.ceil() as i64)),
+        v => Ok(v),
+    }
+}
+
+fn floor(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    match num(ev, &a[0], pos)? {
+        Value::Float(f) => Ok(Value::Int(f.floor() as i64)),
+        v => Ok(v),
+    }
+}

@@ -1,0 +1,205 @@
+//! Attribute set builtins.
+
+use std::rc::Rc;
+
+use super::{mk_attrs, BuiltinDef};
+use crate::error::EvalError;
+use crate::eval::R;
+use crate::value::{Attr, Attrs, Pos, Sym, Thunk, ThunkState, Value};
+use crate::Evaluator;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[
+    ("attrNames", 1, attr_names),
+    ("attrValues", 1, attr_values),
+    ("getAttr", 2, get_attr),
+    ("hasAttr", 2, has_attr),
+    ("removeAttrs", 2, remove_attrs),
+    ("listToAttrs", 1, list_to_attrs),
+    ("intersectAttrs", 2, intersect_attrs),
+    ("catAttrs", 2, cat_attrs),
+    ("mapAttrs", 2, map_attrs),
+    ("zipAttrsWith", 2, zip_attrs_with),
+    ("functionArgs", 1, function_args),
+    ("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
+];
+
+fn attr_names(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_attrs(a[0].clone(), pos)?;
+    Ok(Value::list(
+        s.entries.iter().map(|e| Value::str(&*e.name)).collect(),
+    ))
+}
+
+fn attr_values(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_attrs(a[0].clone(), pos)?;
+    Ok(Value::list(
+        s.entries.iter().map(|e| e.value.clone()).collect(),
+    ))
+}
+
+fn get_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let name = ev.force_str(a[0].clone(), pos)?;
+    ev.select_attr(a[1].clone(), &name, pos)
+}
+
+fn has_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let name = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_attrs(a[1].clone(), pos)?;
+    Ok(Value::Bool(s.get(&name).is_some()))
+}
+
+fn remove_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_attrs(a[0].clone(), pos)?;
+    let names = ev.force_list(a[1].clone(), pos)?;
+    let mut remove = Vec::with_capacity(names.len());
+    for n in names.iter() {
+        remove.push(ev.force_str(n.clone(), pos)?);
+    }
+    if remove.is_empty() {
+        return Ok(Value::Attrs(s));
+    }
+    let entries = s
+        .entries
+        .iter()
+        .filter(|e| !remove.iter().any(|r| **r == *e.name))
+        .cloned()
+        .collect();
+    Ok(Value::attrs(Attrs { entries }))
+}
+
+fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let l = ev.force_list(a[0].clone(), pos)?;
+    let mut entries: Vec<Attr> = Vec::with_capacity(l.len());
+    for item in l.iter() {
+        let item = ev.force_attrs(item.clone(), pos)?;
+        let name = item
+            .get("name")
+            .ok_or_else(|| EvalError::msg("attribute 'name' missing", pos))?
+            .clone();
+        let name = ev.force_str(name, pos)?;
+        let value = item
+            .find("value")
+            .ok_or_else(|| EvalError::msg("attribute 'value' missing", pos))?;
+        entries.push(Attr {
+            name: name.into(),
+            value: value.value.clone(),
+            pos: value.pos,
+        });
+    }
+    // The first definition of a name wins.
+    entries.sort_by(|x, y| x.name.cmp(&y.name));
+    entries.dedup_by(|later, earlier| later.name == earlier.name);
+    Ok(Value::attrs(Attrs { entries }))
+}
+
+fn intersect_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let x = ev.force_attrs(a[0].clone(), pos)?;
+    let y = ev.force_attrs(a[1].clone(), pos)?;
+    let entries = y
+        .entries
+        .iter()
+        .filter(|e| x.get(&e.name).is_some())
+        .cloned()
+        .collect();
+    Ok(Value::attrs(Attrs { entries }))
+}
+
+fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let name = ev.force_str(a[0].clone(), pos)?;
+    let l = ev.force_list(a[1].clone(), pos)?;
+    let mut out = Vec::new();
+    for item in l.iter() {
+        let s = ev.force_attrs(item.clone(), pos)?;
+        if let Some(v) = s.get(&name) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::list(out))
+}
+
+/// A thunk for `f a b`.
+pub(crate) fn apply2_thunk(f: Value, x: Value, y: Value, pos: Pos) -> Value {
+    let inner = Thunk::value(ThunkState::Apply(f, x, pos));
+    Thunk::value(ThunkState::Apply(inner, y, pos))
+}
+
+fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_attrs(a[1].clone(), pos)?;
+    let f = a[0].clone();
+    let entries = s
+        .entries
+        .iter()
+        .map(|e| Attr {
+            name: e.name.clone(),
+            value: apply2_thunk(f.clone(), Value::str(&*e.name), e.value.clone(), pos),
+            pos: e.pos,
+        })
+        .collect();
+    Ok(Value::attrs(Attrs { entries }))
+}
+
+fn zip_attrs_with(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let f = a[0].clone();
+    let l = ev.force_list(a[1].clone(), pos)?;
+    let mut groups: std::collections::BTreeMap<Sym, Vec<Value>> = std::collections::BTreeMap::new();
+    for item in l.iter() {
+        let s = ev.force_attrs(item.clone(), pos)?;
+        for e in &s.entries {
+            groups
+                .entry(e.name.clone())
+                .or_default()
+                .push(e.value.clone());
+        }
+    }
+    let entries = groups
+        .into_iter()
+        .map(|(name, vals)| Attr {
+            value: apply2_thunk(f.clone(), Value::str(&*name), Value::list(vals), pos),
+            name,
+            pos: Pos::NONE,
+        })
+        .collect();
+    Ok(Value::attrs(Attrs { entries }))
+}
+
+fn function_args(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    match ev.force(a[0].clone())? {
+        Value::Lambda(c) => match &c.def.formals {
+            None => Ok(Value::attrs(Attrs::default())),
+            Some(f) => {
+                let entries = f
+                    .entries
+                    .iter()
+                    .map(|(n, d)| Attr {
+                        name: n.clone(),
+                        value: Value::Bool(d.is_some()),
+                        pos: c.def.pos,
+                    })
+                    .collect();
+                Ok(Value::attrs(Attrs::from_unsorted(entries)))
+            }
+        },
+        Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(Value::attrs(Attrs::default())),
+        v => Err(EvalError::msg(
+            format!("'functionArgs' requires a function, got {}", v.type_desc()),
+            pos,
+        )),
+    }
+}
+
+fn unsafe_get_attr_pos(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let name = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_attrs(a[1].clone(), pos)?;
+    match s.find(&name) {
+        Some(attr) => Ok(ev.pos_value(attr.pos)),
+        None => Ok(Value::Null),
+    }
+}
+
+#[allow(dead_code)]
+fn rc_attrs(pairs: Vec<(&str, Value)>) -> Rc<Attrs> {
+    match mk_attrs(pairs) {
+        Value::Attrs(a) => a,
+        _ => unreachable!(),
+    }
+}

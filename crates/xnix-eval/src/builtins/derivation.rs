@@ -1,0 +1,5 @@
+//! `derivationStrict`: computing a derivation's `.drv` path and output paths.
+
+use super::BuiltinDef;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[];

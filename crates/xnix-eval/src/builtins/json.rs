@@ -1,0 +1,76 @@
+//! JSON and TOML: `toJSON`, `fromJSON`, `fromTOML`.
+
+use super::BuiltinDef;
+use crate::error::EvalError;
+use crate::eval::R;
+use crate::value::{Attr, Attrs, Pos, Value};
+use crate::Evaluator;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[
+    ("toJSON", 1, to_json),
+    ("fromJSON", 1, from_json),
+    ("fromTOML", 1, from_toml),
+];
+
+fn to_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let mut ctx = Vec::new();
+    let s = ev.to_json(a[0].clone(), pos, true, &mut ctx)?;
+    Ok(Value::str_ctx(s, ctx))
+}
+
+fn json_to_value(j: serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Array(a) => Value::list(a.into_iter().map(json_to_value).collect()),
+        serde_json::Value::Object(o) => Value::attrs(Attrs::from_unsorted(
+            o.into_iter()
+                .map(|(k, v)| Attr {
+                    name: k.into(),
+                    value: json_to_value(v),
+                    pos: Pos::NONE,
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_str(a[0].clone(), pos)?;
+    let j: serde_json::Value = serde_json::from_str(&s)
+        .map_err(|e| EvalError::msg(format!("while decoding a JSON string: {e}"), pos))?;
+    Ok(json_to_value(j))
+}
+
+fn toml_to_value(t: toml::Value) -> Value {
+    match t {
+        toml::Value::String(s) => Value::str(s),
+        toml::Value::Integer(i) => Value::Int(i),
+        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::str(d.to_string()),
+        toml::Value::Array(a) => Value::list(a.into_iter().map(toml_to_value).collect()),
+        toml::Value::Table(t) => Value::attrs(Attrs::from_unsorted(
+            t.into_iter()
+                .map(|(k, v)| Attr {
+                    name: k.into(),
+                    value: toml_to_value(v),
+                    pos: Pos::NONE,
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn from_toml(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_str(a[0].clone(), pos)?;
+    let t: toml::Table = s
+        .parse()
+        .map_err(|e| EvalError::msg(format!("while parsing a TOML string: {e}"), pos))?;
+    Ok(toml_to_value(toml::Value::Table(t)))
+}

@@ -1,0 +1,221 @@
+//! The builtins, split by theme. Every module exports a `BUILTINS` table of
+//! `(name, arity, implementation)`; [`install`] registers them all. To add builtins, add a module
+//! with such a table and list it in [`TABLES`].
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::value::*;
+use crate::Evaluator;
+
+mod arith;
+mod attrs;
+mod control;
+mod derivation;
+mod json;
+mod lists;
+mod paths;
+mod platform;
+mod strings;
+mod types;
+mod versions;
+
+/// One builtin: name (without `__`), arity, implementation.
+pub type BuiltinDef = (&'static str, usize, PrimOpFn);
+
+/// Every builtin table.
+pub const TABLES: &[&[BuiltinDef]] = &[
+    arith::BUILTINS,
+    attrs::BUILTINS,
+    control::BUILTINS,
+    derivation::BUILTINS,
+    json::BUILTINS,
+    lists::BUILTINS,
+    paths::BUILTINS,
+    platform::BUILTINS,
+    strings::BUILTINS,
+    types::BUILTINS,
+    versions::BUILTINS,
+];
+
+/// Builtins that are also available without the `__` prefix.
+const UNPREFIXED: &[&str] = &[
+    "abort",
+    "baseNameOf",
+    "builtins",
+    "derivation",
+    "dirOf",
+    "false",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fetchurl",
+    "fromTOML",
+    "import",
+    "isNull",
+    "map",
+    "null",
+    "placeholder",
+    "removeAttrs",
+    "scopedImport",
+    "throw",
+    "toString",
+    "true",
+];
+
+/// The system this evaluator reports as `builtins.currentSystem`.
+pub fn current_system() -> String {
+    std::env::var("XNIX_SYSTEM").unwrap_or_else(|_| {
+        let arch = std::env::consts::ARCH;
+        format!("{arch}-linux")
+    })
+}
+
+/// The Nix code of `derivation`: a wrapper over `derivationStrict` that builds one attribute set
+/// per output, each with `outPath`, `drvPath`, `type`, `outputName`, `all` and `drvAttrs`.
+const DERIVATION_NIX: &str = r#"
+drvAttrs @ { outputs ? [ "out" ], ... }:
+let
+  strict = builtins.derivationStrict drvAttrs;
+  outputEntry = outputName: {
+    name = outputName;
+    value = common // {
+      outPath = builtins.getAttr outputName strict;
+      drvPath = strict.drvPath;
+      type = "derivation";
+      inherit outputName;
+    };
+  };
+  outputsList = map outputEntry outputs;
+  common = drvAttrs // (builtins.listToAttrs outputsList) // {
+    all = map (o: o.value) outputsList;
+    inherit drvAttrs;
+  };
+in (builtins.head outputsList).value
+"#;
+
+/// Register every builtin and constant in the evaluator's global scope.
+pub(crate) fn install(ev: &mut Evaluator) {
+    let mut entries: Vec<Attr> = Vec::new();
+    let mut add = |name: &str, value: Value| {
+        entries.push(Attr {
+            name: name.into(),
+            value,
+            pos: Pos::NONE,
+        })
+    };
+    for table in TABLES {
+        for (name, arity, func) in table.iter() {
+            add(
+                name,
+                Value::PrimOp(Rc::new(PrimOp {
+                    name,
+                    arity: *arity,
+                    func: *func,
+                })),
+            );
+        }
+    }
+    add("true", Value::Bool(true));
+    add("false", Value::Bool(false));
+    add("null", Value::Null);
+    add("currentSystem", Value::str(current_system()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    add("currentTime", Value::Int(now));
+    add("nixVersion", Value::str("2.8.0"));
+    add("langVersion", Value::Int(6));
+    add("storeDir", Value::str(ev.store_dir.clone()));
+    let nix_path: Vec<Value> = ev
+        .search_path
+        .borrow()
+        .iter()
+        .map(|(prefix, path)| {
+            Value::attrs(Attrs::from_unsorted(vec![
+                Attr {
+                    name: "path".into(),
+                    value: Value::str(path.clone()),
+                    pos: Pos::NONE,
+                },
+                Attr {
+                    name: "prefix".into(),
+                    value: Value::str(prefix.clone()),
+                    pos: Pos::NONE,
+                },
+            ]))
+        })
+        .collect();
+    let nix_path_thunk = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Done(
+        Value::list(nix_path),
+    ))));
+    add("nixPath", Value::Thunk(nix_path_thunk.clone()));
+    let self_ref = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Blackhole)));
+    add("builtins", Value::Thunk(self_ref.clone()));
+    let derivation_slot = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Blackhole)));
+    add("derivation", Value::Thunk(derivation_slot.clone()));
+
+    let attrs = Attrs::from_unsorted(entries);
+    // Globals: every builtin as `__name`, some also without the prefix.
+    let mut names: HashMap<Sym, u32> = HashMap::new();
+    let mut vals = Vec::new();
+    for a in &attrs.entries {
+        if a.name.as_ref() != "builtins" {
+            names.insert(format!("__{}", a.name).into(), vals.len() as u32);
+            vals.push(a.value.clone());
+        }
+        if UNPREFIXED.contains(&a.name.as_ref()) {
+            names.insert(a.name.clone(), vals.len() as u32);
+            vals.push(a.value.clone());
+        }
+    }
+    let builtins = Value::attrs(attrs);
+    *self_ref.0.borrow_mut() = ThunkState::Done(builtins);
+    *ev.globals.vals.borrow_mut() = vals;
+    ev.global_names = names;
+    ev.nix_path_value = nix_path_thunk;
+    let code = ev
+        .parse(DERIVATION_NIX, "<nix/derivation-internal.nix>", "/")
+        .expect("derivation wrapper parses");
+    *derivation_slot.0.borrow_mut() = ThunkState::Expr(code, ev.globals.clone());
+}
+
+/// Refresh `builtins.nixPath` after the search path changed.
+pub(crate) fn refresh_nix_path(ev: &Evaluator) {
+    let nix_path: Vec<Value> = ev
+        .search_path
+        .borrow()
+        .iter()
+        .map(|(prefix, path)| {
+            Value::attrs(Attrs::from_unsorted(vec![
+                Attr {
+                    name: "path".into(),
+                    value: Value::str(path.clone()),
+                    pos: Pos::NONE,
+                },
+                Attr {
+                    name: "prefix".into(),
+                    value: Value::str(prefix.clone()),
+                    pos: Pos::NONE,
+                },
+            ]))
+        })
+        .collect();
+    *ev.nix_path_value.0.borrow_mut() = ThunkState::Done(Value::list(nix_path));
+}
+
+/// Shorthand for building an attribute set from unsorted (name, value) pairs.
+pub(crate) fn mk_attrs(pairs: Vec<(&str, Value)>) -> Value {
+    Value::attrs(Attrs::from_unsorted(
+        pairs
+            .into_iter()
+            .map(|(n, v)| Attr {
+                name: n.into(),
+                value: v,
+                pos: Pos::NONE,
+            })
+            .collect(),
+    ))
+}

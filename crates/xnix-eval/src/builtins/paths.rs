@@ -1,0 +1,182 @@
+//! Path and file builtins.
+
+use sha2::{Digest, Sha256};
+
+use super::BuiltinDef;
+use crate::error::EvalError;
+use crate::eval::{io_msg, R};
+use crate::path::{base_name_of, canon_path, dir_of};
+use crate::store;
+use crate::value::{Attr, Attrs, Pos, Value};
+use crate::Evaluator;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[
+    ("baseNameOf", 1, base_name_of_b),
+    ("dirOf", 1, dir_of_b),
+    ("pathExists", 1, path_exists),
+    ("readFile", 1, read_file),
+    ("readDir", 1, read_dir),
+    ("toPath", 1, to_path),
+    ("path", 1, path),
+    ("filterSource", 2, filter_source),
+    ("toFile", 2, to_file),
+    ("storePath", 1, store_path),
+    ("hashFile", 2, hash_file),
+];
+
+fn base_name_of_b(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, false)?;
+    Ok(Value::str_ctx(base_name_of(&s.s), s.ctx))
+}
+
+fn dir_of_b(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    match ev.force(a[0].clone())? {
+        Value::Path(p) => Ok(Value::Path(dir_of(&p).into())),
+        v => {
+            let s = ev.coerce_to_string(v, pos, false, false)?;
+            Ok(Value::str_ctx(dir_of(&s.s), s.ctx))
+        }
+    }
+}
+
+fn path_exists(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    Ok(Value::Bool(
+        std::fs::symlink_metadata(canon_path(&p)).is_ok(),
+    ))
+}
+
+fn read_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let data = std::fs::read(&p)
+        .map_err(|e| EvalError::msg(format!("opening file '{p}': {}", io_msg(&e)), pos))?;
+    Ok(Value::str(String::from_utf8_lossy(&data).into_owned()))
+}
+
+fn read_dir(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let rd = std::fs::read_dir(&p)
+        .map_err(|e| EvalError::msg(format!("opening directory '{p}': {}", io_msg(&e)), pos))?;
+    let mut entries = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ty = match e.path().symlink_metadata() {
+            Ok(md) => store::file_type_name(&md),
+            Err(_) => "unknown",
+        };
+        entries.push(Attr {
+            name: name.into(),
+            value: Value::str(ty),
+            pos: Pos::NONE,
+        });
+    }
+    Ok(Value::attrs(Attrs::from_unsorted(entries)))
+}
+
+fn to_path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, false)?;
+    if !s.s.starts_with('/') {
+        return Err(EvalError::msg(
+            format!("string '{}' doesn't represent an absolute path", s.s),
+            pos,
+        ));
+    }
+    Ok(Value::str_ctx(canon_path(&s.s), s.ctx))
+}
+
+fn add_filtered(
+    ev: &Evaluator,
+    src: &str,
+    name: &str,
+    filter: Option<Value>,
+    recursive: bool,
+    pos: Pos,
+) -> R<Value> {
+    store::check_name(name, pos)?;
+    let sp = if recursive {
+        let mut f = |p: &str, ty: &str| -> R<bool> {
+            match &filter {
+                None => Ok(true),
+                Some(f) => {
+                    let r = ev.call(f, &[Value::str(p), Value::str(ty)], pos)?;
+                    ev.force_bool(r, pos)
+                }
+            }
+        };
+        let nar = store::dump_nar(src, &mut f, pos)?;
+        store::make_fixed_output_path(&ev.store_dir, true, "sha256", &Sha256::digest(&nar), name)
+    } else {
+        let data = std::fs::read(src)
+            .map_err(|e| EvalError::msg(format!("opening file '{src}': {}", io_msg(&e)), pos))?;
+        store::make_fixed_output_path(&ev.store_dir, false, "sha256", &Sha256::digest(&data), name)
+    };
+    Ok(Value::str_ctx(sp.clone(), vec![sp]))
+}
+
+fn path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let args = ev.force_attrs(a[0].clone(), pos)?;
+    let p = match args.get("path") {
+        Some(p) => ev.coerce_to_path(p.clone(), pos)?,
+        None => return Err(EvalError::msg("'path' required", pos)),
+    };
+    let name = match args.get("name") {
+        Some(n) => ev.force_str(n.clone(), pos)?,
+        None => base_name_of(&p),
+    };
+    let filter = match args.get("filter") {
+        Some(f) => Some(ev.force_function(f.clone(), pos)?),
+        None => None,
+    };
+    let recursive = match args.get("recursive") {
+        Some(r) => ev.force_bool(r.clone(), pos)?,
+        None => true,
+    };
+    add_filtered(ev, &p, &name, filter, recursive, pos)
+}
+
+fn filter_source(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let f = ev.force_function(a[0].clone(), pos)?;
+    let p = ev.coerce_to_path(a[1].clone(), pos)?;
+    add_filtered(ev, &p, &base_name_of(&p), Some(f), true, pos)
+}
+
+fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let name = ev.force_str(a[0].clone(), pos)?;
+    let contents = ev.force_string_v(a[1].clone(), pos)?;
+    store::check_name(&name, pos)?;
+    let mut refs = Vec::new();
+    for c in &contents.ctx {
+        if c.starts_with('=') || c.starts_with('!') {
+            return Err(EvalError::msg(
+                format!("in 'toFile': the file '{name}' cannot refer to derivation outputs"),
+                pos,
+            ));
+        }
+        refs.push(c.clone());
+    }
+    let sp = store::make_text_path(&ev.store_dir, &name, contents.s.as_bytes(), &refs);
+    Ok(Value::str_ctx(sp.clone(), vec![sp]))
+}
+
+fn store_path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let prefix = format!("{}/", ev.store_dir);
+    let Some(rest) = p.strip_prefix(&prefix) else {
+        return Err(EvalError::msg(
+            format!("path '{p}' is not in the Nix store"),
+            pos,
+        ));
+    };
+    let top = format!("{prefix}{}", rest.split('/').next().unwrap_or(""));
+    Ok(Value::str_ctx(p.clone(), vec![top]))
+}
+
+fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let algo = ev.force_str(a[0].clone(), pos)?;
+    let p = ev.coerce_to_path(a[1].clone(), pos)?;
+    let data = std::fs::read(&p)
+        .map_err(|e| EvalError::msg(format!("opening file '{p}': {}", io_msg(&e)), pos))?;
+    Ok(Value::str(store::hex(&super::strings::hash_bytes(
+        &algo, &data, pos,
+    )?)))
+}

@@ -1,0 +1,5 @@
+//! Project-specific builtins backed by `xnix-platform`.
+
+use super::BuiltinDef;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[];

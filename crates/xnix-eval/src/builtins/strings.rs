@@ -1,0 +1,413 @@
+//! String builtins: length, substrings, replacement, regular expressions, hashes, context.
+
+use std::rc::Rc;
+
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha512};
+
+use super::{mk_attrs, BuiltinDef};
+use crate::error::EvalError;
+use crate::eval::R;
+use crate::value::{merge_ctx, Attr, Attrs, NixString, Pos, Value};
+use crate::Evaluator;
+
+pub(super) const BUILTINS: &[BuiltinDef] = &[
+    ("stringLength", 1, string_length),
+    ("substring", 3, substring),
+    ("concatStringsSep", 2, concat_strings_sep),
+    ("replaceStrings", 3, replace_strings),
+    ("toString", 1, to_string),
+    ("match", 2, match_),
+    ("split", 2, split),
+    ("hashString", 2, hash_string),
+    ("unsafeDiscardStringContext", 1, discard_context),
+    (
+        "unsafeDiscardOutputDependency",
+        1,
+        discard_output_dependency,
+    ),
+    ("hasContext", 1, has_context),
+    ("getContext", 1, get_context),
+    ("appendContext", 2, append_context),
+];
+
+fn string_length(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
+    Ok(Value::Int(s.s.len() as i64))
+}
+
+/// Byte-slice a string, repairing a cut through a UTF-8 sequence.
+fn byte_substr(s: &str, start: usize, len: usize) -> String {
+    let b = s.as_bytes();
+    if start >= b.len() {
+        return String::new();
+    }
+    let end = start.saturating_add(len).min(b.len());
+    String::from_utf8_lossy(&b[start..end]).into_owned()
+}
+
+fn substring(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let start = ev.force_int(a[0].clone(), pos)?;
+    let len = ev.force_int(a[1].clone(), pos)?;
+    let s = ev.coerce_to_string(a[2].clone(), pos, false, true)?;
+    if start < 0 {
+        return Err(EvalError::msg(
+            "negative start position in 'substring'",
+            pos,
+        ));
+    }
+    let len = if len < 0 { usize::MAX } else { len as usize };
+    Ok(Value::str_ctx(
+        byte_substr(&s.s, start as usize, len),
+        s.ctx,
+    ))
+}
+
+fn concat_strings_sep(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let sep = ev.force_string_v(a[0].clone(), pos)?;
+    let l = ev.force_list(a[1].clone(), pos)?;
+    let mut out = String::new();
+    let mut ctx = sep.ctx.clone();
+    for (i, x) in l.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&sep.s);
+        }
+        ev.coerce_into(x.clone(), pos, false, true, &mut out, &mut ctx)?;
+    }
+    Ok(Value::str_ctx(out, ctx))
+}
+
+fn replace_strings(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let from = ev.force_list(a[0].clone(), pos)?;
+    let to = ev.force_list(a[1].clone(), pos)?;
+    if from.len() != to.len() {
+        return Err(EvalError::msg(
+            "'from' and 'to' arguments to 'replaceStrings' have different lengths",
+            pos,
+        ));
+    }
+    let mut pats = Vec::with_capacity(from.len());
+    for f in from.iter() {
+        pats.push(ev.force_str(f.clone(), pos)?);
+    }
+    let mut reps: Vec<Option<Rc<NixString>>> = vec![None; to.len()];
+    let s = ev.coerce_to_string(a[2].clone(), pos, false, true)?;
+    let bytes = s.s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut ctx = s.ctx.clone();
+    let mut p = 0;
+    while p <= bytes.len() {
+        let mut found = false;
+        for (k, pat) in pats.iter().enumerate() {
+            if bytes[p..].starts_with(pat.as_bytes()) {
+                found = true;
+                if reps[k].is_none() {
+                    reps[k] = Some(ev.force_string_v(to[k].clone(), pos)?);
+                }
+                let r = reps[k].as_ref().expect("just set");
+                out.extend_from_slice(r.s.as_bytes());
+                merge_ctx(&mut ctx, &r.ctx);
+                if pat.is_empty() {
+                    if p < bytes.len() {
+                        out.push(bytes[p]);
+                    }
+                    p += 1;
+                } else {
+                    p += pat.len();
+                }
+                break;
+            }
+        }
+        if !found {
+            if p < bytes.len() {
+                out.push(bytes[p]);
+            }
+            p += 1;
+        }
+    }
+    Ok(Value::str_ctx(
+        String::from_utf8_lossy(&out).into_owned(),
+        ctx,
+    ))
+}
+
+fn to_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.coerce_to_string(a[0].clone(), pos, true, false)?;
+    Ok(Value::String(Rc::new(s)))
+}
+
+/// Translate a POSIX extended regular expression into the regex crate's syntax.
+pub(crate) fn posix_to_regex(re: &str) -> String {
+    let mut out = String::with_capacity(re.len() + 8);
+    let chars: Vec<char> = re.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && i + 1 < chars.len() {
+            out.push('\\');
+            out.push(chars[i + 1]);
+            i += 2;
+            continue;
+        }
+        if c == '[' {
+            // Copy a bracket expression, escaping what the regex crate treats specially.
+            let mut j = i + 1;
+            out.push('[');
+            if j < chars.len() && chars[j] == '^' {
+                out.push('^');
+                j += 1;
+            }
+            if j < chars.len() && chars[j] == ']' {
+                out.push_str("\\]");
+                j += 1;
+            }
+            while j < chars.len() && chars[j] != ']' {
+                if chars[j] == '[' && j + 1 < chars.len() && matches!(chars[j + 1], ':' | '.' | '=')
+                {
+                    let close = chars[j + 1];
+                    let start = j;
+                    j += 2;
+                    while j + 1 < chars.len() && !(chars[j] == close && chars[j + 1] == ']') {
+                        j += 1;
+                    }
+                    j += 2;
+                    out.extend(&chars[start..j.min(chars.len())]);
+                    continue;
+                }
+                match chars[j] {
+                    '\\' => out.push_str("\\\\"),
+                    '[' => out.push_str("\\["),
+                    '&' | '~' | '-' if false => {}
+                    '&' => out.push_str("\\&"),
+                    '~' => out.push_str("\\~"),
+                    c => out.push(c),
+                }
+                j += 1;
+            }
+            out.push(']');
+            i = j + 1;
+            continue;
+        }
+        if c == '{' {
+            // A brace not starting a valid interval is literal in practice.
+            let rest: String = chars[i + 1..].iter().collect();
+            let valid = rest.find('}').map(|e| {
+                let inner = &rest[..e];
+                !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit() || c == ',')
+            });
+            if valid != Some(true) {
+                out.push_str("\\{");
+                i += 1;
+                continue;
+            }
+        }
+        if c == '}' {
+            // Only intervals reach here through the branch above; a stray one is literal.
+            let open = out.rfind('{');
+            let close = out.rfind('}');
+            if open.is_none() || close > open || out.ends_with("\\{") {
+                out.push_str("\\}");
+                i += 1;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+pub(crate) fn compile_regex(
+    ev: &Evaluator,
+    re: &str,
+    anchored: bool,
+    pos: Pos,
+) -> R<Rc<regex::Regex>> {
+    let key = format!("{}{re}", if anchored { 'A' } else { 'U' });
+    if let Some(r) = ev.regex_cache.borrow().get(&key) {
+        return Ok(r.clone());
+    }
+    let translated = posix_to_regex(re);
+    let full = if anchored {
+        format!("^(?:{translated})$")
+    } else {
+        translated
+    };
+    let r = regex::RegexBuilder::new(&full)
+        .size_limit(1 << 26)
+        .build()
+        .map_err(|_| EvalError::msg(format!("invalid regular expression '{re}'"), pos))?;
+    let r = Rc::new(r);
+    ev.regex_cache.borrow_mut().insert(key, r.clone());
+    Ok(r)
+}
+
+fn match_(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let re = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_string_v(a[1].clone(), pos)?;
+    let r = compile_regex(ev, &re, true, pos)?;
+    match r.captures(&s.s) {
+        None => Ok(Value::Null),
+        Some(c) => Ok(Value::list(
+            (1..c.len())
+                .map(|i| {
+                    c.get(i)
+                        .map(|m| Value::str(m.as_str()))
+                        .unwrap_or(Value::Null)
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let re = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_string_v(a[1].clone(), pos)?;
+    let r = compile_regex(ev, &re, false, pos)?;
+    let mut out = Vec::new();
+    let mut last = 0;
+    for c in r.captures_iter(&s.s) {
+        let m = c.get(0).expect("group 0");
+        out.push(Value::str(&s.s[last..m.start()]));
+        out.push(Value::list(
+            (1..c.len())
+                .map(|i| {
+                    c.get(i)
+                        .map(|m| Value::str(m.as_str()))
+                        .unwrap_or(Value::Null)
+                })
+                .collect(),
+        ));
+        last = m.end();
+    }
+    out.push(Value::str(&s.s[last..]));
+    Ok(Value::list(out))
+}
+
+/// Hash bytes with a named algorithm.
+pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<Vec<u8>> {
+    Ok(match algo {
+        "md5" => Md5::digest(data).to_vec(),
+        "sha1" => Sha1::digest(data).to_vec(),
+        "sha256" => Sha256::digest(data).to_vec(),
+        "sha512" => Sha512::digest(data).to_vec(),
+        _ => {
+            return Err(EvalError::msg(
+                format!("unknown hash algorithm '{algo}'"),
+                pos,
+            ))
+        }
+    })
+}
+
+fn hash_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let algo = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_string_v(a[1].clone(), pos)?;
+    Ok(Value::str(crate::store::hex(&hash_bytes(
+        &algo,
+        s.s.as_bytes(),
+        pos,
+    )?)))
+}
+
+fn discard_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
+    Ok(Value::str(s.s))
+}
+
+fn discard_output_dependency(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
+    let ctx = s
+        .ctx
+        .into_iter()
+        .map(|c| c.strip_prefix('=').map(str::to_string).unwrap_or(c))
+        .collect();
+    let mut v = Vec::new();
+    merge_ctx(&mut v, &ctx_vec(ctx));
+    Ok(Value::str_ctx(s.s, v))
+}
+
+fn ctx_vec(v: Vec<String>) -> Vec<String> {
+    v
+}
+
+fn has_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_string_v(a[0].clone(), pos)?;
+    Ok(Value::Bool(!s.ctx.is_empty()))
+}
+
+fn get_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_string_v(a[0].clone(), pos)?;
+    use std::collections::BTreeMap;
+    #[derive(Default)]
+    struct Info {
+        path: bool,
+        all: bool,
+        outputs: Vec<String>,
+    }
+    let mut m: BTreeMap<String, Info> = BTreeMap::new();
+    for c in &s.ctx {
+        if let Some(p) = c.strip_prefix('=') {
+            m.entry(p.to_string()).or_default().all = true;
+        } else if let Some(rest) = c.strip_prefix('!') {
+            let (out, p) = rest.split_once('!').unwrap_or((rest, ""));
+            m.entry(p.to_string())
+                .or_default()
+                .outputs
+                .push(out.to_string());
+        } else {
+            m.entry(c.clone()).or_default().path = true;
+        }
+    }
+    let entries = m
+        .into_iter()
+        .map(|(p, i)| {
+            let mut fields = Vec::new();
+            if i.all {
+                fields.push(("allOutputs", Value::Bool(true)));
+            }
+            if !i.outputs.is_empty() {
+                fields.push((
+                    "outputs",
+                    Value::list(i.outputs.into_iter().map(Value::str).collect()),
+                ));
+            }
+            if i.path {
+                fields.push(("path", Value::Bool(true)));
+            }
+            Attr {
+                name: p.into(),
+                value: mk_attrs(fields),
+                pos: Pos::NONE,
+            }
+        })
+        .collect();
+    Ok(Value::attrs(Attrs { entries }))
+}
+
+fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
+    let s = ev.force_string_v(a[0].clone(), pos)?;
+    let c = ev.force_attrs(a[1].clone(), pos)?;
+    let mut ctx = s.ctx.clone();
+    for e in &c.entries {
+        let info = ev.force_attrs(e.value.clone(), pos)?;
+        if let Some(p) = info.get("path") {
+            if ev.force_bool(p.clone(), pos)? {
+                merge_ctx(&mut ctx, &[e.name.to_string()]);
+            }
+        }
+        if let Some(p) = info.get("allOutputs") {
+            if ev.force_bool(p.clone(), pos)? {
+                merge_ctx(&mut ctx, &[format!("={}", e.name)]);
+            }
+        }
+        if let Some(o) = info.get("outputs") {
+            for out in ev.force_list(o.clone(), pos)?.iter() {
+                let out = ev.force_str(out.clone(), pos)?;
+                merge_ctx(&mut ctx, &[format!("!{out}!{}", e.name)]);
+            }
+        }
+    }
+    Ok(Value::str_ctx(s.s.clone(), ctx))
+}

@@ -1,0 +1,1429 @@
+//! The lazy evaluator: the `Evaluator`, forcing, function application and the operators.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::error::{ErrorKind, EvalError, Result};
+use crate::ir::*;
+use crate::lower::{parse_error, Lowerer, Scope};
+use crate::path::canon_path;
+use crate::value::*;
+
+/// A source file the evaluator has parsed (for positions in messages).
+pub struct SourceFile {
+    /// The file name, or `«string»` for expressions given on the command line.
+    pub name: String,
+    /// Its text.
+    pub text: Rc<str>,
+}
+
+thread_local! {
+    static STACK_BOUNDS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// Run `f` on a thread with a large stack so that deep (but finite) recursion in Nix code
+/// works, and record the stack's extent so that runaway recursion becomes the error
+/// `stack overflow (possible infinite recursion)` instead of a crash.
+pub fn with_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    const SIZE: usize = 1 << 30;
+    std::thread::Builder::new()
+        .stack_size(SIZE)
+        .spawn(move || {
+            let marker = 0u8;
+            let base = &marker as *const u8 as usize;
+            // Leave generous head room for the native code between checks.
+            STACK_BOUNDS.with(|b| b.set((base, SIZE - (64 << 20))));
+            f()
+        })
+        .expect("spawning the evaluation thread")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+/// A Nix evaluator: the global environment, the search path, parsed files and the import cache.
+pub struct Evaluator {
+    pub(crate) files: RefCell<Vec<SourceFile>>,
+    pub(crate) globals: Rc<Env>,
+    pub(crate) global_names: HashMap<Sym, u32>,
+    pub(crate) search_path: RefCell<Vec<(String, String)>>,
+    pub(crate) import_cache: RefCell<HashMap<String, Value>>,
+    pub(crate) store_paths: RefCell<HashMap<String, String>>,
+    stack_base: usize,
+    stack_limit: usize,
+    cli_entries: Cell<usize>,
+    pub(crate) nix_path_value: Rc<Thunk>,
+    pub(crate) regex_cache: RefCell<HashMap<String, Rc<regex::Regex>>>,
+    /// The store directory (`/nix/store`).
+    pub store_dir: String,
+    /// Extra builtin state shared by builtins (e.g. `derivationStrict`'s cache of hashes).
+    pub(crate) drv_hashes: RefCell<HashMap<String, String>>,
+}
+
+impl Default for Evaluator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub(crate) type R<T> = Result<T>;
+
+impl Evaluator {
+    /// A new evaluator with the builtins and an empty search path (plus `NIX_PATH` entries).
+    pub fn new() -> Evaluator {
+        let marker = 0u8;
+        let here = &marker as *const u8 as usize;
+        let (base, limit) = STACK_BOUNDS.with(|b| b.get());
+        let (stack_base, stack_limit) = if base == 0 {
+            (here, 6 << 20)
+        } else {
+            (base, limit)
+        };
+        let globals = Env::new(Vec::new(), None);
+        let mut ev = Evaluator {
+            files: RefCell::new(Vec::new()),
+            globals,
+            global_names: HashMap::new(),
+            search_path: RefCell::new(Vec::new()),
+            import_cache: RefCell::new(HashMap::new()),
+            store_paths: RefCell::new(HashMap::new()),
+            stack_base,
+            stack_limit,
+            cli_entries: Cell::new(0),
+            regex_cache: RefCell::new(HashMap::new()),
+            nix_path_value: Rc::new(Thunk(RefCell::new(ThunkState::Done(Value::Null)))),
+            store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
+            drv_hashes: RefCell::new(HashMap::new()),
+        };
+        if let Ok(p) = std::env::var("NIX_PATH") {
+            for entry in p.split(':').filter(|s| !s.is_empty()) {
+                ev.add_search_path_late(entry);
+            }
+        }
+        crate::builtins::install(&mut ev);
+        ev
+    }
+
+    /// Add a search path entry `PATH` or `NAME=PATH` (as `-I` does); entries added first win.
+    pub fn add_search_path(&self, spec: &str) {
+        // -I entries come before NIX_PATH entries.
+        let (prefix, path) = split_search_entry(spec);
+        let mut sp = self.search_path.borrow_mut();
+        sp.insert(self.cli_entries.get(), (prefix, path));
+        self.cli_entries.set(self.cli_entries.get() + 1);
+        drop(sp);
+        crate::builtins::refresh_nix_path(self);
+    }
+
+    fn add_search_path_late(&mut self, spec: &str) {
+        let (prefix, path) = split_search_entry(spec);
+        self.search_path.borrow_mut().push((prefix, path));
+    }
+
+    /// The search path as (prefix, path) pairs.
+    pub fn search_path(&self) -> Vec<(String, String)> {
+        self.search_path.borrow().clone()
+    }
+
+    pub(crate) fn add_file(&self, name: String, text: Rc<str>) -> u32 {
+        let mut f = self.files.borrow_mut();
+        f.push(SourceFile { name, text });
+        (f.len() - 1) as u32
+    }
+
+    /// Parse and lower source text; `name` names it in messages, `base_dir` resolves relative paths.
+    pub fn parse(&self, text: &str, name: &str, base_dir: &str) -> R<Rc<Expr>> {
+        self.parse_with_scope(text, name, base_dir, None)
+    }
+
+    pub(crate) fn parse_with_scope(
+        &self,
+        text: &str,
+        name: &str,
+        base_dir: &str,
+        extra: Option<HashMap<Sym, u32>>,
+    ) -> R<Rc<Expr>> {
+        let text: Rc<str> = text.into();
+        let file = self.add_file(name.to_string(), text.clone());
+        let parsed = rnix::Root::parse(&text);
+        if let Some(e) = parsed.errors().first() {
+            return Err(parse_error(e, file, &text));
+        }
+        let mut scopes = vec![Scope::Names(self.global_names.clone())];
+        if let Some(extra) = extra {
+            scopes.push(Scope::Names(extra));
+        }
+        let mut l = Lowerer {
+            file,
+            base_dir,
+            scopes,
+            text: &text,
+        };
+        l.lower_root(parsed.tree())
+    }
+
+    /// Evaluate an expression given as text (relative paths resolve against `base_dir`), to WHNF.
+    pub fn eval_expr(&self, src: &str, base_dir: &str) -> R<Value> {
+        let e = self.parse(src, "«string»", base_dir)?;
+        self.eval(&e, &self.globals.clone())
+    }
+
+    /// Evaluate a file (a directory means its `default.nix`), to WHNF. Results are cached per file.
+    pub fn eval_file(&self, path: &str) -> R<Value> {
+        let p = self.resolve_import_path(path, Pos::NONE)?;
+        self.import_file(&p, Pos::NONE)
+    }
+
+    pub(crate) fn resolve_import_path(&self, path: &str, pos: Pos) -> R<String> {
+        let mut p = if path.starts_with('/') {
+            canon_path(path)
+        } else {
+            let cwd = std::env::current_dir()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            canon_path(&format!("{cwd}/{path}"))
+        };
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => p = format!("{}/default.nix", p.trim_end_matches('/')),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(EvalError::msg(
+                    format!("getting status of '{p}': {}", io_msg(&e)),
+                    pos,
+                ))
+            }
+        }
+        Ok(p)
+    }
+
+    pub(crate) fn import_file(&self, path: &str, pos: Pos) -> R<Value> {
+        if let Some(v) = self.import_cache.borrow().get(path) {
+            return self.force(v.clone());
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| EvalError::msg(format!("opening file '{path}': {}", io_msg(&e)), pos))?;
+        let dir = crate::path::dir_of(path);
+        let e = self.parse(&text, path, &dir)?;
+        let v = Thunk::value(ThunkState::Expr(e, self.globals.clone()));
+        self.import_cache
+            .borrow_mut()
+            .insert(path.to_string(), v.clone());
+        self.force(v)
+    }
+
+    /// The file table entry for a position: (file name, line, column), 1-based.
+    pub fn pos_info(&self, pos: Pos) -> Option<(String, usize, usize)> {
+        if !pos.is_some() {
+            return None;
+        }
+        let files = self.files.borrow();
+        let f = files.get(pos.file as usize)?;
+        let off = (pos.offset as usize).min(f.text.len());
+        let before = &f.text[..off];
+        let line = before.matches('\n').count() + 1;
+        let col = off - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+        Some((f.name.clone(), line, col))
+    }
+
+    pub(crate) fn source_line(&self, pos: Pos) -> Option<String> {
+        let files = self.files.borrow();
+        let f = files.get(pos.file as usize)?;
+        let off = (pos.offset as usize).min(f.text.len());
+        let start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let end = f.text[off..]
+            .find('\n')
+            .map(|i| off + i)
+            .unwrap_or(f.text.len());
+        Some(f.text[start..end].to_string())
+    }
+
+    #[inline]
+    fn check_stack(&self, pos: Pos) -> R<()> {
+        let marker = 0u8;
+        let here = &marker as *const u8 as usize;
+        if self.stack_base.saturating_sub(here) > self.stack_limit {
+            return Err(EvalError::msg(
+                "stack overflow (possible infinite recursion)",
+                pos,
+            ));
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- forcing
+
+    /// Force a value to weak head normal form.
+    #[inline]
+    pub fn force(&self, v: Value) -> R<Value> {
+        match v {
+            Value::Thunk(t) => self.force_thunk(&t),
+            v => Ok(v),
+        }
+    }
+
+    fn force_thunk(&self, t: &Rc<Thunk>) -> R<Value> {
+        {
+            let b = t.0.borrow();
+            match &*b {
+                ThunkState::Done(v) => return Ok(v.clone()),
+                ThunkState::Blackhole => {
+                    return Err(EvalError::new(
+                        ErrorKind::InfiniteRecursion,
+                        "infinite recursion encountered",
+                        Pos::NONE,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let state = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
+        let r = match &state {
+            ThunkState::Expr(e, env) => self.eval(e, env),
+            ThunkState::Apply(f, x, pos) => self
+                .force(f.clone())
+                .and_then(|f| self.apply(f, x.clone(), *pos)),
+            ThunkState::Select(v, name, pos) => self.select_attr(v.clone(), name, *pos),
+            ThunkState::Native(f) => f(self),
+            ThunkState::Blackhole | ThunkState::Done(_) => unreachable!(),
+        };
+        match r {
+            Ok(v) => {
+                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                Ok(v)
+            }
+            Err(e) => {
+                *t.0.borrow_mut() = state;
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether a value is an unevaluated thunk.
+    pub fn is_unforced(v: &Value) -> bool {
+        match v {
+            Value::Thunk(t) => !matches!(&*t.0.borrow(), ThunkState::Done(_)),
+            _ => false,
+        }
+    }
+
+    /// Force deeply (as `deepSeq` and `--strict`): every list element and attribute value.
+    pub fn force_deep(&self, v: Value) -> R<Value> {
+        let v = self.force(v)?;
+        let mut seen = std::collections::HashSet::new();
+        self.force_deep_inner(&v, &mut seen)?;
+        Ok(v)
+    }
+
+    fn force_deep_inner(&self, v: &Value, seen: &mut std::collections::HashSet<usize>) -> R<()> {
+        self.check_stack(Pos::NONE)?;
+        match v {
+            Value::Attrs(a) => {
+                if !seen.insert(Rc::as_ptr(a) as usize) {
+                    return Ok(());
+                }
+                for attr in &a.entries {
+                    let x = self.force(attr.value.clone()).map_err(|e| {
+                        e.context(
+                            attr.pos,
+                            format!("while evaluating the attribute '{}'", attr.name),
+                        )
+                    })?;
+                    self.force_deep_inner(&x, seen)?;
+                }
+            }
+            Value::List(l) => {
+                if !seen.insert(Rc::as_ptr(l) as *const u8 as usize) {
+                    return Ok(());
+                }
+                for x in l.iter() {
+                    let x = self.force(x.clone())?;
+                    self.force_deep_inner(&x, seen)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- thunks
+
+    /// A delayed value for `e` in `env`; constants and variables need no thunk.
+    #[inline]
+    pub(crate) fn thunk(&self, e: &Rc<Expr>, env: &Rc<Env>) -> Value {
+        match &**e {
+            Expr::Lit(v) => v.clone(),
+            Expr::Var { depth, index } => env.up(*depth).vals.borrow()[*index as usize].clone(),
+            _ => Thunk::value(ThunkState::Expr(e.clone(), env.clone())),
+        }
+    }
+
+    /// Like `thunk`, for a frame still being filled (`env` is the new frame).
+    #[inline]
+    fn thunk_in_new_frame(&self, e: &Rc<Expr>, env: &Rc<Env>) -> Value {
+        match &**e {
+            Expr::Lit(v) => v.clone(),
+            Expr::Var { depth, index } if *depth > 0 => {
+                env.up(*depth).vals.borrow()[*index as usize].clone()
+            }
+            _ => Thunk::value(ThunkState::Expr(e.clone(), env.clone())),
+        }
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    /// Evaluate an expression in an environment to weak head normal form.
+    pub fn eval(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
+        match e {
+            Expr::Lit(v) => Ok(v.clone()),
+            Expr::Var { depth, index } => {
+                let v = env.up(*depth).vals.borrow()[*index as usize].clone();
+                self.force(v)
+            }
+            Expr::WithVar {
+                name,
+                with_depths,
+                pos,
+            } => {
+                for d in with_depths.iter() {
+                    let ns = env.up(*d).vals.borrow()[0].clone();
+                    let a = self.force_attrs(ns, *pos)?;
+                    if let Some(v) = a.get(name) {
+                        let v = v.clone();
+                        return self.force(v);
+                    }
+                }
+                Err(EvalError::msg(format!("undefined variable '{name}'"), *pos))
+            }
+            Expr::Select(e, path, default, pos) => {
+                let mut v = self.eval(e, env)?;
+                for n in path.iter() {
+                    let name = self.attr_name(n, env)?;
+                    match &v {
+                        Value::Attrs(a) => match a.get(&name) {
+                            Some(x) => {
+                                let x = x.clone();
+                                v = self.force(x)?;
+                            }
+                            None => {
+                                if let Some(d) = default {
+                                    return self.eval(d, env);
+                                }
+                                return Err(self.missing_attr(&name, a, *pos));
+                            }
+                        },
+                        _ => {
+                            if let Some(d) = default {
+                                return self.eval(d, env);
+                            }
+                            return Err(EvalError::msg(
+                                format!("value is {} while a set was expected", v.type_desc()),
+                                *pos,
+                            ));
+                        }
+                    }
+                }
+                Ok(v)
+            }
+            Expr::HasAttr(e, path) => {
+                let mut v = self.eval(e, env)?;
+                for n in path.iter() {
+                    let name = self.attr_name(n, env)?;
+                    match &v {
+                        Value::Attrs(a) => match a.get(&name) {
+                            Some(x) => {
+                                let x = x.clone();
+                                v = self.force(x)?;
+                            }
+                            None => return Ok(Value::Bool(false)),
+                        },
+                        _ => return Ok(Value::Bool(false)),
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            Expr::AttrSet(b, _) => self.eval_attrset(b, env),
+            Expr::Let(b, body) => {
+                let frame = self.build_frame(b, env);
+                self.eval(body, &frame)
+            }
+            Expr::List(items) => Ok(Value::list(
+                items.iter().map(|i| self.thunk(i, env)).collect(),
+            )),
+            Expr::Lambda(d) => Ok(Value::Lambda(Rc::new(Closure {
+                def: d.clone(),
+                env: env.clone(),
+            }))),
+            Expr::Apply(f, x, pos) => {
+                let fv = self.eval(f, env)?;
+                let xv = self.thunk(x, env);
+                self.apply(fv, xv, *pos)
+            }
+            Expr::With(ns, body) => {
+                let frame = Env::new(vec![self.thunk(ns, env)], Some(env.clone()));
+                self.eval(body, &frame)
+            }
+            Expr::If(c, t, f, pos) => {
+                if self.eval_bool(c, env, *pos)? {
+                    self.eval(t, env)
+                } else {
+                    self.eval(f, env)
+                }
+            }
+            Expr::Assert(c, body, pos, text) => {
+                if self.eval_bool(c, env, *pos)? {
+                    self.eval(body, env)
+                } else {
+                    Err(EvalError::new(
+                        ErrorKind::Assert,
+                        format!("assertion '{text}' failed"),
+                        *pos,
+                    ))
+                }
+            }
+            Expr::And(a, b, pos) => Ok(Value::Bool(
+                self.eval_bool(a, env, *pos)? && self.eval_bool(b, env, *pos)?,
+            )),
+            Expr::Or(a, b, pos) => Ok(Value::Bool(
+                self.eval_bool(a, env, *pos)? || self.eval_bool(b, env, *pos)?,
+            )),
+            Expr::Impl(a, b, pos) => Ok(Value::Bool(
+                !self.eval_bool(a, env, *pos)? || self.eval_bool(b, env, *pos)?,
+            )),
+            Expr::Not(a, pos) => Ok(Value::Bool(!self.eval_bool(a, env, *pos)?)),
+            Expr::Neg(a, pos) => {
+                let v = self.eval(a, env)?;
+                self.arith(BinOp::Sub, Value::Int(0), v, *pos)
+            }
+            Expr::BinOp(op, a, b, pos) => {
+                let av = self.eval(a, env)?;
+                let bv = self.eval(b, env)?;
+                self.binop(*op, av, bv, *pos)
+            }
+            Expr::Add(a, b, pos) => {
+                let av = self.eval(a, env)?;
+                let bv = self.eval(b, env)?;
+                self.add(av, bv, *pos)
+            }
+            Expr::Str(parts, pos) => {
+                let mut s = String::new();
+                let mut ctx = Vec::new();
+                for p in parts.iter() {
+                    match p {
+                        StrPart::Lit(t) => s.push_str(t),
+                        StrPart::Interp(e) => {
+                            let v = self.eval(e, env)?;
+                            self.coerce_into(v, *pos, false, true, &mut s, &mut ctx)?;
+                        }
+                    }
+                }
+                Ok(Value::str_ctx(s, ctx))
+            }
+            Expr::Path(parts, pos) => {
+                let mut s = String::new();
+                let mut ctx = Vec::new();
+                for p in parts.iter() {
+                    match p {
+                        StrPart::Lit(t) => s.push_str(t),
+                        StrPart::Interp(e) => {
+                            let v = self.eval(e, env)?;
+                            self.coerce_into(v, *pos, false, false, &mut s, &mut ctx)?;
+                        }
+                    }
+                }
+                if !ctx.is_empty() {
+                    return Err(EvalError::msg(
+                        "a string that refers to a store path cannot be appended to a path",
+                        *pos,
+                    ));
+                }
+                Ok(Value::Path(canon_path(&s).into()))
+            }
+            Expr::CurPos(pos) => Ok(self.pos_value(*pos)),
+        }
+    }
+
+    /// `{ file, line, column }` for a position, or null.
+    pub(crate) fn pos_value(&self, pos: Pos) -> Value {
+        let info = self.pos_info(pos).map(|(file, line, col)| {
+            // Nix 2.8 reports the text itself as the "file" of a command-line expression.
+            if file == "«string»" {
+                let text = self.files.borrow()[pos.file as usize].text.to_string();
+                (text, line, col)
+            } else {
+                (file, line, col)
+            }
+        });
+        match info {
+            None => Value::Null,
+            Some((file, line, col)) => Value::attrs(Attrs {
+                entries: vec![
+                    Attr {
+                        name: "column".into(),
+                        value: Value::Int(col as i64),
+                        pos: Pos::NONE,
+                    },
+                    Attr {
+                        name: "file".into(),
+                        value: Value::str(file),
+                        pos: Pos::NONE,
+                    },
+                    Attr {
+                        name: "line".into(),
+                        value: Value::Int(line as i64),
+                        pos: Pos::NONE,
+                    },
+                ],
+            }),
+        }
+    }
+
+    fn missing_attr(&self, name: &str, _a: &Attrs, pos: Pos) -> EvalError {
+        EvalError::msg(format!("attribute '{name}' missing"), pos)
+    }
+
+    fn eval_bool(&self, e: &Expr, env: &Rc<Env>, pos: Pos) -> R<bool> {
+        match self.eval(e, env)? {
+            Value::Bool(b) => Ok(b),
+            v => Err(EvalError::msg(
+                format!("value is {} while a Boolean was expected", v.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    fn attr_name(&self, n: &AttrName, env: &Rc<Env>) -> R<Sym> {
+        match n {
+            AttrName::Static(s) => Ok(s.clone()),
+            AttrName::Dynamic(e) => {
+                let v = self.eval(e, env)?;
+                let s = self.force_string_v(v, Pos::NONE)?;
+                Ok(s.s.as_str().into())
+            }
+        }
+    }
+
+    fn build_frame(&self, b: &Bindings, env: &Rc<Env>) -> Rc<Env> {
+        let frame = Env::new(Vec::new(), Some(env.clone()));
+        let vals: Vec<Value> = b
+            .statics
+            .iter()
+            .map(|s| match &s.value {
+                AttrValue::Plain(e) => self.thunk_in_new_frame(e, &frame),
+                AttrValue::Inherited(e) => self.thunk(e, env),
+            })
+            .collect();
+        *frame.vals.borrow_mut() = vals;
+        frame
+    }
+
+    fn eval_attrset(&self, b: &Bindings, env: &Rc<Env>) -> R<Value> {
+        let (mut entries, dyn_env) = if b.recursive {
+            let frame = self.build_frame(b, env);
+            let vals = frame.vals.borrow();
+            let entries: Vec<Attr> = b
+                .statics
+                .iter()
+                .zip(vals.iter())
+                .map(|(s, v)| Attr {
+                    name: s.name.clone(),
+                    value: v.clone(),
+                    pos: s.pos,
+                })
+                .collect();
+            drop(vals);
+            (entries, frame)
+        } else {
+            let entries: Vec<Attr> = b
+                .statics
+                .iter()
+                .map(|s| {
+                    let e = match &s.value {
+                        AttrValue::Plain(e) | AttrValue::Inherited(e) => e,
+                    };
+                    Attr {
+                        name: s.name.clone(),
+                        value: self.thunk(e, env),
+                        pos: s.pos,
+                    }
+                })
+                .collect();
+            (entries, env.clone())
+        };
+        if !b.dynamics.is_empty() {
+            for d in &b.dynamics {
+                let n = self.eval(&d.name, &dyn_env)?;
+                if let Value::Null = n {
+                    continue;
+                }
+                let name = self.force_string_v(n, d.pos)?;
+                let name: Sym = name.s.as_str().into();
+                match entries.binary_search_by(|a| a.name.cmp(&name)) {
+                    Ok(_) => {
+                        return Err(EvalError::msg(
+                            format!("dynamic attribute '{name}' already defined"),
+                            d.pos,
+                        ))
+                    }
+                    Err(i) => entries.insert(
+                        i,
+                        Attr {
+                            name,
+                            value: self.thunk(&d.value, &dyn_env),
+                            pos: d.pos,
+                        },
+                    ),
+                }
+            }
+        }
+        Ok(Value::attrs(Attrs { entries }))
+    }
+
+    // ---------------------------------------------------------------- application
+
+    /// Apply a function (forced) to an argument (possibly unforced).
+    pub fn apply(&self, f: Value, arg: Value, pos: Pos) -> R<Value> {
+        self.check_stack(pos)?;
+        match f {
+            Value::Lambda(c) => self.call_lambda(&c, arg, pos),
+            Value::PrimOp(op) => {
+                if op.arity == 1 {
+                    (op.func)(self, &[arg], pos)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op,
+                        args: vec![arg],
+                    })))
+                }
+            }
+            Value::PrimOpApp(app) => {
+                let mut args = Vec::with_capacity(app.args.len() + 1);
+                args.extend(app.args.iter().cloned());
+                args.push(arg);
+                if args.len() == app.op.arity {
+                    (app.op.func)(self, &args, pos)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op: app.op.clone(),
+                        args,
+                    })))
+                }
+            }
+            Value::Attrs(a) if a.get("__functor").is_some() => {
+                let functor = self.force(a.get("__functor").cloned().unwrap_or(Value::Null))?;
+                let g = self.apply(functor, Value::Attrs(a), pos)?;
+                self.apply(g, arg, pos)
+            }
+            other => Err(EvalError::msg(
+                format!(
+                    "attempt to call something which is not a function but {}",
+                    other.type_desc()
+                ),
+                pos,
+            )),
+        }
+    }
+
+    /// Apply a value (forcing it first) to several arguments.
+    pub fn call(&self, f: &Value, args: &[Value], pos: Pos) -> R<Value> {
+        let mut v = self.force(f.clone())?;
+        for a in args {
+            v = self.apply(v, a.clone(), pos)?;
+        }
+        Ok(v)
+    }
+
+    fn lambda_desc(&self, def: &LambdaDef) -> String {
+        match &def.name {
+            Some(n) => format!("function '{n}'"),
+            None => match self.pos_info(def.pos) {
+                Some((f, l, c)) => format!("anonymous function at {f}:{l}:{c}"),
+                None => "anonymous function".to_string(),
+            },
+        }
+    }
+
+    fn call_lambda(&self, c: &Closure, arg: Value, pos: Pos) -> R<Value> {
+        let def = &c.def;
+        let env = match &def.formals {
+            None => Env::new(vec![arg], Some(c.env.clone())),
+            Some(formals) => {
+                let attrs = self.force_attrs(arg.clone(), pos)?;
+                let frame = Env::new(Vec::new(), Some(c.env.clone()));
+                let mut vals = Vec::with_capacity(formals.entries.len() + 1);
+                let mut used = 0;
+                for (name, default) in &formals.entries {
+                    match attrs.get(name) {
+                        Some(v) => {
+                            used += 1;
+                            vals.push(v.clone())
+                        }
+                        None => match default {
+                            Some(d) => vals.push(self.thunk_in_new_frame(d, &frame)),
+                            None => {
+                                return Err(EvalError::msg(
+                                    format!(
+                                        "{} called without required argument '{name}'",
+                                        self.lambda_desc(def)
+                                    ),
+                                    pos,
+                                ))
+                            }
+                        },
+                    }
+                }
+                if !formals.ellipsis && used < attrs.len() {
+                    for a in &attrs.entries {
+                        if !formals.entries.iter().any(|(n, _)| *n == a.name) {
+                            return Err(EvalError::msg(
+                                format!(
+                                    "{} called with unexpected argument '{}'",
+                                    self.lambda_desc(def),
+                                    a.name
+                                ),
+                                pos,
+                            ));
+                        }
+                    }
+                }
+                if def.arg.is_some() {
+                    vals.push(arg);
+                }
+                *frame.vals.borrow_mut() = vals;
+                frame
+            }
+        };
+        self.eval(&def.body, &env)
+    }
+
+    // ---------------------------------------------------------------- operators
+
+    pub(crate) fn binop(&self, op: BinOp, a: Value, b: Value, pos: Pos) -> R<Value> {
+        match op {
+            BinOp::Eq => Ok(Value::Bool(self.eq_values(&a, &b, pos, false)?)),
+            BinOp::NEq => Ok(Value::Bool(!self.eq_values(&a, &b, pos, false)?)),
+            BinOp::Lt => Ok(Value::Bool(self.less_than(&a, &b, pos)?)),
+            BinOp::Gt => Ok(Value::Bool(self.less_than(&b, &a, pos)?)),
+            BinOp::Le => Ok(Value::Bool(!self.less_than(&b, &a, pos)?)),
+            BinOp::Ge => Ok(Value::Bool(!self.less_than(&a, &b, pos)?)),
+            BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, a, b, pos),
+            BinOp::Update => {
+                let x = self.expect_attrs(a, pos)?;
+                let y = self.expect_attrs(b, pos)?;
+                Ok(Value::Attrs(update_attrs(&x, &y)))
+            }
+            BinOp::Concat => {
+                let x = self.expect_list(a, pos)?;
+                let y = self.expect_list(b, pos)?;
+                if x.is_empty() {
+                    return Ok(Value::List(y));
+                }
+                if y.is_empty() {
+                    return Ok(Value::List(x));
+                }
+                let mut v = Vec::with_capacity(x.len() + y.len());
+                v.extend(x.iter().cloned());
+                v.extend(y.iter().cloned());
+                Ok(Value::list(v))
+            }
+        }
+    }
+
+    pub(crate) fn arith(&self, op: BinOp, a: Value, b: Value, pos: Pos) -> R<Value> {
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => Ok(Value::Int(match op {
+                BinOp::Sub => x.wrapping_sub(*y),
+                BinOp::Mul => x.wrapping_mul(*y),
+                _ => {
+                    if *y == 0 {
+                        return Err(EvalError::msg("division by zero", pos));
+                    }
+                    x.wrapping_div(*y)
+                }
+            })),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                let x = num_f64(&a);
+                let y = num_f64(&b);
+                Ok(Value::Float(match op {
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    _ => {
+                        if y == 0.0 {
+                            return Err(EvalError::msg("division by zero", pos));
+                        }
+                        x / y
+                    }
+                }))
+            }
+            (Value::Int(_) | Value::Float(_), _) => Err(EvalError::msg(
+                format!("value is {} while an integer was expected", b.type_desc()),
+                pos,
+            )),
+            _ => Err(EvalError::msg(
+                format!("value is {} while an integer was expected", a.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    pub(crate) fn add(&self, a: Value, b: Value, pos: Pos) -> R<Value> {
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => Ok(Value::Int(x.wrapping_add(*y))),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                Ok(Value::Float(num_f64(&a) + num_f64(&b)))
+            }
+            (Value::Int(_) | Value::Float(_), _) => Err(EvalError::msg(
+                format!("cannot add {} to {}", b.type_desc(), a.type_desc()),
+                pos,
+            )),
+            (Value::Path(p), _) => {
+                let mut s = p.to_string();
+                let mut ctx = Vec::new();
+                self.coerce_into(b, pos, false, false, &mut s, &mut ctx)?;
+                if !ctx.is_empty() {
+                    return Err(EvalError::msg(
+                        "a string that refers to a store path cannot be appended to a path",
+                        pos,
+                    ));
+                }
+                Ok(Value::Path(canon_path(&s).into()))
+            }
+            _ => {
+                let mut s = String::new();
+                let mut ctx = Vec::new();
+                self.coerce_into(a, pos, false, true, &mut s, &mut ctx)?;
+                self.coerce_into(b, pos, false, true, &mut s, &mut ctx)?;
+                Ok(Value::str_ctx(s, ctx))
+            }
+        }
+    }
+
+    /// Nix equality (forces both sides as needed).
+    pub fn eq_values(&self, a: &Value, b: &Value, pos: Pos, nested: bool) -> R<bool> {
+        if nested && same_ref(a, b) {
+            return Ok(true);
+        }
+        let a = self.force(a.clone())?;
+        let b = self.force(b.clone())?;
+        Ok(match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                num_f64(&a) == num_f64(&b)
+            }
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::String(x), Value::String(y)) => x.s == y.s,
+            (Value::Path(x), Value::Path(y)) => x == y,
+            (Value::List(x), Value::List(y)) => {
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (i, j) in x.iter().zip(y.iter()) {
+                    if !self.eq_values(i, j, pos, true)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if Rc::ptr_eq(x, y) && nested {
+                    return Ok(true);
+                }
+                if self.is_derivation(x)? && self.is_derivation(y)? {
+                    if let (Some(i), Some(j)) = (x.get("outPath"), y.get("outPath")) {
+                        return self.eq_values(i, j, pos, true);
+                    }
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (i, j) in x.entries.iter().zip(y.entries.iter()) {
+                    if i.name != j.name || !self.eq_values(&i.value, &j.value, pos, true)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether an attribute set is a derivation (`type = "derivation"`).
+    pub fn is_derivation(&self, a: &Attrs) -> R<bool> {
+        match a.get("type") {
+            Some(t) => match self.force(t.clone())? {
+                Value::String(s) => Ok(s.s == "derivation"),
+                _ => Ok(false),
+            },
+            None => Ok(false),
+        }
+    }
+
+    /// Nix's `<` (numbers, strings, paths, lists).
+    pub fn less_than(&self, a: &Value, b: &Value, pos: Pos) -> R<bool> {
+        let a = self.force(a.clone())?;
+        let b = self.force(b.clone())?;
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x < y),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                Ok(num_f64(&a) < num_f64(&b))
+            }
+            (Value::String(x), Value::String(y)) => Ok(x.s < y.s),
+            (Value::Path(x), Value::Path(y)) => Ok(x < y),
+            (Value::List(x), Value::List(y)) => {
+                for i in 0.. {
+                    if i == y.len() {
+                        return Ok(false);
+                    }
+                    if i == x.len() {
+                        return Ok(true);
+                    }
+                    if !self.eq_values(&x[i], &y[i], pos, true)? {
+                        return self.less_than(&x[i], &y[i], pos);
+                    }
+                }
+                unreachable!()
+            }
+            _ => Err(EvalError::msg(
+                format!("cannot compare {} with {}", a.type_desc(), b.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    // ---------------------------------------------------------------- coercions
+
+    /// Force to an attribute set or fail with Nix's type error.
+    pub fn force_attrs(&self, v: Value, pos: Pos) -> R<Rc<Attrs>> {
+        let v = self.force(v)?;
+        self.expect_attrs(v, pos)
+    }
+
+    pub(crate) fn expect_attrs(&self, v: Value, pos: Pos) -> R<Rc<Attrs>> {
+        match v {
+            Value::Attrs(a) => Ok(a),
+            v => Err(EvalError::msg(
+                format!("value is {} while a set was expected", v.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    /// Force to a list.
+    pub fn force_list(&self, v: Value, pos: Pos) -> R<Rc<Vec<Value>>> {
+        let v = self.force(v)?;
+        self.expect_list(v, pos)
+    }
+
+    pub(crate) fn expect_list(&self, v: Value, pos: Pos) -> R<Rc<Vec<Value>>> {
+        match v {
+            Value::List(l) => Ok(l),
+            v => Err(EvalError::msg(
+                format!("value is {} while a list was expected", v.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    /// Force to an integer.
+    pub fn force_int(&self, v: Value, pos: Pos) -> R<i64> {
+        match self.force(v)? {
+            Value::Int(i) => Ok(i),
+            v => Err(EvalError::msg(
+                format!("value is {} while an integer was expected", v.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    /// Force to a Boolean.
+    pub fn force_bool(&self, v: Value, pos: Pos) -> R<bool> {
+        match self.force(v)? {
+            Value::Bool(b) => Ok(b),
+            v => Err(EvalError::msg(
+                format!("value is {} while a Boolean was expected", v.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    /// Force to a function.
+    pub fn force_function(&self, v: Value, pos: Pos) -> R<Value> {
+        let v = self.force(v)?;
+        if v.is_function() || matches!(&v, Value::Attrs(a) if a.get("__functor").is_some()) {
+            Ok(v)
+        } else {
+            Err(EvalError::msg(
+                format!("value is {} while a function was expected", v.type_desc()),
+                pos,
+            ))
+        }
+    }
+
+    /// Force to a string (no coercion), keeping its context.
+    pub fn force_string_v(&self, v: Value, pos: Pos) -> R<Rc<NixString>> {
+        match self.force(v)? {
+            Value::String(s) => Ok(s),
+            v => Err(EvalError::msg(
+                format!("value is {} while a string was expected", v.type_desc()),
+                pos,
+            )),
+        }
+    }
+
+    /// Force to a string and return its characters.
+    pub fn force_str(&self, v: Value, pos: Pos) -> R<String> {
+        Ok(self.force_string_v(v, pos)?.s.clone())
+    }
+
+    /// Coerce to a string as interpolation (`coerce_more = false`) or `toString` (`true`) does.
+    pub fn coerce_to_string(
+        &self,
+        v: Value,
+        pos: Pos,
+        coerce_more: bool,
+        copy_to_store: bool,
+    ) -> R<NixString> {
+        let mut s = String::new();
+        let mut ctx = Vec::new();
+        self.coerce_into(v, pos, coerce_more, copy_to_store, &mut s, &mut ctx)?;
+        Ok(NixString { s, ctx })
+    }
+
+    pub(crate) fn coerce_into(
+        &self,
+        v: Value,
+        pos: Pos,
+        coerce_more: bool,
+        copy_to_store: bool,
+        out: &mut String,
+        ctx: &mut Vec<String>,
+    ) -> R<()> {
+        let v = self.force(v)?;
+        match &v {
+            Value::String(s) => {
+                out.push_str(&s.s);
+                merge_ctx(ctx, &s.ctx);
+                return Ok(());
+            }
+            Value::Path(p) => {
+                if copy_to_store {
+                    let sp = self.copy_path_to_store(p, pos)?;
+                    out.push_str(&sp);
+                    merge_ctx(ctx, &[sp]);
+                } else {
+                    out.push_str(p);
+                }
+                return Ok(());
+            }
+            Value::Attrs(a) => {
+                if let Some(f) = a.get("__toString") {
+                    let f = f.clone();
+                    let r = self.call(&f, &[v.clone()], pos)?;
+                    return self.coerce_into(r, pos, coerce_more, copy_to_store, out, ctx);
+                }
+                if let Some(o) = a.get("outPath") {
+                    return self.coerce_into(o.clone(), pos, coerce_more, copy_to_store, out, ctx);
+                }
+            }
+            _ => {}
+        }
+        if coerce_more {
+            match &v {
+                Value::Null | Value::Bool(false) => return Ok(()),
+                Value::Bool(true) => {
+                    out.push('1');
+                    return Ok(());
+                }
+                Value::Int(i) => {
+                    out.push_str(&i.to_string());
+                    return Ok(());
+                }
+                Value::Float(f) => {
+                    out.push_str(&format!("{f:.6}"));
+                    return Ok(());
+                }
+                Value::List(l) => {
+                    for (i, x) in l.iter().enumerate() {
+                        let x = self.force(x.clone())?;
+                        let empty_list = matches!(&x, Value::List(l) if l.is_empty());
+                        self.coerce_into(x, pos, coerce_more, copy_to_store, out, ctx)?;
+                        if i + 1 < l.len() && !empty_list {
+                            out.push(' ');
+                        }
+                    }
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        Err(EvalError::msg(
+            format!("cannot coerce {} to a string", v.type_desc()),
+            pos,
+        ))
+    }
+
+    /// Coerce to an absolute path string (paths, strings starting with `/`, sets with `outPath`).
+    pub fn coerce_to_path(&self, v: Value, pos: Pos) -> R<String> {
+        let s = self.coerce_to_string(v, pos, false, false)?;
+        if !s.s.starts_with('/') {
+            return Err(EvalError::msg(
+                format!("string '{}' doesn't represent an absolute path", s.s),
+                pos,
+            ));
+        }
+        Ok(s.s)
+    }
+
+    /// The store path a source path is copied to (computed from its NAR hash; nothing is written).
+    pub fn copy_path_to_store(&self, path: &str, pos: Pos) -> R<String> {
+        if let Some(p) = self.store_paths.borrow().get(path) {
+            return Ok(p.clone());
+        }
+        let name = crate::path::base_name_of(path);
+        let sp = crate::store::add_path_to_store(self, path, &name, pos)?;
+        self.store_paths
+            .borrow_mut()
+            .insert(path.to_string(), sp.clone());
+        Ok(sp)
+    }
+
+    /// Select an attribute of a value (forcing both).
+    pub fn select_attr(&self, v: Value, name: &str, pos: Pos) -> R<Value> {
+        let a = self.force_attrs(v, pos)?;
+        match a.get(name) {
+            Some(x) => self.force(x.clone()),
+            None => Err(self.missing_attr(name, &a, pos)),
+        }
+    }
+}
+
+impl Evaluator {
+    /// Look `name` up in the search path as `<name>` does.
+    pub fn find_file(&self, name: &str, pos: Pos) -> R<String> {
+        for (prefix, path) in self.search_path.borrow().iter() {
+            let candidate = if prefix.is_empty() {
+                format!("{path}/{name}")
+            } else if name == prefix {
+                path.clone()
+            } else if let Some(rest) = name
+                .strip_prefix(prefix.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                format!("{path}/{rest}")
+            } else {
+                continue;
+            };
+            let candidate = if candidate.starts_with('/') {
+                canon_path(&candidate)
+            } else {
+                let cwd = std::env::current_dir()
+                    .map(|d| d.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                canon_path(&format!("{cwd}/{candidate}"))
+            };
+            if std::path::Path::new(&candidate).exists() {
+                return Ok(candidate);
+            }
+        }
+        Err(EvalError::msg(
+            format!(
+                "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+            ),
+            pos,
+        ))
+    }
+}
+
+fn split_search_entry(spec: &str) -> (String, String) {
+    match spec.split_once('=') {
+        Some((p, path)) => (p.to_string(), path.to_string()),
+        None => (String::new(), spec.to_string()),
+    }
+}
+
+pub(crate) fn io_msg(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+fn same_ref(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Thunk(x), Value::Thunk(y)) => Rc::ptr_eq(x, y),
+        (Value::Lambda(x), Value::Lambda(y)) => Rc::ptr_eq(x, y),
+        (Value::PrimOp(x), Value::PrimOp(y)) => Rc::ptr_eq(x, y),
+        (Value::PrimOpApp(x), Value::PrimOpApp(y)) => Rc::ptr_eq(x, y),
+        (Value::Attrs(x), Value::Attrs(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+pub(crate) fn num_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => 0.0,
+    }
+}
+
+/// `a // b`: merge two sorted attribute lists, `b` winning.
+pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
+    if b.is_empty() {
+        return a.clone();
+    }
+    if a.is_empty() {
+        return b.clone();
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    let (x, y) = (&a.entries, &b.entries);
+    while i < x.len() && j < y.len() {
+        match x[i].name.cmp(&y[j].name) {
+            std::cmp::Ordering::Less => {
+                out.push(x[i].clone());
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(y[j].clone());
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(y[j].clone());
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&x[i..]);
+    out.extend_from_slice(&y[j..]);
+    Rc::new(Attrs { entries: out })
+}
+
+impl Evaluator {
+    /// The global environment (builtins), for evaluating parsed expressions.
+    pub fn global_env(&self) -> Rc<Env> {
+        self.globals.clone()
+    }
+
+    /// Call a function with formals using automatic arguments, as `nix-instantiate` does with
+    /// `--arg`/`--argstr`; other values are returned forced but otherwise unchanged.
+    pub fn auto_call(&self, v: Value, args: &Value) -> R<Value> {
+        let v = self.force(v)?;
+        let args = self.force_attrs(args.clone(), Pos::NONE)?;
+        match &v {
+            Value::Attrs(a) if a.get("__functor").is_some() => {
+                let f = self.force(a.get("__functor").cloned().unwrap_or(Value::Null))?;
+                let g = self.apply(f, v.clone(), Pos::NONE)?;
+                self.auto_call(g, &Value::Attrs(args))
+            }
+            Value::Lambda(c) => {
+                let Some(formals) = &c.def.formals else {
+                    return Ok(v);
+                };
+                let mut entries = Vec::new();
+                if formals.ellipsis {
+                    entries = args.entries.clone();
+                } else {
+                    for (name, default) in &formals.entries {
+                        match args.find(name) {
+                            Some(a) => entries.push(a.clone()),
+                            None if default.is_some() => {}
+                            None => {
+                                return Err(EvalError::msg(
+                                    format!(
+                                        "cannot evaluate a function that has an argument without a value ('{name}')"
+                                    ),
+                                    c.def.pos,
+                                ))
+                            }
+                        }
+                    }
+                }
+                for (name, default) in &formals.entries {
+                    if default.is_none() && !entries.iter().any(|a| a.name == *name) {
+                        return Err(EvalError::msg(
+                            format!("cannot evaluate a function that has an argument without a value ('{name}')"),
+                            c.def.pos,
+                        ));
+                    }
+                }
+                self.apply(
+                    v.clone(),
+                    Value::attrs(Attrs::from_unsorted(entries)),
+                    Pos::NONE,
+                )
+            }
+            _ => Ok(v),
+        }
+    }
+
+    /// Follow an attribute path like `a.b.0."c.d"` (numbers index lists), auto-calling functions
+    /// along the way as `nix-instantiate -A` does.
+    pub fn select_attr_path(&self, v: Value, path: &str, auto: &Value) -> R<Value> {
+        let mut v = self.force(v)?;
+        for comp in split_attr_path(path) {
+            v = self.auto_call(v, auto)?;
+            match &v {
+                Value::List(l) if comp.bytes().all(|b| b.is_ascii_digit()) && !comp.is_empty() => {
+                    let i: usize = comp.parse().unwrap_or(usize::MAX);
+                    match l.get(i) {
+                        Some(x) => v = self.force(x.clone())?,
+                        None => {
+                            return Err(EvalError::msg(
+                                format!("list index {comp} in selection path '{path}' is out of range"),
+                                Pos::NONE,
+                            ))
+                        }
+                    }
+                }
+                Value::Attrs(a) => match a.get(&comp) {
+                    Some(x) => v = self.force(x.clone())?,
+                    None => {
+                        return Err(EvalError::msg(
+                            format!("attribute '{comp}' in selection path '{path}' not found"),
+                            Pos::NONE,
+                        ))
+                    }
+                },
+                other => {
+                    return Err(EvalError::msg(
+                        format!(
+                            "the expression selected by the selection path '{path}' should be a set but is {}",
+                            other.type_name()
+                        ),
+                        Pos::NONE,
+                    ))
+                }
+            }
+        }
+        Ok(v)
+    }
+}
+
+/// Split `a.b."c.d"` into components.
+pub fn split_attr_path(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if path.is_empty() {
+        return out;
+    }
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}

@@ -1,0 +1,173 @@
+//! The compact expression IR the evaluator runs. Variables are resolved at lowering time to
+//! (depth, index) pairs; only names that no lexical scope binds are looked up dynamically
+//! through the enclosing `with` frames.
+
+use std::rc::Rc;
+
+use crate::value::{Pos, Sym, Value};
+
+/// Binary operators that are evaluated strictly on both sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    NEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `//`
+    Update,
+    /// `++`
+    Concat,
+}
+
+/// One component of an attribute path.
+pub enum AttrName {
+    /// A name known at lowering time.
+    Static(Sym),
+    /// `${e}` or `"..${e}.."`.
+    Dynamic(Rc<Expr>),
+}
+
+/// How an attribute of a set or let gets its value.
+pub enum AttrValue {
+    /// An expression, evaluated in the set's own environment for `rec`/`let`, in the enclosing
+    /// one otherwise.
+    Plain(Rc<Expr>),
+    /// `inherit x;`: an expression (a variable) evaluated in the enclosing environment.
+    Inherited(Rc<Expr>),
+}
+
+/// A statically named binding of a set or let.
+pub struct StaticBinding {
+    /// Its name.
+    pub name: Sym,
+    /// Its value.
+    pub value: AttrValue,
+    /// Where it was defined.
+    pub pos: Pos,
+}
+
+/// A binding with a name computed at run time.
+pub struct DynamicBinding {
+    /// The name expression.
+    pub name: Rc<Expr>,
+    /// The value.
+    pub value: Rc<Expr>,
+    /// Where it was defined.
+    pub pos: Pos,
+}
+
+/// The bindings of an attribute set or `let`.
+pub struct Bindings {
+    /// Static bindings, in frame order (for `rec`/`let` index `i` is variable `i`).
+    pub statics: Vec<StaticBinding>,
+    /// Dynamic bindings, in source order.
+    pub dynamics: Vec<DynamicBinding>,
+    /// Whether the bindings see each other (`rec`).
+    pub recursive: bool,
+}
+
+/// The formal parameters of a `{ a, b ? d, ... }:` lambda.
+pub struct Formals {
+    /// Names with optional defaults, in source order; frame index `i` is formal `i`.
+    pub entries: Vec<(Sym, Option<Rc<Expr>>)>,
+    /// Whether `...` was given.
+    pub ellipsis: bool,
+}
+
+/// A lambda's code.
+pub struct LambdaDef {
+    /// The name it is bound to (for messages), if known.
+    pub name: Option<Sym>,
+    /// `x:` or the `@` name; lives in the last slot of the frame.
+    pub arg: Option<Sym>,
+    /// Formals, if the lambda destructures its argument.
+    pub formals: Option<Formals>,
+    /// The body.
+    pub body: Rc<Expr>,
+    /// Where it is defined.
+    pub pos: Pos,
+}
+
+/// The parts of an interpolated string or path.
+pub enum StrPart {
+    /// Literal text.
+    Lit(String),
+    /// `${e}`
+    Interp(Rc<Expr>),
+}
+
+/// An expression.
+pub enum Expr {
+    /// A constant.
+    Lit(Value),
+    /// A lexically bound variable: `depth` frames up, slot `index`.
+    Var {
+        /// Frames to walk up.
+        depth: u32,
+        /// Slot in that frame.
+        index: u32,
+    },
+    /// A name no lexical scope binds: looked up in the `with` frames at these depths, innermost first.
+    WithVar {
+        /// The name.
+        name: Sym,
+        /// Depths of the enclosing `with` frames, innermost first.
+        with_depths: Box<[u32]>,
+        /// Where the variable occurs.
+        pos: Pos,
+    },
+    /// `e.a.b or d`
+    Select(Rc<Expr>, Box<[AttrName]>, Option<Rc<Expr>>, Pos),
+    /// `e ? a.b`
+    HasAttr(Rc<Expr>, Box<[AttrName]>),
+    /// `{ ... }` / `rec { ... }`
+    AttrSet(Rc<Bindings>, Pos),
+    /// `let ... in body`
+    Let(Rc<Bindings>, Rc<Expr>),
+    /// `[ ... ]`
+    List(Box<[Rc<Expr>]>),
+    /// A lambda.
+    Lambda(Rc<LambdaDef>),
+    /// `f a`
+    Apply(Rc<Expr>, Rc<Expr>, Pos),
+    /// `with e; body`
+    With(Rc<Expr>, Rc<Expr>),
+    /// `if c then a else b`
+    If(Rc<Expr>, Rc<Expr>, Rc<Expr>, Pos),
+    /// `assert c; body` (with the condition's source text for the message).
+    Assert(Rc<Expr>, Rc<Expr>, Pos, String),
+    /// Strict binary operators.
+    BinOp(BinOp, Rc<Expr>, Rc<Expr>, Pos),
+    /// `a + b` (also strings and paths).
+    Add(Rc<Expr>, Rc<Expr>, Pos),
+    /// `a && b`
+    And(Rc<Expr>, Rc<Expr>, Pos),
+    /// `a || b`
+    Or(Rc<Expr>, Rc<Expr>, Pos),
+    /// `a -> b`
+    Impl(Rc<Expr>, Rc<Expr>, Pos),
+    /// `!a`
+    Not(Rc<Expr>, Pos),
+    /// `-a`
+    Neg(Rc<Expr>, Pos),
+    /// An interpolated string.
+    Str(Box<[StrPart]>, Pos),
+    /// An interpolated path (relative paths already made absolute in the first literal).
+    Path(Box<[StrPart]>, Pos),
+    /// `__curPos`
+    CurPos(Pos),
+}

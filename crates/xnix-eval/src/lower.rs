@@ -1,0 +1,724 @@
+//! Lowering of rnix's syntax tree into the evaluator's IR, resolving variables statically.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
+use rowan::ast::AstNode;
+
+use crate::error::{ErrorKind, EvalError, Result};
+use crate::ir::*;
+use crate::path::canon_path;
+use crate::value::{Pos, Sym, Value};
+
+/// A lexical scope during lowering: one environment frame at run time.
+pub(crate) enum Scope {
+    /// Names bound in the frame, with their slots.
+    Names(HashMap<Sym, u32>),
+    /// A `with` frame.
+    With,
+}
+
+/// Lowers one file (or string) into IR.
+pub(crate) struct Lowerer<'a> {
+    pub file: u32,
+    pub base_dir: &'a str,
+    pub scopes: Vec<Scope>,
+    pub text: &'a str,
+}
+
+enum Pending {
+    Expr(ast::Expr),
+    Inherit(Sym, Pos),
+    InheritFrom(ast::Expr, Sym),
+    Nested(PendingSet),
+}
+
+#[derive(Default)]
+struct PendingSet {
+    statics: Vec<(Sym, Pending, Pos)>,
+    index: HashMap<Sym, usize>,
+    dynamics: Vec<(ast::Expr, Pending, Pos)>,
+}
+
+fn sort_statics(set: &mut PendingSet) {
+    set.statics.sort_by(|a, b| a.0.cmp(&b.0));
+    set.index.clear();
+}
+
+fn home_dir() -> String {
+    std::env::var("HOME").unwrap_or_else(|_| "/".to_string())
+}
+
+impl<'a> Lowerer<'a> {
+    fn pos(&self, node: &impl AstNode<Language = rnix::NixLanguage>) -> Pos {
+        Pos {
+            file: self.file,
+            offset: u32::from(node.syntax().text_range().start()),
+        }
+    }
+
+    fn err(&self, msg: impl Into<String>, pos: Pos) -> EvalError {
+        EvalError::new(ErrorKind::Parse, msg, pos)
+    }
+
+    /// Lower a whole parsed file.
+    pub fn lower_root(&mut self, root: ast::Root) -> Result<Rc<Expr>> {
+        match root.expr() {
+            Some(e) => self.lower(e, None),
+            None => Err(self.err(
+                "syntax error, unexpected end of file",
+                Pos {
+                    file: self.file,
+                    offset: 0,
+                },
+            )),
+        }
+    }
+
+    fn lookup(&self, name: &str, pos: Pos) -> Result<Expr> {
+        let mut with_depths = Vec::new();
+        for (depth, scope) in self.scopes.iter().rev().enumerate() {
+            match scope {
+                Scope::Names(m) => {
+                    if let Some(&index) = m.get(name) {
+                        return Ok(Expr::Var {
+                            depth: depth as u32,
+                            index,
+                        });
+                    }
+                }
+                Scope::With => with_depths.push(depth as u32),
+            }
+        }
+        if with_depths.is_empty() {
+            return Err(EvalError::msg(format!("undefined variable '{name}'"), pos));
+        }
+        Ok(Expr::WithVar {
+            name: name.into(),
+            with_depths: with_depths.into(),
+            pos,
+        })
+    }
+
+    fn ident_name(&self, id: &ast::Ident) -> String {
+        id.syntax().text().to_string()
+    }
+
+    fn lower_opt(&mut self, e: Option<ast::Expr>, at: Pos) -> Result<Rc<Expr>> {
+        match e {
+            Some(e) => self.lower(e, None),
+            None => Err(self.err("syntax error, unexpected end of expression", at)),
+        }
+    }
+
+    /// Lower an expression; `name` is the binding it is the value of (names lambdas).
+    pub fn lower(&mut self, e: ast::Expr, name: Option<&Sym>) -> Result<Rc<Expr>> {
+        let pos = self.pos(&e);
+        Ok(Rc::new(match e {
+            ast::Expr::Error(_) => return Err(self.err("syntax error", pos)),
+            ast::Expr::Root(r) => return self.lower_opt(r.expr(), pos),
+            ast::Expr::Paren(p) => return self.lower_opt(p.expr(), pos),
+            ast::Expr::Literal(l) => match l.kind() {
+                ast::LiteralKind::Integer(i) => match i.value() {
+                    Ok(v) => Expr::Lit(Value::Int(v)),
+                    Err(_) => {
+                        return Err(
+                            self.err(format!("invalid integer '{}'", i.syntax().text()), pos)
+                        )
+                    }
+                },
+                ast::LiteralKind::Float(f) => match f.value() {
+                    Ok(v) => Expr::Lit(Value::Float(v)),
+                    Err(_) => {
+                        return Err(self.err(format!("invalid float '{}'", f.syntax().text()), pos))
+                    }
+                },
+                ast::LiteralKind::Uri(u) => Expr::Lit(Value::str(u.syntax().text())),
+            },
+            ast::Expr::Ident(id) => self.lookup(&self.ident_name(&id), pos)?,
+            ast::Expr::CurPos(_) => Expr::CurPos(pos),
+            ast::Expr::Str(s) => {
+                let parts = self.lower_str_parts(&s)?;
+                match parts.as_slice() {
+                    [] => Expr::Lit(Value::str("")),
+                    [StrPart::Lit(s)] => Expr::Lit(Value::str(s.clone())),
+                    _ => Expr::Str(parts.into(), pos),
+                }
+            }
+            ast::Expr::PathAbs(p) => self.lower_path(p.parts(), pos, "")?,
+            ast::Expr::PathRel(p) => self.lower_path(p.parts(), pos, self.base_dir)?,
+            ast::Expr::PathHome(p) => self.lower_path(p.parts(), pos, &home_dir())?,
+            ast::Expr::PathSearch(p) => {
+                let text = p.syntax().text().to_string();
+                let inner = text
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string();
+                let find = Rc::new(self.lookup("__findFile", pos)?);
+                let nix_path = Rc::new(self.lookup("__nixPath", pos)?);
+                let f = Rc::new(Expr::Apply(find, nix_path, pos));
+                Expr::Apply(f, Rc::new(Expr::Lit(Value::str(inner))), pos)
+            }
+            ast::Expr::List(l) => {
+                let items = l
+                    .items()
+                    .map(|i| self.lower(i, None))
+                    .collect::<Result<Vec<_>>>()?;
+                Expr::List(items.into())
+            }
+            ast::Expr::Lambda(l) => {
+                Expr::Lambda(Rc::new(self.lower_lambda(l, name.cloned(), pos)?))
+            }
+            ast::Expr::Apply(a) => {
+                let f = self.lower_opt(a.lambda(), pos)?;
+                let x = self.lower_opt(a.argument(), pos)?;
+                Expr::Apply(f, x, pos)
+            }
+            ast::Expr::Assert(a) => {
+                let text = a
+                    .condition()
+                    .map(|c| c.syntax().text().to_string())
+                    .unwrap_or_default();
+                let c = self.lower_opt(a.condition(), pos)?;
+                let b = self.lower_opt(a.body(), pos)?;
+                Expr::Assert(c, b, pos, text)
+            }
+            ast::Expr::IfElse(i) => {
+                let c = self.lower_opt(i.condition(), pos)?;
+                let t = self.lower_opt(i.body(), pos)?;
+                let e = self.lower_opt(i.else_body(), pos)?;
+                Expr::If(c, t, e, pos)
+            }
+            ast::Expr::Select(s) => {
+                let e = self.lower_opt(s.expr(), pos)?;
+                let path = self.lower_attrpath(s.attrpath(), pos)?;
+                let d = match s.default_expr() {
+                    Some(d) => Some(self.lower(d, None)?),
+                    None => None,
+                };
+                Expr::Select(e, path, d, pos)
+            }
+            ast::Expr::HasAttr(h) => {
+                let e = self.lower_opt(h.expr(), pos)?;
+                let path = self.lower_attrpath(h.attrpath(), pos)?;
+                Expr::HasAttr(e, path)
+            }
+            ast::Expr::With(w) => {
+                let ns = self.lower_opt(w.namespace(), pos)?;
+                self.scopes.push(Scope::With);
+                let body = self.lower_opt(w.body(), pos);
+                self.scopes.pop();
+                Expr::With(ns, body?)
+            }
+            ast::Expr::UnaryOp(u) => {
+                let e = self.lower_opt(u.expr(), pos)?;
+                match u.operator() {
+                    Some(ast::UnaryOpKind::Invert) => Expr::Not(e, pos),
+                    _ => Expr::Neg(e, pos),
+                }
+            }
+            ast::Expr::BinOp(b) => {
+                let l = self.lower_opt(b.lhs(), pos)?;
+                let r = self.lower_opt(b.rhs(), pos)?;
+                use ast::BinOpKind as K;
+                let op = match b.operator() {
+                    Some(op) => op,
+                    None => return Err(self.err("syntax error, unknown operator", pos)),
+                };
+                match op {
+                    K::Add => Expr::Add(l, r, pos),
+                    K::And => Expr::And(l, r, pos),
+                    K::Or => Expr::Or(l, r, pos),
+                    K::Implication => Expr::Impl(l, r, pos),
+                    K::Concat => Expr::BinOp(BinOp::Concat, l, r, pos),
+                    K::Update => Expr::BinOp(BinOp::Update, l, r, pos),
+                    K::Sub => Expr::BinOp(BinOp::Sub, l, r, pos),
+                    K::Mul => Expr::BinOp(BinOp::Mul, l, r, pos),
+                    K::Div => Expr::BinOp(BinOp::Div, l, r, pos),
+                    K::Equal => Expr::BinOp(BinOp::Eq, l, r, pos),
+                    K::NotEqual => Expr::BinOp(BinOp::NEq, l, r, pos),
+                    K::Less => Expr::BinOp(BinOp::Lt, l, r, pos),
+                    K::LessOrEq => Expr::BinOp(BinOp::Le, l, r, pos),
+                    K::More => Expr::BinOp(BinOp::Gt, l, r, pos),
+                    K::MoreOrEq => Expr::BinOp(BinOp::Ge, l, r, pos),
+                    K::PipeRight | K::PipeLeft => {
+                        return Err(self.err("syntax error, unexpected pipe operator", pos))
+                    }
+                }
+            }
+            ast::Expr::AttrSet(s) => {
+                let recursive = s.rec_token().is_some();
+                let pending = self.collect_entries(s.entries(), true)?;
+                if recursive {
+                    let b = self.lower_rec_bindings(pending, true)?;
+                    Expr::AttrSet(Rc::new(b), pos)
+                } else {
+                    Expr::AttrSet(Rc::new(self.lower_plain_set(pending)?), pos)
+                }
+            }
+            ast::Expr::LetIn(l) => {
+                let pending = self.collect_entries(l.entries(), false)?;
+                let (b, body) = self.lower_let(pending, l.body(), pos)?;
+                Expr::Let(Rc::new(b), body)
+            }
+            ast::Expr::LegacyLet(l) => {
+                let pending = self.collect_entries(l.entries(), false)?;
+                let b = self.lower_rec_bindings(pending, true)?;
+                let set = Rc::new(Expr::AttrSet(Rc::new(b), pos));
+                Expr::Select(set, vec![AttrName::Static("body".into())].into(), None, pos)
+            }
+        }))
+    }
+
+    fn lower_str_parts(&mut self, s: &ast::Str) -> Result<Vec<StrPart>> {
+        let mut out = Vec::new();
+        for p in s.normalized_parts() {
+            match p {
+                InterpolPart::Literal(t) => {
+                    if let Some(StrPart::Lit(prev)) = out.last_mut() {
+                        prev.push_str(&t);
+                    } else if !t.is_empty() {
+                        out.push(StrPart::Lit(t));
+                    }
+                }
+                InterpolPart::Interpolation(i) => {
+                    let pos = self.pos(&i);
+                    out.push(StrPart::Interp(self.lower_opt(i.expr(), pos)?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn lower_path(
+        &mut self,
+        parts: Vec<InterpolPart<ast::PathContent>>,
+        pos: Pos,
+        base: &str,
+    ) -> Result<Expr> {
+        let mut out = Vec::new();
+        for (i, p) in parts.into_iter().enumerate() {
+            match p {
+                InterpolPart::Literal(t) => {
+                    let mut text = t.text().to_string();
+                    if i == 0 {
+                        if let Some(rest) = text.strip_prefix('~') {
+                            text = format!("{base}{rest}");
+                        } else if !base.is_empty() {
+                            text = format!("{base}/{text}");
+                        }
+                    }
+                    out.push(StrPart::Lit(text));
+                }
+                InterpolPart::Interpolation(e) => {
+                    let p = self.pos(&e);
+                    out.push(StrPart::Interp(self.lower_opt(e.expr(), p)?));
+                }
+            }
+        }
+        if let [StrPart::Lit(s)] = out.as_slice() {
+            return Ok(Expr::Lit(Value::Path(canon_path(s).into())));
+        }
+        Ok(Expr::Path(out.into(), pos))
+    }
+
+    fn lower_attrpath(&mut self, p: Option<ast::Attrpath>, pos: Pos) -> Result<Box<[AttrName]>> {
+        let p = p.ok_or_else(|| self.err("syntax error, missing attribute path", pos))?;
+        let mut out = Vec::new();
+        for a in p.attrs() {
+            out.push(self.lower_attr_name(a)?);
+        }
+        Ok(out.into())
+    }
+
+    fn static_attr_name(&self, a: &ast::Attr) -> Option<Sym> {
+        match a {
+            ast::Attr::Ident(i) => Some(self.ident_name(i).into()),
+            ast::Attr::Str(s) => {
+                let mut out = String::new();
+                for p in s.normalized_parts() {
+                    match p {
+                        InterpolPart::Literal(t) => out.push_str(&t),
+                        InterpolPart::Interpolation(_) => return None,
+                    }
+                }
+                Some(out.into())
+            }
+            ast::Attr::Dynamic(d) => match d.expr() {
+                Some(ast::Expr::Str(s)) => self.static_attr_name(&ast::Attr::Str(s)),
+                _ => None,
+            },
+        }
+    }
+
+    fn lower_attr_name(&mut self, a: ast::Attr) -> Result<AttrName> {
+        if let Some(s) = self.static_attr_name(&a) {
+            return Ok(AttrName::Static(s));
+        }
+        let pos = self.pos(&a);
+        Ok(AttrName::Dynamic(match a {
+            ast::Attr::Dynamic(d) => self.lower_opt(d.expr(), pos)?,
+            ast::Attr::Str(s) => self.lower(ast::Expr::Str(s), None)?,
+            ast::Attr::Ident(_) => unreachable!("identifiers are static"),
+        }))
+    }
+
+    fn collect_entries(
+        &self,
+        entries: impl Iterator<Item = ast::Entry>,
+        allow_dynamic: bool,
+    ) -> Result<PendingSet> {
+        let mut set = PendingSet::default();
+        for entry in entries {
+            match entry {
+                ast::Entry::Inherit(inh) => {
+                    let from = inh.from().and_then(|f| f.expr());
+                    for a in inh.attrs() {
+                        let pos = self.pos(&a);
+                        let name = self.static_attr_name(&a).ok_or_else(|| {
+                            self.err("dynamic attributes not allowed in inherit", pos)
+                        })?;
+                        let val = match &from {
+                            Some(f) => Pending::InheritFrom(f.clone(), name.clone()),
+                            None => Pending::Inherit(name.clone(), pos),
+                        };
+                        self.insert_static(&mut set, name, val, pos, &[], allow_dynamic)?;
+                    }
+                }
+                ast::Entry::AttrpathValue(av) => {
+                    let pos = self.pos(&av);
+                    let path: Vec<ast::Attr> = av
+                        .attrpath()
+                        .map(|p| p.attrs().collect())
+                        .unwrap_or_default();
+                    let value = av
+                        .value()
+                        .ok_or_else(|| self.err("syntax error, missing value", pos))?;
+                    if path.is_empty() {
+                        return Err(self.err("syntax error, missing attribute name", pos));
+                    }
+                    self.insert(&mut set, &path, Pending::Expr(value), pos, allow_dynamic)?;
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    fn insert(
+        &self,
+        set: &mut PendingSet,
+        path: &[ast::Attr],
+        val: Pending,
+        pos: Pos,
+        allow_dynamic: bool,
+    ) -> Result<()> {
+        let first = &path[0];
+        match self.static_attr_name(first) {
+            Some(name) => self.insert_static(set, name, val, pos, &path[1..], allow_dynamic),
+            None => {
+                if !allow_dynamic {
+                    return Err(self.err("dynamic attributes not allowed in let", pos));
+                }
+                let name_expr = match first {
+                    ast::Attr::Dynamic(d) => {
+                        d.expr().ok_or_else(|| self.err("syntax error", pos))?
+                    }
+                    ast::Attr::Str(s) => ast::Expr::Str(s.clone()),
+                    ast::Attr::Ident(_) => unreachable!(),
+                };
+                let v = if path.len() > 1 {
+                    let mut nested = PendingSet::default();
+                    self.insert(&mut nested, &path[1..], val, pos, true)?;
+                    Pending::Nested(nested)
+                } else {
+                    val
+                };
+                set.dynamics.push((name_expr, v, pos));
+                Ok(())
+            }
+        }
+    }
+
+    fn literal_set_entries(&self, e: &ast::Expr) -> Option<ast::AttrSet> {
+        match e {
+            ast::Expr::AttrSet(s) if s.rec_token().is_none() => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn insert_static(
+        &self,
+        set: &mut PendingSet,
+        name: Sym,
+        val: Pending,
+        pos: Pos,
+        rest: &[ast::Attr],
+        allow_dynamic: bool,
+    ) -> Result<()> {
+        let _ = allow_dynamic;
+        if let Some(&i) = set.index.get(&name) {
+            // Merge into an existing nested set, if both sides are sets.
+            let existing = &mut set.statics[i].1;
+            if let Pending::Expr(e) = existing {
+                if let Some(s) = self.literal_set_entries(e) {
+                    let nested = self.collect_entries(s.entries(), true)?;
+                    *existing = Pending::Nested(nested);
+                }
+            }
+            if let Pending::Nested(nested) = existing {
+                if !rest.is_empty() {
+                    return self.insert(nested, rest, val, pos, true);
+                }
+                if let Pending::Expr(e) = &val {
+                    if let Some(s) = self.literal_set_entries(e) {
+                        for entry in s.entries() {
+                            self.merge_entry(nested, entry)?;
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+            return Err(EvalError::msg(
+                format!("attribute '{name}' already defined"),
+                pos,
+            ));
+        }
+        let v = if rest.is_empty() {
+            val
+        } else {
+            let mut nested = PendingSet::default();
+            self.insert(&mut nested, rest, val, pos, true)?;
+            Pending::Nested(nested)
+        };
+        set.index.insert(name.clone(), set.statics.len());
+        set.statics.push((name, v, pos));
+        Ok(())
+    }
+
+    fn merge_entry(&self, set: &mut PendingSet, entry: ast::Entry) -> Result<()> {
+        let mut tmp = self.collect_entries(std::iter::once(entry), true)?;
+        for (name, v, pos) in tmp.statics.drain(..) {
+            self.insert_static(set, name, v, pos, &[], true)?;
+        }
+        set.dynamics.append(&mut tmp.dynamics);
+        Ok(())
+    }
+
+    fn lower_pending(&mut self, p: Pending, name: &Sym) -> Result<Rc<Expr>> {
+        match p {
+            Pending::Expr(e) => self.lower(e, Some(name)),
+            Pending::Inherit(n, pos) => Ok(Rc::new(self.lookup(&n, pos)?)),
+            Pending::InheritFrom(e, n) => {
+                let pos = self.pos(&e);
+                let from = self.lower(e, None)?;
+                Ok(Rc::new(Expr::Select(
+                    from,
+                    vec![AttrName::Static(n)].into(),
+                    None,
+                    pos,
+                )))
+            }
+            Pending::Nested(set) => {
+                let b = self.lower_plain_set(set)?;
+                Ok(Rc::new(Expr::AttrSet(Rc::new(b), Pos::NONE)))
+            }
+        }
+    }
+
+    fn lower_dynamics(
+        &mut self,
+        dynamics: Vec<(ast::Expr, Pending, Pos)>,
+    ) -> Result<Vec<DynamicBinding>> {
+        let mut out = Vec::new();
+        for (n, v, pos) in dynamics {
+            let name = self.lower(n, None)?;
+            let value = self.lower_pending(v, &Sym::from(""))?;
+            out.push(DynamicBinding { name, value, pos });
+        }
+        Ok(out)
+    }
+
+    fn lower_plain_set(&mut self, mut set: PendingSet) -> Result<Bindings> {
+        sort_statics(&mut set);
+        let mut statics = Vec::new();
+        for (name, p, pos) in set.statics {
+            let value = match p {
+                Pending::Inherit(..) => AttrValue::Inherited(self.lower_pending(p, &name)?),
+                _ => AttrValue::Plain(self.lower_pending(p, &name)?),
+            };
+            statics.push(StaticBinding { name, value, pos });
+        }
+        let dynamics = self.lower_dynamics(set.dynamics)?;
+        Ok(Bindings {
+            statics,
+            dynamics,
+            recursive: false,
+        })
+    }
+
+    fn lower_rec_bindings(&mut self, mut set: PendingSet, allow_dynamic: bool) -> Result<Bindings> {
+        sort_statics(&mut set);
+        let _ = allow_dynamic;
+        let names: HashMap<Sym, u32> = set
+            .statics
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _, _))| (n.clone(), i as u32))
+            .collect();
+        // Inherited names come from the enclosing scope: lower them before entering the frame.
+        let mut values: Vec<Option<AttrValue>> = Vec::new();
+        let mut rest = Vec::new();
+        for (name, p, pos) in set.statics {
+            if let Pending::Inherit(..) = p {
+                values.push(Some(AttrValue::Inherited(self.lower_pending(p, &name)?)));
+                rest.push((name, None, pos));
+            } else {
+                values.push(None);
+                rest.push((name, Some(p), pos));
+            }
+        }
+        self.scopes.push(Scope::Names(names));
+        let result = (|| {
+            let mut statics = Vec::new();
+            for ((name, p, pos), v) in rest.into_iter().zip(values) {
+                let value = match (p, v) {
+                    (Some(p), _) => AttrValue::Plain(self.lower_pending(p, &name)?),
+                    (None, Some(v)) => v,
+                    (None, None) => unreachable!(),
+                };
+                statics.push(StaticBinding { name, value, pos });
+            }
+            let dynamics = self.lower_dynamics(set.dynamics)?;
+            Ok(Bindings {
+                statics,
+                dynamics,
+                recursive: true,
+            })
+        })();
+        self.scopes.pop();
+        result
+    }
+
+    fn lower_let(
+        &mut self,
+        mut set: PendingSet,
+        body: Option<ast::Expr>,
+        pos: Pos,
+    ) -> Result<(Bindings, Rc<Expr>)> {
+        sort_statics(&mut set);
+        let names: HashMap<Sym, u32> = set
+            .statics
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _, _))| (n.clone(), i as u32))
+            .collect();
+        let b = self.lower_rec_bindings(set, false)?;
+        self.scopes.push(Scope::Names(names));
+        let body = self.lower_opt(body, pos);
+        self.scopes.pop();
+        Ok((b, body?))
+    }
+
+    fn lower_lambda(&mut self, l: ast::Lambda, name: Option<Sym>, pos: Pos) -> Result<LambdaDef> {
+        let param = l
+            .param()
+            .ok_or_else(|| self.err("syntax error, missing lambda parameter", pos))?;
+        match param {
+            ast::Param::IdentParam(ip) => {
+                let arg: Sym = ip
+                    .ident()
+                    .map(|i| self.ident_name(&i))
+                    .unwrap_or_default()
+                    .into();
+                let mut m = HashMap::new();
+                m.insert(arg.clone(), 0);
+                self.scopes.push(Scope::Names(m));
+                let body = self.lower_opt(l.body(), pos);
+                self.scopes.pop();
+                Ok(LambdaDef {
+                    name,
+                    arg: Some(arg),
+                    formals: None,
+                    body: body?,
+                    pos,
+                })
+            }
+            ast::Param::Pattern(p) => {
+                let mut m = HashMap::new();
+                let mut names = Vec::new();
+                for e in p.pat_entries() {
+                    let n: Sym = e
+                        .ident()
+                        .map(|i| self.ident_name(&i))
+                        .unwrap_or_default()
+                        .into();
+                    if m.insert(n.clone(), names.len() as u32).is_some() {
+                        return Err(self.err(
+                            format!("duplicate formal function argument '{n}'"),
+                            self.pos(&e),
+                        ));
+                    }
+                    names.push((n, e.default()));
+                }
+                let arg: Option<Sym> = p
+                    .pat_bind()
+                    .and_then(|b| b.ident())
+                    .map(|i| self.ident_name(&i).into());
+                if let Some(a) = &arg {
+                    if m.contains_key(a) {
+                        return Err(
+                            self.err(format!("duplicate formal function argument '{a}'"), pos)
+                        );
+                    }
+                    m.insert(a.clone(), names.len() as u32);
+                }
+                self.scopes.push(Scope::Names(m));
+                let result = (|| {
+                    let mut entries = Vec::new();
+                    for (n, d) in names {
+                        let d = match d {
+                            Some(d) => Some(self.lower(d, None)?),
+                            None => None,
+                        };
+                        entries.push((n, d));
+                    }
+                    let body = self.lower_opt(l.body(), pos)?;
+                    Ok(LambdaDef {
+                        name,
+                        arg,
+                        formals: Some(Formals {
+                            entries,
+                            ellipsis: p.ellipsis_token().is_some(),
+                        }),
+                        body,
+                        pos,
+                    })
+                })();
+                self.scopes.pop();
+                result
+            }
+        }
+    }
+}
+
+/// Convert an rnix parse error into an evaluation error.
+pub(crate) fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> EvalError {
+    use rnix::ParseError as P;
+    let off = match e {
+        P::Unexpected(r)
+        | P::UnexpectedExtra(r)
+        | P::UnexpectedWanted(_, r, _)
+        | P::UnexpectedDoubleBind(r) => u32::from(r.start()),
+        P::DuplicatedArgs(r, _) => u32::from(r.start()),
+        _ => text.len() as u32,
+    };
+    let msg = match e {
+        P::UnexpectedEOF | P::UnexpectedEOFWanted(_) => {
+            "syntax error, unexpected end of file".to_string()
+        }
+        P::DuplicatedArgs(_, n) => format!("duplicate formal function argument '{n}'"),
+        other => format!("syntax error, {other}"),
+    };
+    EvalError::new(ErrorKind::Parse, msg, Pos { file, offset: off })
+}

@@ -1,0 +1,292 @@
+//! Runtime values of the Nix language.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::error::EvalError;
+use crate::ir::{Expr, LambdaDef};
+use crate::Evaluator;
+
+/// An attribute name. Names are shared, not interned: cloning is a reference count bump.
+pub type Sym = Rc<str>;
+
+/// A position in a source file: the file's index in the evaluator's file table and a byte offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// Index into the evaluator's table of source files; `u32::MAX` means "no position".
+    pub file: u32,
+    /// Byte offset into the file.
+    pub offset: u32,
+}
+
+impl Pos {
+    /// The absent position.
+    pub const NONE: Pos = Pos {
+        file: u32::MAX,
+        offset: 0,
+    };
+    /// Whether this is a real position.
+    pub fn is_some(&self) -> bool {
+        self.file != u32::MAX
+    }
+}
+
+/// A Nix value. Containers hold possibly unevaluated values (thunks); functions returning a
+/// `Value` from evaluation always return it in weak head normal form (never a `Thunk`).
+#[derive(Clone)]
+pub enum Value {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// 64-bit integers (Nix 2.8 wraps on overflow).
+    Int(i64),
+    /// Floats.
+    Float(f64),
+    /// Strings with their context.
+    String(Rc<NixString>),
+    /// Absolute, canonical paths.
+    Path(Rc<str>),
+    /// Attribute sets.
+    Attrs(Rc<Attrs>),
+    /// Lists.
+    List(Rc<Vec<Value>>),
+    /// A lambda closed over its environment.
+    Lambda(Rc<Closure>),
+    /// A builtin function.
+    PrimOp(Rc<PrimOp>),
+    /// A partially applied builtin function.
+    PrimOpApp(Rc<PrimOpApp>),
+    /// A delayed computation, memoised once forced.
+    Thunk(Rc<Thunk>),
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::print::print_value_shallow(self))
+    }
+}
+
+/// A string with its context: the store paths it refers to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NixString {
+    /// The characters.
+    pub s: String,
+    /// Sorted, deduplicated context elements in Nix's encoding (`/nix/store/..`,
+    /// `=/nix/store/..drv`, `!out!/nix/store/..drv`).
+    pub ctx: Vec<String>,
+}
+
+impl NixString {
+    /// A string without context.
+    pub fn plain(s: impl Into<String>) -> Self {
+        NixString {
+            s: s.into(),
+            ctx: Vec::new(),
+        }
+    }
+}
+
+/// Merge context `b` into `a`, keeping it sorted and unique.
+pub fn merge_ctx(a: &mut Vec<String>, b: &[String]) {
+    for c in b {
+        if let Err(i) = a.binary_search(c) {
+            a.insert(i, c.clone());
+        }
+    }
+}
+
+/// One attribute of an attribute set.
+#[derive(Clone)]
+pub struct Attr {
+    /// The name.
+    pub name: Sym,
+    /// The (possibly unevaluated) value.
+    pub value: Value,
+    /// Where it was defined, for `unsafeGetAttrPos`.
+    pub pos: Pos,
+}
+
+/// An attribute set: attributes sorted by name.
+#[derive(Clone, Default)]
+pub struct Attrs {
+    /// Sorted by name, unique.
+    pub entries: Vec<Attr>,
+}
+
+impl Attrs {
+    /// Look an attribute up by name.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.find(name).map(|a| &a.value)
+    }
+    /// Look an attribute up by name, with its position.
+    pub fn find(&self, name: &str) -> Option<&Attr> {
+        self.entries
+            .binary_search_by(|a| (*a.name).cmp(name))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+    /// Build from unsorted entries; later duplicates win.
+    pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
+        entries.reverse();
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        entries.dedup_by(|a, b| a.name == b.name);
+        Attrs { entries }
+    }
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// Whether there are no attributes.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A lambda with the environment it was created in.
+pub struct Closure {
+    /// The lambda's code.
+    pub def: Rc<LambdaDef>,
+    /// The defining environment.
+    pub env: Rc<Env>,
+}
+
+/// The Rust implementation of a builtin.
+pub type PrimOpFn = fn(&Evaluator, &[Value], Pos) -> Result<Value, EvalError>;
+
+/// A builtin function of fixed arity.
+pub struct PrimOp {
+    /// Its name, without the `__` prefix.
+    pub name: &'static str,
+    /// How many arguments it takes.
+    pub arity: usize,
+    /// The implementation; called with exactly `arity` (unforced) arguments.
+    pub func: PrimOpFn,
+}
+
+/// A builtin applied to fewer arguments than its arity.
+pub struct PrimOpApp {
+    /// The builtin.
+    pub op: Rc<PrimOp>,
+    /// The arguments so far.
+    pub args: Vec<Value>,
+}
+
+/// What a thunk computes.
+pub enum ThunkState {
+    /// Evaluate an expression in an environment.
+    Expr(Rc<Expr>, Rc<Env>),
+    /// Apply a function to an argument.
+    Apply(Value, Value, Pos),
+    /// Select an attribute from a value.
+    Select(Value, Sym, Pos),
+    /// Run native code.
+    Native(Rc<dyn Fn(&Evaluator) -> Result<Value, EvalError>>),
+    /// Being evaluated right now: forcing it again is infinite recursion.
+    Blackhole,
+    /// Evaluated.
+    Done(Value),
+}
+
+/// A memoised delayed computation.
+pub struct Thunk(pub RefCell<ThunkState>);
+
+impl Thunk {
+    /// Wrap a state into a thunk value.
+    pub fn value(state: ThunkState) -> Value {
+        Value::Thunk(Rc::new(Thunk(RefCell::new(state))))
+    }
+    /// A thunk that runs native code.
+    pub fn native(f: impl Fn(&Evaluator) -> Result<Value, EvalError> + 'static) -> Value {
+        Thunk::value(ThunkState::Native(Rc::new(f)))
+    }
+}
+
+/// A variable environment frame. `with` frames hold one value: the (unforced) attribute set.
+pub struct Env {
+    /// The values of the frame's variables, in the order assigned at lowering time.
+    pub vals: RefCell<Vec<Value>>,
+    /// The enclosing frame.
+    pub parent: Option<Rc<Env>>,
+}
+
+impl Env {
+    /// A new frame.
+    pub fn new(vals: Vec<Value>, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            vals: RefCell::new(vals),
+            parent,
+        })
+    }
+    /// The frame `depth` levels up.
+    #[inline]
+    pub fn up(self: &Rc<Env>, depth: u32) -> &Rc<Env> {
+        let mut e = self;
+        for _ in 0..depth {
+            e = e
+                .parent
+                .as_ref()
+                .expect("environment depth resolved at lowering time");
+        }
+        e
+    }
+}
+
+impl Value {
+    /// A string value without context.
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::String(Rc::new(NixString::plain(s)))
+    }
+    /// A string value with context.
+    pub fn str_ctx(s: String, ctx: Vec<String>) -> Value {
+        Value::String(Rc::new(NixString { s, ctx }))
+    }
+    /// A list value.
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(v))
+    }
+    /// An attribute set value from entries sorted by name.
+    pub fn attrs(a: Attrs) -> Value {
+        Value::Attrs(Rc::new(a))
+    }
+    /// Nix's type name, as `builtins.typeOf` gives it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Path(_) => "path",
+            Value::Attrs(_) => "set",
+            Value::List(_) => "list",
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => "lambda",
+            Value::Thunk(_) => "thunk",
+        }
+    }
+    /// The type as Nix's error messages name it ("an integer", "a set", ...).
+    pub fn type_desc(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::String(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::Attrs(_) => "a set",
+            Value::List(_) => "a list",
+            Value::Lambda(_) => "a function",
+            Value::PrimOp(_) => "a built-in function",
+            Value::PrimOpApp(_) => "a partially applied built-in function",
+            Value::Thunk(_) => "a thunk",
+        }
+    }
+    /// Whether this is a function of any kind.
+    pub fn is_function(&self) -> bool {
+        matches!(
+            self,
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_)
+        )
+    }
+}
