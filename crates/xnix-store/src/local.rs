@@ -16,6 +16,7 @@
 //!   with symlinks to symlinks elsewhere (indirect roots such as `result`);
 //! - `temproots/`: one file per open store, listing paths in use by it,
 //!   locked for as long as the store is open;
+//! - `build-locks/`: per-path lock files (see [`PathLocks`]);
 //! - `gc.lock`: taken shared while adding, exclusively while collecting.
 //!
 //! # Invariants
@@ -205,20 +206,19 @@ pub struct GcResult {
 
 /// Exclusive locks on store paths (for building them); released on drop.
 ///
-/// Each lock is a file `locks/<hash>-<name>.lock` in the state directory held
-/// with `flock`. On release the file is deleted first, so a waiter that
-/// then gets the lock on the deleted file notices (link count 0) and retries.
+/// Each lock is a file `build-locks/<hash>-<name>.lock` in the state
+/// directory held with `flock(LOCK_EX)`; any process that flocks the same
+/// file (the builder does) takes part. Lock files are left in place on
+/// release: deleting them would let two processes lock different inodes.
 #[derive(Debug)]
 pub struct PathLocks {
     held: Vec<(PathBuf, File)>,
 }
 
-impl Drop for PathLocks {
-    fn drop(&mut self) {
-        for (p, _f) in self.held.drain(..) {
-            let _ = fs::remove_file(&p);
-            // `_f` closes here, releasing the flock after the unlink.
-        }
+impl PathLocks {
+    /// The lock files held.
+    pub fn lock_files(&self) -> impl Iterator<Item = &Path> {
+        self.held.iter().map(|(p, _)| p.as_path())
     }
 }
 
@@ -497,7 +497,7 @@ impl LocalStore {
             state_dir.join("db"),
             state_dir.join("gcroots/auto"),
             state_dir.join("temproots"),
-            state_dir.join("locks"),
+            state_dir.join("build-locks"),
         ] {
             fs::create_dir_all(&d).map_err(io_err("creating directory", &d))?;
         }
@@ -631,7 +631,7 @@ impl LocalStore {
     }
 
     fn lock_dir(&self) -> PathBuf {
-        self.state_dir.join("locks")
+        self.state_dir.join("build-locks")
     }
 
     /// Lock store paths for building them; blocks until all are free. Locks
