@@ -229,6 +229,40 @@ fn truncate(text: &str) -> String {
     format!("{head}... [{} more bytes]", text.len() - head.len())
 }
 
+/// Standard output shown so that every byte is visible: printable UTF-8
+/// stays as is, newlines, tabs, control characters and invalid bytes are
+/// escaped, so outputs that differ only in a trailing newline or in one raw
+/// byte look different in the report too.
+fn show_bytes(bytes: &[u8]) -> String {
+    let mut shown = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => shown.push_str("\\n"),
+                '\t' => shown.push_str("\\t"),
+                '\r' => shown.push_str("\\r"),
+                '\\' => shown.push_str("\\\\"),
+                c if c.is_control() => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                c => shown.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            shown.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    truncate(&shown)
+}
+
+/// Where two outputs first differ, for the failure report.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    format!(
+        "first difference at byte {at} (nix has {} bytes, xnix {})",
+        a.len(),
+        b.len()
+    )
+}
+
 fn judge(file: &str, nix: &Outcome, xnix: &Outcome) -> Option<String> {
     let stem = Path::new(file)
         .file_name()
@@ -384,16 +418,19 @@ fn eval_matches_nix() {
             v.mode,
             v.problem.as_deref().unwrap_or("")
         );
+        if v.nix.succeeded() && v.xnix.succeeded() {
+            eprintln!("  {}", first_difference(&v.nix.stdout, &v.xnix.stdout));
+        }
         eprintln!(
             "  nix  {}:\n    stdout: {}",
             v.nix.describe(),
-            truncate(&String::from_utf8_lossy(&v.nix.stdout))
+            show_bytes(&v.nix.stdout)
         );
         eprintln!("    stderr: {}", truncate(v.nix.stderr.trim_end()));
         eprintln!(
             "  xnix {}:\n    stdout: {}",
             v.xnix.describe(),
-            truncate(&String::from_utf8_lossy(&v.xnix.stdout))
+            show_bytes(&v.xnix.stdout)
         );
         eprintln!("    stderr: {}", truncate(v.xnix.stderr.trim_end()));
     }
@@ -407,10 +444,6 @@ fn eval_matches_nix() {
         .count();
     let passed = verdicts.len() - failed.len();
     println!(
-        "eval differential: {passed} passed, {} failed",
-        failed.len()
-    );
-    eprintln!(
         "eval differential: {passed} passed, {} failed",
         failed.len()
     );
