@@ -1,0 +1,1 @@
+{ x = builtins.attrValues { a = throw "strict forces"; }; }

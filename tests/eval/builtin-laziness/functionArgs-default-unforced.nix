@@ -1,0 +1,1 @@
+builtins.functionArgs ({ a ? throw "d" }: a)

@@ -1,0 +1,1 @@
+builtins.length (builtins.partition (x: true) [ 1 2 ]).right

@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; let s = { b = 2; a = 1; c = 3; }; in { list = mapAttrsToList (n: v: "${n}=${toString v}") s; filtered = filterAttrs (n: v: v > 1) s; gen = genAttrs [ "x" "y" ] (n: n + n); }

@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; let callPackage = fn: overrides: let f = if builtins.isFunction fn then fn else import fn; args = builtins.intersectAttrs (builtins.functionArgs f) pool; in f (args // overrides); pool = { a = 1; b = 2; c = 3; }; pkg = { a, b, d ? 4 }: a + b + d; in [ (callPackage pkg { }) (callPackage pkg { d = 40; b = 20; }) ]

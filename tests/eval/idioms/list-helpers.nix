@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; [ (reverseList [ 1 2 3 ]) (last [ 1 2 3 ]) (take 2 [ 1 2 3 ]) (drop 1 [ 1 2 3 ]) (zipListsWith (a: b: a * b) [ 1 2 3 ] [ 4 5 ]) (count (x: x > 1) [ 1 2 3 ]) ]

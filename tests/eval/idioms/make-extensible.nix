@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; let s = makeExtensible (self: { x = 1; y = self.x + 1; }); t = s.extend (self: super: { x = super.x * 100; }); in { inherit (s) x y; tx = t.x; ty = t.y; }

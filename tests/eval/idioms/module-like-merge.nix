@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; let modules = [ { a = [ 1 ]; b.x = 1; } { a = [ 2 ]; b.y = 2; } { a = [ 3 ]; } ]; merged = builtins.zipAttrsWith (name: vals: if builtins.all builtins.isList vals then builtins.concatLists vals else builtins.foldl' (a: b: a // b) { } vals) modules; in merged

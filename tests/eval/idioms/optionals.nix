@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; [ (optional true 1) (optional false 1) (optionals true [ 1 2 ]) (optionalAttrs false { a = 1; }) (optionalString true "yes") (optionalString false "no") ]

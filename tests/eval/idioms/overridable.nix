@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; let makeOverridable = f: args: (f args) // { override = newArgs: makeOverridable f (args // newArgs); }; mk = { name, version ? "1" }: { full = "${name}-${version}"; }; p = makeOverridable mk { name = "pkg"; }; in [ p.full (p.override { version = "2"; }).full ((p.override { version = "2"; }).override { name = "other"; }).full ]

@@ -1,0 +1,1 @@
+let inherit (builtins) filter genList length; sieve = xs: if xs == [ ] then [ ] else let p = builtins.head xs; in [ p ] ++ sieve (filter (x: x - (x / p) * p != 0) (builtins.tail xs)); in sieve (genList (i: i + 2) 60)

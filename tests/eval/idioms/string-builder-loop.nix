@@ -1,0 +1,1 @@
+builtins.foldl' (s: i: s + toString i) "" (builtins.genList (x: x) 20)

@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; [ (concatMapStrings (x: "<${x}>") [ "a" "b" ]) (concatMapStringsSep ", " toString [ 1 2 3 ]) (toUpper "Hello World") (toLower "MiXeD") (hasPrefix "foo" "foobar") (hasSuffix "bar" "foobar") (removePrefix "/nix" "/nix/store") ]

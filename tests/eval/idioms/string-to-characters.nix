@@ -1,0 +1,1 @@
+let lib = import ./lib/mini-lib.nix; in with lib; stringToCharacters "nix!"

@@ -1,0 +1,1 @@
+let graph = { a = [ "b" "c" ]; b = [ "d" ]; c = [ "d" ]; d = [ ]; }; in map (x: x.key) (builtins.genericClosure { startSet = [ { key = "a"; } ]; operator = item: map (k: { key = k; }) graph.${item.key}; })
