@@ -437,7 +437,7 @@ impl Parsed {
         } else if kname.starts_with("netbsd") {
             kernel_by_key("netbsd")
         } else {
-            kernel_by_key(kname)
+            kernel_by_key(remove_abi_suffix(kname))
         }
         .ok_or_else(|| unknown(ComponentKind::Kernel, kname, s, kpos, n))?;
         let vendor = match sk.vendor {
@@ -588,10 +588,21 @@ fn abi_json(a: &Abi) -> Value {
     Value::Object(m)
 }
 
+/// gnu-config ignores whatever matches `e?abi.*$` at the end of the kernel
+/// part when checking a triple, and nixpkgs strips it with the pattern
+/// `(.*)e?abi.*`. Under POSIX leftmost-longest matching the leading group
+/// takes everything before the last `abi`, including an `e`.
+fn remove_abi_suffix(kernel: &str) -> &str {
+    match kernel.rfind("abi") {
+        Some(i) => &kernel[..i],
+        None => kernel,
+    }
+}
+
 /// GNU build systems assume older NetBSD ports use a.out; triples name the
 /// exec format when it differs from that default.
 fn netbsd_default_exec_format(c: &CpuType) -> &'static str {
-    if c.bits == 32 && matches!(c.family, "x86" | "arm" | "sparc") {
+    if c.bits == 32 && matches!(c.family, "x86" | "arm" | "sparc" | "m68k") {
         "aout"
     } else {
         "elf"
@@ -613,8 +624,9 @@ pub(crate) fn version_at_least(a: &str, b: &str) -> bool {
 ///
 /// The relation is reflexive and transitive; it only widens within one byte
 /// order (x86 up to x86_64, 32-bit ARM profiles up the version chain, 32-bit
-/// MIPS/PowerPC/SPARC on their 64-bit same-endian parents). AArch64 is not
-/// taken to run 32-bit ARM code, nor RISC-V 64 to run RV32 code.
+/// MIPS/PowerPC/SPARC/WASM on their 64-bit same-endian parents). Mode
+/// switching does not count: AArch64 is not taken to run ARMv7 code, nor
+/// RISC-V 64 to run RV32 code.
 pub fn is_compatible(a: &CpuType, b: &CpuType) -> bool {
     // (b, c): code for b runs wherever code for c runs.
     const RULES: &[(&str, &str)] = &[
@@ -629,15 +641,7 @@ pub fn is_compatible(a: &CpuType, b: &CpuType) -> bool {
         ("armv7l", "armv7a"),
         ("armv7l", "armv7r"),
         ("armv7l", "armv7m"),
-        ("armv7a", "armv8a"),
-        ("armv7r", "armv8a"),
-        ("armv7m", "armv8a"),
-        ("armv7a", "armv8r"),
-        ("armv7r", "armv8r"),
-        ("armv7m", "armv8r"),
-        ("armv7a", "armv8m"),
-        ("armv7r", "armv8m"),
-        ("armv7m", "armv8m"),
+        ("armv8a", "aarch64"),
         ("armv8r", "armv8a"),
         ("armv8m", "armv8a"),
         ("powerpc", "powerpc64"),
@@ -645,8 +649,13 @@ pub fn is_compatible(a: &CpuType, b: &CpuType) -> bool {
         ("mips", "mips64"),
         ("mipsel", "mips64el"),
         ("sparc", "sparc64"),
+        ("wasm32", "wasm64"),
     ];
     if a.name == b.name {
+        return true;
+    }
+    // AArch64 code runs on an ARMv8-A core in 32-bit mode's 64-bit sibling.
+    if b.name == "aarch64" && a.name == "armv8a" {
         return true;
     }
     RULES

@@ -20,14 +20,16 @@ Examples:
   xnix platform show riscv64-unknown-linux-gnu --json
   xnix platform can-execute x86_64-linux i686-linux";
 
-const SHOW_EXAMPLES: &str = "\
-PLATFORM is a catalogue name (see `xnix platforms`), a Nix double such as
-`aarch64-linux`, or a GNU/LLVM triple such as `armv7l-unknown-linux-gnueabihf`.
+const SHOW_EXAMPLES: &str = r#"PLATFORM is a catalogue name (see `xnix platforms`), a Nix double such as
+`aarch64-linux`, a GNU/LLVM triple such as `armv7l-unknown-linux-gnueabihf`,
+or a JSON object of elaborate arguments such as
+'{"config": "aarch64-unknown-linux-gnu", "gcc": {"arch": "armv8-a"}}'.
 
 Examples:
   xnix platform show raspberryPi
   xnix platform show aarch64-linux
-  xnix platform show x86_64-w64-mingw32 --json";
+  xnix platform show x86_64-w64-mingw32 --json
+  xnix platform show '{"config": "x86_64-unknown-linux-musl", "isStatic": true}'"#;
 
 const CAN_EXECUTE_EXAMPLES: &str = "\
 Prints `true` if binaries built for B run natively on A (nixpkgs' canExecute),
@@ -114,7 +116,7 @@ pub fn run_platforms(args: PlatformsArgs) -> anyhow::Result<ExitCode> {
 pub fn run_platform(args: PlatformArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         PlatformCommand::Show { platform, json } => {
-            let p = resolve(&platform)?;
+            let p = resolve_arg(&platform)?;
             if json {
                 emit(&format!(
                     "{}\n",
@@ -125,10 +127,22 @@ pub fn run_platform(args: PlatformArgs) -> anyhow::Result<ExitCode> {
             }
         }
         PlatformCommand::CanExecute { a, b } => {
-            let pa = resolve(&a).with_context(|| format!("platform A `{a}`"))?;
-            let pb = resolve(&b).with_context(|| format!("platform B `{b}`"))?;
+            let pa = resolve_arg(&a).with_context(|| format!("platform A `{a}`"))?;
+            let pb = resolve_arg(&b).with_context(|| format!("platform B `{b}`"))?;
             emit(&format!("{}\n", pa.can_execute(&pb)))
         }
+    }
+}
+
+/// A catalogue name, double or triple; or, starting with `{`, a JSON object
+/// of `elaborate` arguments such as `{"config": "aarch64-unknown-linux-gnu"}`.
+fn resolve_arg(arg: &str) -> anyhow::Result<Platform> {
+    if arg.trim_start().starts_with('{') {
+        let args: Value = serde_json::from_str(arg)
+            .context("the platform argument starts with `{` but is not a JSON object")?;
+        Ok(elaborate(&args)?)
+    } else {
+        Ok(resolve(arg)?)
     }
 }
 
