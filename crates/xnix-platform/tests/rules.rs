@@ -46,6 +46,19 @@ fn triples_are_normalised_as_nixpkgs_does() {
     assert_eq!(triple("aarch64-apple-darwin23"), "arm64-apple-darwin");
     // `-elf` doubles are bare-metal.
     assert_eq!(triple("riscv32-elf"), "riscv32-unknown-none-elf");
+    // gnu-config ignores an `e?abi...` tail on the kernel; nixpkgs strips
+    // everything from the last `abi` on.
+    assert_eq!(triple("x86_64-pc-linuxabi-gnu"), "x86_64-pc-linux-gnu");
+    assert_eq!(
+        parse("x86_64-pc-linuxeabi-gnu").unwrap_err().nix_message(),
+        "Unknown kernel: linuxe"
+    );
+    // The 64-bit big-endian PowerPC double defaults to ELFv2, so that the gnu
+    // ABI's ambiguity assertion does not fire on it.
+    assert_eq!(
+        triple("powerpc64-linux"),
+        "powerpc64-unknown-linux-gnuabielfv2"
+    );
     let p = parse("x86_64-unknown-linux-gnu").unwrap();
     assert_eq!(p.double(), "x86_64-linux");
 }
