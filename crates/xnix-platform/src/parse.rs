@@ -432,14 +432,16 @@ impl Parsed {
         let cpu = cpu_type(sk.cpu.0)
             .ok_or_else(|| unknown(ComponentKind::Cpu, sk.cpu.0, s, sk.cpu.1, n))?;
         let (kname, kpos) = sk.kernel;
-        let kernel = if kname.starts_with("darwin") {
-            kernel_by_key("darwin")
+        // Darwin and NetBSD versions are dropped; other kernels lose an ABI tail.
+        let key = if kname.starts_with("darwin") {
+            "darwin"
         } else if kname.starts_with("netbsd") {
-            kernel_by_key("netbsd")
+            "netbsd"
         } else {
-            kernel_by_key(remove_abi_suffix(kname))
-        }
-        .ok_or_else(|| unknown(ComponentKind::Kernel, kname, s, kpos, n))?;
+            remove_abi_suffix(kname)
+        };
+        let kernel =
+            kernel_by_key(key).ok_or_else(|| unknown(ComponentKind::Kernel, key, s, kpos, n))?;
         let vendor = match sk.vendor {
             Some((v, pos)) => VENDORS
                 .iter()
