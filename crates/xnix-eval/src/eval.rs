@@ -56,8 +56,8 @@ pub struct Evaluator {
     pub(crate) regex_cache: RefCell<HashMap<String, Rc<regex::Regex>>>,
     /// The store directory (`/nix/store`).
     pub store_dir: String,
-    /// Extra builtin state shared by builtins (e.g. `derivationStrict`'s cache of hashes).
-    pub(crate) drv_hashes: RefCell<HashMap<String, String>>,
+    /// Derivations computed so far (for hashing derivations that depend on them).
+    pub(crate) drv_cache: RefCell<crate::builtins::DrvCache>,
 }
 
 impl Default for Evaluator {
@@ -93,7 +93,7 @@ impl Evaluator {
             regex_cache: RefCell::new(HashMap::new()),
             nix_path_value: Rc::new(Thunk(RefCell::new(ThunkState::Done(Value::Null)))),
             store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
-            drv_hashes: RefCell::new(HashMap::new()),
+            drv_cache: RefCell::new(Default::default()),
         };
         if let Ok(p) = std::env::var("NIX_PATH") {
             for entry in p.split(':').filter(|s| !s.is_empty()) {
@@ -157,7 +157,6 @@ impl Evaluator {
             file,
             base_dir,
             scopes,
-            text: &text,
         };
         l.lower_root(parsed.tree())
     }
@@ -604,14 +603,20 @@ impl Evaluator {
 
     fn build_frame(&self, b: &Bindings, env: &Rc<Env>) -> Rc<Env> {
         let frame = Env::new(Vec::new(), Some(env.clone()));
-        let vals: Vec<Value> = b
-            .statics
-            .iter()
-            .map(|s| match &s.value {
-                AttrValue::Plain(e) => self.thunk_in_new_frame(e, &frame),
+        let mut vals: Vec<Value> = Vec::with_capacity(b.statics.len());
+        for s in &b.statics {
+            let v = match &s.value {
+                AttrValue::Plain(e) => match &**e {
+                    // A variable naming an earlier binding of this frame shares its value.
+                    Expr::Var { depth: 0, index } if (*index as usize) < vals.len() => {
+                        vals[*index as usize].clone()
+                    }
+                    _ => self.thunk_in_new_frame(e, &frame),
+                },
                 AttrValue::Inherited(e) => self.thunk(e, env),
-            })
-            .collect();
+            };
+            vals.push(v);
+        }
         *frame.vals.borrow_mut() = vals;
         frame
     }
@@ -656,6 +661,15 @@ impl Evaluator {
                     continue;
                 }
                 let name = self.force_string_v(n, d.pos)?;
+                if !name.ctx.is_empty() {
+                    return Err(EvalError::msg(
+                        format!(
+                            "the string '{}' is not allowed to refer to a store path (such as '{}')",
+                            name.s, name.ctx[0]
+                        ),
+                        d.pos,
+                    ));
+                }
                 let name: Sym = name.s.as_str().into();
                 match entries.binary_search_by(|a| a.name.cmp(&name)) {
                     Ok(_) => {
@@ -836,6 +850,9 @@ impl Evaluator {
                 _ => {
                     if *y == 0 {
                         return Err(EvalError::msg("division by zero", pos));
+                    }
+                    if *x == i64::MIN && *y == -1 {
+                        return Err(EvalError::msg("overflow in integer division", pos));
                     }
                     x.wrapping_div(*y)
                 }

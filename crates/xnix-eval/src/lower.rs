@@ -24,7 +24,6 @@ pub(crate) struct Lowerer<'a> {
     pub file: u32,
     pub base_dir: &'a str,
     pub scopes: Vec<Scope>,
-    pub text: &'a str,
 }
 
 enum Pending {

@@ -20,6 +20,8 @@ mod strings;
 mod types;
 mod versions;
 
+pub(crate) use derivation::DrvCache;
+
 /// One builtin: name (without `__`), arity, implementation.
 pub type BuiltinDef = (&'static str, usize, PrimOpFn);
 

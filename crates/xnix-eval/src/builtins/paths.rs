@@ -84,12 +84,14 @@ fn to_path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     Ok(Value::str_ctx(canon_path(&s.s), s.ctx))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn add_filtered(
     ev: &Evaluator,
     src: &str,
     name: &str,
     filter: Option<Value>,
     recursive: bool,
+    expected: Option<String>,
     pos: Pos,
 ) -> R<Value> {
     store::check_name(name, pos)?;
@@ -104,11 +106,15 @@ fn add_filtered(
             }
         };
         let nar = store::dump_nar(src, &mut f, pos)?;
-        store::make_fixed_output_path(&ev.store_dir, true, "sha256", &Sha256::digest(&nar), name)
+        let h = Sha256::digest(&nar);
+        check_expected(&expected, &h, src, pos)?;
+        store::make_fixed_output_path(&ev.store_dir, true, "sha256", &h, name)
     } else {
         let data = std::fs::read(src)
             .map_err(|e| EvalError::msg(format!("opening file '{src}': {}", io_msg(&e)), pos))?;
-        store::make_fixed_output_path(&ev.store_dir, false, "sha256", &Sha256::digest(&data), name)
+        let h = Sha256::digest(&data);
+        check_expected(&expected, &h, src, pos)?;
+        store::make_fixed_output_path(&ev.store_dir, false, "sha256", &h, name)
     };
     Ok(Value::str_ctx(sp.clone(), vec![sp]))
 }
@@ -131,13 +137,17 @@ fn path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         Some(r) => ev.force_bool(r.clone(), pos)?,
         None => true,
     };
-    add_filtered(ev, &p, &name, filter, recursive, pos)
+    let expected = match args.get("sha256") {
+        Some(h) => Some(ev.force_str(h.clone(), pos)?),
+        None => None,
+    };
+    add_filtered(ev, &p, &name, filter, recursive, expected, pos)
 }
 
 fn filter_source(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let f = ev.force_function(a[0].clone(), pos)?;
     let p = ev.coerce_to_path(a[1].clone(), pos)?;
-    add_filtered(ev, &p, &base_name_of(&p), Some(f), true, pos)
+    add_filtered(ev, &p, &base_name_of(&p), Some(f), true, None, pos)
 }
 
 fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -179,4 +189,17 @@ fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     Ok(Value::str(store::hex(&super::strings::hash_bytes(
         &algo, &data, pos,
     )?)))
+}
+
+fn check_expected(expected: &Option<String>, actual: &[u8], src: &str, pos: Pos) -> R<()> {
+    let Some(e) = expected else { return Ok(()) };
+    let h = xnix_store::Hash::parse(e, Some(xnix_store::HashAlgo::Sha256))
+        .map_err(|err| EvalError::msg(err.to_string(), pos))?;
+    if h.as_bytes() != actual {
+        return Err(EvalError::msg(
+            format!("store path mismatch in (possibly filtered) path added from '{src}'"),
+            pos,
+        ));
+    }
+    Ok(())
 }

@@ -91,7 +91,10 @@ fn replace_strings(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     for f in from.iter() {
         pats.push(ev.force_str(f.clone(), pos)?);
     }
-    let mut reps: Vec<Option<Rc<NixString>>> = vec![None; to.len()];
+    let mut reps: Vec<Option<Rc<NixString>>> = Vec::with_capacity(to.len());
+    for t in to.iter() {
+        reps.push(Some(ev.force_string_v(t.clone(), pos)?));
+    }
     let s = ev.coerce_to_string(a[2].clone(), pos, false, true)?;
     let bytes = s.s.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
@@ -230,9 +233,9 @@ pub(crate) fn compile_regex(
     }
     let translated = posix_to_regex(re);
     let full = if anchored {
-        format!("^(?:{translated})$")
+        format!("(?s)^(?:{translated})$")
     } else {
-        translated
+        format!("(?s){translated}")
     };
     let r = regex::RegexBuilder::new(&full)
         .size_limit(1 << 26)
@@ -267,9 +270,15 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let r = compile_regex(ev, &re, false, pos)?;
     let mut out = Vec::new();
     let mut last = 0;
-    for c in r.captures_iter(&s.s) {
+    let mut search = 0;
+    let text = s.s.as_str();
+    // Iterate as C++'s regex_iterator does: an empty match right after a non-empty one counts.
+    while search <= text.len() {
+        let Some(c) = r.captures_at(text, search) else {
+            break;
+        };
         let m = c.get(0).expect("group 0");
-        out.push(Value::str(&s.s[last..m.start()]));
+        out.push(Value::str(&text[last..m.start()]));
         out.push(Value::list(
             (1..c.len())
                 .map(|i| {
@@ -280,8 +289,18 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
                 .collect(),
         ));
         last = m.end();
+        if m.end() == m.start() {
+            search = m.end()
+                + text[m.end()..]
+                    .chars()
+                    .next()
+                    .map(|c| c.len_utf8())
+                    .unwrap_or(1);
+        } else {
+            search = m.end();
+        }
     }
-    out.push(Value::str(&s.s[last..]));
+    out.push(Value::str(&text[last.min(text.len())..]));
     Ok(Value::list(out))
 }
 

@@ -99,6 +99,8 @@ fn eval_one(
             let mut ctx = Vec::new();
             let s = ev.to_json(cur, Pos::NONE, true, &mut ctx)?;
             out.push_str(&s);
+            // nix-instantiate prints JSON without a trailing newline.
+            continue;
         } else {
             if args.strict {
                 cur = ev.force_deep(cur)?;
