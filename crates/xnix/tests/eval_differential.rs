@@ -31,8 +31,9 @@
 //! - `XNIX_EVAL_BIN=<path>` tests another binary instead of the built xnix
 //!   (it is called as `<path> eval [flags] FILE`).
 //!
-//! Nix runs with `--readonly-mode`, so derivations and `toFile` compute their
-//! store paths without writing to the store; both programs get an empty
+//! Nix runs with `--readonly-mode` and a private empty store
+//! (`--store local?root=<scratch>`), so derivations and `toFile` compute their
+//! store paths without writing anywhere; both programs get an empty
 //! `NIX_PATH` and a fresh `HOME`, so nothing on the machine leaks in.
 
 use std::io::Read;
@@ -377,6 +378,11 @@ fn eval_matches_nix() {
             let (root, xnix_bin, nix_bin) = (&root, &xnix_bin, &nix_bin);
             let home = scratch.path().join(format!("home-{worker}"));
             std::fs::create_dir_all(&home).expect("a scratch HOME");
+            // A private, empty store root: Nix never touches the machine's store.
+            let nix_store = format!(
+                "local?root={}",
+                scratch.path().join(format!("store-{worker}")).display()
+            );
             scope.spawn(move || loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(file) = files.get(index) else { break };
@@ -387,7 +393,8 @@ fn eval_matches_nix() {
 
                 let mut nix_cmd = isolated_command(nix_bin, root, &home);
                 nix_cmd
-                    .args(["--eval", "--readonly-mode"])
+                    .args(["--eval", "--readonly-mode", "--store"])
+                    .arg(&nix_store)
                     .args(mode.flags())
                     .arg(file);
                 let nix = run_bounded(nix_cmd, timeout);
