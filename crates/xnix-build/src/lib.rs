@@ -5,6 +5,9 @@
 //!   (bubblewrap) with exactly Nix's builder environment.
 //! - [`fetch`] downloads fixed-output sources (`mirror://`, HTTP(S),
 //!   `file://`) and verifies them against their declared hash.
+//! - [`builder`] realises `.drv` paths: plans the build graph, schedules
+//!   parallel builds, and registers verified outputs in the store.
 
+pub mod builder;
 pub mod fetch;
 pub mod sandbox;

@@ -1,0 +1,1178 @@
+//! Realising derivations: from `.drv` paths in a store to valid output
+//! paths.
+//!
+//! [`realise`] reads the derivations and their input derivations, skips
+//! every derivation whose wanted outputs are already valid, and builds the
+//! rest with up to [`BuildOptions::jobs`] builds at a time, dependencies
+//! first. Each build:
+//!
+//! 1. locks its output paths (so two processes never build the same path);
+//! 2. runs its builder in the [`sandbox`](crate::sandbox) with the closure
+//!    of its inputs visible, or, for `builtin:fetchurl`, runs the
+//!    [`fetch`](crate::fetch)er;
+//! 3. moves the outputs into the store, canonicalises their metadata
+//!    (read-only, modification time 1), scans them for references to the
+//!    input closure and to its own outputs while computing their NAR hash
+//!    and size, checks fixed-output hashes;
+//! 4. registers all outputs at once with the derivation as deriver — and
+//!    only if everything above succeeded.
+//!
+//! Logs go to `<state dir>/log/<drv base name>` ([`build_log_path`],
+//! [`find_build_log`]); progress goes to a [`BuildProgress`].
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use xnix_store::local::canonicalise_metadata;
+use xnix_store::{
+    ContentAddressMethod, Derivation, FixedOutputHash, Hash, HashAlgo, LocalStore, LocalStoreError,
+    StoreDir, StorePath, ValidPathInfo,
+};
+
+use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
+use crate::sandbox::{remove_tree, run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
+
+/// An error reported by a [`BuildStore`] implementation.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreAccessError(pub String);
+
+/// What registering a freshly built output records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputRegistration {
+    /// The output path.
+    pub path: StorePath,
+    /// SHA-256 of its NAR serialisation.
+    pub nar_hash: Hash,
+    /// Size of its NAR serialisation.
+    pub nar_size: u64,
+    /// Store paths it refers to (possibly itself).
+    pub references: BTreeSet<StorePath>,
+    /// The derivation that produced it.
+    pub deriver: Option<StorePath>,
+    /// Content address (`fixed:r:sha256:...`) of fixed outputs.
+    pub ca: Option<String>,
+}
+
+/// What the realiser needs from a store. Implemented for the local store;
+/// tests may implement it over a scratch registry.
+pub trait BuildStore: Sync {
+    /// The logical store directory (e.g. `/nix/store`).
+    fn store_dir(&self) -> &StoreDir;
+    /// Where store paths physically live.
+    fn real_store_dir(&self) -> PathBuf;
+    /// The state directory; build logs go to its `log/`, build locks to
+    /// its `build-locks/` and scratch directories to its `builds/`.
+    fn state_dir(&self) -> PathBuf;
+    /// Whether `path` is registered as valid.
+    fn is_valid_path(&self, path: &StorePath) -> Result<bool, StoreAccessError>;
+    /// The references of a valid path.
+    fn query_references(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, StoreAccessError>;
+    /// The deriver recorded for a valid path.
+    fn query_deriver(&self, path: &StorePath) -> Result<Option<StorePath>, StoreAccessError>;
+    /// Registers the outputs of one build as valid, all or none.
+    fn register_outputs(&self, outputs: &[OutputRegistration]) -> Result<(), StoreAccessError>;
+
+    /// Takes exclusive build locks on `paths`, blocking until they are
+    /// free, held until the returned value is dropped. The default flocks
+    /// `<state dir>/build-locks/<base name>.lock`, the files the local
+    /// store's own path locks use.
+    fn lock_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Box<dyn Send>, StoreAccessError> {
+        lock_files(&self.state_dir().join("build-locks"), paths)
+            .map(|l| Box::new(l) as Box<dyn Send>)
+            .map_err(|e| StoreAccessError(e.to_string()))
+    }
+
+    /// Protects `path` from garbage collection while this process runs.
+    /// The default does nothing.
+    fn add_temp_root(&self, _path: &StorePath) -> Result<(), StoreAccessError> {
+        Ok(())
+    }
+}
+
+fn local_err(e: LocalStoreError) -> StoreAccessError {
+    StoreAccessError(e.to_string())
+}
+
+impl BuildStore for LocalStore {
+    fn store_dir(&self) -> &StoreDir {
+        LocalStore::store_dir(self)
+    }
+
+    fn real_store_dir(&self) -> PathBuf {
+        LocalStore::real_store_dir(self).to_path_buf()
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        LocalStore::state_dir(self).to_path_buf()
+    }
+
+    fn is_valid_path(&self, path: &StorePath) -> Result<bool, StoreAccessError> {
+        LocalStore::is_valid_path(self, path).map_err(local_err)
+    }
+
+    fn query_references(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, StoreAccessError> {
+        match self.query_path_info(path).map_err(local_err)? {
+            Some(info) => Ok(info.references),
+            None => Err(StoreAccessError(format!(
+                "'{}' is not valid",
+                self.print_path(path)
+            ))),
+        }
+    }
+
+    fn query_deriver(&self, path: &StorePath) -> Result<Option<StorePath>, StoreAccessError> {
+        Ok(self
+            .query_path_info(path)
+            .map_err(local_err)?
+            .and_then(|i| i.deriver))
+    }
+
+    fn register_outputs(&self, outputs: &[OutputRegistration]) -> Result<(), StoreAccessError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let infos: Vec<ValidPathInfo> = outputs
+            .iter()
+            .map(|o| ValidPathInfo {
+                path: o.path.clone(),
+                nar_hash: o.nar_hash.clone(),
+                nar_size: o.nar_size,
+                references: o.references.clone(),
+                deriver: o.deriver.clone(),
+                registration_time: now,
+                ca: o.ca.clone(),
+                sigs: Vec::new(),
+                ultimate: true,
+            })
+            .collect();
+        self.register_valid_paths(&infos).map_err(local_err)
+    }
+
+    fn lock_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Box<dyn Send>, StoreAccessError> {
+        LocalStore::lock_paths(self, paths)
+            .map(|l| Box::new(l) as Box<dyn Send>)
+            .map_err(local_err)
+    }
+
+    fn add_temp_root(&self, path: &StorePath) -> Result<(), StoreAccessError> {
+        LocalStore::add_temp_root(self, path).map_err(local_err)
+    }
+}
+
+/// How to realise.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Builds run at the same time (at least 1).
+    pub jobs: usize,
+    /// After a failure, keep building what does not depend on it.
+    pub keep_going: bool,
+    /// Keep the scratch directory of failed builds.
+    pub keep_failed: bool,
+    /// `NIX_BUILD_CORES` for each build.
+    pub cores: u32,
+    /// Kill a builder after this long.
+    pub timeout: Option<Duration>,
+    /// Host paths visible read-only in every sandbox (Nix's
+    /// `sandbox-paths`).
+    pub sandbox_paths: Vec<SandboxPath>,
+    /// The bubblewrap program.
+    pub bwrap: PathBuf,
+    /// The system this machine builds for natively, e.g. `x86_64-linux`.
+    pub system: String,
+    /// Further systems whose builders this machine can run.
+    pub extra_platforms: Vec<String>,
+    /// Mirrors for `builtin:fetchurl`.
+    pub mirrors: MirrorTable,
+    /// Download settings for `builtin:fetchurl`.
+    pub fetch: FetchOptions,
+    /// Log lines carried in failure reports.
+    pub log_tail_lines: usize,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            jobs: 1,
+            keep_going: false,
+            keep_failed: false,
+            cores: 1,
+            timeout: None,
+            sandbox_paths: Vec::new(),
+            bwrap: PathBuf::from("bwrap"),
+            system: native_system(),
+            extra_platforms: Vec::new(),
+            mirrors: MirrorTable::new(),
+            fetch: FetchOptions::default(),
+            log_tail_lines: 10,
+        }
+    }
+}
+
+/// This machine's Nix system name (`x86_64-linux`, `aarch64-linux`, ...).
+pub fn native_system() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86" => "i686",
+        "arm" => "armv7l",
+        other => other,
+    };
+    format!("{arch}-{}", std::env::consts::OS)
+}
+
+/// A step of the realisation, for progress displays.
+#[derive(Debug)]
+pub enum BuildEvent<'a> {
+    /// The plan: derivations that will be built, in no particular order.
+    Planned {
+        /// Derivations to build.
+        to_build: &'a [StorePath],
+    },
+    /// A build started.
+    Started {
+        /// Its derivation.
+        drv: &'a StorePath,
+    },
+    /// A build printed a line.
+    LogLine {
+        /// Its derivation.
+        drv: &'a StorePath,
+        /// The line, without its newline.
+        line: &'a str,
+    },
+    /// A build succeeded; its outputs are valid.
+    Finished {
+        /// Its derivation.
+        drv: &'a StorePath,
+        /// Output name → path.
+        outputs: &'a BTreeMap<String, StorePath>,
+    },
+    /// A build failed (or could not start because a dependency failed).
+    Failed {
+        /// Its derivation.
+        drv: &'a StorePath,
+        /// Why.
+        error: &'a BuildError,
+    },
+}
+
+/// Receives [`BuildEvent`]s, possibly from several build threads at once.
+pub trait BuildProgress: Sync {
+    /// Called for each event.
+    fn on_event(&self, event: &BuildEvent<'_>);
+}
+
+impl<F: Fn(&BuildEvent<'_>) + Sync> BuildProgress for F {
+    fn on_event(&self, event: &BuildEvent<'_>) {
+        self(event)
+    }
+}
+
+/// A progress receiver that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl BuildProgress for NoProgress {
+    fn on_event(&self, _event: &BuildEvent<'_>) {}
+}
+
+/// Why one derivation was not realised.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The store could not answer.
+    #[error("store error while building '{drv}': {source}")]
+    Store {
+        /// The derivation.
+        drv: String,
+        /// The store's error.
+        source: StoreAccessError,
+    },
+    /// A `.drv` file could not be read or parsed.
+    #[error("cannot read derivation '{drv}': {reason}")]
+    ReadDerivation {
+        /// The derivation.
+        drv: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// An input path is not valid and cannot be built here.
+    #[error(
+        "cannot build '{drv}': its input '{path}' is not valid in the store; add or build it first"
+    )]
+    MissingInput {
+        /// The derivation.
+        drv: String,
+        /// The missing input.
+        path: String,
+    },
+    /// The derivation is for a system this machine cannot build for.
+    #[error("a '{platform}' is required to build '{drv}', but this machine builds for {systems}")]
+    WrongPlatform {
+        /// The derivation.
+        drv: String,
+        /// Its system.
+        platform: String,
+        /// What this machine accepts.
+        systems: String,
+    },
+    /// The derivation uses something this builder does not support.
+    #[error("cannot build '{drv}': {what}")]
+    Unsupported {
+        /// The derivation.
+        drv: String,
+        /// What is unsupported.
+        what: String,
+    },
+    /// The sandboxed builder failed.
+    #[error(transparent)]
+    Sandbox(Box<SandboxError>),
+    /// `builtin:fetchurl` failed.
+    #[error("fetching for '{drv}' failed: {source}")]
+    Fetch {
+        /// The derivation.
+        drv: String,
+        /// The fetcher's error.
+        source: FetchError,
+    },
+    /// A dependency failed, so this derivation was not attempted.
+    #[error("cannot build '{drv}': its dependency '{dependency}' failed")]
+    DependencyFailed {
+        /// The derivation.
+        drv: String,
+        /// The failed dependency.
+        dependency: String,
+    },
+    /// A fixed output does not have the declared hash.
+    #[error(
+        "hash mismatch in fixed-output derivation '{drv}':\n  specified: {}\n  got:       {}",
+        .expected.to_sri(),
+        .actual.to_sri()
+    )]
+    OutputHashMismatch {
+        /// The derivation.
+        drv: String,
+        /// The declared hash.
+        expected: Hash,
+        /// The hash of what was built.
+        actual: Hash,
+    },
+    /// A fixed output refers to store paths, which would make its content
+    /// address a lie.
+    #[error("illegal path references in fixed-output derivation '{drv}': {paths}")]
+    FixedOutputReferences {
+        /// The derivation.
+        drv: String,
+        /// The references found.
+        paths: String,
+    },
+    /// A file system operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+impl From<SandboxError> for BuildError {
+    fn from(e: SandboxError) -> Self {
+        BuildError::Sandbox(Box::new(e))
+    }
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> BuildError {
+    let context = context.into();
+    move |source| BuildError::Io { context, source }
+}
+
+/// The result of a successful [`realise`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Realised {
+    /// For each requested derivation, its outputs by name.
+    pub outputs: BTreeMap<StorePath, BTreeMap<String, StorePath>>,
+    /// Derivations that were built (not already valid), in completion order.
+    pub built: Vec<StorePath>,
+}
+
+/// Why [`realise`] did not realise everything.
+#[derive(Debug)]
+pub struct RealiseError {
+    /// Each failed derivation with its error, in the order they failed.
+    pub failures: Vec<(StorePath, BuildError)>,
+    /// Derivations that were built anyway (with `keep_going`, or before the
+    /// failure).
+    pub built: Vec<StorePath>,
+}
+
+impl std::fmt::Display for RealiseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.failures.as_slice() {
+            [(_, e)] => write!(f, "{e}"),
+            all => {
+                write!(f, "{} derivations failed:", all.len())?;
+                for (_, e) in all {
+                    write!(f, "\n- {}", e.to_string().replace('\n', "\n  "))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RealiseError {}
+
+/// Where the build log of derivation `drv` is kept.
+pub fn build_log_path(state_dir: &Path, drv: &StorePath) -> PathBuf {
+    state_dir.join("log").join(drv.base_name())
+}
+
+/// The build log for `path`: a derivation's own log, or for an output path
+/// the log of its recorded deriver. `None` when there is none.
+pub fn find_build_log<S: BuildStore + ?Sized>(
+    store: &S,
+    path: &StorePath,
+) -> Result<Option<PathBuf>, StoreAccessError> {
+    let drv = if path.is_derivation() {
+        Some(path.clone())
+    } else {
+        store.query_deriver(path)?
+    };
+    Ok(drv
+        .map(|d| build_log_path(&store.state_dir(), &d))
+        .filter(|p| p.exists()))
+}
+
+/// Reads and parses a `.drv` file from the store.
+pub fn read_derivation<S: BuildStore + ?Sized>(
+    store: &S,
+    drv_path: &StorePath,
+) -> Result<Derivation, BuildError> {
+    let shown = store.store_dir().print(drv_path);
+    let name = drv_path
+        .name()
+        .strip_suffix(".drv")
+        .ok_or_else(|| BuildError::ReadDerivation {
+            drv: shown.clone(),
+            reason: "not a derivation (its name does not end in .drv)".to_string(),
+        })?;
+    let real = store.real_store_dir().join(drv_path.base_name());
+    let text = fs::read_to_string(&real).map_err(|e| BuildError::ReadDerivation {
+        drv: shown.clone(),
+        reason: format!("{}: {e}", real.display()),
+    })?;
+    Derivation::parse_aterm(store.store_dir(), name, &text).map_err(|e| {
+        BuildError::ReadDerivation {
+            drv: shown,
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// What has to be built and how derivations depend on each other.
+struct Plan {
+    drvs: BTreeMap<StorePath, Derivation>,
+    to_build: BTreeSet<StorePath>,
+    deps: BTreeMap<StorePath, BTreeSet<StorePath>>,
+}
+
+fn store_err(store_dir: &StoreDir, drv: &StorePath) -> impl FnOnce(StoreAccessError) -> BuildError {
+    let drv = store_dir.print(drv);
+    move |source| BuildError::Store { drv, source }
+}
+
+fn output_paths(
+    store_dir: &StoreDir,
+    drv_path: &StorePath,
+    drv: &Derivation,
+) -> Result<BTreeMap<String, StorePath>, BuildError> {
+    drv.outputs
+        .iter()
+        .map(|(name, o)| {
+            o.path.clone().map(|p| (name.clone(), p)).ok_or_else(|| BuildError::Unsupported {
+                drv: store_dir.print(drv_path),
+                what: format!(
+                    "output '{name}' has no path (floating content-addressed outputs are not supported)"
+                ),
+            })
+        })
+        .collect()
+}
+
+fn plan<S: BuildStore + ?Sized>(
+    store: &S,
+    roots: &[StorePath],
+) -> Result<Plan, Box<(StorePath, BuildError)>> {
+    let sd = store.store_dir();
+    let mut drvs: BTreeMap<StorePath, Derivation> = BTreeMap::new();
+    let mut wanted: BTreeMap<StorePath, BTreeSet<String>> = BTreeMap::new();
+    let mut to_build = BTreeSet::new();
+    let mut queue: VecDeque<StorePath> = VecDeque::new();
+    for root in roots {
+        let drv = read_derivation(store, root).map_err(|e| Box::new((root.clone(), e)))?;
+        let all: BTreeSet<String> = drv.outputs.keys().cloned().collect();
+        drvs.insert(root.clone(), drv);
+        wanted.entry(root.clone()).or_default().extend(all);
+        queue.push_back(root.clone());
+    }
+    while let Some(drv_path) = queue.pop_front() {
+        if to_build.contains(&drv_path) {
+            // Inputs were followed already; they do not depend on which of
+            // this derivation's outputs are wanted.
+            continue;
+        }
+        let drv = &drvs[&drv_path];
+        let outputs =
+            output_paths(sd, &drv_path, drv).map_err(|e| Box::new((drv_path.clone(), e)))?;
+        let mut missing = false;
+        for name in &wanted[&drv_path] {
+            let Some(path) = outputs.get(name) else {
+                return Err(Box::new((
+                    drv_path.clone(),
+                    BuildError::ReadDerivation {
+                        drv: sd.print(&drv_path),
+                        reason: format!(
+                            "a dependent wants its output '{name}', which it does not have"
+                        ),
+                    },
+                )));
+            };
+            if !store
+                .is_valid_path(path)
+                .map_err(|e| Box::new((drv_path.clone(), store_err(sd, &drv_path)(e))))?
+            {
+                missing = true;
+            }
+        }
+        if !missing {
+            continue;
+        }
+        to_build.insert(drv_path.clone());
+        let inputs: Vec<(StorePath, BTreeSet<String>)> = drv
+            .input_drvs
+            .iter()
+            .map(|(p, o)| (p.clone(), o.clone()))
+            .collect();
+        for (input, outs) in inputs {
+            if !drvs.contains_key(&input) {
+                let d = read_derivation(store, &input).map_err(|e| Box::new((input.clone(), e)))?;
+                drvs.insert(input.clone(), d);
+            }
+            let entry = wanted.entry(input.clone()).or_default();
+            let before = entry.len();
+            entry.extend(outs);
+            if entry.len() != before {
+                queue.push_back(input);
+            }
+        }
+    }
+    let deps = to_build
+        .iter()
+        .map(|d| {
+            let ds = drvs[d]
+                .input_drvs
+                .keys()
+                .filter(|i| to_build.contains(*i))
+                .cloned()
+                .collect();
+            (d.clone(), ds)
+        })
+        .collect();
+    Ok(Plan {
+        drvs,
+        to_build,
+        deps,
+    })
+}
+
+/// Realises the derivations `drvs` (their `.drv` files must be in the
+/// store): builds whatever outputs are not valid yet, with their
+/// dependencies first, and returns every requested derivation's outputs.
+pub fn realise<S: BuildStore + ?Sized>(
+    store: &S,
+    drvs: &[StorePath],
+    options: &BuildOptions,
+    progress: &dyn BuildProgress,
+) -> Result<Realised, RealiseError> {
+    let plan = plan(store, drvs).map_err(|failure| RealiseError {
+        failures: vec![*failure],
+        built: Vec::new(),
+    })?;
+    let order: Vec<StorePath> = plan.to_build.iter().cloned().collect();
+    progress.on_event(&BuildEvent::Planned { to_build: &order });
+
+    let mut dependents: BTreeMap<StorePath, Vec<StorePath>> = BTreeMap::new();
+    for (d, ds) in &plan.deps {
+        for dep in ds {
+            dependents.entry(dep.clone()).or_default().push(d.clone());
+        }
+    }
+    let state = Mutex::new(Schedule {
+        ready: plan
+            .deps
+            .iter()
+            .filter(|(_, ds)| ds.is_empty())
+            .map(|(d, _)| d.clone())
+            .collect(),
+        waiting: plan
+            .deps
+            .iter()
+            .map(|(d, ds)| (d.clone(), ds.len()))
+            .collect(),
+        running: 0,
+        stop: false,
+        built: Vec::new(),
+        failures: Vec::new(),
+    });
+    let wake = Condvar::new();
+    let workers = options.jobs.max(1).min(plan.to_build.len().max(1));
+    let ctx = BuildContext {
+        store,
+        options,
+        progress,
+        drvs: &plan.drvs,
+    };
+
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let drv_path = {
+                    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                    loop {
+                        if s.stop {
+                            break None;
+                        }
+                        if let Some(d) = s.ready.pop_front() {
+                            s.running += 1;
+                            break Some(d);
+                        }
+                        if s.running == 0 {
+                            break None;
+                        }
+                        s = wake.wait(s).unwrap_or_else(|e| e.into_inner());
+                    }
+                };
+                let Some(drv_path) = drv_path else {
+                    wake.notify_all();
+                    return;
+                };
+                let result = ctx.build_one(&drv_path);
+                let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+                s.running -= 1;
+                match result {
+                    Ok(outputs) => {
+                        progress.on_event(&BuildEvent::Finished {
+                            drv: &drv_path,
+                            outputs: &outputs,
+                        });
+                        s.built.push(drv_path.clone());
+                        for dep in dependents.get(&drv_path).into_iter().flatten() {
+                            let n = s.waiting.get_mut(dep).expect("every dependent is planned");
+                            *n -= 1;
+                            if *n == 0 {
+                                s.ready.push_back(dep.clone());
+                            }
+                        }
+                    }
+                    Err(error) => {
+                        progress.on_event(&BuildEvent::Failed {
+                            drv: &drv_path,
+                            error: &error,
+                        });
+                        s.failures.push((drv_path.clone(), error));
+                        // Everything that (transitively) needs it fails too.
+                        let mut stack = vec![drv_path.clone()];
+                        let mut seen = BTreeSet::new();
+                        while let Some(failed) = stack.pop() {
+                            for dep in dependents.get(&failed).into_iter().flatten() {
+                                if seen.insert(dep.clone()) {
+                                    let error = BuildError::DependencyFailed {
+                                        drv: store.store_dir().print(dep),
+                                        dependency: store.store_dir().print(&failed),
+                                    };
+                                    progress.on_event(&BuildEvent::Failed {
+                                        drv: dep,
+                                        error: &error,
+                                    });
+                                    s.failures.push((dep.clone(), error));
+                                    stack.push(dep.clone());
+                                }
+                            }
+                        }
+                        if !options.keep_going {
+                            s.stop = true;
+                            s.ready.clear();
+                        }
+                    }
+                }
+                drop(s);
+                wake.notify_all();
+            });
+        }
+    });
+
+    let s = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !s.failures.is_empty() {
+        return Err(RealiseError {
+            failures: s.failures,
+            built: s.built,
+        });
+    }
+    let mut outputs = BTreeMap::new();
+    for root in drvs {
+        let map =
+            output_paths(store.store_dir(), root, &plan.drvs[root]).map_err(|e| RealiseError {
+                failures: vec![(root.clone(), e)],
+                built: s.built.clone(),
+            })?;
+        outputs.insert(root.clone(), map);
+    }
+    Ok(Realised {
+        outputs,
+        built: s.built,
+    })
+}
+
+struct Schedule {
+    ready: VecDeque<StorePath>,
+    waiting: BTreeMap<StorePath, usize>,
+    running: usize,
+    stop: bool,
+    built: Vec<StorePath>,
+    failures: Vec<(StorePath, BuildError)>,
+}
+
+struct BuildContext<'a, S: BuildStore + ?Sized> {
+    store: &'a S,
+    options: &'a BuildOptions,
+    progress: &'a dyn BuildProgress,
+    drvs: &'a BTreeMap<StorePath, Derivation>,
+}
+
+impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
+    fn build_one(&self, drv_path: &StorePath) -> Result<BTreeMap<String, StorePath>, BuildError> {
+        let store = self.store;
+        let sd = store.store_dir();
+        let shown = sd.print(drv_path);
+        let drv = &self.drvs[drv_path];
+        let outputs = output_paths(sd, drv_path, drv)?;
+        let serr = || store_err(sd, drv_path);
+
+        let builtin = drv.builder.starts_with("builtin:");
+        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
+            .chain(self.options.extra_platforms.iter().map(String::as_str))
+            .collect();
+        if !(systems.contains(&drv.platform.as_str()) || builtin && drv.platform == "builtin") {
+            return Err(BuildError::WrongPlatform {
+                drv: shown,
+                platform: drv.platform.clone(),
+                systems: systems
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+
+        let state_dir = store.state_dir();
+        let real = store.real_store_dir();
+        let output_set: BTreeSet<StorePath> = outputs.values().cloned().collect();
+        let _locks = store.lock_paths(&output_set).map_err(serr())?;
+        // Another process may have built them while we waited for the locks.
+        let mut all_valid = true;
+        for p in outputs.values() {
+            all_valid &= store.is_valid_path(p).map_err(serr())?;
+        }
+        if all_valid {
+            return Ok(outputs);
+        }
+        self.progress
+            .on_event(&BuildEvent::Started { drv: drv_path });
+
+        // The input closure: sources and the used outputs of input derivations.
+        let mut roots: BTreeSet<StorePath> = drv.input_srcs.clone();
+        for (input, names) in &drv.input_drvs {
+            let idrv = self
+                .drvs
+                .get(input)
+                .ok_or_else(|| BuildError::ReadDerivation {
+                    drv: sd.print(input),
+                    reason: "input derivation was not loaded".to_string(),
+                })?;
+            let iouts = output_paths(sd, input, idrv)?;
+            for name in names {
+                let p = iouts.get(name).ok_or_else(|| BuildError::ReadDerivation {
+                    drv: shown.clone(),
+                    reason: format!("input '{}' has no output '{name}'", sd.print(input)),
+                })?;
+                roots.insert(p.clone());
+            }
+        }
+        let mut closure = BTreeSet::new();
+        let mut stack: Vec<StorePath> = roots.into_iter().collect();
+        while let Some(p) = stack.pop() {
+            if closure.contains(&p) {
+                continue;
+            }
+            if !store.is_valid_path(&p).map_err(serr())? {
+                return Err(BuildError::MissingInput {
+                    drv: shown,
+                    path: sd.print(&p),
+                });
+            }
+            stack.extend(store.query_references(&p).map_err(serr())?);
+            store.add_temp_root(&p).map_err(serr())?;
+            closure.insert(p);
+        }
+
+        // Leftovers of an interrupted earlier build are in the way.
+        for p in outputs.values() {
+            store.add_temp_root(p).map_err(serr())?;
+            let rp = real.join(p.base_name());
+            if fs::symlink_metadata(&rp).is_ok() {
+                remove_tree(&rp)
+                    .map_err(io_err(format!("removing stale output {}", rp.display())))?;
+            }
+        }
+
+        let log_path = build_log_path(&state_dir, drv_path);
+        if let Some(parent) = log_path.parent() {
+            fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
+        }
+        let _ = fs::remove_file(&log_path);
+
+        let result = if builtin {
+            self.run_builtin(drv_path, drv, &outputs, &log_path)
+        } else {
+            self.run_sandboxed(drv_path, drv, &outputs, &closure, &log_path)
+        }
+        .and_then(|()| self.register(drv_path, drv, &outputs, &closure));
+        if result.is_err() {
+            for p in outputs.values() {
+                let _ = remove_tree(&real.join(p.base_name()));
+            }
+        }
+        result.map(|()| outputs)
+    }
+
+    fn run_sandboxed(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        outputs: &BTreeMap<String, StorePath>,
+        closure: &BTreeSet<StorePath>,
+        log_path: &Path,
+    ) -> Result<(), BuildError> {
+        let store = self.store;
+        let sd = store.store_dir();
+        let real = store.real_store_dir();
+        let mut config = SandboxConfig::new(sd.as_str(), &real);
+        config.sandbox_paths = self.options.sandbox_paths.clone();
+        config.build_cores = self.options.cores;
+        config.timeout = self.options.timeout;
+        config.bwrap = self.options.bwrap.clone();
+        config.scratch_parent = store.state_dir().join("builds");
+        config.log_tail_lines = self.options.log_tail_lines;
+        let job = BuildJob {
+            name: sd.print(drv_path),
+            builder: drv.builder.clone(),
+            args: drv.args.clone(),
+            env: drv.env.clone(),
+            outputs: outputs
+                .iter()
+                .map(|(n, p)| (n.clone(), PathBuf::from(sd.print(p))))
+                .collect(),
+            input_paths: closure.iter().map(|p| PathBuf::from(sd.print(p))).collect(),
+            fixed_output: drv.is_fixed_output(),
+        };
+        let progress = self.progress;
+        let produced = run_build(
+            &config,
+            &job,
+            log_path,
+            self.options.keep_failed,
+            &mut |line| {
+                progress.on_event(&BuildEvent::LogLine {
+                    drv: drv_path,
+                    line,
+                })
+            },
+        )?;
+        for (name, from) in &produced.outputs {
+            let to = real.join(outputs[name].base_name());
+            move_tree(from, &to)?;
+        }
+        Ok(())
+    }
+
+    fn run_builtin(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        outputs: &BTreeMap<String, StorePath>,
+        log_path: &Path,
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let shown = sd.print(drv_path);
+        if drv.builder != "builtin:fetchurl" {
+            return Err(BuildError::Unsupported {
+                drv: shown,
+                what: format!(
+                    "unknown builtin builder '{}' (only builtin:fetchurl exists)",
+                    drv.builder
+                ),
+            });
+        }
+        let fixed = match (drv.outputs.get("out"), drv.outputs.len()) {
+            (Some(o), 1) => o.fixed.clone(),
+            _ => None,
+        }
+        .ok_or_else(|| BuildError::Unsupported {
+            drv: shown.clone(),
+            what: "builtin:fetchurl needs a fixed-output derivation with one output 'out'"
+                .to_string(),
+        })?;
+        if drv.env.get("unpack").is_some_and(|v| v == "1") {
+            return Err(BuildError::Unsupported {
+                drv: shown,
+                what: "builtin:fetchurl with unpack = true is not supported".to_string(),
+            });
+        }
+        let url = drv
+            .env
+            .get("url")
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| BuildError::Unsupported {
+                drv: shown.clone(),
+                what: "builtin:fetchurl needs the attribute 'url'".to_string(),
+            })?;
+        let executable = drv.env.get("executable").is_some_and(|v| v == "1");
+        let dest = self.store.real_store_dir().join(outputs["out"].base_name());
+
+        let mut log = fs::File::create(log_path)
+            .map_err(io_err(format!("creating {}", log_path.display())))?;
+        let line = format!("downloading '{url}'");
+        let _ = writeln!(log, "{line}");
+        self.progress.on_event(&BuildEvent::LogLine {
+            drv: drv_path,
+            line: &line,
+        });
+        match fetch_url(
+            url,
+            &self.options.mirrors,
+            &fixed,
+            executable,
+            &dest,
+            &self.options.fetch,
+            &mut |_, _| {},
+        ) {
+            Ok(fetched) => {
+                let line = format!("downloaded {} bytes from '{}'", fetched.size, fetched.url);
+                let _ = writeln!(log, "{line}");
+                self.progress.on_event(&BuildEvent::LogLine {
+                    drv: drv_path,
+                    line: &line,
+                });
+                Ok(())
+            }
+            Err(FetchError::HashMismatch {
+                expected, actual, ..
+            }) => {
+                let _ = writeln!(
+                    log,
+                    "hash mismatch: specified {}, got {}",
+                    expected.to_sri(),
+                    actual.to_sri()
+                );
+                Err(BuildError::OutputHashMismatch {
+                    drv: shown,
+                    expected,
+                    actual,
+                })
+            }
+            Err(source) => {
+                let _ = writeln!(log, "{source}");
+                Err(BuildError::Fetch { drv: shown, source })
+            }
+        }
+    }
+
+    /// Canonicalises, scans, verifies and registers the outputs now at
+    /// their final place.
+    fn register(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        outputs: &BTreeMap<String, StorePath>,
+        closure: &BTreeSet<StorePath>,
+    ) -> Result<(), BuildError> {
+        let store = self.store;
+        let sd = store.store_dir();
+        let shown = sd.print(drv_path);
+        let real = store.real_store_dir();
+        let candidates: BTreeSet<StorePath> =
+            closure.iter().chain(outputs.values()).cloned().collect();
+        let mut infos = Vec::new();
+        for (name, path) in outputs {
+            let rp = real.join(path.base_name());
+            canonicalise_metadata(&rp).map_err(|e| BuildError::Io {
+                context: format!("canonicalising {}", rp.display()),
+                source: io::Error::other(e.to_string()),
+            })?;
+            let (nar_hash, nar_size, references) = LocalStore::hash_and_scan(&rp, &candidates)
+                .map_err(|e| BuildError::Io {
+                    context: format!("serialising {}", rp.display()),
+                    source: io::Error::other(e.to_string()),
+                })?;
+            let fixed = drv.outputs[name].fixed.as_ref();
+            if let Some(fixed) = fixed {
+                let actual = fixed_output_hash(&rp, fixed, &nar_hash)?;
+                if actual != fixed.hash {
+                    return Err(BuildError::OutputHashMismatch {
+                        drv: shown,
+                        expected: fixed.hash.clone(),
+                        actual,
+                    });
+                }
+                if !references.is_empty() {
+                    return Err(BuildError::FixedOutputReferences {
+                        drv: shown,
+                        paths: references
+                            .iter()
+                            .map(|p| sd.print(p))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+            }
+            infos.push(OutputRegistration {
+                path: path.clone(),
+                nar_hash,
+                nar_size,
+                references,
+                deriver: Some(drv_path.clone()),
+                ca: fixed.map(FixedOutputHash::to_ca_string),
+            });
+        }
+        store
+            .register_outputs(&infos)
+            .map_err(store_err(sd, drv_path))
+    }
+}
+
+fn fixed_output_hash(
+    path: &Path,
+    fixed: &FixedOutputHash,
+    nar_sha256: &Hash,
+) -> Result<Hash, BuildError> {
+    match fixed.method {
+        ContentAddressMethod::Recursive if fixed.hash.algo() == HashAlgo::Sha256 => {
+            Ok(nar_sha256.clone())
+        }
+        ContentAddressMethod::Recursive => xnix_store::nar::nar_hash_with(path, fixed.hash.algo())
+            .map(|(h, _)| h)
+            .map_err(|e| BuildError::Io {
+                context: format!("hashing {}", path.display()),
+                source: io::Error::other(e.to_string()),
+            }),
+        ContentAddressMethod::Flat => {
+            let meta = fs::symlink_metadata(path)
+                .map_err(io_err(format!("reading {}", path.display())))?;
+            if !meta.is_file() {
+                return Err(BuildError::Io {
+                    context: format!("hashing {}", path.display()),
+                    source: io::Error::other("a flat fixed output must be a single regular file"),
+                });
+            }
+            let f = fs::File::open(path).map_err(io_err(format!("reading {}", path.display())))?;
+            Hash::digest_reader(fixed.hash.algo(), f)
+                .map_err(io_err(format!("hashing {}", path.display())))
+        }
+    }
+}
+
+/// Exclusive flock locks on lock files, held until dropped.
+struct FileLocks {
+    _files: Vec<fs::File>,
+}
+
+fn lock_files(dir: &Path, paths: &BTreeSet<StorePath>) -> io::Result<FileLocks> {
+    use std::os::fd::AsRawFd;
+    fs::create_dir_all(dir)?;
+    let mut files = Vec::new();
+    // A BTreeSet iterates in sorted order, so two builders never deadlock.
+    for p in paths {
+        let lp = dir.join(format!("{}.lock", p.base_name()));
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lp)?;
+        loop {
+            // SAFETY: flock on a descriptor we own.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                break;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("locking {}: {e}", lp.display()),
+                ));
+            }
+        }
+        files.push(f);
+    }
+    Ok(FileLocks { _files: files })
+}
+
+/// Moves a tree, copying when source and destination are on different
+/// file systems.
+fn move_tree(from: &Path, to: &Path) -> Result<(), BuildError> {
+    match fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+            copy_tree(from, to).map_err(io_err(format!(
+                "copying {} to {}",
+                from.display(),
+                to.display()
+            )))?;
+            remove_tree(from).map_err(io_err(format!("removing {}", from.display())))
+        }
+        Err(e) => Err(BuildError::Io {
+            context: format!("moving {} to {}", from.display(), to.display()),
+            source: e,
+        }),
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if meta.file_type().is_symlink() {
+        std::os::unix::fs::symlink(fs::read_link(from)?, to)
+    } else if meta.is_dir() {
+        fs::create_dir(to)?;
+        for e in fs::read_dir(from)? {
+            let e = e?;
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+        fs::set_permissions(to, meta.permissions())
+    } else {
+        fs::copy(from, to).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_system_name() {
+        let s = native_system();
+        assert!(s.ends_with("-linux") || s.contains('-'), "{s}");
+    }
+}
