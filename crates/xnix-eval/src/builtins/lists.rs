@@ -1,7 +1,5 @@
 //! List builtins.
 
-use std::collections::HashSet;
-
 use super::{mk_attrs, BuiltinDef};
 use crate::error::EvalError;
 use crate::eval::R;
@@ -262,31 +260,6 @@ fn group_by(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     }))
 }
 
-fn closure_key(ev: &Evaluator, v: &Value, pos: Pos) -> R<String> {
-    Ok(match ev.force(v.clone())? {
-        Value::Int(i) => format!("n{}", i as f64),
-        Value::Float(f) => format!("n{f}"),
-        Value::String(s) => format!("s{}", s.s),
-        Value::Path(p) => format!("p{p}"),
-        Value::Bool(b) => format!("b{b}"),
-        Value::Null => "z".to_string(),
-        Value::List(l) => {
-            let mut s = String::from("l[");
-            for x in l.iter() {
-                s.push_str(&closure_key(ev, x, pos)?);
-                s.push('\u{0}');
-            }
-            s
-        }
-        v => {
-            return Err(EvalError::msg(
-                format!("cannot compare {} with {}", v.type_desc(), v.type_desc()),
-                pos,
-            ))
-        }
-    })
-}
-
 fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let args = ev.force_attrs(a[0].clone(), pos)?;
     let start = args
@@ -298,16 +271,33 @@ fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let op = ev.force_function(op.clone(), pos)?;
     let mut work: std::collections::VecDeque<Value> =
         ev.force_list(start.clone(), pos)?.iter().cloned().collect();
-    let mut seen = HashSet::new();
+    // Keys are kept sorted with Nix's `<`, so incomparable keys are an error as in Nix.
+    let mut seen: Vec<Value> = Vec::new();
     let mut out = Vec::new();
     while let Some(item) = work.pop_front() {
         let s = ev.force_attrs(item.clone(), pos)?;
         let key = s
             .get("key")
             .ok_or_else(|| EvalError::msg("attribute 'key' required", pos))?;
-        if !seen.insert(closure_key(ev, key, pos)?) {
+        let key = ev.force(key.clone())?;
+        let mut lo = 0;
+        let mut hi = seen.len();
+        let mut found = false;
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if ev.less_than(&seen[mid], &key, pos)? {
+                lo = mid + 1;
+            } else if ev.less_than(&key, &seen[mid], pos)? {
+                hi = mid;
+            } else {
+                found = true;
+                break;
+            }
+        }
+        if found {
             continue;
         }
+        seen.insert(lo, key);
         out.push(item.clone());
         let next = ev.apply(op.clone(), item, pos)?;
         work.extend(ev.expect_list(next, pos)?.iter().cloned());

@@ -19,6 +19,7 @@ mod platform;
 mod strings;
 mod types;
 mod versions;
+mod xml;
 
 pub(crate) use derivation::DrvCache;
 
@@ -38,6 +39,7 @@ pub const TABLES: &[&[BuiltinDef]] = &[
     strings::BUILTINS,
     types::BUILTINS,
     versions::BUILTINS,
+    xml::BUILTINS,
 ];
 
 /// Builtins that are also available without the `__` prefix.
