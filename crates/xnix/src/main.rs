@@ -25,6 +25,8 @@ enum Command {
     Eval(cmd::eval::EvalArgs),
     /// An interactive Nix read-eval-print loop, as `nix repl`.
     Repl(cmd::repl::ReplArgs),
+    /// The store: add, dump/restore NARs, hash, path info, verify, GC.
+    Store(cmd::store::StoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Platform(args) => cmd::platform::run_platform(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Repl(args) => cmd::repl::run(args),
+        Command::Store(args) => cmd::store::run(args),
     };
     match result {
         Ok(code) => code,

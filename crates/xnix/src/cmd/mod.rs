@@ -4,3 +4,4 @@
 pub mod eval;
 pub mod platform;
 pub mod repl;
+pub mod store;

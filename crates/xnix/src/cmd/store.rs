@@ -1,0 +1,399 @@
+//! `xnix store ...`: the store's byte formats and the local store, as
+//! `nix-store` and `nix-hash` offer them. Everything here is answered by
+//! `xnix-store`; this module only parses arguments and prints.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use xnix_store::local::{GcOptions, LocalStore, LocalStoreConfig};
+use xnix_store::{nar, ContentAddressMethod, Hash, HashAlgo, HashEncoding, StoreDir, StorePath};
+
+const STORE_EXAMPLES: &str = "\
+The store is /xnix/store unless --store-dir says otherwise; --root puts it
+under another directory (as Nix's `--store local?root=DIR`).
+
+Examples:
+  xnix store add ./src                       add a tree as a source path
+  xnix store add --fixed sha256 ./file.tar   add as a flat fixed-output path
+  xnix store hash ./src                      NAR hash, as `nix-hash --type sha256 --base32`
+  xnix store convert-hash --to sri sha256:1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s
+  xnix store dump ./src > src.nar            NAR bytes, as `nix-store --dump`
+  xnix store path-info /xnix/store/...-src --json
+  xnix store gc --dry-run";
+
+/// Arguments of `xnix store`.
+#[derive(Args)]
+#[command(after_help = STORE_EXAMPLES)]
+pub struct StoreArgs {
+    /// The logical store directory (part of every path's hash).
+    #[arg(long, global = true, default_value = "/xnix/store")]
+    store_dir: String,
+    /// A physical root the store lives under (as `local?root=DIR`).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    /// The state directory (registry, GC roots); default derived from the store.
+    #[arg(long, global = true)]
+    state_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: StoreCommand,
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Add files or directories to the store and print their paths.
+    Add {
+        /// Add as a fixed-output path hashed with this algorithm (flat unless --recursive).
+        #[arg(long, value_name = "ALGO")]
+        fixed: Option<String>,
+        /// With --fixed: hash the NAR serialisation instead of the file's bytes.
+        #[arg(long, requires = "fixed")]
+        recursive: bool,
+        /// Paths to add.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Add a text object (as builtins.toFile) with the contents of a file or stdin.
+    AddText {
+        /// The object's name.
+        name: String,
+        /// Read the contents from this file ('-' or absent: stdin).
+        file: Option<PathBuf>,
+    },
+    /// Write the NAR serialisation of a path to stdout (as nix-store --dump).
+    Dump {
+        /// The file or directory.
+        path: PathBuf,
+    },
+    /// Read a NAR from stdin and unpack it at DEST (as nix-store --restore).
+    Restore {
+        /// Where to create the tree; must not exist.
+        dest: PathBuf,
+    },
+    /// Hash a path (as nix-hash): the NAR, or with --flat the file's bytes.
+    Hash {
+        /// The algorithm.
+        #[arg(long = "type", default_value = "sha256")]
+        algo: String,
+        /// Hash the file's bytes instead of its NAR.
+        #[arg(long)]
+        flat: bool,
+        /// How to print the hash.
+        #[arg(long, value_enum, default_value = "base32")]
+        to: Encoding,
+        /// Paths to hash.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Convert hashes between encodings (input in any form Nix accepts).
+    ConvertHash {
+        /// The algorithm, for hashes written without a prefix.
+        #[arg(long = "type")]
+        algo: Option<String>,
+        /// The encoding to print.
+        #[arg(long, value_enum, default_value = "sri")]
+        to: Encoding,
+        /// Hashes to convert.
+        #[arg(required = true)]
+        hashes: Vec<String>,
+    },
+    /// Show what the registry knows about store paths.
+    PathInfo {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Store paths.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Print the closure of store paths (them and all they refer to).
+    Closure {
+        /// Store paths.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Print a derivation as JSON (as nix show-derivation).
+    ShowDerivation {
+        /// `.drv` store paths.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Re-hash every valid path and report missing or corrupt ones.
+    Verify,
+    /// List the GC roots.
+    Roots,
+    /// Make a store path a GC root through a symlink (as nix-store --add-root).
+    AddRoot {
+        /// The symlink to create (e.g. ./result).
+        link: PathBuf,
+        /// The store path.
+        path: String,
+    },
+    /// Delete unreachable store paths.
+    Gc {
+        /// Only print what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Delete specific store paths (refused if still alive).
+    Delete {
+        /// Store paths.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Encoding {
+    Base16,
+    Base32,
+    Base64,
+    Sri,
+}
+
+impl Encoding {
+    fn print(self, h: &Hash) -> String {
+        match self {
+            Encoding::Base16 => h.encode(HashEncoding::Base16, false),
+            Encoding::Base32 => h.encode(HashEncoding::Base32, false),
+            Encoding::Base64 => h.encode(HashEncoding::Base64, false),
+            Encoding::Sri => h.to_sri(),
+        }
+    }
+}
+
+fn open_store(args: &StoreArgs) -> anyhow::Result<LocalStore> {
+    let store_dir = StoreDir::new(args.store_dir.clone())?;
+    let config = LocalStoreConfig {
+        store_dir: Some(store_dir),
+        root: args.root.clone(),
+        state_dir: args.state_dir.clone(),
+    };
+    LocalStore::open(config).context("opening the store")
+}
+
+fn parse_paths(store: &LocalStore, paths: &[String]) -> anyhow::Result<BTreeSet<StorePath>> {
+    paths
+        .iter()
+        .map(|p| {
+            let (sp, _) = store.store_dir().split_inner(p)?;
+            Ok(sp)
+        })
+        .collect()
+}
+
+fn name_of(path: &std::path::Path) -> anyhow::Result<String> {
+    let abs =
+        std::path::absolute(path).with_context(|| format!("resolving '{}'", path.display()))?;
+    match abs.file_name().and_then(|n| n.to_str()) {
+        Some(n) => Ok(n.to_string()),
+        None => bail!(
+            "'{}' has no usable file name to name the store path after",
+            path.display()
+        ),
+    }
+}
+
+/// Run `xnix store ...`.
+pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match &args.command {
+        StoreCommand::Add {
+            fixed,
+            recursive,
+            paths,
+        } => {
+            let store = open_store(&args)?;
+            for p in paths {
+                let name = name_of(p)?;
+                let sp = match fixed {
+                    None => store.add_to_store(&name, p),
+                    Some(algo) => {
+                        let algo = HashAlgo::parse(algo)?;
+                        let method = if *recursive {
+                            ContentAddressMethod::Recursive
+                        } else {
+                            ContentAddressMethod::Flat
+                        };
+                        store
+                            .add_to_store_fixed(&name, p, method, algo)
+                            .map(|(sp, _)| sp)
+                    }
+                }
+                .with_context(|| format!("adding '{}'", p.display()))?;
+                writeln!(out, "{}", store.print_path(&sp))?;
+            }
+        }
+        StoreCommand::AddText { name, file } => {
+            let store = open_store(&args)?;
+            let text = match file {
+                Some(f) if f.as_os_str() != "-" => {
+                    std::fs::read(f).with_context(|| format!("reading '{}'", f.display()))?
+                }
+                _ => {
+                    let mut v = Vec::new();
+                    io::Read::read_to_end(&mut io::stdin(), &mut v)?;
+                    v
+                }
+            };
+            let sp = store.add_text_to_store(name, &text, &BTreeSet::new())?;
+            writeln!(out, "{}", store.print_path(&sp))?;
+        }
+        StoreCommand::Dump { path } => {
+            nar::dump_path(path, io::BufWriter::with_capacity(1 << 16, &mut out))?;
+        }
+        StoreCommand::Restore { dest } => {
+            nar::restore(
+                io::BufReader::with_capacity(1 << 16, io::stdin().lock()),
+                dest,
+            )?;
+        }
+        StoreCommand::Hash {
+            algo,
+            flat,
+            to,
+            paths,
+        } => {
+            let algo = HashAlgo::parse(algo)?;
+            for p in paths {
+                let h = if *flat {
+                    let f = std::fs::File::open(p)
+                        .with_context(|| format!("opening '{}'", p.display()))?;
+                    Hash::digest_reader(algo, f)
+                        .with_context(|| format!("reading '{}'", p.display()))?
+                } else {
+                    nar::nar_hash_with(p, algo)?.0
+                };
+                writeln!(out, "{}", to.print(&h))?;
+            }
+        }
+        StoreCommand::ConvertHash { algo, to, hashes } => {
+            let algo = algo.as_deref().map(HashAlgo::parse).transpose()?;
+            for h in hashes {
+                writeln!(out, "{}", to.print(&Hash::parse(h, algo)?))?;
+            }
+        }
+        StoreCommand::PathInfo { json, paths } => {
+            let store = open_store(&args)?;
+            let mut list = Vec::new();
+            for p in parse_paths(&store, paths)? {
+                let info = store
+                    .query_path_info(&p)?
+                    .with_context(|| format!("path '{}' is not valid", store.print_path(&p)))?;
+                if *json {
+                    list.push(serde_json::json!({
+                        "path": store.print_path(&p),
+                        "narHash": info.nar_hash.to_string(),
+                        "narSize": info.nar_size,
+                        "references": info.references.iter().map(|r| store.print_path(r)).collect::<Vec<_>>(),
+                        "deriver": info.deriver.as_ref().map(|d| store.print_path(d)),
+                        "registrationTime": info.registration_time,
+                        "ca": info.ca,
+                        "ultimate": info.ultimate,
+                    }));
+                } else {
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}",
+                        store.print_path(&p),
+                        info.nar_hash,
+                        info.nar_size
+                    )?;
+                    for r in &info.references {
+                        writeln!(out, "  -> {}", store.print_path(r))?;
+                    }
+                }
+            }
+            if *json {
+                serde_json::to_writer_pretty(&mut out, &list)?;
+                writeln!(out)?;
+            }
+        }
+        StoreCommand::Closure { paths } => {
+            let store = open_store(&args)?;
+            for p in store.closure(&parse_paths(&store, paths)?)? {
+                writeln!(out, "{}", store.print_path(&p))?;
+            }
+        }
+        StoreCommand::ShowDerivation { paths } => {
+            let store = open_store(&args)?;
+            let mut obj = serde_json::Map::new();
+            for p in parse_paths(&store, paths)? {
+                let drv = store.read_derivation(&p)?;
+                obj.insert(store.print_path(&p), drv.to_json(store.store_dir()));
+            }
+            serde_json::to_writer_pretty(&mut out, &obj)?;
+            writeln!(out)?;
+        }
+        StoreCommand::Verify => {
+            let store = open_store(&args)?;
+            let r = store.verify()?;
+            for p in &r.missing {
+                writeln!(out, "missing: {}", store.print_path(p))?;
+            }
+            for (p, want, got) in &r.corrupt {
+                writeln!(
+                    out,
+                    "corrupt: {} (registered {}, actual {})",
+                    store.print_path(p),
+                    want,
+                    got
+                )?;
+            }
+            for (p, r) in &r.dangling_references {
+                writeln!(out, "dangling reference: {} -> {}", store.print_path(p), r)?;
+            }
+            writeln!(
+                out,
+                "checked {} paths: {}",
+                r.checked,
+                if r.is_clean() { "ok" } else { "PROBLEMS" }
+            )?;
+            if !r.is_clean() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        StoreCommand::Roots => {
+            let store = open_store(&args)?;
+            for (link, p) in store.find_roots()? {
+                writeln!(out, "{} -> {}", link.display(), store.print_path(&p))?;
+            }
+        }
+        StoreCommand::AddRoot { link, path } => {
+            let store = open_store(&args)?;
+            let (sp, _) = store.store_dir().split_inner(path)?;
+            if !store.is_valid_path(&sp)? {
+                bail!(
+                    "path '{}' is not valid in the store; add or build it first",
+                    path
+                );
+            }
+            store.add_indirect_root(link, &sp)?;
+            writeln!(out, "{}", link.display())?;
+        }
+        StoreCommand::Gc { dry_run } => {
+            let store = open_store(&args)?;
+            let r = store.gc(&GcOptions { dry_run: *dry_run })?;
+            for p in &r.deleted {
+                writeln!(out, "{}", store.print_path(p))?;
+            }
+            let verb = if *dry_run { "would delete" } else { "deleted" };
+            eprintln!(
+                "{verb} {} store paths ({} bytes) and {} unregistered leftovers",
+                r.deleted.len(),
+                r.bytes_freed,
+                r.removed_invalid.len()
+            );
+        }
+        StoreCommand::Delete { paths } => {
+            let store = open_store(&args)?;
+            store.delete_paths(&parse_paths(&store, paths)?)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
