@@ -1,0 +1,1 @@
+let f = 0.1; in "v=${toString f}"

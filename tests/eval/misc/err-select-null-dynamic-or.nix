@@ -1,0 +1,1 @@
+let x = null; in { a = 1; }.${x} or 5

@@ -1,0 +1,1 @@
+builtins.tryEval (builtins.isFunction { __functor = s: x: x; })

@@ -1,0 +1,1 @@
+builtins.groupBy (x: toString (x / 10)) [ 15 3 12 7 19 ]

@@ -1,0 +1,1 @@
+with { s = { a = 1; }; }; let inherit (s) a; in a

@@ -1,0 +1,1 @@
+builtins.sort builtins.lessThan [ "é" "e" "z" "É" "Z" ]

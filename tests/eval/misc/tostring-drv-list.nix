@@ -1,0 +1,1 @@
+builtins.stringLength (toString [ (derivation { name = "d"; system = "x"; builder = "/b"; }) ])

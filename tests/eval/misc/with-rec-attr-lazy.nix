@@ -1,0 +1,1 @@
+with rec { a = b; b = 5; }; a

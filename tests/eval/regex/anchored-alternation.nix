@@ -1,0 +1,1 @@
+map (s: builtins.match "a|ab" s) [ "a" "ab" "b" ]

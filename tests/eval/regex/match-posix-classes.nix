@@ -1,0 +1,1 @@
+map (c: builtins.match "[[:punct:]]" c != null) [ "!" "a" " " "_" ]

@@ -1,0 +1,1 @@
+map builtins.typeOf (builtins.split "(b)" "abc")
