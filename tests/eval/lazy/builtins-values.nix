@@ -1,0 +1,1 @@
+{ t = builtins.true; n = builtins.null; v = builtins.langVersion; }

@@ -1,0 +1,1 @@
+{ n = null; t = true; f = false; }

@@ -1,0 +1,1 @@
+{ a = "plain"; b = ''indented''; c = "${"interp"}"; }
