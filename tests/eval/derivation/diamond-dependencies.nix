@@ -1,0 +1,1 @@
+let mk = name: deps: derivation { inherit name deps; system = "x86_64-linux"; builder = "/bin/sh"; }; d = mk "d" [ ]; b = mk "b" [ d ]; c = mk "c" [ d ]; a = mk "a" [ b c d ]; in [ a.drvPath a.outPath ]

@@ -1,0 +1,1 @@
+let d = derivation { name = "n"; system = "x86_64-linux"; builder = "/bin/sh"; outputHash = "sha512-MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw=="; }; in [ d.drvPath d.outPath ]
