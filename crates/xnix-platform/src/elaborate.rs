@@ -6,20 +6,19 @@
 //! `extensions.library` on platforms without shared libraries) are kept aside
 //! as errors: [`Platform::get`] returns them, JSON output leaves them out.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use crate::architectures::{supports, FEATURE_PREDICATES};
 use crate::error::PlatformError;
-use crate::inspect::{predicate, PREDICATE_NAMES};
+use crate::inspect::{idx, predicate, PREDICATE_NAMES};
 use crate::parse::{is_compatible, Parsed};
 
 /// An elaborated platform.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     parsed: Parsed,
-    attrs: BTreeMap<String, Value>,
+    /// Sorted by name, unique names.
+    attrs: Vec<(String, Value)>,
     errors: Vec<(String, String)>,
 }
 
@@ -77,17 +76,23 @@ fn opt_str(s: Option<&str>) -> Value {
 struct Builder<'a> {
     args: &'a Map<String, Value>,
     parsed: Parsed,
-    attrs: BTreeMap<String, Value>,
+    /// The `is*` predicates, in [`PREDICATE_NAMES`] order.
+    preds: Vec<bool>,
+    /// Whether any argument may replace a predicate (a name starting `is`).
+    args_override_predicates: bool,
+    /// Other computed attributes, in computation order.
+    attrs: Vec<(&'static str, Value)>,
     errors: Vec<(String, String)>,
 }
 
 impl Builder<'_> {
     /// `final.<key>`: the user's argument if given, else the computed value.
     fn get(&self, key: &str) -> R<&Value> {
-        if let Some(v) = self.args.get(key) {
+        // Argument sets are small: a scan beats hashing.
+        if let Some((_, v)) = self.args.iter().find(|(k, _)| k.as_str() == key) {
             return Ok(v);
         }
-        if let Some(v) = self.attrs.get(key) {
+        if let Some((_, v)) = self.attrs.iter().find(|(k, _)| *k == key) {
             return Ok(v);
         }
         if let Some((_, m)) = self.errors.iter().find(|(p, _)| p == key) {
@@ -97,15 +102,29 @@ impl Builder<'_> {
     }
 
     fn b(&self, key: &str) -> R<bool> {
-        want_bool(self.get(key)?)
+        match PREDICATE_NAMES.binary_search(&key) {
+            Ok(i) => self.p(i),
+            Err(_) => want_bool(self.get(key)?),
+        }
+    }
+
+    /// The predicate with index `i` in [`PREDICATE_NAMES`], as overridden
+    /// by the user's arguments.
+    fn p(&self, i: usize) -> R<bool> {
+        if self.args_override_predicates {
+            if let Some(v) = self.args.get(PREDICATE_NAMES[i]) {
+                return want_bool(v);
+            }
+        }
+        Ok(self.preds[i])
     }
 
     /// Predicate shorthand for places where nixpkgs' own values are booleans;
     /// a user-supplied non-boolean surfaces as an error of the dependent attr.
-    fn set(&mut self, key: &str, v: R<Value>) {
+    fn set(&mut self, key: &'static str, v: R<Value>) {
         match v {
             Ok(v) => {
-                self.attrs.insert(key.to_string(), v);
+                self.attrs.push((key, v));
             }
             Err(m) => self.errors.push((key.to_string(), m)),
         }
@@ -162,21 +181,50 @@ pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
     let mut b = Builder {
         args: &args,
         parsed,
-        attrs: BTreeMap::new(),
+        preds: PREDICATE_NAMES
+            .iter()
+            .map(|n| predicate(&parsed, n).expect("listed predicate exists"))
+            .collect(),
+        args_override_predicates: args.keys().any(|k| k.starts_with("is")),
+        attrs: Vec::with_capacity(64),
         errors: Vec::new(),
     };
     compute(&mut b);
-    // `// args`
+    let rust = compute_rust(&mut b, &all_args);
+    let Builder {
+        attrs: computed,
+        preds,
+        mut errors,
+        ..
+    } = b;
+    let mut attrs: Vec<(String, Value)> = Vec::with_capacity(computed.len() + preds.len() + 8);
+    // `// args`: the user's arguments replace computed attributes.
+    for (k, v) in computed {
+        if !args.contains_key(k) {
+            attrs.push((k.to_string(), v));
+        }
+    }
+    for (k, v) in PREDICATE_NAMES.iter().zip(preds) {
+        if !args.contains_key(*k) {
+            attrs.push((k.to_string(), Value::Bool(v)));
+        }
+    }
     for (k, v) in args.iter() {
-        b.errors.retain(|(p, _)| {
+        if k == "rust" {
+            continue;
+        }
+        errors.retain(|(p, _)| {
             !(p == k
                 || p.strip_prefix(k.as_str())
                     .is_some_and(|r| r.starts_with('.')))
         });
-        b.attrs.insert(k.clone(), sort_value(v.clone()));
+        attrs.push((k.clone(), sort_value(v.clone())));
     }
-    compute_rust(&mut b, &all_args);
-    let Builder { attrs, errors, .. } = b;
+    // `rust` comes after the arguments and extends them.
+    if let Some(r) = rust {
+        attrs.push(("rust".to_string(), r));
+    }
+    attrs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let platform = Platform {
         parsed,
         attrs,
@@ -191,10 +239,6 @@ fn compute(b: &mut Builder) {
     b.set("parsed", Ok(p.to_json()));
     b.set("system", Ok(json!(p.double())));
     b.set("config", Ok(json!(p.triple())));
-    for name in PREDICATE_NAMES {
-        let v = predicate(&p, name).expect("listed predicate exists");
-        b.set(name, Ok(json!(v)));
-    }
     let gcc = match b.args.get("gcc") {
         Some(g) => Ok(g.clone()),
         None => select_gcc(b),
@@ -209,7 +253,7 @@ fn compute(b: &mut Builder) {
         let v = arch.clone().map(|a| json!(supports(&a, feature)));
         b.set(attr, v);
     }
-    let v = (|| Ok(json!(b.b("isFreeBSD")? || b.b("isOpenBSD")?)))();
+    let v = (|| Ok(json!(b.p(idx::IS_FREE_BSD)? || b.p(idx::IS_OPEN_BSD)?)))();
     b.set("useLLVM", v);
     let v = libc(b);
     b.set("libc", v);
@@ -220,39 +264,39 @@ fn compute(b: &mut Builder) {
         };
         Ok(json!(if llvm {
             "lld"
-        } else if b.b("isDarwin")? {
+        } else if b.p(idx::IS_DARWIN)? {
             "cctools"
         } else {
             "bfd"
         }))
     })();
     b.set("linker", v);
-    let v = (|| Ok(json!(b.b("isWasi")? || b.b("isRedox")?)))();
+    let v = (|| Ok(json!(b.p(idx::IS_WASI)? || b.p(idx::IS_REDOX)?)))();
     b.set("isStatic", v);
     let v = (|| {
         let any = [
-            "isAndroid",
-            "isGnu",
-            "isMusl",
-            "isDarwin",
-            "isSunOS",
-            "isOpenBSD",
-            "isFreeBSD",
-            "isNetBSD",
-            "isCygwin",
-            "isMinGW",
-            "isWindows",
-            "isWasm",
+            idx::IS_ANDROID,
+            idx::IS_GNU,
+            idx::IS_MUSL,
+            idx::IS_DARWIN,
+            idx::IS_SUN_OS,
+            idx::IS_OPEN_BSD,
+            idx::IS_FREE_BSD,
+            idx::IS_NET_BSD,
+            idx::IS_CYGWIN,
+            idx::IS_MIN_GW,
+            idx::IS_WINDOWS,
+            idx::IS_WASM,
         ]
         .iter()
-        .try_fold(false, |acc, k| Ok::<bool, String>(acc || b.b(k)?))?;
+        .try_fold(false, |acc, k| Ok::<bool, String>(acc || b.p(*k)?))?;
         Ok(json!(any && !b.b("isStatic")?))
     })();
     b.set("hasSharedLibraries", v);
     let v = (|| {
-        Ok(if b.b("isLinux")? {
+        Ok(if b.p(idx::IS_LINUX)? {
             json!(
-                if b.b("isx86_64")? || b.b("isMips64")? || b.b("isPower64")? {
+                if b.p(idx::ISX86_64)? || b.p(idx::IS_MIPS64)? || b.p(idx::IS_POWER64)? {
                     "lib64"
                 } else {
                     "lib"
@@ -277,9 +321,9 @@ fn compute(b: &mut Builder) {
     let v = linux_arch(b);
     b.set("linuxArch", v);
     let v = (|| {
-        Ok(if b.b("isx86_32")? {
+        Ok(if b.p(idx::ISX86_32)? {
             json!("x86")
-        } else if b.b("isMips64")? {
+        } else if b.p(idx::IS_MIPS64)? {
             json!("mips64")
         } else {
             b.get("linuxArch")?.clone()
@@ -289,13 +333,13 @@ fn compute(b: &mut Builder) {
     let v = qemu_arch(b);
     b.set("qemuArch", v);
     let v = (|| {
-        Ok(json!(if b.b("isx86_32")? {
+        Ok(json!(if b.p(idx::ISX86_32)? {
             "ia32"
-        } else if b.b("isx86_64")? {
+        } else if b.p(idx::ISX86_64)? {
             "x64"
-        } else if b.b("isAarch32")? {
+        } else if b.p(idx::IS_AARCH32)? {
             "arm"
-        } else if b.b("isAarch64")? {
+        } else if b.p(idx::IS_AARCH64)? {
             "aa64"
         } else {
             p.cpu.name
@@ -303,9 +347,9 @@ fn compute(b: &mut Builder) {
     })();
     b.set("efiArch", v);
     let v = (|| {
-        Ok(if b.b("isMacOS")? {
+        Ok(if b.p(idx::IS_MAC_OS)? {
             json!("macos")
-        } else if b.b("isiOS")? {
+        } else if b.p(idx::ISI_OS)? {
             json!("ios")
         } else {
             Value::Null
@@ -316,9 +360,9 @@ fn compute(b: &mut Builder) {
     b.set("darwinSdkVersion", v);
     b.set("darwinMinVersion", Ok(json!("14.0")));
     let v = (|| {
-        Ok(if b.b("isMacOS")? {
+        Ok(if b.p(idx::IS_MAC_OS)? {
             json!("MACOSX_DEPLOYMENT_TARGET")
-        } else if b.b("isiOS")? {
+        } else if b.p(idx::ISI_OS)? {
             json!("IPHONEOS_DEPLOYMENT_TARGET")
         } else {
             Value::Null
@@ -350,9 +394,9 @@ fn compute(b: &mut Builder) {
 /// nixpkgs' `platforms.select`: the GCC settings guessed from the system.
 fn select_gcc(b: &Builder) -> R<Value> {
     let p = b.parsed;
-    Ok(if b.b("isx86")? {
+    Ok(if b.p(idx::ISX86)? {
         json!({})
-    } else if b.b("isAarch32")? {
+    } else if b.p(idx::IS_AARCH32)? {
         match p.cpu.version {
             None => json!({}),
             Some(v) if !crate::parse::version_at_least(v, "6") => json!({"arch": "armv5te"}),
@@ -361,8 +405,8 @@ fn select_gcc(b: &Builder) -> R<Value> {
             }
             Some(_) => json!({"arch": "armv7-a", "fpu": "vfpv3-d16"}),
         }
-    } else if b.b("isAarch64")? {
-        if b.b("isDarwin")? {
+    } else if b.p(idx::IS_AARCH64)? {
+        if b.p(idx::IS_DARWIN)? {
             json!({"arch": "armv8.3-a+crypto+sha2+aes+crc+fp16+lse+simd+ras+rdm+rcpc", "cpu": "apple-a13"})
         } else {
             json!({"arch": "armv8-a"})
@@ -375,36 +419,36 @@ fn select_gcc(b: &Builder) -> R<Value> {
 }
 
 fn libc(b: &Builder) -> R<Value> {
-    let order: &[(&str, Option<&str>)] = &[
-        ("isDarwin", Some("libSystem")),
-        ("isMsvc", Some("ucrt")),
-        ("isMinGW", Some("msvcrt")),
-        ("isWasi", Some("wasilibc")),
+    let order: &[(usize, Option<&str>)] = &[
+        (idx::IS_DARWIN, Some("libSystem")),
+        (idx::IS_MSVC, Some("ucrt")),
+        (idx::IS_MIN_GW, Some("msvcrt")),
+        (idx::IS_WASI, Some("wasilibc")),
     ];
     for (k, v) in order {
-        if b.b(k)? {
+        if b.p(*k)? {
             return Ok(opt_str(*v));
         }
     }
-    if b.b("isWasm")? && !b.b("isWasi")? {
+    if b.p(idx::IS_WASM)? && !b.p(idx::IS_WASI)? {
         return Ok(Value::Null);
     }
-    let rest: &[(&str, Option<&str>)] = &[
-        ("isRedox", Some("relibc")),
-        ("isMusl", Some("musl")),
-        ("isUClibc", Some("uclibc")),
-        ("isAndroid", Some("bionic")),
-        ("isLinux", Some("glibc")),
-        ("isFreeBSD", Some("fblibc")),
-        ("isOpenBSD", Some("oblibc")),
-        ("isNetBSD", Some("nblibc")),
-        ("isCygwin", Some("cygwin")),
-        ("isAvr", Some("avrlibc")),
-        ("isGhcjs", None),
-        ("isNone", Some("newlib")),
+    let rest: &[(usize, Option<&str>)] = &[
+        (idx::IS_REDOX, Some("relibc")),
+        (idx::IS_MUSL, Some("musl")),
+        (idx::IS_UCLIBC, Some("uclibc")),
+        (idx::IS_ANDROID, Some("bionic")),
+        (idx::IS_LINUX, Some("glibc")),
+        (idx::IS_FREE_BSD, Some("fblibc")),
+        (idx::IS_OPEN_BSD, Some("oblibc")),
+        (idx::IS_NET_BSD, Some("nblibc")),
+        (idx::IS_CYGWIN, Some("cygwin")),
+        (idx::IS_AVR, Some("avrlibc")),
+        (idx::IS_GHCJS, None),
+        (idx::IS_NONE, Some("newlib")),
     ];
     for (k, v) in rest {
-        if b.b(k)? {
+        if b.p(*k)? {
             return Ok(opt_str(*v));
         }
     }
@@ -413,11 +457,11 @@ fn libc(b: &Builder) -> R<Value> {
 
 fn extensions(b: &mut Builder) {
     let r = (|| -> R<(Map<String, Value>, Option<String>)> {
-        let windows = b.b("isWindows")?;
-        let cygwin = b.b("isCygwin")?;
+        let windows = b.p(idx::IS_WINDOWS)?;
+        let cygwin = b.p(idx::IS_CYGWIN)?;
         let mut m = Map::new();
         if b.b("hasSharedLibraries")? {
-            let ext = if b.b("isDarwin")? {
+            let ext = if b.p(idx::IS_DARWIN)? {
                 ".dylib"
             } else if windows || cygwin {
                 ".dll"
@@ -455,8 +499,7 @@ fn extensions(b: &mut Builder) {
     })();
     match r {
         Ok((m, err)) => {
-            b.attrs
-                .insert("extensions".into(), sort_value(Value::Object(m)));
+            b.attrs.push(("extensions", sort_value(Value::Object(m))));
             if let Some(e) = err {
                 b.errors.push(("extensions.library".into(), e));
             }
@@ -487,14 +530,14 @@ fn uname(b: &Builder) -> R<Value> {
         "cygwin" => Some("CYGWIN_NT"),
         _ => None,
     };
-    let le = b.b("isLittleEndian")?;
-    let processor = if b.b("isPower64")? {
+    let le = b.p(idx::IS_LITTLE_ENDIAN)?;
+    let processor = if b.p(idx::IS_POWER64)? {
         json!(format!("ppc64{}", if le { "le" } else { "" }))
-    } else if b.b("isPower")? {
+    } else if b.p(idx::IS_POWER)? {
         json!(format!("ppc{}", if le { "le" } else { "" }))
-    } else if b.b("isMips64")? {
+    } else if b.p(idx::IS_MIPS64)? {
         json!("mips64")
-    } else if b.b("isDarwin")? {
+    } else if b.p(idx::IS_DARWIN)? {
         b.get("darwinArch")?.clone()
     } else {
         json!(p.cpu.name)
@@ -503,22 +546,22 @@ fn uname(b: &Builder) -> R<Value> {
 }
 
 fn linux_arch(b: &Builder) -> R<Value> {
-    let table: &[(&str, &str)] = &[
-        ("isAarch32", "arm"),
-        ("isAarch64", "arm64"),
-        ("isx86_32", "i386"),
-        ("isx86_64", "x86_64"),
-        ("isMicroBlaze", "microblaze"),
-        ("isMips32", "mips"),
-        ("isMips64", "mips"),
-        ("isPower", "powerpc"),
-        ("isRiscV", "riscv"),
-        ("isS390", "s390"),
-        ("isLoongArch64", "loongarch"),
-        ("isSh4", "sh"),
+    let table: &[(usize, &str)] = &[
+        (idx::IS_AARCH32, "arm"),
+        (idx::IS_AARCH64, "arm64"),
+        (idx::ISX86_32, "i386"),
+        (idx::ISX86_64, "x86_64"),
+        (idx::IS_MICRO_BLAZE, "microblaze"),
+        (idx::IS_MIPS32, "mips"),
+        (idx::IS_MIPS64, "mips"),
+        (idx::IS_POWER, "powerpc"),
+        (idx::IS_RISC_V, "riscv"),
+        (idx::IS_S390, "s390"),
+        (idx::IS_LOONG_ARCH64, "loongarch"),
+        (idx::IS_SH4, "sh"),
     ];
     for (k, v) in table {
-        if b.b(k)? {
+        if b.p(*k)? {
             return Ok(json!(v));
         }
     }
@@ -526,23 +569,31 @@ fn linux_arch(b: &Builder) -> R<Value> {
 }
 
 fn qemu_arch(b: &Builder) -> R<Value> {
-    let le = if b.b("isLittleEndian")? { "el" } else { "" };
-    let ple = if b.b("isLittleEndian")? { "le" } else { "" };
-    Ok(if b.b("isAarch32")? {
+    let le = if b.p(idx::IS_LITTLE_ENDIAN)? {
+        "el"
+    } else {
+        ""
+    };
+    let ple = if b.p(idx::IS_LITTLE_ENDIAN)? {
+        "le"
+    } else {
+        ""
+    };
+    Ok(if b.p(idx::IS_AARCH32)? {
         json!("arm")
-    } else if b.b("isS390")? && !b.b("isS390x")? {
+    } else if b.p(idx::IS_S390)? && !b.p(idx::IS_S390X)? {
         Value::Null
-    } else if b.b("isx86_64")? {
+    } else if b.p(idx::ISX86_64)? {
         json!("x86_64")
-    } else if b.b("isx86")? {
+    } else if b.p(idx::ISX86)? {
         json!("i386")
-    } else if b.b("isMips64n32")? {
+    } else if b.p(idx::IS_MIPS64N32)? {
         json!(format!("mipsn32{le}"))
-    } else if b.b("isMips64")? {
+    } else if b.p(idx::IS_MIPS64)? {
         json!(format!("mips64{le}"))
-    } else if b.b("isPower64")? {
+    } else if b.p(idx::IS_POWER64)? {
         json!(format!("ppc64{ple}"))
-    } else if b.b("isPower")? {
+    } else if b.p(idx::IS_POWER)? {
         json!(format!("ppc{ple}"))
     } else {
         json!(b.parsed.cpu.name)
@@ -567,7 +618,7 @@ fn go(b: &mut Builder) {
         "wasm32" => Some("wasm"),
         _ => None,
     };
-    let goos = b.b("isWasi").map(|w| {
+    let goos = b.p(idx::IS_WASI).map(|w| {
         if w {
             json!("wasip1")
         } else {
@@ -589,49 +640,49 @@ fn go(b: &mut Builder) {
         }
         Err(e) => b.errors.push(("go.GOOS".into(), e)),
     }
-    b.attrs.insert("go".into(), Value::Object(m));
+    b.attrs.push(("go", Value::Object(m)));
 }
 
 fn node(b: &mut Builder) {
     let arch = (|| -> R<Option<&str>> {
-        let le = b.b("isLittleEndian")?;
-        let b64 = b.b("is64bit")?;
-        Ok(if b.b("isAarch")? {
+        let le = b.p(idx::IS_LITTLE_ENDIAN)?;
+        let b64 = b.p(idx::IS64BIT)?;
+        Ok(if b.p(idx::IS_AARCH)? {
             Some(if b64 { "arm64" } else { "arm" })
-        } else if b.b("isx86_32")? {
+        } else if b.p(idx::ISX86_32)? {
             Some("ia32")
-        } else if b.b("isx86_64")? {
+        } else if b.p(idx::ISX86_64)? {
             Some("x64")
-        } else if b.b("isLoongArch64")? {
+        } else if b.p(idx::IS_LOONG_ARCH64)? {
             Some("loong64")
-        } else if b.b("isMips32")? {
+        } else if b.p(idx::IS_MIPS32)? {
             Some(if le { "mipsel" } else { "mips" })
-        } else if b.b("isMips64")? && le {
+        } else if b.p(idx::IS_MIPS64)? && le {
             Some("mips64el")
-        } else if b.b("isPower")? {
+        } else if b.p(idx::IS_POWER)? {
             Some(if b64 { "ppc64" } else { "ppc" })
-        } else if b.b("isRiscV64")? {
+        } else if b.p(idx::IS_RISC_V64)? {
             Some("riscv64")
-        } else if b.b("isS390x")? {
+        } else if b.p(idx::IS_S390X)? {
             Some("s390x")
         } else {
             None
         })
     })();
     let platform = (|| -> R<Option<&str>> {
-        Ok(if b.b("isAndroid")? {
+        Ok(if b.p(idx::IS_ANDROID)? {
             Some("android")
-        } else if b.b("isDarwin")? {
+        } else if b.p(idx::IS_DARWIN)? {
             Some("darwin")
-        } else if b.b("isFreeBSD")? {
+        } else if b.p(idx::IS_FREE_BSD)? {
             Some("freebsd")
-        } else if b.b("isLinux")? {
+        } else if b.p(idx::IS_LINUX)? {
             Some("linux")
-        } else if b.b("isOpenBSD")? {
+        } else if b.p(idx::IS_OPEN_BSD)? {
             Some("openbsd")
-        } else if b.b("isSunOS")? {
+        } else if b.p(idx::IS_SUN_OS)? {
             Some("sunos")
-        } else if b.b("isWindows")? || b.b("isCygwin")? {
+        } else if b.p(idx::IS_WINDOWS)? || b.p(idx::IS_CYGWIN)? {
             Some("win32")
         } else {
             None
@@ -646,56 +697,56 @@ fn node(b: &mut Builder) {
             Err(e) => b.errors.push((format!("node.{k}"), e)),
         }
     }
-    b.attrs.insert("node".into(), Value::Object(m));
+    b.attrs.push(("node", Value::Object(m)));
 }
 
 fn nim(b: &mut Builder) {
     let cpu = (|| -> R<Option<&str>> {
-        let b64 = b.b("is64bit")?;
-        Ok(if b.b("isAarch32")? {
+        let b64 = b.p(idx::IS64BIT)?;
+        Ok(if b.p(idx::IS_AARCH32)? {
             Some("arm")
-        } else if b.b("isAarch64")? {
+        } else if b.p(idx::IS_AARCH64)? {
             Some("arm64")
-        } else if b.b("isAlpha")? {
+        } else if b.p(idx::IS_ALPHA)? {
             Some("alpha")
-        } else if b.b("isAvr")? {
+        } else if b.p(idx::IS_AVR)? {
             Some("avr")
-        } else if b.b("isMips")? {
+        } else if b.p(idx::IS_MIPS)? {
             // nixpkgs tests `is32Bit`, an attribute that does not exist, so
             // this branch always fails there.
             let is32 = b.b("is32Bit")?;
             Some(if is32 { "mips" } else { "mips64" })
-        } else if b.b("isMsp430")? {
+        } else if b.p(idx::IS_MSP430)? {
             Some("msp430")
-        } else if b.b("isPower")? {
+        } else if b.p(idx::IS_POWER)? {
             Some(if b64 { "powerpc64" } else { "powerpc" })
-        } else if b.b("isRiscV")? && b64 {
+        } else if b.p(idx::IS_RISC_V)? && b64 {
             Some("riscv64")
-        } else if b.b("isSparc")? {
+        } else if b.p(idx::IS_SPARC)? {
             Some("sparc")
-        } else if b.b("isx86_32")? {
+        } else if b.p(idx::ISX86_32)? {
             Some("i386")
-        } else if b.b("isx86_64")? {
+        } else if b.p(idx::ISX86_64)? {
             Some("amd64")
         } else {
             None
         })
     })();
     let os = (|| -> R<Option<&str>> {
-        let table: &[(&str, &str)] = &[
-            ("isAndroid", "Android"),
-            ("isDarwin", "MacOSX"),
-            ("isFreeBSD", "FreeBSD"),
-            ("isGenode", "Genode"),
-            ("isLinux", "Linux"),
-            ("isNetBSD", "NetBSD"),
-            ("isNone", "Standalone"),
-            ("isOpenBSD", "OpenBSD"),
-            ("isWindows", "Windows"),
-            ("isiOS", "iOS"),
+        let table: &[(usize, &str)] = &[
+            (idx::IS_ANDROID, "Android"),
+            (idx::IS_DARWIN, "MacOSX"),
+            (idx::IS_FREE_BSD, "FreeBSD"),
+            (idx::IS_GENODE, "Genode"),
+            (idx::IS_LINUX, "Linux"),
+            (idx::IS_NET_BSD, "NetBSD"),
+            (idx::IS_NONE, "Standalone"),
+            (idx::IS_OPEN_BSD, "OpenBSD"),
+            (idx::IS_WINDOWS, "Windows"),
+            (idx::ISI_OS, "iOS"),
         ];
         for (k, v) in table {
-            if b.b(k)? {
+            if b.p(*k)? {
                 return Ok(Some(v));
             }
         }
@@ -710,23 +761,22 @@ fn nim(b: &mut Builder) {
             Err(e) => b.errors.push((format!("nim.{k}"), e)),
         }
     }
-    b.attrs.insert("nim".into(), Value::Object(m));
+    b.attrs.push(("nim", Value::Object(m)));
 }
 
 /// The `rust` attribute, computed after the user's arguments are merged in
 /// (nixpkgs merges it last so that it can extend `args.rust`).
-fn compute_rust(b: &mut Builder, all_args: &Map<String, Value>) {
-    let r = rust(b, all_args);
-    match r {
+fn compute_rust(b: &mut Builder, all_args: &Map<String, Value>) -> Option<Value> {
+    match rust(b, all_args) {
         Ok((v, errs)) => {
-            b.attrs.insert("rust".into(), sort_value(v));
             for (p, m) in errs {
                 b.errors.push((format!("rust.{p}"), m));
             }
+            Some(sort_value(v))
         }
         Err(e) => {
-            b.attrs.remove("rust");
             b.errors.push(("rust".into(), e));
+            None
         }
     }
 }
@@ -761,11 +811,11 @@ fn rust(b: &Builder, args: &Map<String, Value>) -> R<RustParts> {
             .get("arch")
             .cloned()
             .ok_or_else(|| "attribute 'arch' missing".to_string()),
-        None => Ok(json!(if b.b("isAarch32")? {
+        None => Ok(json!(if b.p(idx::IS_AARCH32)? {
             "arm"
-        } else if b.b("isMips64")? {
+        } else if b.p(idx::IS_MIPS64)? {
             "mips64"
-        } else if b.b("isPower64")? {
+        } else if b.p(idx::IS_POWER64)? {
             "powerpc64"
         } else {
             p.cpu.name
@@ -773,9 +823,9 @@ fn rust(b: &Builder, args: &Map<String, Value>) -> R<RustParts> {
     };
     let os = match rplat {
         Some(pl) => pl.get("os").cloned().unwrap_or_else(|| json!("none")),
-        None => json!(if b.b("isDarwin")? {
+        None => json!(if b.p(idx::IS_DARWIN)? {
             "macos"
-        } else if b.b("isWasm")? && !b.b("isWasi")? {
+        } else if b.p(idx::IS_WASM)? && !b.p(idx::IS_WASI)? {
             "unknown"
         } else {
             p.kernel.name
@@ -796,13 +846,13 @@ fn rust(b: &Builder, args: &Map<String, Value>) -> R<RustParts> {
         }
     } else {
         let mut v = Vec::new();
-        if b.b("isUnix")? {
+        if b.p(idx::IS_UNIX)? {
             v.push(json!("unix"));
         }
-        if b.b("isWindows")? {
+        if b.p(idx::IS_WINDOWS)? {
             v.push(json!("windows"));
         }
-        if b.b("isWasm")? {
+        if b.p(idx::IS_WASM)? {
             v.push(json!("wasm"));
         }
         Value::Array(v)
@@ -842,7 +892,7 @@ fn rust(b: &Builder, args: &Map<String, Value>) -> R<RustParts> {
         want_str(t)?.to_string()
     } else if let Some(c) = args.get("rustc").and_then(|r| r.get("config")) {
         want_str(c)?.to_string()
-    } else if b.b("isWasi")? {
+    } else if b.p(idx::IS_WASI)? {
         format!("{cpu_}-wasip1")
     } else {
         let abi = match p.abi.name {
@@ -904,11 +954,15 @@ fn sort_value(v: Value) -> Value {
 }
 
 impl Platform {
-    fn bool_attr(&self, key: &str) -> bool {
+    fn attr(&self, key: &str) -> Option<&Value> {
         self.attrs
-            .get(key)
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.attrs[i].1)
+    }
+
+    fn bool_attr(&self, key: &str) -> bool {
+        self.attr(key).and_then(Value::as_bool).unwrap_or(false)
     }
 
     fn check_assertions(&self) -> Result<(), PlatformError> {
@@ -940,16 +994,14 @@ impl Platform {
 
     /// The triple (`config`), as given or normalised.
     pub fn config(&self) -> &str {
-        self.attrs
-            .get("config")
+        self.attr("config")
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
 
     /// The double (`system`).
     pub fn system(&self) -> &str {
-        self.attrs
-            .get("system")
+        self.attr("system")
             .and_then(Value::as_str)
             .unwrap_or_default()
     }
@@ -969,7 +1021,7 @@ impl Platform {
         let mut cur: Option<&Value> = None;
         for part in path.split('.') {
             let next = match cur {
-                None => self.attrs.get(part),
+                None => self.attr(part),
                 Some(v) => v.get(part),
             };
             match next {
@@ -1007,9 +1059,9 @@ impl Platform {
         )
     }
 
-    /// The attributes that evaluate, by name in sorted order (see
-    /// [`Platform::to_json`]).
-    pub fn attrs(&self) -> &BTreeMap<String, Value> {
+    /// The attributes that evaluate, as `(name, value)` pairs sorted by name
+    /// (see [`Platform::to_json`]).
+    pub fn attrs(&self) -> &[(String, Value)] {
         &self.attrs
     }
 
@@ -1023,8 +1075,7 @@ impl Platform {
     }
 
     fn gcc_arch(&self) -> Option<&str> {
-        self.attrs
-            .get("gcc")
+        self.attr("gcc")
             .and_then(|g| g.get("arch"))
             .and_then(Value::as_str)
     }
@@ -1053,7 +1104,7 @@ impl Platform {
                 "wine".into()
             })
         } else if self.bool_attr("isLinux") && build.bool_attr("isLinux") {
-            match self.attrs.get("qemuArch").and_then(Value::as_str) {
+            match self.attr("qemuArch").and_then(Value::as_str) {
                 Some(q) => Emulator::Program(format!("qemu-{q}")),
                 None => self.other_emulator(),
             }
