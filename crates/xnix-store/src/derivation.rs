@@ -54,6 +54,9 @@ pub enum DerivationError {
         /// The output name asked for.
         output: String,
     },
+    /// `outputHashMode` is neither `flat` nor `recursive`.
+    #[error("invalid value '{0}' for 'outputHashMode' attribute (expected 'flat' or 'recursive')")]
+    BadOutputHashMode(String),
     /// A fixed-output derivation must have exactly one output called `out`.
     #[error("fixed-output derivation '{0}' must have exactly one output, named 'out'")]
     BadFixedOutputs(String),
@@ -88,6 +91,50 @@ pub struct Derivation {
     pub args: Vec<String>,
     /// The builder's environment.
     pub env: BTreeMap<String, String>,
+}
+
+/// The placeholder `builtins.placeholder OUTPUT` returns: `/` followed by the
+/// Nix-base32 SHA-256 of `nix-output:<output>`. Builders replace it with the
+/// output's real path.
+pub fn hash_placeholder(output: &str) -> String {
+    format!(
+        "/{}",
+        Hash::digest(HashAlgo::Sha256, format!("nix-output:{output}").as_bytes()).to_base32()
+    )
+}
+
+/// Interpret the fixed-output attributes of a `derivation` call as
+/// `derivationStrict` does: `outputHash` in any form Nix accepts (base16,
+/// base32, base64 with `outputHashAlgo`; or prefixed / SRI, in which case
+/// `outputHashAlgo` may be absent or empty but must agree if given), and
+/// `outputHashMode` `flat` (default) or `recursive`.
+///
+/// An empty `outputHash` with a known algorithm means an all-zero hash (used
+/// to discover the real one); the second result is then the warning Nix prints.
+pub fn fixed_output_from_attrs(
+    output_hash: &str,
+    output_hash_algo: Option<&str>,
+    output_hash_mode: Option<&str>,
+) -> Result<(FixedOutputHash, Option<String>), DerivationError> {
+    use crate::path::ContentAddressMethod;
+    let method = match output_hash_mode {
+        None | Some("flat") => ContentAddressMethod::Flat,
+        Some("recursive") => ContentAddressMethod::Recursive,
+        Some(other) => return Err(DerivationError::BadOutputHashMode(other.to_string())),
+    };
+    let algo = match output_hash_algo {
+        None | Some("") => None,
+        Some(a) => Some(HashAlgo::parse(a)?),
+    };
+    if output_hash.is_empty() {
+        let algo = algo.ok_or_else(|| crate::HashError::MissingAlgo(String::new()))?;
+        let zero =
+            Hash::from_bytes(algo, &vec![0u8; algo.size()]).expect("size matches the algorithm");
+        let warning = format!("found empty hash, assuming '{}'", zero.to_sri());
+        return Ok((FixedOutputHash { method, hash: zero }, Some(warning)));
+    }
+    let hash = Hash::parse(output_hash, algo)?;
+    Ok((FixedOutputHash { method, hash }, None))
 }
 
 /// Per-output modulo hashes of a derivation (for an input-addressed
@@ -623,6 +670,34 @@ mod tests {
             r#"Derive([("out","","","")],[],[],"x86_64-linux","/bin/sh",["a\"b\\c\nd\re\tf"],[("out","")])"#
         );
         assert_eq!(Derivation::parse_aterm(&sd, "x", &t).unwrap(), d);
+    }
+
+    #[test]
+    fn fixed_attrs() {
+        let (f, w) = fixed_output_from_attrs("", Some("sha256"), None).unwrap();
+        assert_eq!(
+            w.unwrap(),
+            "found empty hash, assuming 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='"
+        );
+        assert_eq!(f.method_algo(), "sha256");
+        let e = fixed_output_from_attrs(
+            "sha1:0000000000000000000000000000000000000000",
+            Some("sha256"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "invalid fixed-output hash in derivation: hash 'sha1:0000000000000000000000000000000000000000' should have type 'sha256'");
+        assert!(matches!(
+            fixed_output_from_attrs("00", Some("sha1"), Some("foo")),
+            Err(DerivationError::BadOutputHashMode(_))
+        ));
+        let (f, _) = fixed_output_from_attrs(
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            Some(""),
+            Some("recursive"),
+        )
+        .unwrap();
+        assert_eq!(f.method_algo(), "r:sha256");
     }
 
     #[test]

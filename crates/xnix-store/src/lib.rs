@@ -20,7 +20,10 @@ pub use hash::{compress_hash, Hash, HashAlgo, HashEncoding, HashError, Hasher};
 pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
 pub mod derivation;
 
-pub use derivation::{Derivation, DerivationError, DerivationOutput, DrvHashCache, DrvHashes};
+pub use derivation::{
+    fixed_output_from_attrs, hash_placeholder, Derivation, DerivationError, DerivationOutput,
+    DrvHashCache, DrvHashes,
+};
 pub mod local;
 pub mod nar;
 pub mod narinfo;

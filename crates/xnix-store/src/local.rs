@@ -48,7 +48,7 @@ use thiserror::Error;
 
 use crate::derivation::{Derivation, DerivationError};
 use crate::hash::{Hash, HashAlgo, HashingWriter};
-use crate::nar::{self, NarError};
+use crate::nar::{self, FileKind, NarError, PathFilter};
 use crate::path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
 use crate::refscan::{RefScanner, Tee};
 
@@ -360,7 +360,7 @@ pub fn canonicalise_metadata(path: &Path) -> Result<()> {
 
 /// Copy a tree (regular files with their executable bit, symlinks,
 /// directories); other file types are refused.
-fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
+fn copy_tree(src: &Path, dst: &Path, filter: &mut PathFilter<'_>) -> Result<()> {
     let meta = fs::symlink_metadata(src).map_err(io_err("getting status of", src))?;
     let ft = meta.file_type();
     if ft.is_symlink() {
@@ -379,7 +379,11 @@ fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
         fs::create_dir(dst).map_err(io_err("creating directory", dst))?;
         for e in fs::read_dir(src).map_err(io_err("reading directory", src))? {
             let e = e.map_err(io_err("reading directory", src))?;
-            copy_tree(&e.path(), &dst.join(e.file_name()))?;
+            let child = e.path();
+            let meta = fs::symlink_metadata(&child).map_err(io_err("getting status of", &child))?;
+            if filter(&child, FileKind::of(&meta)) {
+                copy_tree(&child, &dst.join(e.file_name()), filter)?;
+            }
         }
     } else {
         return Err(NarError::UnsupportedType(src.to_path_buf()).into());
@@ -1018,10 +1022,23 @@ impl LocalStore {
         method: ContentAddressMethod,
         algo: HashAlgo,
     ) -> Result<(StorePath, Hash)> {
+        self.add_to_store_filtered(name, src, method, algo, &mut |_, _| true)
+    }
+
+    /// Like [`Self::add_to_store_fixed`], leaving out entries for which
+    /// `filter` returns false (`builtins.path`, `builtins.filterSource`).
+    pub fn add_to_store_filtered(
+        &self,
+        name: &str,
+        src: &Path,
+        method: ContentAddressMethod,
+        algo: HashAlgo,
+        filter: &mut PathFilter<'_>,
+    ) -> Result<(StorePath, Hash)> {
         crate::path::check_name(name, name)?;
         let temp = self.new_temp()?;
         let content = temp.path.join("x");
-        copy_tree(src, &content)?;
+        copy_tree(src, &content, filter)?;
         canonicalise_metadata(&content)?;
         let nar = nar::nar_hash(&content)?;
         let hash = match method {

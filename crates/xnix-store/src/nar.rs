@@ -104,23 +104,79 @@ impl<W: Write> TokenWriter<W> {
     }
 }
 
+/// The kind of a filesystem entry, as a source filter sees it
+/// (`builtins.path`'s and `filterSource`'s `type` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A regular file (`"regular"`).
+    Regular,
+    /// A directory (`"directory"`).
+    Directory,
+    /// A symbolic link (`"symlink"`).
+    Symlink,
+    /// Anything else (`"unknown"`); archiving it is an error.
+    Unknown,
+}
+
+impl FileKind {
+    /// The kind of the entry described by `meta` (from `symlink_metadata`).
+    pub fn of(meta: &fs::Metadata) -> FileKind {
+        let ft = meta.file_type();
+        if ft.is_file() {
+            FileKind::Regular
+        } else if ft.is_dir() {
+            FileKind::Directory
+        } else if ft.is_symlink() {
+            FileKind::Symlink
+        } else {
+            FileKind::Unknown
+        }
+    }
+
+    /// The name Nix gives the kind: `regular`, `directory`, `symlink`, `unknown`.
+    pub fn nix_name(self) -> &'static str {
+        match self {
+            FileKind::Regular => "regular",
+            FileKind::Directory => "directory",
+            FileKind::Symlink => "symlink",
+            FileKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// A source filter: given the full path of an entry below the root and its
+/// kind, whether to include it. The root itself is always included.
+pub type PathFilter<'a> = dyn FnMut(&Path, FileKind) -> bool + 'a;
+
 /// Serialise the tree at `path` as a NAR into `out`. Directories are walked in
 /// name-byte order; file contents are streamed in large chunks, never held whole.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<(), NarError> {
+    dump_path_filtered(path, out, &mut |_, _| true)
+}
+
+/// Like [`dump_path`], leaving out entries (and everything below them) for
+/// which `filter` returns false.
+pub fn dump_path_filtered<W: Write>(
+    path: &Path,
+    out: W,
+    filter: &mut PathFilter<'_>,
+) -> Result<(), NarError> {
     let mut w = TokenWriter { out };
     w.bytes(NAR_MAGIC.as_bytes())?;
     let mut buf = vec![0u8; CHUNK];
-    dump_node(path, &mut w, &mut buf)?;
+    let meta = fs::symlink_metadata(path).map_err(io_err("getting status of", path))?;
+    dump_node(path, meta, &mut w, &mut buf, filter)?;
     w.out.flush()?;
     Ok(())
 }
 
 fn dump_node<W: Write>(
     path: &Path,
+    meta: fs::Metadata,
     w: &mut TokenWriter<W>,
     buf: &mut [u8],
+    filter: &mut PathFilter<'_>,
 ) -> Result<(), NarError> {
-    let meta = fs::symlink_metadata(path).map_err(io_err("getting status of", path))?;
     let ft = meta.file_type();
     w.strs(&["(", "type"])?;
     if ft.is_file() {
@@ -167,10 +223,15 @@ fn dump_node<W: Write>(
             .map_err(io_err("reading directory", path))?;
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         for name in names {
+            let child = path.join(&name);
+            let meta = fs::symlink_metadata(&child).map_err(io_err("getting status of", &child))?;
+            if !filter(&child, FileKind::of(&meta)) {
+                continue;
+            }
             w.strs(&["entry", "(", "name"])?;
             w.bytes(name.as_bytes())?;
             w.bytes(b"node")?;
-            dump_node(&path.join(&name), w, buf)?;
+            dump_node(&child, meta, w, buf, filter)?;
             w.bytes(b")")?;
         }
     } else {

@@ -141,3 +141,54 @@ fn other_store_dirs_change_paths() {
         sd.print(&sd.text_path("t", b"text", &BTreeSet::new()).unwrap())
     );
 }
+
+#[test]
+fn filtered_sources_match_builtins_path() {
+    let root = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path().join("d");
+    fs::create_dir_all(d.join("keep/skip")).unwrap();
+    fs::create_dir_all(d.join("skip")).unwrap();
+    fs::write(d.join("keep/f"), b"f").unwrap();
+    fs::write(d.join("keep/skip/g"), b"g").unwrap();
+    fs::write(d.join("top"), b"top").unwrap();
+    symlink("top", d.join("link")).unwrap();
+    let expr = format!(
+        "builtins.path {{ path = {}; name = \"filtered\"; filter = p: t: t != \"symlink\" && baseNameOf p != \"skip\"; }}",
+        d.display()
+    );
+    let theirs = nix(
+        "nix-instantiate",
+        &["--store", &store_uri(root.path()), "--eval", "-E", &expr],
+    );
+    let mut filter = |p: &std::path::Path, k: nar::FileKind| {
+        k != nar::FileKind::Symlink && p.file_name().unwrap() != "skip"
+    };
+    let mut h = xnix_store::hash::HashingWriter::new(HashAlgo::Sha256);
+    nar::dump_path_filtered(&d, &mut h, &mut filter).unwrap();
+    let (hash, _) = h.finish();
+    let sd = StoreDir::nix();
+    let ours = sd.print(
+        &sd.make_source_path("filtered", &hash, &BTreeSet::new())
+            .unwrap(),
+    );
+    assert_eq!(theirs.trim().trim_matches('"'), ours);
+    // The local store's filtered add lands at the same path with the same NAR.
+    let ours_root = tempfile::tempdir().unwrap();
+    let store = xnix_store::LocalStore::open(xnix_store::LocalStoreConfig::with_root(
+        sd.clone(),
+        ours_root.path(),
+    ))
+    .unwrap();
+    let (p, _) = store
+        .add_to_store_filtered(
+            "filtered",
+            &d,
+            ContentAddressMethod::Recursive,
+            HashAlgo::Sha256,
+            &mut filter,
+        )
+        .unwrap();
+    assert_eq!(store.print_path(&p), ours);
+    assert_eq!(store.query_path_info(&p).unwrap().unwrap().nar_hash, hash);
+}

@@ -183,3 +183,56 @@ fn to_file_and_flat_fixed_paths_match_nix() {
         sd.parse(&paths[2]).unwrap()
     );
 }
+
+#[test]
+fn placeholders_match_builtins_placeholder() {
+    for out in ["out", "dev", "lib", "man"] {
+        let theirs = nix(
+            "nix-instantiate",
+            &["--eval", "-E", &format!("builtins.placeholder \"{out}\"")],
+        );
+        assert_eq!(
+            theirs.trim().trim_matches('"'),
+            xnix_store::hash_placeholder(out)
+        );
+    }
+}
+
+#[test]
+fn fixed_output_attrs_give_nix_out_paths() {
+    // outPath as derivationStrict computes it, for each way of writing the hash.
+    let sd = StoreDir::nix();
+    let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+        ("", Some("sha256"), None),
+        ("d41d8cd98f00b204e9800998ecf8427e", Some("md5"), Some("flat")),
+        ("sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=", None, Some("recursive")),
+        ("sha256:0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73", Some("sha256"), Some("recursive")),
+        ("z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==", Some("sha512"), None),
+    ];
+    for (hash, algo, mode) in cases {
+        let mut attrs = format!("outputHash = \"{hash}\";");
+        if let Some(a) = algo {
+            attrs += &format!(" outputHashAlgo = \"{a}\";");
+        }
+        if let Some(m) = mode {
+            attrs += &format!(" outputHashMode = \"{m}\";");
+        }
+        let expr = format!("(derivation {{ name = \"fo\"; system = \"x\"; builder = \"/bin/sh\"; {attrs} }}).outPath");
+        let theirs = nix("nix-instantiate", &["--eval", "-E", &expr]);
+        let (fixed, _) = xnix_store::fixed_output_from_attrs(hash, *algo, *mode).unwrap();
+        let mut drv = Derivation {
+            name: "fo".into(),
+            ..Default::default()
+        };
+        drv.outputs.insert(
+            "out".into(),
+            xnix_store::DerivationOutput {
+                path: None,
+                fixed: Some(fixed),
+            },
+        );
+        drv.fill_output_paths(&sd, |_| unreachable!("no inputs"))
+            .unwrap();
+        assert_eq!(theirs.trim().trim_matches('"'), drv.env["out"], "{expr}");
+    }
+}
