@@ -427,12 +427,13 @@ impl Derivation {
     ///   is hashed modulo (masked), and each output gets `output:<name>` over
     ///   that hash.
     ///
-    /// Returns the modulo hashes of this derivation (to memoise for derivations
-    /// that depend on it).
+    /// Returns the modulo hashes of the finished derivation, i.e. unmasked, as
+    /// derivations that depend on it must see them: memoise them under this
+    /// derivation's [`Self::drv_path`] (e.g. in a [`DrvHashCache`]).
     pub fn fill_output_paths<F>(
         &mut self,
         store_dir: &StoreDir,
-        lookup: F,
+        mut lookup: F,
     ) -> Result<DrvHashes, DerivationError>
     where
         F: FnMut(&StorePath) -> Result<DrvHashes, DerivationError>,
@@ -447,19 +448,20 @@ impl Derivation {
                 store_dir.make_fixed_output_path(&self.name, fixed, &BTreeSet::new(), false)?;
             self.env.insert("out".to_string(), store_dir.print(&path));
             out.path = Some(path);
-            return self.hash_derivation_modulo(store_dir, false, lookup);
+            return self.hash_derivation_modulo(store_dir, false, &mut lookup);
         }
         for (name, o) in self.outputs.iter_mut() {
             o.path = None;
             self.env.insert(name.clone(), String::new());
         }
-        let hashes = self.hash_derivation_modulo(store_dir, true, lookup)?;
+        let masked = self.hash_derivation_modulo(store_dir, true, &mut lookup)?;
         for (name, o) in self.outputs.iter_mut() {
-            let path = store_dir.make_output_path(name, &hashes[name], &self.name)?;
+            let path = store_dir.make_output_path(name, &masked[name], &self.name)?;
             self.env.insert(name.clone(), store_dir.print(&path));
             o.path = Some(path);
         }
-        Ok(hashes)
+        // Dependents hash this derivation as written, output paths included.
+        self.hash_derivation_modulo(store_dir, false, &mut lookup)
     }
 
     /// The JSON object `nix show-derivation` prints for this derivation (the
