@@ -102,6 +102,16 @@ pub enum LocalStoreError {
     /// Flat hashing was asked for something that is not a regular file.
     #[error("'{0}' must be a regular file to be added with flat hashing")]
     NotARegularFile(PathBuf),
+    /// An imported NAR does not have the announced hash or size.
+    #[error("NAR for '{path}' does not match its description: expected {expected}, got {actual}")]
+    NarMismatch {
+        /// The store path being imported.
+        path: String,
+        /// The announced NAR hash and size.
+        expected: String,
+        /// What the stream held.
+        actual: String,
+    },
     /// A path is still reachable and cannot be deleted.
     #[error("cannot delete '{0}': it is still alive (reachable from a GC root or in use)")]
     StillAlive(String),
@@ -1006,6 +1016,62 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Add a store object from its NAR serialisation (substitution from a
+    /// binary cache, copying between stores). The NAR is unpacked into a
+    /// temporary directory while its SHA-256 and size are computed; both must
+    /// equal `info.nar_hash` and `info.nar_size`, and every reference other
+    /// than the path itself must be valid, before the path is moved into
+    /// place and registered with `info`'s deriver, CA and signatures.
+    /// Importing an already-valid path does nothing.
+    pub fn import_nar(&self, info: &ValidPathInfo, nar_stream: impl io::Read) -> Result<()> {
+        let temp = self.new_temp()?;
+        let content = temp.path.join("x");
+        let mut reader = HashingReader {
+            inner: nar_stream,
+            hasher: HashingWriter::new(HashAlgo::Sha256),
+        };
+        nar::restore(&mut reader, &content)?;
+        let (nar_hash, nar_size) = reader.hasher.finish();
+        if nar_hash != info.nar_hash || nar_size != info.nar_size {
+            return Err(LocalStoreError::NarMismatch {
+                path: self.print_path(&info.path),
+                expected: format!("{} ({} bytes)", info.nar_hash, info.nar_size),
+                actual: format!("{nar_hash} ({nar_size} bytes)"),
+            });
+        }
+        let _gc = self.gc_lock(false)?;
+        let _lock = self.lock_paths(&[info.path.clone()].into())?;
+        if !self.is_valid_path(&info.path)? {
+            for r in info.references.iter().filter(|r| **r != info.path) {
+                if !self.is_valid_path(r)? {
+                    return Err(LocalStoreError::MissingReference {
+                        path: self.print_path(&info.path),
+                        reference: self.print_path(r),
+                    });
+                }
+            }
+            let real = self.real_path(&info.path);
+            delete_tree(&real)?;
+            canonicalise_metadata(&content)?;
+            fs::rename(&content, &real).map_err(io_err("moving into place", &real))?;
+            let mut info = info.clone();
+            info.registration_time = now();
+            self.register_valid_paths(&[info.clone()])?;
+        }
+        self.add_temp_root_locked(&info.path)?;
+        drop(temp);
+        Ok(())
+    }
+
+    /// Write the NAR serialisation of a valid path to `out` (as `nix-store --dump`).
+    pub fn export_nar(&self, path: &StorePath, out: impl Write) -> Result<()> {
+        if !self.is_valid_path(path)? {
+            return Err(LocalStoreError::NotValid(self.print_path(path)));
+        }
+        nar::dump_path(&self.real_path(path), out)?;
+        Ok(())
+    }
+
     /// Add a file or directory as a source path (as `./file` in an
     /// expression, `nix-store --add`): recursive SHA-256, no references.
     pub fn add_to_store(&self, name: &str, src: &Path) -> Result<StorePath> {
@@ -1394,6 +1460,20 @@ impl LocalStore {
             delete_tree(&self.real_path(p))?;
         }
         Ok(())
+    }
+}
+
+/// A reader that hashes and counts what is read through it.
+struct HashingReader<R: io::Read> {
+    inner: R,
+    hasher: HashingWriter,
+}
+
+impl<R: io::Read> io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.write_all(&buf[..n])?;
+        Ok(n)
     }
 }
 

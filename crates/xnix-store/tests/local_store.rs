@@ -499,3 +499,47 @@ fn sigkill_mid_add_leaves_nothing_partial() {
     // temporary directory; the test must have exercised that at least once.
     assert!(killed_mid_add > 0, "no kill landed mid-add");
 }
+
+#[test]
+fn import_and_export_nar_between_stores() {
+    let a_root = tempfile::tempdir().unwrap();
+    let b_root = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("t");
+    sample_tree(&tree);
+    let a = open(a_root.path(), "/xnix/store");
+    let b = open(b_root.path(), "/xnix/store");
+    let dep = a
+        .add_text_to_store("dep", b"dep", &BTreeSet::new())
+        .unwrap();
+    let src = a.add_to_store("t", &tree).unwrap();
+    for p in [&dep, &src] {
+        let info = a.query_path_info(p).unwrap().unwrap();
+        let mut nar = Vec::new();
+        a.export_nar(p, &mut nar).unwrap();
+        // A corrupted stream is refused and leaves nothing registered.
+        let mut bad = nar.clone();
+        let last = bad.len() - 20;
+        bad[last] ^= 1;
+        assert!(b.import_nar(&info, &bad[..]).is_err());
+        assert!(!b.is_valid_path(p).unwrap());
+        b.import_nar(&info, &nar[..]).unwrap();
+        let got = b.query_path_info(p).unwrap().unwrap();
+        assert_eq!(
+            (got.nar_hash, got.nar_size, got.ca),
+            (info.nar_hash, info.nar_size, info.ca)
+        );
+    }
+    assert!(b.verify().unwrap().is_clean());
+    // References must be present first.
+    let c_root = tempfile::tempdir().unwrap();
+    let c = open(c_root.path(), "/xnix/store");
+    let user = a
+        .add_text_to_store("user", b"uses dep", &[dep.clone()].into())
+        .unwrap();
+    let info = a.query_path_info(&user).unwrap().unwrap();
+    let mut nar = Vec::new();
+    a.export_nar(&user, &mut nar).unwrap();
+    let err = c.import_nar(&info, &nar[..]).unwrap_err();
+    assert!(err.to_string().contains("not valid"), "{err}");
+}
