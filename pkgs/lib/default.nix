@@ -1,0 +1,109 @@
+# The library of the package collection: small helpers written for xnixpkgs
+# (lists, attribute sets, strings, fixed points and overlays) and `systems`,
+# the platform library backed by xnix's platform elaboration builtin.
+let
+  lib = rec {
+    inherit (builtins)
+      attrNames attrValues concatLists concatStringsSep elem elemAt filter foldl' genList
+      hasAttr head isAttrs isFunction isList isString length listToAttrs map mapAttrs
+      removeAttrs replaceStrings substring stringLength tail toString typeOf;
+
+    # ---- fixed points and overlays -------------------------------------
+
+    # The fixed point of `f`: the value `x` with `x == f x`, found lazily.
+    fix = f: let x = f x; in x;
+
+    # Turns `f` (self -> attrs) into one whose result is extended by the
+    # overlay `g` (final -> prev -> attrs): `g` sees the finished set as its
+    # first argument and `f`'s result as its second.
+    extends = g: f: final: let prev = f final; in prev // g final prev;
+
+    # One overlay doing what the given overlays do, left to right.
+    composeExtensions = f: g: final: prev:
+      let fromF = f final prev; in fromF // g final (prev // fromF);
+    composeManyExtensions = foldl' composeExtensions (final: prev: { });
+
+    # The fixed point of `f` with `extend overlay` to add overlays later.
+    makeExtensible = makeExtensibleWithCustomName "extend";
+    makeExtensibleWithCustomName = name: f:
+      fix (self: f self // { ${name} = g: makeExtensibleWithCustomName name (extends g f); });
+
+    # ---- lists ---------------------------------------------------------
+    optional = c: x: if c then [ x ] else [ ];
+    optionals = c: xs: if c then xs else [ ];
+    any = builtins.any;
+    all = builtins.all;
+    flatten = x: if isList x then concatLists (map flatten x) else [ x ];
+    unique = foldl' (acc: x: if elem x acc then acc else acc ++ [ x ]) [ ];
+    last = xs: elemAt xs (length xs - 1);
+    findFirst = pred: default: xs:
+      let found = filter pred xs; in if found == [ ] then default else head found;
+    range = a: b: if a > b then [ ] else genList (i: a + i) (b - a + 1);
+
+    # ---- attribute sets ------------------------------------------------
+    optionalAttrs = c: as: if c then as else { };
+    filterAttrs = pred: as:
+      listToAttrs (map (n: { name = n; value = as.${n}; }) (filter (n: pred n as.${n}) (attrNames as)));
+    mapAttrsToList = f: as: map (n: f n as.${n}) (attrNames as);
+    nameValuePair = name: value: { inherit name value; };
+    genAttrs = names: f: listToAttrs (map (n: nameValuePair n (f n)) names);
+    attrByPath = path: default: set:
+      if path == [ ] then set
+      else if isAttrs set && set ? ${head path} then attrByPath (tail path) default set.${head path}
+      else default;
+    getAttrFromPath = path: set: attrByPath path (throw "missing attribute ${concatStringsSep "." path}") set;
+    recursiveUpdate = a: b:
+      a // mapAttrs (n: v: if isAttrs v && a ? ${n} && isAttrs a.${n} && !(v ? type && v.type == "derivation") then recursiveUpdate a.${n} v else v) b;
+    isDerivation = x: isAttrs x && x ? type && x.type == "derivation";
+
+    # ---- strings -------------------------------------------------------
+    concatMapStrings = f: xs: concatStringsSep "" (map f xs);
+    concatMapStringsSep = sep: f: xs: concatStringsSep sep (map f xs);
+    optionalString = c: s: if c then s else "";
+    hasPrefix = p: s: substring 0 (stringLength p) s == p;
+    hasSuffix = suf: s:
+      let ls = stringLength s; lf = stringLength suf; in ls >= lf && substring (ls - lf) lf s == suf;
+    removePrefix = p: s: if hasPrefix p s then substring (stringLength p) (stringLength s) s else s;
+    escapeShellArg = s: "'" + replaceStrings [ "'" ] [ "'\\''" ] (toString s) + "'";
+    escapeShellArgs = xs: concatStringsSep " " (map escapeShellArg xs);
+    # The name of a shell/environment variable made from any string.
+    sanitizeVarName = s: replaceStrings [ "-" "." "+" ] [ "_" "_" "_" ] s;
+    boolToString = b: if b then "true" else "false";
+    makeSearchPath = sub: dirs: concatStringsSep ":" (map (d: "${d}/${sub}") (filter (d: d != null) dirs));
+    makeBinPath = makeSearchPath "bin";
+
+    # ---- functions -----------------------------------------------------
+
+    # Calls `f` with the attributes of `auto` it names, overridden by `args`;
+    # the result gets `override` to call again with other arguments.
+    callPackageWith = auto: fn: args:
+      let
+        f = if isFunction fn then fn else import fn;
+        wanted = builtins.functionArgs f;
+        missing = filter (n: !(wanted.${n}) && !(args ? ${n}) && !(auto ? ${n})) (attrNames wanted);
+        allArgs = builtins.intersectAttrs wanted auto // args;
+      in
+      if missing != [ ] then
+        throw "callPackage: ${if isFunction fn then "a function" else toString fn} takes argument '${head missing}', which is neither in the package set nor given; pass it explicitly or add it to the set"
+      else makeOverridable f allArgs;
+
+    # Applies `f` to `args`, adding `override` (new arguments) to the result,
+    # kept through `overrideAttrs`.
+    makeOverridable = f: args:
+      let
+        result = f args;
+        overrideWith = newArgs: makeOverridable f (args // (if isFunction newArgs then newArgs args else newArgs));
+      in
+      if isAttrs result then
+        result // {
+          override = overrideWith;
+        } // optionalAttrs (result ? overrideAttrs) {
+          overrideAttrs = g: let r = result.overrideAttrs g; in r // { override = newArgs: (overrideWith newArgs).overrideAttrs g; };
+        }
+      else if isFunction result then { __functor = self: result; override = overrideWith; }
+      else result;
+
+    systems = import ./systems { inherit lib; };
+  };
+in
+lib

@@ -1,0 +1,80 @@
+# lib.systems: platform elaboration (from xnix's builtin) plus the function
+# attributes a package set needs (canExecute, emulator, isCompatible, ...).
+{ lib }:
+let
+  elaborateData = import ./elaborate-builtin.nix;
+
+  # Which CPUs a CPU runs natively besides itself: the edges of nixpkgs'
+  # compatibility relation; `isCompatible` follows them transitively.
+  runsAlso = {
+    x86_64 = [ "i686" ];
+    i686 = [ "i586" ];
+    i586 = [ "i486" ];
+    i486 = [ "i386" ];
+    armv5tel = [ "arm" ];
+    armv6l = [ "armv5tel" ];
+    armv6m = [ "armv6l" ];
+    armv7l = [ "armv6m" ];
+    armv7a = [ "armv7l" ];
+    armv7r = [ "armv7l" ];
+    armv7m = [ "armv7l" ];
+    aarch64 = [ "armv8a" ];
+    armv8a = [ "aarch64" "armv8r" "armv8m" ];
+    powerpc64 = [ "powerpc" ];
+    powerpc64le = [ "powerpcle" ];
+    mips64 = [ "mips" ];
+    mips64el = [ "mipsel" ];
+    riscv64 = [ "riscv32" ];
+    sparc64 = [ "sparc" ];
+    wasm64 = [ "wasm32" ];
+  };
+  reachable = seen: todo:
+    if todo == [ ] then seen
+    else
+      let
+        n = builtins.head todo;
+        next = builtins.filter (m: !(builtins.elem m seen)) (runsAlso.${n} or [ ]);
+      in
+      reachable (seen ++ next) (builtins.tail todo ++ next);
+
+  # Whether a CPU `a` (a parsed cpu attribute set) runs code for CPU `b`.
+  isCompatible = a: b: builtins.elem b.name (reachable [ a.name ] [ a.name ]);
+
+  # Debian's qemu-user binaries, on the build machine.
+  qemuBinary = qemuArch: "/usr/bin/qemu-${qemuArch}";
+
+  elaborate = args:
+    let
+      data = elaborateData args;
+      final = data // {
+        # Whether binaries for `platform` run natively on this one.
+        canExecute = platform:
+          final.isAndroid == platform.isAndroid
+          && isCompatible final.parsed.cpu platform.parsed.cpu
+          && final.parsed.kernel == platform.parsed.kernel;
+        isCompatible = platform: isCompatible final.parsed.cpu platform.parsed.cpu;
+        # A command running this platform's programs on the machine of
+        # `pkgs.stdenv.hostPlatform` (usually `buildPackages`).
+        emulator = pkgs:
+          if pkgs.stdenv.hostPlatform.canExecute final then "${pkgs.runtimeShell or "/bin/sh"} -c '\"$@\"' --"
+          else if final.isLinux && final ? qemuArch then qemuBinary final.qemuArch
+          else throw "xnixpkgs: no emulator for ${final.config} on ${pkgs.stdenv.hostPlatform.config}";
+        emulatorAvailable = pkgs:
+          pkgs.stdenv.hostPlatform.canExecute final
+          || (final.isLinux && final ? qemuArch && builtins.pathExists (qemuBinary final.qemuArch));
+      };
+    in
+    final;
+
+  examples = import ./examples.nix;
+in
+{
+  inherit elaborate examples isCompatible;
+  # A system string, catalogue name or attribute set, elaborated; an already
+  # elaborated platform is returned as it is.
+  resolve = s:
+    if builtins.isAttrs s && s ? canExecute then s
+    else if builtins.isString s && examples ? ${s} then elaborate examples.${s}
+    else elaborate s;
+  doubles = import ./doubles.nix;
+}

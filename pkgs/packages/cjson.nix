@@ -1,0 +1,14 @@
+# cJSON: a CMake project (its unit tests run through the emulator when cross compiling).
+{ stdenv, fetchurl, cmake }:
+stdenv.mkDerivation {
+  pname = "cjson";
+  version = "1.7.15";
+  src = fetchurl {
+    url = "mirror://debian/pool/main/c/cjson/cjson_1.7.15.orig.tar.gz";
+    hash = "sha256-Uwj9S9kM73qgYFWFFN5qGkoIGZdKJubtE5c8X2JMJLI=";
+  };
+  nativeBuildInputs = [ cmake ];
+  cmakeFlags = [ "-DENABLE_CJSON_TEST=ON" "-DENABLE_CUSTOM_COMPILER_FLAGS=OFF" ];
+  doCheck = true;
+  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+}

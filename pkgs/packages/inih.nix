@@ -1,0 +1,14 @@
+# inih: a Meson project (tests through meson's exe_wrapper when cross compiling).
+{ stdenv, fetchurl, meson, ninja, pkg-config }:
+stdenv.mkDerivation {
+  pname = "inih";
+  version = "59";
+  src = fetchurl {
+    url = "mirror://debian/pool/main/libi/libinih/libinih_59.orig.tar.gz";
+    hash = "sha256-BiJ5kigF9emjaVUaCNXdtQYUD+UHdBg//bt8IruX4/Q=";
+  };
+  nativeBuildInputs = [ meson ninja pkg-config ];
+  mesonFlags = [ "-Ddistro_install=true" "-Dwith_INIReader=false" ];
+  doCheck = true;
+  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+}

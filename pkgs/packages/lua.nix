@@ -1,0 +1,40 @@
+# Lua: a plain Makefile. The build also runs the luac it has just built (for
+# the host, through the emulator when cross compiling) to precompile a chunk.
+{ lib, stdenv, fetchurl }:
+let
+  windows = stdenv.hostPlatform.isWindows;
+  exe = if windows then ".exe" else "";
+in
+stdenv.mkDerivation {
+  pname = "lua";
+  version = "5.4.4";
+  src = fetchurl {
+    url = "mirror://debian/pool/main/l/lua5.4/lua5.4_5.4.4.orig.tar.gz";
+    hash = "sha256-Fkx4SWU7gK5nvsS3RzuIS/XMjS3KBWU0dewu0nuev2E=";
+  };
+  dontConfigure = true;
+  buildPhase = ''
+    runHook preBuild
+    make -C src -j$NIX_BUILD_CORES ${if windows then "mingw" else "linux"} \
+      CC="$CC -std=gnu99" AR="$AR rcu" RANLIB="$RANLIB"
+    echo 'print("precompiled " .. (1 + 1))' > precompiled.lua
+    $emulator src/luac${exe} -o precompiled.luac precompiled.lua
+    runHook postBuild
+  '';
+  installPhase = ''
+    runHook preInstall
+    mkdir -p $out/bin $out/include $out/lib $out/share/lua/5.4
+    cp src/lua${exe} src/luac${exe} $out/bin/
+    ${lib.optionalString windows "cp src/lua54.dll $out/bin/"}
+    cp src/lua.h src/luaconf.h src/lualib.h src/lauxlib.h src/lua.hpp $out/include/
+    ${lib.optionalString (!windows) "cp src/liblua.a $out/lib/"}
+    cp precompiled.luac $out/share/lua/5.4/
+    runHook postInstall
+  '';
+  doCheck = true;
+  checkPhase = ''
+    [ "$($emulator src/lua${exe} -e 'print(1+1)' | tr -d '\r')" = 2 ]
+    [ "$($emulator src/lua${exe} precompiled.luac | tr -d '\r')" = "precompiled 2" ]
+  '';
+  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+}

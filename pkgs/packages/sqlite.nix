@@ -1,0 +1,28 @@
+# SQLite from its full source tree: autotools, with generators (lemon,
+# mkkeywordhash) compiled for the build machine by CC_FOR_BUILD and Tcl
+# scripts that assemble the amalgamation.
+{ lib, stdenv, fetchurl, buildPackages, tcl, zlib }:
+stdenv.mkDerivation {
+  pname = "sqlite";
+  version = "3.40.1";
+  src = fetchurl {
+    url = "mirror://debian/pool/main/s/sqlite3/sqlite3_3.40.1.orig.tar.xz";
+    hash = "sha256-qqd2Jgq03Jdts0qniRgZSEyGdrWyeDEj68YwHiyl1lU=";
+  };
+  depsBuildBuild = [ buildPackages.stdenv.cc ];
+  nativeBuildInputs = [ tcl ];
+  buildInputs = [ zlib ];
+  configureFlags = [ "--disable-tcl" "--disable-readline" "--disable-editline" "--enable-threadsafe" ];
+  # The generators run on the build machine: compile them with its compiler.
+  preConfigure = ''
+    export BCC="$CC_FOR_BUILD"
+  '';
+  preBuild = ''
+    makeFlags="BCC=$CC_FOR_BUILD"
+  '';
+  doCheck = true;
+  checkPhase = ''
+    [ "$(echo 'select 6*7;' | $emulator ./sqlite3${if stdenv.hostPlatform.isWindows then ".exe" else ""} | tr -d '\r')" = 42 ]
+  '';
+  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+}

@@ -1,0 +1,124 @@
+# The standard environment: `mkDerivation` over the build machine's bash and
+# a compiler wrapper. One stdenv builds on `buildPlatform` for `hostPlatform`.
+{ lib, buildPlatform, hostPlatform, targetPlatform, cc, toolchain, buildPackages, config ? { } }:
+let
+  impureHostDeps = [ "/usr" "/bin" "/lib" "/lib64" ];
+  isCross = buildPlatform.config != hostPlatform.config || (buildPlatform.isStatic != hostPlatform.isStatic);
+  salt = p: lib.sanitizeVarName p.config;
+
+  emulatorAvailable = isCross && hostPlatform.emulatorAvailable buildPackages;
+
+  # What a cross build needs to know about its host platform, for the cmake
+  # toolchain file and meson cross file the setup hooks write.
+  cpuFamily = cpu:
+    if lib.hasPrefix "armv" cpu || cpu == "arm" then "arm"
+    else if cpu == "i686" || cpu == "i586" || cpu == "i486" || cpu == "i386" then "x86"
+    else if cpu == "powerpc64le" || cpu == "powerpc64" then "ppc64"
+    else if cpu == "mips64el" then "mips64"
+    else if cpu == "mipsel" then "mips"
+    else cpu;
+  crossEnv = lib.optionalAttrs isCross ({
+    crossSystemName = if hostPlatform.isWindows then "Windows" else if hostPlatform.isDarwin then "Darwin" else "Linux";
+    crossMesonSystem = hostPlatform.parsed.kernel.name;
+    crossCpu = hostPlatform.parsed.cpu.name;
+    crossCpuFamily = cpuFamily hostPlatform.parsed.cpu.name;
+    crossEndian = if hostPlatform.isBigEndian then "big" else "little";
+  } // lib.optionalAttrs emulatorAvailable {
+    # Programs built for the host run through this (tests, generators).
+    emulator = hostPlatform.emulator buildPackages;
+  } // lib.optionalAttrs (emulatorAvailable && toolchain.sysroot != null && !hostPlatform.isStatic && !toolchain.alwaysStatic) {
+    QEMU_LD_PREFIX = toolchain.sysroot;
+  });
+
+  # A dependency given as a spliced package resolves to the variant for the
+  # platforms of the dependency kind; anything else is taken as it is.
+  pick = role: x: if builtins.isAttrs x && x ? __spliced then x.__spliced.${role} or x else x;
+  pickAll = role: xs: map (pick role) (lib.filter (x: x != null) (lib.flatten xs));
+
+  platformMatches = p: pat:
+    if builtins.isString pat then pat == p.system || pat == p.config
+    else if builtins.isAttrs pat then lib.all (n: (p.parsed.${n} or p.${n} or null) == pat.${n} || (builtins.isAttrs pat.${n} && (p.parsed.${n}.name or null) == (pat.${n}.name or null))) (builtins.attrNames pat)
+    else false;
+
+  mkDerivation = attrs:
+    let
+      pname = attrs.pname or null;
+      name = attrs.name or "${attrs.pname}-${attrs.version}";
+      meta = attrs.meta or { };
+      passthru = attrs.passthru or { };
+      doCheck' = (attrs.doCheck or false) && (!isCross || emulatorAvailable);
+      configurePlatforms = attrs.configurePlatforms or (lib.optionals isCross [ "build" "host" ]);
+      platformFlags =
+        lib.optional (builtins.elem "build" configurePlatforms) "--build=${buildPlatform.config}"
+        ++ lib.optional (builtins.elem "host" configurePlatforms) "--host=${hostPlatform.config}"
+        ++ lib.optional (builtins.elem "target" configurePlatforms) "--target=${targetPlatform.config}";
+      static = hostPlatform.isStatic || toolchain.alwaysStatic;
+      # A static host gets static libraries only (ignored by non-autotools builds).
+      staticFlags = lib.optionals (static && !(attrs.dontAddStaticConfigureFlags or false)) [ "--enable-static" "--disable-shared" ];
+
+      supported =
+        (!(meta ? platforms) || lib.any (platformMatches hostPlatform) meta.platforms)
+        && !(lib.any (platformMatches hostPlatform) (meta.badPlatforms or [ ]));
+      unsupportedError = throw ''
+        xnixpkgs: package ‘${name}’ is not available for the host platform ${hostPlatform.config} (${hostPlatform.system}).
+          meta.platforms: ${builtins.toJSON (meta.platforms or [ ])}
+          Build it for another platform, or pass `config = { allowUnsupportedSystem = true; }` to try anyway.'';
+      check = v: if supported || (config.allowUnsupportedSystem or false) then v else unsupportedError;
+
+      env = builtins.removeAttrs attrs [
+        "meta" "passthru" "pname" "doCheck" "configurePlatforms" "depsBuildBuild" "nativeBuildInputs" "depsBuildTarget"
+        "depsHostHost" "buildInputs" "depsTargetTarget" "depsBuildBuildPropagated" "propagatedNativeBuildInputs"
+        "depsBuildTargetPropagated" "depsHostHostPropagated" "propagatedBuildInputs" "depsTargetTargetPropagated"
+        "strictDeps" "configureFlags" "dontAddStaticConfigureFlags"
+      ] // {
+        inherit name;
+        system = buildPlatform.system;
+        builder = "/bin/bash";
+        args = [ "-e" ./setup.sh ];
+        __impureHostDeps = (attrs.__impureHostDeps or [ ]) ++ impureHostDeps;
+        hostConfig = hostPlatform.config;
+        buildConfig = buildPlatform.config;
+        hostSalt = salt hostPlatform;
+        buildSalt = salt buildPlatform;
+        strictDeps = attrs.strictDeps or isCross;
+        doCheck = doCheck';
+        depsBuildBuild = pickAll "buildBuild" (attrs.depsBuildBuild or [ ]);
+        nativeBuildInputs = [ cc ] ++ pickAll "buildHost" (attrs.nativeBuildInputs or [ ]);
+        depsBuildTarget = pickAll "buildTarget" (attrs.depsBuildTarget or [ ]);
+        depsHostHost = pickAll "hostHost" (attrs.depsHostHost or [ ]);
+        buildInputs = pickAll "hostTarget" (attrs.buildInputs or [ ]);
+        depsTargetTarget = pickAll "targetTarget" (attrs.depsTargetTarget or [ ]);
+        depsBuildBuildPropagated = pickAll "buildBuild" (attrs.depsBuildBuildPropagated or [ ]);
+        propagatedNativeBuildInputs = pickAll "buildHost" (attrs.propagatedNativeBuildInputs or [ ]);
+        depsBuildTargetPropagated = pickAll "buildTarget" (attrs.depsBuildTargetPropagated or [ ]);
+        depsHostHostPropagated = pickAll "hostHost" (attrs.depsHostHostPropagated or [ ]);
+        propagatedBuildInputs = pickAll "hostTarget" (attrs.propagatedBuildInputs or [ ]);
+        depsTargetTargetPropagated = pickAll "targetTarget" (attrs.depsTargetTargetPropagated or [ ]);
+        configureFlags = platformFlags ++ staticFlags ++ (attrs.configureFlags or [ ]);
+      } // lib.optionalAttrs hostPlatform.isWindows { hostIsWindows = true; }
+      // lib.optionalAttrs static { hostIsStatic = true; }
+      // crossEnv;
+
+      drv = derivation env;
+    in
+    drv // passthru // {
+      inherit meta passthru;
+      drvPath = check drv.drvPath;
+      outPath = check drv.outPath;
+      stdenv = self;
+      overrideAttrs = f:
+        let r = f attrs; in mkDerivation (attrs // (if builtins.isFunction r then r attrs else r));
+    } // lib.optionalAttrs (pname != null) { inherit pname; }
+    // lib.optionalAttrs (attrs ? version) { inherit (attrs) version; };
+
+  self = {
+    inherit buildPlatform hostPlatform targetPlatform cc mkDerivation isCross;
+    shell = "/bin/bash";
+    # The host paths every derivation of this stdenv reads (see the report in
+    # pkgs/README.md): the sandbox bind-mounts them read-only.
+    inherit impureHostDeps;
+    # Platform predicates as nixpkgs' stdenv offers them.
+    inherit (hostPlatform) isLinux isDarwin;
+  };
+in
+self

@@ -1,0 +1,28 @@
+# The packages of the collection. `self` is the finished package set (after
+# overlays); packages are called through `self.callPackage`, which splices.
+{ lib, self }:
+let
+  inherit (self) callPackage;
+  hostTool = import ../build-support/host-tool.nix { inherit lib; inherit (self) stdenv; };
+in
+{
+  fetchurl = import ../build-support/fetchurl.nix { inherit lib; };
+
+  # ---- build tools from the build machine (see build-support/host-tool.nix)
+  cmake = hostTool { pname = "cmake"; debs = [ "cmake" "cmake-data" ]; programs = [ "cmake" "ctest" "cpack" ]; setupHook = ../build-support/hooks/cmake.sh; passthru.isCMake = true; };
+  meson = hostTool { pname = "meson"; debs = [ "meson" ]; programs = [ "meson" ]; setupHook = ../build-support/hooks/meson.sh; };
+  ninja = hostTool { pname = "ninja"; aptPackage = "ninja-build"; debs = [ "ninja-build" ]; programs = [ "ninja" ]; setupHook = ../build-support/hooks/ninja.sh; };
+  pkg-config = hostTool { pname = "pkg-config"; debs = [ "pkg-config:amd64" "pkgconf:amd64" "pkgconf-bin" ]; programs = [ "pkg-config" ]; };
+  tcl = hostTool { pname = "tcl"; aptPackage = "tcl8.6"; debs = [ "tcl8.6" ]; programs = [ "tclsh" "tclsh8.6" ]; };
+  qemu-user = hostTool { pname = "qemu-user"; debs = [ "qemu-user" ]; programs = [ "qemu-aarch64" "qemu-arm" "qemu-riscv64" ]; };
+
+  # ---- packages from upstream sources (Debian's orig tarballs)
+  hello = callPackage ../packages/hello.nix { };
+  zlib = callPackage ../packages/zlib.nix { };
+  lua = callPackage ../packages/lua.nix { };
+  sqlite = callPackage ../packages/sqlite.nix { };
+  pigz = callPackage ../packages/pigz.nix { };
+  bzip2 = callPackage ../packages/bzip2.nix { };
+  cjson = callPackage ../packages/cjson.nix { };
+  inih = callPackage ../packages/inih.nix { };
+}
