@@ -181,8 +181,6 @@ pub struct BuildOptions {
     /// Host paths visible read-only in every sandbox (Nix's
     /// `sandbox-paths`).
     pub sandbox_paths: Vec<SandboxPath>,
-    /// The bubblewrap program.
-    pub bwrap: PathBuf,
     /// The system this machine builds for natively, e.g. `x86_64-linux`.
     pub system: String,
     /// Further systems whose builders this machine can run.
@@ -204,7 +202,6 @@ impl Default for BuildOptions {
             cores: 1,
             timeout: None,
             sandbox_paths: Vec::new(),
-            bwrap: PathBuf::from("bwrap"),
             system: native_system(),
             extra_platforms: Vec::new(),
             mirrors: MirrorTable::new(),
@@ -874,7 +871,6 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.sandbox_paths = self.options.sandbox_paths.clone();
         config.build_cores = self.options.cores;
         config.timeout = self.options.timeout;
-        config.bwrap = self.options.bwrap.clone();
         config.scratch_parent = store.state_dir().join("builds");
         config.log_tail_lines = self.options.log_tail_lines;
         let job = BuildJob {

@@ -11,3 +11,5 @@
 pub mod builder;
 pub mod fetch;
 pub mod sandbox;
+
+mod ns;

@@ -1,11 +1,13 @@
 //! Running one builder process in an isolated environment.
 //!
-//! The sandbox is made with bubblewrap (`bwrap`), which works the same when
+//! The sandbox is made directly with Linux namespaces (user, mount, PID,
+//! IPC, UTS and, for ordinary builds, network), which works the same when
 //! xnix runs as root and when it runs as an ordinary user: in both cases a
 //! fresh user namespace maps the calling user to the sandbox user
 //! [`SANDBOX_UID`]/[`SANDBOX_GID`] (Nix's `nixbld` 1000/100), so files the
-//! builder creates belong to the calling user on the host. Inside, the
-//! builder sees:
+//! builder creates belong to the calling user on the host. The builder runs
+//! as PID 1 of its PID namespace with its base name as `argv[0]`, as under
+//! Nix. Inside, the builder sees:
 //!
 //! - a fresh, read-only root file system (a tmpfs) holding only what is
 //!   listed here;
@@ -32,10 +34,8 @@
 //! an optional callback.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Component, Path, PathBuf};
@@ -45,6 +45,8 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use xnix_store::{Hash, HashAlgo};
+
+use crate::ns::{self, MountOp, NsSpec};
 
 /// The user id the builder runs as inside the sandbox (Nix's first
 /// `nixbld` user).
@@ -126,8 +128,6 @@ pub struct SandboxConfig {
     pub build_cores: u32,
     /// Kill the builder after this long (no limit when `None`).
     pub timeout: Option<Duration>,
-    /// The bubblewrap program (looked up in `PATH` when not absolute).
-    pub bwrap: PathBuf,
     /// Directory under which each build gets its scratch directory (build
     /// directory and private store view). Best on the same file system as
     /// `real_store_dir`, so that outputs can be renamed into place.
@@ -138,8 +138,8 @@ pub struct SandboxConfig {
 
 impl SandboxConfig {
     /// A configuration with Nix's defaults: no sandbox paths, no timeout,
-    /// `bwrap` from `PATH`, scratch directories under the system temporary
-    /// directory, ten log lines in failure reports.
+    /// scratch directories under the system temporary directory, ten log
+    /// lines in failure reports.
     pub fn new(store_dir: impl Into<PathBuf>, real_store_dir: impl Into<PathBuf>) -> SandboxConfig {
         SandboxConfig {
             store_dir: store_dir.into(),
@@ -147,7 +147,6 @@ impl SandboxConfig {
             sandbox_paths: Vec::new(),
             build_cores: 1,
             timeout: None,
-            bwrap: PathBuf::from("bwrap"),
             scratch_parent: std::env::temp_dir(),
             log_tail_lines: 10,
         }
@@ -295,18 +294,17 @@ pub enum SandboxError {
         /// What is wrong and what to do.
         reason: String,
     },
-    /// bubblewrap is not installed or cannot be started.
-    #[error(
-        "cannot start the sandbox program '{program}': {source}; install bubblewrap \
-         (scripts/install-deps does) or point the configuration at it"
-    )]
-    BwrapUnavailable {
-        /// The program that was tried.
-        program: PathBuf,
-        /// Why it could not be started.
+    /// The builder program could not be executed inside the sandbox.
+    #[error("cannot execute the builder '{builder}' of '{name}': {source}")]
+    ExecFailed {
+        /// The build's name.
+        name: String,
+        /// The builder program.
+        builder: String,
+        /// Why it could not be executed.
         source: io::Error,
     },
-    /// bubblewrap started but could not create the sandbox.
+    /// The sandbox could not be created.
     #[error(
         "could not set up the sandbox for '{name}' (are user namespaces enabled? see \
          /proc/sys/user/max_user_namespaces): {message}"
@@ -314,7 +312,7 @@ pub enum SandboxError {
     SetupFailed {
         /// The build's name.
         name: String,
-        /// What bubblewrap reported.
+        /// Which set-up step failed and why.
         message: String,
     },
     /// A file system operation around the build failed.
@@ -660,45 +658,70 @@ pub fn run_build(
         .try_clone()
         .map_err(io_err("duplicating the log pipe"))?;
 
-    // bwrap reports on this pipe whether it got as far as starting the
-    // builder, which separates sandbox set-up failures from builder
-    // failures, and with which exit code the builder ended.
-    let (status_read, status_write) = cloexec_pipe().map_err(io_err("creating the status pipe"))?;
-    let status_fd = status_write.as_raw_fd();
-
-    // The builder's PATH is not ours: find bwrap with the caller's PATH.
-    let bwrap = find_program(&config.bwrap).map_err(|source| SandboxError::BwrapUnavailable {
-        program: config.bwrap.clone(),
-        source,
-    })?;
-    let mut cmd = Command::new(&bwrap);
-    cmd.arg("--json-status-fd").arg(status_fd.to_string());
-    cmd.args(bwrap_args(config, job, &scratch, &inputs, &sandbox_paths));
+    let spec = NsSpec {
+        new_root: scratch.root().join("root"),
+        ops: layout(config, job, &scratch, &inputs, &sandbox_paths),
+        private_network: !job.fixed_output,
+        uid: SANDBOX_UID,
+        gid: SANDBOX_GID,
+        hostname: "localhost".to_string(),
+        chdir: PathBuf::from(SANDBOX_BUILD_DIR),
+    };
+    fs::create_dir(&spec.new_root)
+        .map_err(io_err(format!("creating {}", spec.new_root.display())))?;
+    let mut cmd = Command::new(&job.builder);
+    // As Nix does, the builder sees its own base name as argv[0].
+    cmd.arg0(
+        Path::new(&job.builder)
+            .file_name()
+            .unwrap_or(job.builder.as_ref()),
+    );
+    cmd.args(&job.args);
     cmd.env_clear();
     cmd.envs(&env.vars);
-    cmd.current_dir("/");
     cmd.stdin(Stdio::null());
     cmd.stdout(log_writer).stderr(log_writer2);
-    // SAFETY: only async-signal-safe fcntl calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            let flags = libc::fcntl(status_fd, libc::F_GETFD);
-            if flags < 0 || libc::fcntl(status_fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-
-    let mut child = cmd
-        .spawn()
-        .map_err(|source| SandboxError::BwrapUnavailable {
-            program: config.bwrap.clone(),
-            source,
-        })?;
+    ns::configure(&mut cmd, &spec).map_err(|e| SandboxError::SetupFailed {
+        name: job.name.clone(),
+        message: e.to_string(),
+    })?;
+    let spawned = cmd.spawn();
     // Close our copies of the write ends so EOF arrives when the sandbox ends.
     drop(cmd);
-    drop(status_write);
+
+    let tail_len = config.log_tail_lines;
+    let mut log = LogPump {
+        file: &mut log_file,
+        on_line,
+        tail: VecDeque::with_capacity(tail_len + 1),
+        tail_len,
+        error: None,
+    };
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(source) => {
+            // Set-up steps explain themselves in the log before failing.
+            log.pump(log_reader);
+            let setup: Vec<String> = log
+                .tail
+                .iter()
+                .filter_map(|l| l.strip_prefix(ns::SETUP_MESSAGE_PREFIX))
+                .map(str::to_string)
+                .collect();
+            return Err(if setup.is_empty() {
+                SandboxError::ExecFailed {
+                    name: job.name.clone(),
+                    builder: job.builder.clone(),
+                    source,
+                }
+            } else {
+                SandboxError::SetupFailed {
+                    name: job.name.clone(),
+                    message: format!("{}: {source}", setup.join("; ")),
+                }
+            });
+        }
+    };
 
     let timed_out = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
@@ -709,7 +732,9 @@ pub fn run_build(
             if let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(limit) {
                 timed_out.store(true, Ordering::SeqCst);
                 // SAFETY: the child is not reaped before this thread is
-                // joined, so the pid still names it.
+                // joined, so the pid still names it. Killing it kills the
+                // sandbox's PID 1 (parent-death signal) and so everything
+                // in the sandbox.
                 unsafe {
                     libc::kill(pid, libc::SIGKILL);
                 }
@@ -717,38 +742,7 @@ pub fn run_build(
         })
     });
 
-    let tail_len = config.log_tail_lines;
-    let mut tail: VecDeque<String> = VecDeque::with_capacity(tail_len + 1);
-    let mut reader = BufReader::new(log_reader);
-    let mut line = Vec::new();
-    let mut log_error = None;
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {
-                if log_error.is_none() {
-                    if let Err(e) = log_file.write_all(&line) {
-                        log_error = Some(e);
-                    }
-                }
-                let text = String::from_utf8_lossy(&line);
-                let text = text.trim_end_matches(['\n', '\r']);
-                on_line(text);
-                if tail_len > 0 {
-                    if tail.len() == tail_len {
-                        tail.pop_front();
-                    }
-                    tail.push_back(text.to_string());
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                log_error.get_or_insert(e);
-                break;
-            }
-        }
-    }
+    log.pump(log_reader);
     drop(stop_tx);
     if let Some(w) = watchdog {
         let _ = w.join();
@@ -756,17 +750,15 @@ pub fn run_build(
     let status = child
         .wait()
         .map_err(io_err("waiting for the sandbox process"))?;
-    let _ = log_file.flush();
-    let mut status_text = String::new();
-    let _ = fs::File::from(status_read).read_to_string(&mut status_text);
-    if let Some(e) = log_error {
+    let _ = log.file.flush();
+    if let Some(e) = log.error.take() {
         return Err(SandboxError::Io {
             context: format!("writing build log {}", log_path.display()),
             source: e,
         });
     }
 
-    let tail: Vec<String> = tail.into_iter().collect();
+    let tail: Vec<String> = log.tail.into_iter().collect();
     let failed = |scratch: &mut ScratchDir| {
         if keep_failed {
             Some(scratch.keep())
@@ -783,19 +775,7 @@ pub fn run_build(
             kept_build_dir: failed(&mut scratch),
         });
     }
-    if !status_text.contains("\"child-pid\"") {
-        return Err(SandboxError::SetupFailed {
-            name: job.name.clone(),
-            message: if tail.is_empty() {
-                format!("bubblewrap ended with {}", describe(status))
-            } else {
-                tail.join("\n")
-            },
-        });
-    }
-    let builder_status = json_exit_code(&status_text)
-        .map(BuilderStatus::Exited)
-        .unwrap_or_else(|| describe(status));
+    let builder_status = describe(status);
     if builder_status != BuilderStatus::Exited(0) {
         return Err(SandboxError::BuilderFailed {
             name: job.name.clone(),
@@ -822,22 +802,49 @@ pub fn run_build(
     Ok(SandboxOutput { outputs, scratch })
 }
 
-/// Resolves a program name the way a shell would, using this process's
-/// `PATH`; names containing a slash are taken as they are.
-fn find_program(program: &Path) -> io::Result<PathBuf> {
-    if program.as_os_str().as_encoded_bytes().contains(&b'/') {
-        return Ok(program.to_path_buf());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
-    for dir in std::env::split_paths(&path) {
-        let candidate = dir.join(program);
-        if let Ok(meta) = fs::metadata(&candidate) {
-            if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
-                return Ok(candidate);
+/// Copies the builder's output to the log file and the line callback,
+/// keeping the last lines for error reports.
+struct LogPump<'a> {
+    file: &'a mut fs::File,
+    on_line: &'a mut dyn FnMut(&str),
+    tail: VecDeque<String>,
+    tail_len: usize,
+    error: Option<io::Error>,
+}
+
+impl LogPump<'_> {
+    /// Reads `reader` to its end.
+    fn pump(&mut self, reader: impl Read) {
+        let mut reader = BufReader::new(reader);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    if self.error.is_none() {
+                        if let Err(e) = self.file.write_all(&line) {
+                            self.error = Some(e);
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&line);
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    (self.on_line)(text);
+                    if self.tail_len > 0 {
+                        if self.tail.len() == self.tail_len {
+                            self.tail.pop_front();
+                        }
+                        self.tail.push_back(text.to_string());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    break;
+                }
             }
         }
     }
-    Err(io::Error::new(io::ErrorKind::NotFound, "not found in PATH"))
 }
 
 fn describe(status: ExitStatus) -> BuilderStatus {
@@ -846,30 +853,6 @@ fn describe(status: ExitStatus) -> BuilderStatus {
         (None, Some(sig)) => BuilderStatus::Signalled(sig),
         (None, None) => BuilderStatus::Exited(-1),
     }
-}
-
-/// Reads `"exit-code": N` from bwrap's JSON status stream.
-fn json_exit_code(text: &str) -> Option<i32> {
-    let at = text.find("\"exit-code\"")?;
-    let rest = text[at + "\"exit-code\"".len()..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
-}
-
-fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: pipe2 fills two valid descriptors on success.
-    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors are fresh and owned by nobody else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 fn write_etc_files(scratch: &ScratchDir, fixed_output: bool) -> Result<(), SandboxError> {
@@ -896,105 +879,52 @@ fn write_etc_files(scratch: &ScratchDir, fixed_output: bool) -> Result<(), Sandb
     Ok(())
 }
 
-fn bwrap_args(
+/// The sandbox's file system, in the order it is made.
+fn layout(
     config: &SandboxConfig,
     job: &BuildJob,
     scratch: &ScratchDir,
     inputs: &[(PathBuf, PathBuf)],
     sandbox_paths: &[&SandboxPath],
-) -> Vec<OsString> {
-    let mut a: Vec<OsString> = Vec::new();
-    let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
-    let uid = SANDBOX_UID.to_string();
-    let gid = SANDBOX_GID.to_string();
-    push(&[
-        "--unshare-user".as_ref(),
-        "--uid".as_ref(),
-        uid.as_ref(),
-        "--gid".as_ref(),
-        gid.as_ref(),
-        "--unshare-pid".as_ref(),
-        "--unshare-ipc".as_ref(),
-        "--unshare-uts".as_ref(),
-        "--unshare-cgroup-try".as_ref(),
-        "--hostname".as_ref(),
-        "localhost".as_ref(),
-        "--die-with-parent".as_ref(),
-        "--new-session".as_ref(),
-    ]);
-    if !job.fixed_output {
-        push(&["--unshare-net".as_ref()]);
-    }
-    let build = scratch.build_dir();
-    let store = scratch.store_dir();
-    let etc = scratch.root().join("etc");
-    push(&[
-        "--dev".as_ref(),
-        "/dev".as_ref(),
-        "--tmpfs".as_ref(),
-        "/dev/shm".as_ref(),
-    ]);
-    push(&["--proc".as_ref(), "/proc".as_ref()]);
-    push(&[
-        "--bind".as_ref(),
-        build.as_os_str(),
-        SANDBOX_BUILD_DIR.as_ref(),
-    ]);
-    push(&[
-        "--symlink".as_ref(),
-        SANDBOX_BUILD_DIR.as_ref(),
-        "/tmp".as_ref(),
-    ]);
-    push(&[
-        "--bind".as_ref(),
-        store.as_os_str(),
-        config.store_dir.as_os_str(),
-    ]);
+) -> Vec<MountOp> {
+    let bind = |host: PathBuf, inside: PathBuf, read_only: bool| MountOp::Bind {
+        host,
+        inside,
+        read_only,
+    };
+    let mut ops = vec![
+        MountOp::Dev {
+            inside: "/dev".into(),
+        },
+        MountOp::Proc {
+            inside: "/proc".into(),
+        },
+        bind(scratch.build_dir(), SANDBOX_BUILD_DIR.into(), false),
+        MountOp::Symlink {
+            target: SANDBOX_BUILD_DIR.into(),
+            inside: "/tmp".into(),
+        },
+        bind(scratch.store_dir(), config.store_dir.clone(), false),
+    ];
     for (physical, logical) in inputs {
-        push(&[
-            "--ro-bind".as_ref(),
-            physical.as_os_str(),
-            logical.as_os_str(),
-        ]);
+        ops.push(bind(physical.clone(), logical.clone(), true));
     }
-    push(&[
-        "--ro-bind".as_ref(),
-        etc.join("passwd").as_os_str(),
-        "/etc/passwd".as_ref(),
-    ]);
-    push(&[
-        "--ro-bind".as_ref(),
-        etc.join("group").as_os_str(),
-        "/etc/group".as_ref(),
-    ]);
+    let etc = scratch.root().join("etc");
+    ops.push(bind(etc.join("passwd"), "/etc/passwd".into(), true));
+    ops.push(bind(etc.join("group"), "/etc/group".into(), true));
     if job.fixed_output {
         for f in ["/etc/resolv.conf", "/etc/hosts", "/etc/services"] {
-            push(&["--ro-bind-try".as_ref(), f.as_ref(), f.as_ref()]);
+            if fs::metadata(f).is_ok() {
+                ops.push(bind(f.into(), f.into(), true));
+            }
         }
     } else {
-        push(&[
-            "--ro-bind".as_ref(),
-            etc.join("hosts").as_os_str(),
-            "/etc/hosts".as_ref(),
-        ]);
+        ops.push(bind(etc.join("hosts"), "/etc/hosts".into(), true));
     }
     for sp in sandbox_paths {
-        push(&[
-            "--ro-bind".as_ref(),
-            sp.host.as_os_str(),
-            sp.inside.as_os_str(),
-        ]);
+        ops.push(bind(sp.host.clone(), sp.inside.clone(), true));
     }
-    push(&[
-        "--remount-ro".as_ref(),
-        "/".as_ref(),
-        "--chdir".as_ref(),
-        SANDBOX_BUILD_DIR.as_ref(),
-        "--".as_ref(),
-        job.builder.as_ref(),
-    ]);
-    a.extend(job.args.iter().map(OsString::from));
-    a
+    ops
 }
 
 #[cfg(test)]
@@ -1013,13 +943,6 @@ mod tests {
         assert!(p.optional);
         assert!(SandboxPath::parse("bin/sh").is_err());
         assert!(SandboxPath::parse("=/x").is_err());
-    }
-
-    #[test]
-    fn exit_code_from_bwrap_status() {
-        let s = "{ \"child-pid\": 12 }\n{ \"exit-code\": 3 }\n";
-        assert_eq!(json_exit_code(s), Some(3));
-        assert_eq!(json_exit_code("{ \"child-pid\": 12 }"), None);
     }
 
     #[test]

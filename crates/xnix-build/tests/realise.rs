@@ -584,7 +584,7 @@ fn same_output_as_nix_for_the_same_derivation() {
         &expr,
         "derivation {\n  name = \"xnix-build-differential\";\n  system = builtins.currentSystem;\n  \
          builder = \"${./bb}/sh\";\n  args = [ \"-c\" \"mkdir $out; echo hello > $out/greeting; \
-         ln -s $out/greeting $out/link; echo $out > $out/self; \
+         ln -s $out/greeting $out/link; echo $out > $out/self; echo $0 > $out/argv0; \
          echo $builder > $out/uses-builder; mkdir $out/sub; printf x > $out/sub/f; chmod +x $out/sub/f\" ];\n}\n",
     )
     .unwrap();
@@ -633,5 +633,9 @@ fn same_output_as_nix_for_the_same_derivation() {
     assert_eq!(info.nar_hash.to_string(), nix_nar);
     let refs: BTreeSet<String> = info.references.iter().map(|p| fx.print(p)).collect();
     assert_eq!(refs, nix_refs);
+    assert_eq!(
+        fs::read_to_string(fx.real(out).join("argv0")).unwrap(),
+        "sh\n"
+    );
     let _ = Path::new(&nix_out);
 }

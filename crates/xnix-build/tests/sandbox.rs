@@ -290,7 +290,8 @@ fn identity_host_name_and_devices() {
     let store = TestStore::new();
     let script = "{ id -u; id -g; hostname; ls /dev | sort | tr '\\n' ' '; echo; \
                    cat /etc/passwd | grep nixbld; test -d /proc/self && echo proc; \
-                   readlink /tmp; echo $$; } > $out";
+                   readlink /tmp; echo $$; echo $0; ls / | sort | tr '\\n' ' '; echo; \
+                   if touch /dev/shm/x; then echo shm-writable; fi; } > $out";
     let job = store.shell_job("identity", script);
     let out = run_ok(&store, &job);
     let text = read_out(&out);
@@ -308,8 +309,13 @@ fn identity_host_name_and_devices() {
     assert!(lines[4].starts_with("nixbld:x:1000:100:"), "{}", lines[4]);
     assert_eq!(lines[5], "proc");
     assert_eq!(lines[6], "/build");
-    // Own PID namespace: the shell is one of the first processes.
-    assert!(lines[7].parse::<u32>().unwrap() <= 3, "pid {}", lines[7]);
+    // Own PID namespace: the builder is PID 1, as under Nix.
+    assert_eq!(lines[7], "1");
+    // argv[0] is the builder's base name, as under Nix.
+    assert_eq!(lines[8], "sh");
+    // A fresh root holding only what the sandbox provides.
+    assert_eq!(lines[9], "bin build dev etc proc tmp xnix ");
+    assert_eq!(lines[10], "shm-writable");
 }
 
 #[test]
@@ -438,6 +444,23 @@ fn timeout_kills_the_builder() {
         SandboxError::TimedOut { tail, .. } => assert_eq!(tail, ["started"]),
         other => panic!("unexpected error {other:?}"),
     }
+}
+
+#[test]
+fn a_missing_builder_is_an_exec_error() {
+    let store = TestStore::new();
+    let mut job = store.shell_job("nobuilder", "");
+    job.builder = "/no/such/builder".into();
+    let err = run_build(
+        &store.config,
+        &job,
+        &store.log_path("nobuilder"),
+        false,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, SandboxError::ExecFailed { .. }), "{err:?}");
+    assert!(err.to_string().contains("/no/such/builder"), "{err}");
 }
 
 #[test]
