@@ -6,6 +6,8 @@
 //! `extensions.library` on platforms without shared libraries) are kept aside
 //! as errors: [`Platform::get`] returns them, JSON output leaves them out.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
 use crate::architectures::{supports, FEATURE_PREDICATES};
@@ -17,6 +19,9 @@ use crate::parse::{is_compatible, Parsed};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Platform {
     parsed: Parsed,
+    /// `parsed` as JSON, rendered from `parsed` on first use (it cannot be
+    /// overridden, so there is no need to build it while elaborating).
+    parsed_json: std::sync::OnceLock<Value>,
     /// Sorted by name, unique names.
     attrs: Vec<(String, Value)>,
     errors: Vec<(String, String)>,
@@ -133,14 +138,14 @@ impl Builder<'_> {
 
 /// Turn the argument of `elaborate` (a system string or an attribute set)
 /// into the attribute set nixpkgs works on.
-fn system_to_attrs(arg: &Value) -> Result<Map<String, Value>, PlatformError> {
+fn system_to_attrs(arg: &Value) -> Result<Cow<'_, Map<String, Value>>, PlatformError> {
     match arg {
         Value::String(s) => {
             let mut m = Map::new();
-            m.insert("system".into(), json!(s));
-            Ok(m)
+            m.insert("system".into(), Value::String(s.clone()));
+            Ok(Cow::Owned(m))
         }
-        Value::Object(m) => Ok(m.clone()),
+        Value::Object(m) => Ok(Cow::Borrowed(m)),
         other => Err(PlatformError::InvalidArgument(format!(
             "expected a system string or an attribute set, got {}",
             type_name(other)
@@ -175,9 +180,15 @@ pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
     let parsed = Parsed::from_string(system_str)?;
     // `parsed` and `system` are always derived from `config`; the rest of the
     // arguments override what is computed.
-    let mut args = all_args.clone();
-    args.remove("parsed");
-    args.remove("system");
+    let args: Cow<'_, Map<String, Value>> =
+        if all_args.contains_key("parsed") || all_args.contains_key("system") {
+            let mut a = all_args.clone().into_owned();
+            a.remove("parsed");
+            a.remove("system");
+            Cow::Owned(a)
+        } else {
+            all_args.clone()
+        };
     let mut b = Builder {
         args: &args,
         parsed,
@@ -197,18 +208,23 @@ pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
         mut errors,
         ..
     } = b;
-    let mut attrs: Vec<(String, Value)> = Vec::with_capacity(computed.len() + preds.len() + 8);
-    // `// args`: the user's arguments replace computed attributes.
-    for (k, v) in computed {
-        if !args.contains_key(k) {
-            attrs.push((k.to_string(), v));
-        }
+    // `// args`: the user's arguments replace computed attributes; `rust`
+    // comes after the arguments and extends them. Three sorted runs
+    // (computed, predicates, arguments) are merged by name.
+    let mut computed: Vec<(&str, Value)> = computed
+        .into_iter()
+        .filter(|(k, _)| !args.contains_key(*k))
+        .collect();
+    if let Some(r) = rust {
+        computed.push(("rust", r));
     }
-    for (k, v) in PREDICATE_NAMES.iter().zip(preds) {
-        if !args.contains_key(*k) {
-            attrs.push((k.to_string(), Value::Bool(v)));
-        }
-    }
+    computed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let predicates = PREDICATE_NAMES
+        .iter()
+        .zip(preds)
+        .filter(|(k, _)| !args.contains_key(**k))
+        .map(|(k, v)| (*k, Value::Bool(v)));
+    let mut given: Vec<(&str, Value)> = Vec::with_capacity(args.len());
     for (k, v) in args.iter() {
         if k == "rust" {
             continue;
@@ -218,15 +234,17 @@ pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
                 || p.strip_prefix(k.as_str())
                     .is_some_and(|r| r.starts_with('.')))
         });
-        attrs.push((k.clone(), sort_value(v.clone())));
+        given.push((k.as_str(), sort_value(v.clone())));
     }
-    // `rust` comes after the arguments and extends them.
-    if let Some(r) = rust {
-        attrs.push(("rust".to_string(), r));
-    }
-    attrs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    given.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let owned = |(k, v): (&str, Value)| (k.to_string(), v);
+    let attrs = merge_runs(
+        merge_runs(computed.into_iter().map(owned), predicates.map(owned)).into_iter(),
+        given.into_iter().map(owned),
+    );
     let platform = Platform {
         parsed,
+        parsed_json: std::sync::OnceLock::new(),
         attrs,
         errors,
     };
@@ -236,7 +254,6 @@ pub fn elaborate(arg: &Value) -> Result<Platform, PlatformError> {
 
 fn compute(b: &mut Builder) {
     let p = b.parsed;
-    b.set("parsed", Ok(p.to_json()));
     b.set("system", Ok(json!(p.double())));
     b.set("config", Ok(json!(p.triple())));
     let gcc = match b.args.get("gcc") {
@@ -938,6 +955,25 @@ fn rust(b: &Builder, args: &Map<String, Value>) -> R<RustParts> {
     Ok((Value::Object(m), errs))
 }
 
+/// Merge two runs sorted by name.
+fn merge_runs(
+    a: impl Iterator<Item = (String, Value)>,
+    b: impl Iterator<Item = (String, Value)>,
+) -> Vec<(String, Value)> {
+    let mut a = a.peekable();
+    let mut b = b.peekable();
+    let mut out = Vec::with_capacity(a.size_hint().0 + b.size_hint().0);
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.0 <= y.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
+    }
+}
+
 /// Recursively sort attribute names, as Nix orders attribute sets.
 fn sort_value_map(m: Map<String, Value>) -> Map<String, Value> {
     let mut v: Vec<(String, Value)> = m.into_iter().map(|(k, v)| (k, sort_value(v))).collect();
@@ -955,6 +991,9 @@ fn sort_value(v: Value) -> Value {
 
 impl Platform {
     fn attr(&self, key: &str) -> Option<&Value> {
+        if key == "parsed" {
+            return Some(self.parsed_json.get_or_init(|| self.parsed.to_json()));
+        }
         self.attrs
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()
@@ -1052,17 +1091,30 @@ impl Platform {
     /// sorted keys (failing attributes are left out).
     pub fn to_json(&self) -> Value {
         Value::Object(
-            self.attrs
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+            self.attrs()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         )
     }
 
     /// The attributes that evaluate, as `(name, value)` pairs sorted by name
     /// (see [`Platform::to_json`]).
-    pub fn attrs(&self) -> &[(String, Value)] {
-        &self.attrs
+    pub fn attrs(&self) -> Vec<(&str, &Value)> {
+        let mut out: Vec<(&str, &Value)> = Vec::with_capacity(self.attrs.len() + 1);
+        let parsed = self.attr("parsed").expect("parsed is always present");
+        let mut placed = false;
+        for (k, v) in &self.attrs {
+            if !placed && k.as_str() > "parsed" {
+                out.push(("parsed", parsed));
+                placed = true;
+            }
+            out.push((k.as_str(), v));
+        }
+        if !placed {
+            out.push(("parsed", parsed));
+        }
+        out
     }
 
     /// nixpkgs' `canExecute`: whether binaries for `other` run natively on

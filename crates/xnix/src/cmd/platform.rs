@@ -263,14 +263,14 @@ fn summary(name: &str, p: &Platform) -> String {
         .iter()
         .filter(|(k, v)| k.starts_with("is") && v.is_boolean())
         .filter(|(_, v)| v.as_bool() == Some(true))
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| *k)
         .collect();
     s.push_str("\nTrue predicates\n");
     s.push_str(&wrap(&preds, 76, "  "));
     let features: Vec<&str> = attrs
         .iter()
         .filter(|(k, v)| k.ends_with("Support") && v.as_bool() == Some(true))
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| *k)
         .collect();
     s.push_str("\nCPU features\n");
     if features.is_empty() {
@@ -280,7 +280,7 @@ fn summary(name: &str, p: &Platform) -> String {
     }
     s.push_str("\nOther attributes\n");
     for (k, v) in attrs {
-        let skip = shown.contains(&k.as_str())
+        let skip = shown.contains(&k)
             || (k.starts_with("is") && v.is_boolean())
             || (k.ends_with("Support") && v.is_boolean());
         if !skip {
