@@ -236,7 +236,13 @@ fn placeholders_match_builtins_placeholder() {
     for out in ["out", "dev", "lib", "man"] {
         let theirs = nix(
             "nix-instantiate",
-            &["--eval", "-E", &format!("builtins.placeholder \"{out}\"")],
+            &[
+                "--store",
+                &common::scratch_store(),
+                "--eval",
+                "-E",
+                &format!("builtins.placeholder \"{out}\""),
+            ],
         );
         assert_eq!(
             theirs.trim().trim_matches('"'),
@@ -265,7 +271,10 @@ fn fixed_output_attrs_give_nix_out_paths() {
             attrs += &format!(" outputHashMode = \"{m}\";");
         }
         let expr = format!("(derivation {{ name = \"fo\"; system = \"x\"; builder = \"/bin/sh\"; {attrs} }}).outPath");
-        let theirs = nix("nix-instantiate", &["--eval", "-E", &expr]);
+        let theirs = nix(
+            "nix-instantiate",
+            &["--store", &common::scratch_store(), "--eval", "-E", &expr],
+        );
         let (fixed, _) = xnix_store::fixed_output_from_attrs(hash, *algo, *mode).unwrap();
         let mut drv = Derivation {
             name: "fo".into(),

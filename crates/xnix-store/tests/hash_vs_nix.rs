@@ -73,7 +73,10 @@ fn hash_string_forms_match_builtins() {
     let s = "hello \"xnix\"\n";
     for algo in HashAlgo::ALL {
         let expr = format!("builtins.hashString \"{}\" {:?}", algo.name(), s);
-        let out = nix("nix-instantiate", &["--eval", "-E", &expr]);
+        let out = nix(
+            "nix-instantiate",
+            &["--store", &common::scratch_store(), "--eval", "-E", &expr],
+        );
         let ours = Hash::digest(algo, s.as_bytes());
         assert_eq!(out.trim().trim_matches('"'), ours.to_base16());
     }

@@ -57,3 +57,11 @@ impl Rng {
         (0..n).map(|_| self.next() as u8).collect()
     }
 }
+
+/// A `--store` argument for a fresh scratch store under the system temp
+/// directory, so no test touches the machine's own /nix.
+pub fn scratch_store() -> String {
+    let dir = std::env::temp_dir().join(format!("xnix-store-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("creating scratch store directory");
+    store_uri(&dir)
+}
