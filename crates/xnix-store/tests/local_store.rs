@@ -457,7 +457,7 @@ fn sigkill_mid_add_leaves_nothing_partial() {
     let mut rng = Rng(5);
     let mut killed_mid_add = 0;
     for round in 0..6 {
-        let mut child = spawn_child(root.path(), 100 + round, 50);
+        let mut child = spawn_child(root.path(), 100 + round, 200);
         std::thread::sleep(Duration::from_millis(150 + rng.below(400)));
         // SAFETY: kill(2) on our own child's pid.
         unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
