@@ -431,6 +431,18 @@ impl Parsed {
         let n = l.len();
         let cpu = cpu_type(sk.cpu.0)
             .ok_or_else(|| unknown(ComponentKind::Cpu, sk.cpu.0, s, sk.cpu.1, n))?;
+        // nixpkgs checks the components in the order cpu, vendor, kernel,
+        // abi, so an explicit vendor is looked up before the kernel.
+        let explicit_vendor = match sk.vendor {
+            Some((v, pos)) => Some(
+                VENDORS
+                    .iter()
+                    .copied()
+                    .find(|x| *x == v)
+                    .ok_or_else(|| unknown(ComponentKind::Vendor, v, s, pos, n))?,
+            ),
+            None => None,
+        };
         let (kname, kpos) = sk.kernel;
         // Darwin and NetBSD versions are dropped; other kernels lose an ABI tail.
         let key = if kname.starts_with("darwin") {
@@ -442,12 +454,8 @@ impl Parsed {
         };
         let kernel =
             kernel_by_key(key).ok_or_else(|| unknown(ComponentKind::Kernel, key, s, kpos, n))?;
-        let vendor = match sk.vendor {
-            Some((v, pos)) => VENDORS
-                .iter()
-                .copied()
-                .find(|x| *x == v)
-                .ok_or_else(|| unknown(ComponentKind::Vendor, v, s, pos, n))?,
+        let vendor = match explicit_vendor {
+            Some(v) => v,
             None => {
                 if kernel.families.contains(&"darwin") {
                     "apple"

@@ -96,6 +96,15 @@ fn bad_input_names_the_component_and_suggests() {
 
     let e = parse("x86_64-foo-linux-gnu").unwrap_err();
     assert_eq!(e.nix_message(), "Unknown vendor: foo");
+    // nixpkgs checks cpu, vendor, kernel, abi in that order.
+    assert_eq!(
+        parse("x86_64-foo-bar-baz").unwrap_err().nix_message(),
+        "Unknown vendor: foo"
+    );
+    assert_eq!(
+        parse("x86_64-pc-bar-baz").unwrap_err().nix_message(),
+        "Unknown kernel: bar"
+    );
 
     // Three components that fit none of nixpkgs' shapes.
     let e = parse("x86_64-unknown-linux").unwrap_err();
