@@ -293,6 +293,9 @@ fn judge(file: &str, nix: &Outcome, xnix: &Outcome) -> Option<String> {
     match (nix.succeeded(), xnix.succeeded()) {
         (true, true) if nix.stdout == xnix.stdout => None,
         (true, true) => Some("outputs differ".to_string()),
+        (false, false) if xnix.stderr.trim().is_empty() => {
+            Some("both failed, but xnix printed no error message".to_string())
+        }
         (false, false) => None,
         (true, false) => Some(format!("Nix succeeded but xnix {}", xnix.describe())),
         (false, true) => Some("Nix failed but xnix succeeded".to_string()),
