@@ -23,6 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -364,6 +365,19 @@ pub enum BuildError {
         /// The derivation.
         drv: String,
         /// The references found.
+        paths: String,
+    },
+    /// An output breaks its derivation's `allowedReferences`-style
+    /// constraint.
+    #[error("output '{output}' is not allowed to refer to the following paths ({attr} of '{drv}'):\n  {paths}")]
+    ReferenceConstraint {
+        /// The derivation.
+        drv: String,
+        /// The output path.
+        output: String,
+        /// The attribute that forbids it.
+        attr: String,
+        /// The offending paths.
         paths: String,
     },
     /// A file system operation failed.
@@ -775,6 +789,13 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             });
         }
 
+        if drv.env.get("__structuredAttrs").is_some_and(|v| v == "1") {
+            return Err(BuildError::Unsupported {
+                drv: shown,
+                what: "structured attributes (__structuredAttrs) are not supported yet".to_string(),
+            });
+        }
+
         let state_dir = store.state_dir();
         let real = store.real_store_dir();
         let output_set: BTreeSet<StorePath> = outputs.values().cloned().collect();
@@ -1054,9 +1075,90 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 ca: fixed.map(FixedOutputHash::to_ca_string),
             });
         }
+        self.check_reference_constraints(drv_path, drv, outputs, &infos)?;
         store
             .register_outputs(&infos)
             .map_err(store_err(sd, drv_path))
+    }
+
+    /// Nix's `allowedReferences`, `allowedRequisites`,
+    /// `disallowedReferences` and `disallowedRequisites`: each a list of
+    /// store paths or output names; an absent attribute means no check.
+    fn check_reference_constraints(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        outputs: &BTreeMap<String, StorePath>,
+        infos: &[OutputRegistration],
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let shown = sd.print(drv_path);
+        let own: BTreeMap<&StorePath, &BTreeSet<StorePath>> =
+            infos.iter().map(|i| (&i.path, &i.references)).collect();
+        for (attr, recursive, allowed) in [
+            ("allowedReferences", false, true),
+            ("allowedRequisites", true, true),
+            ("disallowedReferences", false, false),
+            ("disallowedRequisites", true, false),
+        ] {
+            let Some(value) = drv.env.get(attr) else {
+                continue;
+            };
+            let mut spec = BTreeSet::new();
+            for word in value.split_whitespace() {
+                let path = match outputs.get(word) {
+                    Some(p) => p.clone(),
+                    None => sd.parse(word).map_err(|_| BuildError::ReadDerivation {
+                        drv: shown.clone(),
+                        reason: format!(
+                            "'{attr}' contains an illegal reference specifier '{word}', expected a \
+                             store path or an output name (one of {})",
+                            outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    })?,
+                };
+                spec.insert(path);
+            }
+            for info in infos {
+                let used = if recursive {
+                    let mut seen = BTreeSet::new();
+                    let mut stack = vec![info.path.clone()];
+                    while let Some(p) = stack.pop() {
+                        if !seen.insert(p.clone()) {
+                            continue;
+                        }
+                        match own.get(&p) {
+                            Some(refs) => stack.extend(refs.iter().cloned()),
+                            None => stack.extend(
+                                self.store
+                                    .query_references(&p)
+                                    .map_err(store_err(sd, drv_path))?,
+                            ),
+                        }
+                    }
+                    // Legacy (non-structured) checks ignore self-references
+                    // in requisites, as Nix does.
+                    seen.remove(&info.path);
+                    seen
+                } else {
+                    info.references.clone()
+                };
+                let bad: Vec<String> = used
+                    .iter()
+                    .filter(|p| spec.contains(*p) != allowed)
+                    .map(|p| sd.print(p))
+                    .collect();
+                if !bad.is_empty() {
+                    return Err(BuildError::ReferenceConstraint {
+                        drv: shown,
+                        output: sd.print(&info.path),
+                        attr: attr.to_string(),
+                        paths: bad.join("\n  "),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -1078,10 +1180,13 @@ fn fixed_output_hash(
         ContentAddressMethod::Flat => {
             let meta = fs::symlink_metadata(path)
                 .map_err(io_err(format!("reading {}", path.display())))?;
-            if !meta.is_file() {
+            if !meta.is_file() || meta.permissions().mode() & 0o111 != 0 {
                 return Err(BuildError::Io {
-                    context: format!("hashing {}", path.display()),
-                    source: io::Error::other("a flat fixed output must be a single regular file"),
+                    context: format!("checking {}", path.display()),
+                    source: io::Error::other(
+                        "the output should be a non-executable regular file since recursive \
+                         hashing is not enabled (outputHashMode = flat)",
+                    ),
                 });
             }
             let f = fs::File::open(path).map_err(io_err(format!("reading {}", path.display())))?;

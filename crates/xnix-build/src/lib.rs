@@ -2,7 +2,8 @@
 //! that builds a graph of derivations into the store.
 //!
 //! - [`sandbox`] runs one builder process in an isolated environment
-//!   (bubblewrap) with exactly Nix's builder environment.
+//!   (Linux user, mount, PID, IPC, UTS and network namespaces, set up
+//!   directly) with exactly Nix's builder environment.
 //! - [`fetch`] downloads fixed-output sources (`mirror://`, HTTP(S),
 //!   `file://`) and verifies them against their declared hash.
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules

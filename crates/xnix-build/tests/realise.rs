@@ -440,6 +440,58 @@ fn fixed_output_builds_are_verified() {
     assert!(!fx.real(&bad_out).exists());
 }
 
+#[test]
+fn reference_constraints_are_enforced() {
+    let mut fx = Fixture::new();
+    let (leaf_drv, leaf_out) = fx.shell_drv("leaf", "echo leaf > $out", &[]);
+    let (mid_drv, mid_out) = fx.shell_drv("mid", "echo $leaf > $out", &[("leaf", &leaf_drv)]);
+    let leaf = fx.print(&leaf_out);
+    let mid = fx.print(&mid_out);
+    // Each case: (attribute, value, whether the build must succeed). The
+    // output refers to `mid`, whose closure holds `leaf`.
+    let cases = [
+        ("allowedReferences", mid.clone(), true),
+        ("allowedReferences", String::new(), false),
+        ("disallowedReferences", mid.clone(), false),
+        ("disallowedReferences", leaf.clone(), true),
+        ("allowedRequisites", mid.clone(), false),
+        ("allowedRequisites", format!("{mid} {leaf}"), true),
+        ("disallowedRequisites", leaf.clone(), false),
+    ];
+    for (i, (attr, value, ok)) in cases.iter().enumerate() {
+        let mut drv = fx.store.read_derivation(&mid_drv).unwrap();
+        drv.name = format!("top{i}");
+        drv.input_drvs = [(mid_drv.clone(), ["out".to_string()].into())].into();
+        drv.args = vec!["-c".into(), "echo $mid > $out".into()];
+        drv.env = [
+            ("name".to_string(), drv.name.clone()),
+            ("mid".to_string(), mid.clone()),
+            (attr.to_string(), value.clone()),
+        ]
+        .into();
+        let (d, out) = fx.add(drv);
+        let result = realise(
+            &fx.store,
+            std::slice::from_ref(&d),
+            &fx.options,
+            &NoProgress,
+        );
+        match (ok, result) {
+            (true, Ok(_)) => assert!(fx.store.is_valid_path(&out).unwrap()),
+            (false, Err(e)) => {
+                assert!(
+                    matches!(e.failures[0].1, BuildError::ReferenceConstraint { .. }),
+                    "{e}"
+                );
+                assert!(e.to_string().contains(attr), "{e}");
+                assert!(!fx.store.is_valid_path(&out).unwrap());
+                assert!(!fx.real(&out).exists());
+            }
+            (ok, r) => panic!("case {attr} = {value:?}: expected success {ok}, got {r:?}"),
+        }
+    }
+}
+
 /// Serves `body` to every request on 127.0.0.1 for a bounded time.
 fn serve(body: &'static [u8]) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
