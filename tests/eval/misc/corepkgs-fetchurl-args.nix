@@ -1,0 +1,1 @@
+builtins.functionArgs (import <nix/fetchurl.nix>)

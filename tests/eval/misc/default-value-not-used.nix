@@ -1,0 +1,1 @@
+({ a ? throw "default used" }: a) { a = 1; }

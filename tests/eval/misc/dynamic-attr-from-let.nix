@@ -1,0 +1,1 @@
+let names = [ "x" "y" ]; in builtins.foldl' (acc: n: acc // { ${n} = n; }) { } names

@@ -1,0 +1,1 @@
+scopedImport { true = false; } ./lib/uses-x.nix

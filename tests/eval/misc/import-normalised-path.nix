@@ -1,0 +1,1 @@
+(import ./lib/../lib/uses-builtins.nix)

@@ -1,0 +1,1 @@
+let d = n: { outPath = "/p/${n}"; type = "derivation"; }; in toString [ (d "a") (d "b") ]

@@ -1,0 +1,1 @@
+toString { __toString = self: toString self.inner; inner = { __toString = s: "deep"; }; }

@@ -1,0 +1,1 @@
+let s = { outPath = "x"; }; t = { outPath = "x"; }; in s == t
