@@ -25,6 +25,9 @@ pub struct RefScanner {
     candidates: HashMap<[u8; HASH_PART_LEN], StorePath>,
     found: BTreeSet<StorePath>,
     is_b32: [bool; 256],
+    /// Which first two bytes any candidate starts with: a cheap filter
+    /// before the hash-map lookup.
+    first_two: Vec<bool>,
     /// The last `HASH_PART_LEN - 1` bytes seen, followed by the current chunk.
     window: Vec<u8>,
 }
@@ -32,7 +35,7 @@ pub struct RefScanner {
 impl RefScanner {
     /// A scanner for the given candidate paths.
     pub fn new<'a>(candidates: impl IntoIterator<Item = &'a StorePath>) -> Self {
-        let candidates = candidates
+        let candidates: HashMap<[u8; HASH_PART_LEN], StorePath> = candidates
             .into_iter()
             .map(|p| {
                 let mut k = [0u8; HASH_PART_LEN];
@@ -40,7 +43,12 @@ impl RefScanner {
                 (k, p.clone())
             })
             .collect();
+        let mut first_two = vec![false; 1 << 16];
+        for k in candidates.keys() {
+            first_two[(k[0] as usize) << 8 | k[1] as usize] = true;
+        }
         RefScanner {
+            first_two,
             candidates,
             found: BTreeSet::new(),
             is_b32: base32_table(),
@@ -64,30 +72,27 @@ impl RefScanner {
         }
         self.window.extend_from_slice(data);
         let s = &self.window;
-        let mut i = 0;
-        while i + HASH_PART_LEN <= s.len() {
-            // Find the rightmost non-base32 byte in the window; a hash cannot
-            // start at or before it, so skip past it.
-            let mut j = HASH_PART_LEN;
-            let mut skip = 0;
-            while j > 0 {
-                if !self.is_b32[s[i + j - 1] as usize] {
-                    skip = j;
-                    break;
-                }
-                j -= 1;
-            }
-            if skip > 0 {
-                i += skip;
+        // `run` counts the base32 bytes ending at `i`; every 32-byte window
+        // of base32 bytes is looked up once. The retained tail is shorter
+        // than a hash, so no window is looked up twice.
+        let mut run = 0usize;
+        for i in 0..s.len() {
+            if !self.is_b32[s[i] as usize] {
+                run = 0;
                 continue;
             }
-            let key: &[u8; HASH_PART_LEN] = s[i..i + HASH_PART_LEN]
-                .try_into()
-                .expect("window is 32 bytes");
+            run += 1;
+            if run < HASH_PART_LEN {
+                continue;
+            }
+            let start = i + 1 - HASH_PART_LEN;
+            if !self.first_two[(s[start] as usize) << 8 | s[start + 1] as usize] {
+                continue;
+            }
+            let key: &[u8; HASH_PART_LEN] = s[start..=i].try_into().expect("window is 32 bytes");
             if let Some(p) = self.candidates.get(key) {
                 self.found.insert(p.clone());
             }
-            i += 1;
         }
         let keep = (HASH_PART_LEN - 1).min(self.window.len());
         let start = self.window.len() - keep;
@@ -144,5 +149,22 @@ mod tests {
                 "split at {split}"
             );
         }
+    }
+
+    #[test]
+    fn finds_hash_parts_inside_longer_base32_runs() {
+        let a = StorePath::from_base_name("r95bbm1a3yqj20mijhsg0wvnwc6a4g0v-foo").unwrap();
+        let b = StorePath::from_base_name("5bdsnapgidqr672g9h3nb6kz60zlwhqs-fx").unwrap();
+        // Glued to other base32 characters on both sides, and overlapping.
+        let text = format!("0000{}{}zzzz", a.hash_part(), b.hash_part());
+        let mut s = RefScanner::new([&a, &b]);
+        for chunk in text.as_bytes().chunks(7) {
+            s.write_all(chunk).unwrap();
+        }
+        assert_eq!(s.into_found(), [a.clone(), b.clone()].into());
+        let mut s = RefScanner::new([&a]);
+        s.write_all(&text.as_bytes()[..text.len() / 2 - 10])
+            .unwrap();
+        assert!(s.found().is_empty());
     }
 }
