@@ -216,6 +216,7 @@ fn isolated_command(program: &Path, root: &Path, home: &Path) -> Command {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
         .env_remove("NIX_REMOTE")
+        .env_remove("NIX_STORE_DIR")
         .env_remove("NIX_SHOW_STATS")
         .env_remove("NIX_COUNT_CALLS")
         .env_remove("RUST_BACKTRACE");

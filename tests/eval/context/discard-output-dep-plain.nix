@@ -1,0 +1,1 @@
+builtins.unsafeDiscardOutputDependency "no context here"
