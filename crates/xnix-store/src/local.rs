@@ -139,6 +139,12 @@ pub struct LocalStoreConfig {
     pub root: Option<PathBuf>,
     /// The physical state directory; default `<root>/<parent of store>/var/xnix`.
     pub state_dir: Option<PathBuf>,
+    /// Flush new objects to disk (every file and directory, then the store
+    /// directory) before registering them, and run SQLite fully synchronous,
+    /// so that even a power failure cannot leave a registered path with
+    /// partial contents. Off by default, as in Nix: it costs an fsync per
+    /// file. Without it, process crashes (kill -9) are still safe.
+    pub fsync: bool,
 }
 
 impl LocalStoreConfig {
@@ -149,6 +155,7 @@ impl LocalStoreConfig {
             store_dir: Some(store_dir),
             root: Some(root.into()),
             state_dir: None,
+            fsync: false,
         }
     }
 }
@@ -368,6 +375,24 @@ pub fn canonicalise_metadata(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Flush every file and directory of a tree to disk (symlinks are covered
+/// by their directory).
+fn sync_tree(path: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(path).map_err(io_err("getting status of", path))?;
+    if meta.is_dir() {
+        for e in fs::read_dir(path).map_err(io_err("reading directory", path))? {
+            let e = e.map_err(io_err("reading directory", path))?;
+            sync_tree(&e.path())?;
+        }
+    }
+    if !meta.file_type().is_symlink() {
+        File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(io_err("syncing", path))?;
+    }
+    Ok(())
+}
+
 /// Copy a tree (regular files with their executable bit, symlinks,
 /// directories); other file types are refused.
 fn copy_tree(src: &Path, dst: &Path, filter: &mut PathFilter<'_>) -> Result<()> {
@@ -465,6 +490,7 @@ pub struct LocalStore {
     store_dir: StoreDir,
     real_store: PathBuf,
     state_dir: PathBuf,
+    fsync: bool,
     db_path: PathBuf,
     db: Mutex<Connection>,
     /// This store's temporary-roots file, created on first use and locked
@@ -524,8 +550,12 @@ impl LocalStore {
         conn.busy_timeout(Duration::from_secs(600)).map_err(dberr)?;
         conn.pragma_update(None, "journal_mode", "wal")
             .map_err(dberr)?;
-        conn.pragma_update(None, "synchronous", "normal")
-            .map_err(dberr)?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            if config.fsync { "full" } else { "normal" },
+        )
+        .map_err(dberr)?;
         conn.pragma_update(None, "foreign_keys", "on")
             .map_err(dberr)?;
         conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA} COMMIT;"))
@@ -534,6 +564,7 @@ impl LocalStore {
             store_dir,
             real_store,
             state_dir,
+            fsync: config.fsync,
             db_path,
             db: Mutex::new(conn),
             temp_roots: Mutex::new(None),
@@ -696,6 +727,24 @@ impl LocalStore {
         }
         let (p, f) = g.as_mut().expect("set above");
         writeln!(f, "{}", path.base_name()).map_err(io_err("writing", p))?;
+        Ok(())
+    }
+
+    /// With `fsync` on: flush a finished tree to disk before it is moved into place.
+    fn sync_tree(&self, path: &Path) -> Result<()> {
+        if self.fsync {
+            sync_tree(path)?;
+        }
+        Ok(())
+    }
+
+    /// With `fsync` on: make a rename into the store directory durable.
+    fn sync_store_dir(&self) -> Result<()> {
+        if self.fsync {
+            File::open(&self.real_store)
+                .and_then(|d| d.sync_all())
+                .map_err(io_err("syncing", &self.real_store))?;
+        }
         Ok(())
     }
 
@@ -998,7 +1047,9 @@ impl LocalStore {
                 Some(n) => n,
                 None => nar::nar_hash(content)?,
             };
+            self.sync_tree(content)?;
             fs::rename(content, &real).map_err(io_err("moving into place", &real))?;
+            self.sync_store_dir()?;
             self.register_valid_paths(&[ValidPathInfo {
                 path: path.clone(),
                 nar_hash,
@@ -1053,7 +1104,9 @@ impl LocalStore {
             let real = self.real_path(&info.path);
             delete_tree(&real)?;
             canonicalise_metadata(&content)?;
+            self.sync_tree(&content)?;
             fs::rename(&content, &real).map_err(io_err("moving into place", &real))?;
+            self.sync_store_dir()?;
             let mut info = info.clone();
             info.registration_time = now();
             self.register_valid_paths(&[info.clone()])?;

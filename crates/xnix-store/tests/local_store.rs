@@ -219,6 +219,27 @@ fn built_outputs_scan_references_and_register_together() {
 }
 
 #[test]
+fn fsync_mode_adds_the_same_objects() {
+    let root = tempfile::tempdir().unwrap();
+    let mut config =
+        LocalStoreConfig::with_root(StoreDir::new("/xnix/store").unwrap(), root.path());
+    config.fsync = true;
+    let store = LocalStore::open(config).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("t");
+    sample_tree(&tree);
+    let p = store.add_to_store("t", &tree).unwrap();
+    let plain_root = tempfile::tempdir().unwrap();
+    assert_eq!(
+        open(plain_root.path(), "/xnix/store")
+            .add_to_store("t", &tree)
+            .unwrap(),
+        p
+    );
+    assert!(store.verify().unwrap().is_clean());
+}
+
+#[test]
 fn verify_reports_missing_and_corrupt() {
     let root = tempfile::tempdir().unwrap();
     let store = open(root.path(), "/xnix/store");

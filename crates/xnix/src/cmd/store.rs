@@ -38,6 +38,9 @@ pub struct StoreArgs {
     /// The state directory (registry, GC roots); default derived from the store.
     #[arg(long, global = true)]
     state_dir: Option<PathBuf>,
+    /// Flush added objects to disk before registering them (power-loss safe, slower).
+    #[arg(long, global = true)]
+    fsync: bool,
     #[command(subcommand)]
     command: StoreCommand,
 }
@@ -171,6 +174,7 @@ fn open_store(args: &StoreArgs) -> anyhow::Result<LocalStore> {
         store_dir: Some(store_dir),
         root: args.root.clone(),
         state_dir: args.state_dir.clone(),
+        fsync: args.fsync,
     };
     LocalStore::open(config).context("opening the store")
 }
