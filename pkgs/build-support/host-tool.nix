@@ -19,6 +19,7 @@ let
     system = stdenv.buildPlatform.system;
     builder = "/bin/bash";
     args = [ "-e" "-c" ''
+      export PATH=/usr/bin:/bin
       mkdir -p $out/bin
       for p in $programs; do
         if [ ! -x "/usr/bin/$p" ]; then echo "missing /usr/bin/$p (install Debian's ${aptPackage})" >&2; exit 1; fi

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds every package of tests/pkgs/matrix.txt for every target, checks the
+# class and machine of the result (readelf for ELF, file for PE) and runs the
+# Linux programs (under qemu-user for foreign CPUs). Prints "N passed, M failed"
+# and exits non-zero on any failure.
+#   XNIX=path/to/xnix tests/pkgs/run.sh          build with `xnix build`
+#   NIXBUILD=1 tests/pkgs/run.sh                 build with real `nix-build --option sandbox false`
+#   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+pkgs="$root/pkgs"
+xnix=${XNIX:-xnix}
+passed=0 failed=0 failures=()
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+nixOpts=()
+if [ -n "${NIXBUILD-}" ]; then
+    # Real Nix has no elaboratePlatform builtin: give it one backed by xnix's
+    # platform library (through `xnix platform show --json`).
+    command -v "$xnix" >/dev/null || { echo "run.sh: NIXBUILD=1 still needs the xnix binary for platform elaboration (set XNIX)" >&2; exit 2; }
+    xnixAbs=$(command -v "$xnix")
+    export XNIX_BIN=$xnixAbs
+    nixOpts=(--option sandbox false --option allow-unsafe-native-code-during-evaluation true --option substituters "" -I "xnix-dev-shim=$here/nix-platform-shim.nix")
+fi
+
+# The Debian mirror of this machine's APT sources, for pre-seeding sources into
+# Nix's store (Nix's builtin fetcher does not resolve mirror://debian).
+debianMirror() {
+    grep -hE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+        | grep -v security | head -1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//'
+}
+
+evalStr() { nix-instantiate "${nixOpts[@]}" --eval --json "$pkgs" -A "$1" 2>/dev/null | tr -d '"'; }
+
+seedSource() { # attr
+    [ -n "${NIXBUILD-}" ] || return 0
+    local url out name tmp
+    out=$(evalStr "$1.src.outPath") || return 0
+    [ -e "$out" ] && return 0
+    url=$(evalStr "$1.src.url"); name=$(evalStr "$1.src.name")
+    url=${url/mirror:\/\/debian/$(debianMirror)}
+    tmp="$work/src/$name"; mkdir -p "$work/src"
+    curl -sfL -o "$tmp" "$url" && nix-store --add-fixed sha256 "$tmp" >/dev/null
+}
+
+build() { # attr -> output path on stdout
+    if [ -n "${NIXBUILD-}" ]; then
+        nix-build "${nixOpts[@]}" --no-out-link "$pkgs" -A "$1"
+    else
+        "$xnix" build "$pkgs" -A "$1"
+    fi
+}
+
+record() { # ok? description
+    if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "PASS $2"
+    else failed=$((failed + 1)); failures+=("$2"); echo "FAIL $2"; fi
+}
+
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
+
+mapfile -t targets < <(grep '^#target ' "$here/matrix.txt" | sed 's/^#target //')
+mapfile -t packages < <(grep -vE '^(#|skip:|$)' "$here/matrix.txt")
+skips=$(grep '^skip:' "$here/matrix.txt" | sed 's/^skip: *//')
+
+for t in "${targets[@]}"; do
+    IFS=$'\x1f' read -r tname tprefix tclass tmachine trun <<<"${t// :: /$'\x1f'}"
+    tname=$(trim "$tname"); tprefix=$(trim "$tprefix"); tclass=$(trim "$tclass"); tmachine=$(trim "$tmachine"); trun=$(trim "$trun")
+    if [ -n "${ONLY_TARGETS-}" ] && ! grep -qw -- "$tname" <<<"$ONLY_TARGETS"; then continue; fi
+    for p in "${packages[@]}"; do
+        IFS=$'\x1f' read -r pname pglob pcmd pexpect <<<"${p// :: /$'\x1f'}"
+        pname=$(trim "$pname"); pglob=$(trim "$pglob"); pcmd=$(trim "$pcmd"); pexpect=$(trim "$pexpect")
+        if [ -n "${ONLY_PKGS-}" ] && ! grep -qw -- "$pname" <<<"$ONLY_PKGS"; then continue; fi
+        if grep -qx "$pname $tname" <<<"$skips"; then continue; fi
+        attr="$tprefix$pname"
+        seedSource "$attr"
+        if ! OUT=$(build "$attr" 2>"$work/log" | tail -1) || [ -z "$OUT" ]; then
+            tail -15 "$work/log"; record 1 "$attr: build"; continue
+        fi
+        record 0 "$attr: build"
+        file=""
+        for g in $pglob; do for f in $OUT/$g; do [ -e "$f" ] && { file=$(readlink -f "$f"); break 2; }; done; done
+        if [ -z "$file" ]; then record 1 "$attr: no file matching '$pglob' in $OUT"; continue; fi
+        if [ "$tclass" = PE32+ ]; then
+            desc=$(file -b "$file")
+            [[ "$desc" == PE32+* && "$desc" == *"$tmachine"* ]]; record $? "$attr: $(basename "$file") is $tclass $tmachine ($desc)"
+        else
+            hdr=$(readelf -h "$file" 2>/dev/null)
+            cls=$(awk -F: '/Class:/ {gsub(/ /,"",$2); print $2; exit}' <<<"$hdr")
+            mach=$(awk -F: '/Machine:/ {sub(/^ +/,"",$2); print $2; exit}' <<<"$hdr")
+            [ "$cls" = "$tclass" ] && [[ "$mach" == *"$tmachine"* ]]
+            record $? "$attr: $(basename "$file") is $tclass $tmachine (got $cls, $mach)"
+            if [ "$tname" = musl64 ] && [[ "$file" != *.a ]]; then
+                ! readelf -l "$file" | grep -q INTERP; record $? "$attr: statically linked"
+            fi
+        fi
+        if [ "$pcmd" != - ] && [ "$trun" != none ]; then
+            RUN=""; [ "$trun" = native ] || RUN=$trun
+            got=$(OUT=$OUT RUN=$RUN bash -c "$pcmd" 2>&1 | tr -d '\r')
+            [ "$got" = "$pexpect" ]; record $? "$attr: runs ('$pexpect'${RUN:+ under ${RUN%% *}}; got '$got')"
+        fi
+    done
+done
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
