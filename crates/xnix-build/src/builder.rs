@@ -175,7 +175,7 @@ pub struct BuildOptions {
     pub keep_going: bool,
     /// Keep the scratch directory of failed builds.
     pub keep_failed: bool,
-    /// `NIX_BUILD_CORES` for each build.
+    /// `NIX_BUILD_CORES` for each build (default: the number of CPUs).
     pub cores: u32,
     /// Kill a builder after this long.
     pub timeout: Option<Duration>,
@@ -200,7 +200,7 @@ impl Default for BuildOptions {
             jobs: 1,
             keep_going: false,
             keep_failed: false,
-            cores: 1,
+            cores: crate::sandbox::default_cores(),
             timeout: None,
             sandbox_paths: Vec::new(),
             system: native_system(),
@@ -613,6 +613,9 @@ pub fn realise<S: BuildStore + ?Sized>(
         failures: vec![*failure],
         built: Vec::new(),
     })?;
+    if !plan.to_build.is_empty() {
+        crate::sandbox::remove_stale_scratch_dirs(&store.state_dir().join("builds"));
+    }
     let order: Vec<StorePath> = plan.to_build.iter().cloned().collect();
     progress.on_event(&BuildEvent::Planned { to_build: &order });
 

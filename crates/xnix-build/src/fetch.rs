@@ -15,7 +15,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use xnix_store::{ContentAddressMethod, FixedOutputHash, Hash, Hasher};
+use xnix_store::{
+    ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, Hasher, LocalStore, StorePath,
+};
 
 /// Why a fetch failed. Nothing is left at the destination in any case.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,9 @@ pub enum FetchError {
         /// The error.
         source: io::Error,
     },
+    /// The store refused the download.
+    #[error("cannot add the download to the store: {0}")]
+    Store(String),
     /// A local file system operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -451,7 +456,8 @@ impl Default for FetchOptions {
 pub struct Fetched {
     /// The candidate URL that was downloaded.
     pub url: String,
-    /// The verified hash (equal to the declared one).
+    /// The hash of what was downloaded (equal to the expected one, when
+    /// one was given).
     pub hash: Hash,
     /// Bytes downloaded.
     pub size: u64,
@@ -477,6 +483,30 @@ pub fn fetch_url(
     options: &FetchOptions,
     on_progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Fetched, FetchError> {
+    let how = HashRequest {
+        method: expected.method,
+        algo: expected.hash.algo(),
+        expected: Some(&expected.hash),
+    };
+    fetch_hashed(url, mirrors, &how, executable, dest, options, on_progress)
+}
+
+/// How to hash a download and what to expect.
+struct HashRequest<'a> {
+    method: ContentAddressMethod,
+    algo: HashAlgo,
+    expected: Option<&'a Hash>,
+}
+
+fn fetch_hashed(
+    url: &str,
+    mirrors: &MirrorTable,
+    how: &HashRequest<'_>,
+    executable: bool,
+    dest: &Path,
+    options: &FetchOptions,
+    on_progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<Fetched, FetchError> {
     let candidates = mirrors.resolve(url)?;
     if let Some(bad) = candidates.iter().find(|c| {
         !(c.starts_with("http://") || c.starts_with("https://") || c.starts_with("file://"))
@@ -488,16 +518,16 @@ pub fn fetch_url(
     let tmp = TempFile::new(dest);
     let mut attempts = Vec::new();
     for candidate in &candidates {
-        match download_one(candidate, &tmp.path, expected, options, on_progress) {
+        match download_one(candidate, &tmp.path, how.algo, options, on_progress) {
             Ok((flat_hash, size)) => {
                 if executable {
                     fs::set_permissions(&tmp.path, fs::Permissions::from_mode(0o755))
                         .map_err(io_err(format!("making {} executable", tmp.path.display())))?;
                 }
-                let actual = match expected.method {
+                let actual = match how.method {
                     ContentAddressMethod::Flat => flat_hash,
                     ContentAddressMethod::Recursive => {
-                        xnix_store::nar::nar_hash_with(&tmp.path, expected.hash.algo())
+                        xnix_store::nar::nar_hash_with(&tmp.path, how.algo)
                             .map_err(|e| FetchError::Io {
                                 context: format!("hashing {}", tmp.path.display()),
                                 source: io::Error::other(e.to_string()),
@@ -505,12 +535,14 @@ pub fn fetch_url(
                             .0
                     }
                 };
-                if actual != expected.hash {
-                    return Err(FetchError::HashMismatch {
-                        url: candidate.clone(),
-                        expected: expected.hash.clone(),
-                        actual,
-                    });
+                if let Some(expected) = how.expected {
+                    if actual != *expected {
+                        return Err(FetchError::HashMismatch {
+                            url: candidate.clone(),
+                            expected: expected.clone(),
+                            actual,
+                        });
+                    }
                 }
                 tmp.persist(dest)?;
                 return Ok(Fetched {
@@ -526,6 +558,56 @@ pub fn fetch_url(
         url: url.to_string(),
         attempts,
     })
+}
+
+/// Downloads `url` into `store` as the fixed-output path `name`, the way
+/// `nix-prefetch-url` and `builtins.fetchurl` do: hashed with `method` and
+/// the algorithm of `expected` (SHA-256 when no hash is expected), checked
+/// against `expected` when given, and added only when it matches. Returns
+/// the store path and the hash.
+#[allow(clippy::too_many_arguments)]
+pub fn fetch_to_store(
+    store: &LocalStore,
+    name: &str,
+    url: &str,
+    method: ContentAddressMethod,
+    expected: Option<&Hash>,
+    executable: bool,
+    mirrors: &MirrorTable,
+    options: &FetchOptions,
+) -> Result<(StorePath, Hash), FetchError> {
+    let algo = expected.map_or(HashAlgo::Sha256, Hash::algo);
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = store
+        .state_dir()
+        .join("builds")
+        .join(format!("xnix-fetch-{}-{n}", std::process::id()));
+    fs::create_dir_all(&dir).map_err(io_err(format!("creating {}", dir.display())))?;
+    let result = (|| {
+        let file = dir.join("download");
+        let how = HashRequest {
+            method,
+            algo,
+            expected,
+        };
+        let fetched = fetch_hashed(
+            url,
+            mirrors,
+            &how,
+            executable,
+            &file,
+            options,
+            &mut |_, _| {},
+        )?;
+        let (path, hash) = store
+            .add_to_store_fixed(name, &file, method, algo)
+            .map_err(|e| FetchError::Store(e.to_string()))?;
+        debug_assert_eq!(hash, fetched.hash);
+        Ok((path, hash))
+    })();
+    let _ = crate::sandbox::remove_tree(&dir);
+    result
 }
 
 /// A temporary file next to a destination, removed unless persisted.
@@ -573,7 +655,7 @@ impl Drop for TempFile {
 fn download_one(
     url: &str,
     tmp: &Path,
-    expected: &FixedOutputHash,
+    algo: HashAlgo,
     options: &FetchOptions,
     on_progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<(Hash, u64), String> {
@@ -610,7 +692,7 @@ fn download_one(
         .create_new(true)
         .open(tmp)
         .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let mut hasher = Hasher::new(expected.hash.algo());
+    let mut hasher = Hasher::new(algo);
     let mut reader = reader;
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;

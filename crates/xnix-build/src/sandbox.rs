@@ -113,6 +113,32 @@ impl SandboxPath {
     }
 }
 
+/// The number of CPUs, Nix's default for `NIX_BUILD_CORES`.
+pub fn default_cores() -> u32 {
+    std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1)
+}
+
+/// Sandbox paths that give builders a `/bin/sh`: the host's statically
+/// linked busybox (Debian's `busybox-static`, installed by
+/// scripts/install-deps), as Nix's `sandbox-paths` default does with its
+/// own sandbox shell. Empty when no busybox is installed.
+pub fn busybox_sandbox_paths() -> Vec<SandboxPath> {
+    ["/usr/bin/busybox", "/bin/busybox"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+        .map(|bb| {
+            vec![SandboxPath {
+                inside: PathBuf::from("/bin/sh"),
+                host: bb.to_path_buf(),
+                optional: false,
+            }]
+        })
+        .unwrap_or_default()
+}
+
 /// Settings shared by every build run in a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -124,7 +150,7 @@ pub struct SandboxConfig {
     pub real_store_dir: PathBuf,
     /// Host paths made visible read-only in every sandbox.
     pub sandbox_paths: Vec<SandboxPath>,
-    /// Value of `NIX_BUILD_CORES` (0 means "all", as in Nix).
+    /// Value of `NIX_BUILD_CORES`; defaults to the number of CPUs, as in Nix.
     pub build_cores: u32,
     /// Kill the builder after this long (no limit when `None`).
     pub timeout: Option<Duration>,
@@ -145,7 +171,7 @@ impl SandboxConfig {
             store_dir: store_dir.into(),
             real_store_dir: real_store_dir.into(),
             sandbox_paths: Vec::new(),
-            build_cores: 1,
+            build_cores: default_cores(),
             timeout: None,
             scratch_parent: std::env::temp_dir(),
             log_tail_lines: 10,
@@ -468,8 +494,45 @@ impl ScratchDir {
     /// its path.
     pub fn keep(&mut self) -> PathBuf {
         self.keep = true;
+        // Tells remove_stale_scratch_dirs to leave it alone.
+        let _ = fs::write(self.root.join(KEEP_MARKER), b"");
         self.root.clone()
     }
+}
+
+/// File in a scratch directory that was kept on request.
+const KEEP_MARKER: &str = ".xnix-keep";
+
+/// Removes the scratch directories under `parent` left by processes that
+/// no longer run (crashed or killed builds), except those kept on request.
+/// Returns how many were removed.
+pub fn remove_stale_scratch_dirs(parent: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("xnix-build-") else {
+            continue;
+        };
+        // xnix-build-<name>-<pid>-<counter>
+        let mut fields = rest.rsplitn(3, '-');
+        let (_counter, pid) = (fields.next(), fields.next());
+        let Some(pid) = pid.and_then(|p| p.parse::<libc::pid_t>().ok()) else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if alive || entry.path().join(KEEP_MARKER).exists() {
+            continue;
+        }
+        if remove_tree(&entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 impl Drop for ScratchDir {

@@ -9,13 +9,18 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::nix_hash;
-use xnix_build::fetch::{debian_mirror_from_apt, fetch_url, FetchError, FetchOptions, MirrorTable};
-use xnix_store::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo};
+use xnix_build::fetch::{
+    debian_mirror_from_apt, fetch_to_store, fetch_url, FetchError, FetchOptions, MirrorTable,
+};
+use xnix_store::{
+    ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, LocalStore, LocalStoreConfig, StoreDir,
+};
 
 fn write(path: &Path, text: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -399,4 +404,61 @@ fn unsupported_and_missing_urls_are_clear_errors() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("/nonexistent/xnix-test"), "{err}");
+}
+
+#[test]
+fn fetch_to_store_gives_nixs_fixed_path_and_refuses_a_wrong_hash() {
+    let body = test_body();
+    let (port, stop) = start_server(body.clone(), Duration::from_secs(30));
+    let root = tempfile::tempdir().unwrap();
+    let store =
+        LocalStore::open(LocalStoreConfig::with_root(StoreDir::nix(), root.path())).unwrap();
+    let url = format!("http://127.0.0.1:{port}/pkg.tar");
+    let (path, hash) = fetch_to_store(
+        &store,
+        "pkg.tar",
+        &url,
+        ContentAddressMethod::Flat,
+        None,
+        false,
+        &MirrorTable::new(),
+        &FetchOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(hash, nix_flat_sha256(&body));
+    let expected_path = Command::new("nix-store")
+        .args(["--print-fixed-path", "sha256", &hash.to_base32(), "pkg.tar"])
+        .output()
+        .expect("nix-store (Nix 2.8) is required: run scripts/install-deps test");
+    assert!(expected_path.status.success());
+    assert_eq!(
+        store.print_path(&path),
+        String::from_utf8(expected_path.stdout).unwrap().trim()
+    );
+    assert_eq!(fs::read(store.real_path(&path)).unwrap(), body);
+    assert!(store.is_valid_path(&path).unwrap());
+
+    // With a wrong expected hash nothing is added.
+    let before = store.query_all_valid_paths().unwrap();
+    let wrong = Hash::digest(HashAlgo::Sha256, b"nope");
+    let err = fetch_to_store(
+        &store,
+        "other.tar",
+        &url,
+        ContentAddressMethod::Flat,
+        Some(&wrong),
+        false,
+        &MirrorTable::new(),
+        &FetchOptions::default(),
+    )
+    .unwrap_err();
+    stop.store(true, Ordering::SeqCst);
+    assert!(err.to_string().contains(&wrong.to_sri()), "{err}");
+    assert_eq!(store.query_all_valid_paths().unwrap(), before);
+    let names: Vec<String> = fs::read_dir(store.real_store_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("other.tar"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }

@@ -491,3 +491,26 @@ fn missing_input_and_relative_builder_are_rejected_before_running() {
     .unwrap_err();
     assert!(err.to_string().contains("not an absolute path"), "{err}");
 }
+
+#[test]
+fn stale_scratch_dirs_of_dead_processes_are_removed() {
+    let parent = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let me = std::process::id();
+    let stale = parent.path().join(format!("xnix-build-x.drv-{dead}-0"));
+    let kept = parent.path().join(format!("xnix-build-y.drv-{dead}-1"));
+    let live = parent.path().join(format!("xnix-build-z.drv-{me}-2"));
+    let other = parent.path().join("unrelated");
+    for d in [&stale, &kept, &live, &other] {
+        fs::create_dir_all(d.join("build/sub")).unwrap();
+    }
+    fs::write(kept.join(".xnix-keep"), "").unwrap();
+    assert_eq!(
+        xnix_build::sandbox::remove_stale_scratch_dirs(parent.path()),
+        1
+    );
+    assert!(!stale.exists());
+    assert!(kept.exists() && live.exists() && other.exists());
+}
