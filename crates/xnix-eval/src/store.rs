@@ -1,4 +1,7 @@
-//! Store path computations the evaluator needs (nothing is written to any store).
+//! Store path computations the evaluator needs. Nothing is written to any store here: the
+//! evaluator records what it computed ([`Evaluator::store_objects`],
+//! [`Evaluator::derivations`]) so that a caller that owns a store (`xnix instantiate`) can
+//! write the same objects afterwards.
 
 use sha2::{Digest, Sha256};
 
@@ -231,4 +234,79 @@ pub fn check_name(name: &str, pos: Pos) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A store object whose path an evaluation computed, with what is needed to write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreObject {
+    /// A file or directory copied into the store (`./file` in a string, `builtins.path`,
+    /// `filterSource`): content-addressed with SHA-256, no references.
+    Source {
+        /// The path on disk.
+        src: String,
+        /// The store path name.
+        name: String,
+        /// NAR (true) or flat file (false) hashing.
+        recursive: bool,
+        /// Paths below `src` the filter rejected (they and everything below them are left out).
+        rejected: std::collections::BTreeSet<String>,
+        /// The store path computed.
+        path: String,
+    },
+    /// A `builtins.toFile` text.
+    Text {
+        /// The store path name.
+        name: String,
+        /// The contents.
+        contents: Vec<u8>,
+        /// The store paths the text refers to.
+        references: Vec<String>,
+        /// The store path computed.
+        path: String,
+    },
+}
+
+impl Evaluator {
+    /// Every source and `toFile` text this evaluator computed a store path for, sources
+    /// first, texts in the order they were created (a text may refer to an earlier one).
+    pub fn store_objects(&self) -> Vec<StoreObject> {
+        let mut out: Vec<StoreObject> = self
+            .store_paths
+            .borrow()
+            .iter()
+            .map(|(src, path)| StoreObject::Source {
+                src: src.clone(),
+                name: crate::path::base_name_of(src),
+                recursive: true,
+                rejected: Default::default(),
+                path: path.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| match (a, b) {
+            (StoreObject::Source { path: x, .. }, StoreObject::Source { path: y, .. }) => x.cmp(y),
+            _ => std::cmp::Ordering::Equal,
+        });
+        let recorded = self.drv_cache.borrow().objects.clone();
+        let (sources, texts): (Vec<_>, Vec<_>) = recorded
+            .into_iter()
+            .partition(|o| matches!(o, StoreObject::Source { .. }));
+        out.extend(sources);
+        out.extend(texts);
+        out
+    }
+
+    /// Every derivation this evaluator computed (or read while hashing), by `.drv` path.
+    pub fn derivations(&self) -> Vec<(String, xnix_store::Derivation)> {
+        self.drv_cache
+            .borrow()
+            .drvs
+            .iter()
+            .map(|(p, d)| (p.clone(), d.clone()))
+            .collect()
+    }
+
+    /// The derivation computed for `drv_path`, if this evaluator computed or read it.
+    pub fn derivation(&self, drv_path: &str) -> Option<xnix_store::Derivation> {
+        self.drv_cache.borrow().drvs.get(drv_path).cloned()
+    }
 }

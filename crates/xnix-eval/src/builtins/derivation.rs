@@ -23,6 +23,9 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[("derivationStrict", 1, derivation_
 pub(crate) struct DrvCache {
     pub drvs: BTreeMap<String, Derivation>,
     pub hashes: BTreeMap<String, DrvHashes>,
+    /// `toFile` texts and filtered sources, in the order they were computed, so that a
+    /// caller with a store can write them (see [`Evaluator::store_objects`]).
+    pub objects: Vec<crate::store::StoreObject>,
 }
 
 fn store_err(e: impl std::fmt::Display, pos: Pos) -> EvalError {

@@ -95,13 +95,18 @@ fn add_filtered(
     pos: Pos,
 ) -> R<Value> {
     store::check_name(name, pos)?;
+    let mut rejected = std::collections::BTreeSet::new();
     let sp = if recursive {
         let mut f = |p: &str, ty: &str| -> R<bool> {
             match &filter {
                 None => Ok(true),
                 Some(f) => {
                     let r = ev.call(f, &[Value::str(p), Value::str(ty)], pos)?;
-                    ev.force_bool(r, pos)
+                    let keep = ev.force_bool(r, pos)?;
+                    if !keep {
+                        rejected.insert(p.to_string());
+                    }
+                    Ok(keep)
                 }
             }
         };
@@ -116,6 +121,16 @@ fn add_filtered(
         check_expected(&expected, &h, src, pos)?;
         store::make_fixed_output_path(&ev.store_dir, false, "sha256", &h, name)
     };
+    ev.drv_cache
+        .borrow_mut()
+        .objects
+        .push(store::StoreObject::Source {
+            src: src.to_string(),
+            name: name.to_string(),
+            recursive,
+            rejected,
+            path: sp.clone(),
+        });
     Ok(Value::str_ctx(sp.clone(), vec![sp]))
 }
 
@@ -165,6 +180,15 @@ fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         refs.push(c.clone());
     }
     let sp = store::make_text_path(&ev.store_dir, &name, contents.s.as_bytes(), &refs);
+    ev.drv_cache
+        .borrow_mut()
+        .objects
+        .push(store::StoreObject::Text {
+            name: name.clone(),
+            contents: contents.s.as_bytes().to_vec(),
+            references: refs,
+            path: sp.clone(),
+        });
     Ok(Value::str_ctx(sp.clone(), vec![sp]))
 }
 
