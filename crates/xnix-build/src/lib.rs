@@ -9,6 +9,40 @@
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules
 //!   parallel builds, and registers verified outputs in the store.
 
+//!
+//! # Example
+//!
+//! Realising a derivation that was added to a local store (here with a
+//! `/bin/sh` from the host's static busybox, as Nix's default
+//! `sandbox-paths` provides):
+//!
+//! ```no_run
+//! use xnix_build::builder::{realise, BuildEvent, BuildOptions};
+//! use xnix_build::fetch::MirrorTable;
+//! use xnix_build::sandbox::busybox_sandbox_paths;
+//! use xnix_store::{LocalStore, LocalStoreConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = LocalStore::open(LocalStoreConfig::default())?;
+//! let drv = store.parse_path("/xnix/store/00000000000000000000000000000000-hello.drv")?;
+//! let options = BuildOptions {
+//!     jobs: 4,
+//!     keep_going: true,
+//!     sandbox_paths: busybox_sandbox_paths(),
+//!     mirrors: MirrorTable::from_system()?,
+//!     ..BuildOptions::default()
+//! };
+//! let progress = |event: &BuildEvent<'_>| {
+//!     if let BuildEvent::LogLine { drv, line } = event {
+//!         eprintln!("{}> {line}", drv.name());
+//!     }
+//! };
+//! let realised = realise(&store, &[drv.clone()], &options, &progress)?;
+//! println!("{}", store.print_path(&realised.outputs[&drv]["out"]));
+//! # Ok(())
+//! # }
+//! ```
+
 pub mod builder;
 pub mod fetch;
 pub mod sandbox;
