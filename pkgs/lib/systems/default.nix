@@ -24,7 +24,6 @@ let
     powerpc64le = [ "powerpcle" ];
     mips64 = [ "mips" ];
     mips64el = [ "mipsel" ];
-    riscv64 = [ "riscv32" ];
     sparc64 = [ "sparc" ];
     wasm64 = [ "wasm32" ];
   };
@@ -40,6 +39,16 @@ let
   # Whether a CPU `a` (a parsed cpu attribute set) runs code for CPU `b`.
   isCompatible = a: b: builtins.elem b.name (reachable [ a.name ] [ a.name ]);
 
+  gccArch = p: p.gcc.arch or null;
+  archInferiors = import ./gcc-arch-inferiors.nix;
+  reachableArch = seen: todo:
+    if todo == [ ] then seen
+    else
+      let next = builtins.filter (m: !(builtins.elem m seen)) (archInferiors.${builtins.head todo} or [ ]);
+      in reachableArch (seen ++ next) (builtins.tail todo ++ next);
+  gccArchRuns = a: b:
+    gccArch b == null || (gccArch a != null && builtins.elem (gccArch b) (reachableArch [ (gccArch a) ] [ (gccArch a) ]));
+
   # Debian's qemu-user binaries, on the build machine.
   qemuBinary = qemuArch: "/usr/bin/qemu-${qemuArch}";
 
@@ -51,7 +60,9 @@ let
         canExecute = platform:
           final.isAndroid == platform.isAndroid
           && isCompatible final.parsed.cpu platform.parsed.cpu
-          && final.parsed.kernel == platform.parsed.kernel;
+          && final.parsed.kernel == platform.parsed.kernel
+          # Same CPU: code tuned for a gcc.arch needs that architecture here.
+          && (final.parsed.cpu.name != platform.parsed.cpu.name || gccArchRuns final platform);
         isCompatible = platform: isCompatible final.parsed.cpu platform.parsed.cpu;
         # A command running this platform's programs on the machine of
         # `pkgs.stdenv.hostPlatform` (usually `buildPackages`).
