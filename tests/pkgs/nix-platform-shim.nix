@@ -1,5 +1,5 @@
 # For running the collection under real Nix (NIXBUILD=1 run.sh), which has no
-# `elaboratePlatform` builtin: the same answers from xnix's platform library
+# `xnixElaboratePlatform` builtin: the same answers from xnix's platform library
 # through `$XNIX_BIN platform show ARG --json` (needs
 # --option allow-unsafe-native-code-during-evaluation true).
 args:

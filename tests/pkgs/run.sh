@@ -16,7 +16,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 nixOpts=()
 if [ -n "${NIXBUILD-}" ]; then
-    # Real Nix has no elaboratePlatform builtin: give it one backed by xnix's
+    # Real Nix has no xnixElaboratePlatform builtin: give it one backed by xnix's
     # platform library (through `xnix platform show --json`).
     command -v "$xnix" >/dev/null || { echo "run.sh: NIXBUILD=1 still needs the xnix binary for platform elaboration (set XNIX)" >&2; exit 2; }
     xnixAbs=$(command -v "$xnix")
