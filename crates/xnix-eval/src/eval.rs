@@ -224,18 +224,6 @@ impl Evaluator {
         Some((f.name.clone(), line, col))
     }
 
-    pub(crate) fn source_line(&self, pos: Pos) -> Option<String> {
-        let files = self.files.borrow();
-        let f = files.get(pos.file as usize)?;
-        let off = (pos.offset as usize).min(f.text.len());
-        let start = f.text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let end = f.text[off..]
-            .find('\n')
-            .map(|i| off + i)
-            .unwrap_or(f.text.len());
-        Some(f.text[start..end].to_string())
-    }
-
     #[inline]
     fn check_stack(&self, pos: Pos) -> R<()> {
         let marker = 0u8;
@@ -747,12 +735,13 @@ impl Evaluator {
     }
 
     fn lambda_desc(&self, def: &LambdaDef) -> String {
+        let at = self
+            .pos_info(def.pos)
+            .map(|(f, l, c)| format!(" at {f}:{l}:{c}"))
+            .unwrap_or_default();
         match &def.name {
-            Some(n) => format!("function '{n}'"),
-            None => match self.pos_info(def.pos) {
-                Some((f, l, c)) => format!("anonymous function at {f}:{l}:{c}"),
-                None => "anonymous function".to_string(),
-            },
+            Some(n) => format!("'{n}'{at}"),
+            None => format!("anonymous function{at}"),
         }
     }
 
@@ -806,7 +795,13 @@ impl Evaluator {
                 frame
             }
         };
-        self.eval(&def.body, &env)
+        self.eval(&def.body, &env).map_err(|e| {
+            let what = match &def.name {
+                Some(n) => format!("while evaluating '{n}'"),
+                None => "while evaluating anonymous function".to_string(),
+            };
+            e.context(def.pos, what).context(pos, "from call site")
+        })
     }
 
     // ---------------------------------------------------------------- operators
@@ -1443,4 +1438,28 @@ pub fn split_attr_path(path: &str) -> Vec<String> {
     }
     out.push(cur);
     out
+}
+
+impl Evaluator {
+    /// Parse `src` with the attributes of `scope` as extra variables (innermost, shadowing the
+    /// builtins) and return it as an unevaluated value (as the REPL does for its bindings).
+    pub fn thunk_in_scope(&self, src: &str, name: &str, base_dir: &str, scope: &Attrs) -> R<Value> {
+        let names: HashMap<Sym, u32> = scope
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i as u32))
+            .collect();
+        let vals = scope.entries.iter().map(|e| e.value.clone()).collect();
+        let expr = self.parse_with_scope(src, name, base_dir, Some(names))?;
+        let env = Env::new(vals, Some(self.globals.clone()));
+        Ok(Thunk::value(ThunkState::Expr(expr, env)))
+    }
+
+    /// Names of the global variables (builtins reachable without `builtins.`).
+    pub fn global_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.global_names.keys().map(|k| k.to_string()).collect();
+        v.sort();
+        v
+    }
 }

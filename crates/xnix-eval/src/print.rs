@@ -260,16 +260,23 @@ impl Evaluator {
         let push_pos = |out: &mut String, pos: Pos| {
             if let Some((file, line, col)) = self.pos_info(pos) {
                 let _ = write!(out, "\n\n       at {file}:{line}:{col}:\n");
-                if let Some(src) = self.source_line(pos) {
-                    let _ = write!(
-                        out,
-                        "\n{:>12}| {}\n{:>12}| {:>width$}",
-                        line,
-                        src,
-                        "",
-                        "^",
-                        width = col
-                    );
+                let files = self.files.borrow();
+                let text = &files[pos.file as usize].text;
+                let lines: Vec<&str> = text.split('\n').collect();
+                out.push('\n');
+                if line >= 2 {
+                    if let Some(prev) = lines.get(line - 2) {
+                        let _ = writeln!(out, "{:>13}| {}", line - 1, prev.trim_end_matches('\r'));
+                    }
+                }
+                if let Some(cur) = lines.get(line - 1) {
+                    let _ = writeln!(out, "{:>13}| {}", line, cur.trim_end_matches('\r'));
+                    let _ = write!(out, "{:>13}| {:>width$}", "", "^", width = col);
+                }
+                if let Some(next) = lines.get(line) {
+                    if line < lines.len() - 1 || !next.is_empty() {
+                        let _ = write!(out, "\n{:>13}| {}", line + 1, next.trim_end_matches('\r'));
+                    }
                 }
             }
         };

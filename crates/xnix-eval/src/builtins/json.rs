@@ -18,7 +18,7 @@ fn to_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     Ok(Value::str_ctx(s, ctx))
 }
 
-fn json_to_value(j: serde_json::Value) -> Value {
+pub(super) fn json_to_value(j: serde_json::Value) -> Value {
     match j {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(b),

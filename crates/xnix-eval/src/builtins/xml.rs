@@ -75,7 +75,10 @@ fn write_value(
     let v = ev.force(v.clone())?;
     match &v {
         Value::Null => w.empty("null", &[]),
-        Value::Bool(b) => w.empty("bool", &[("value", if *b { "true" } else { "false" }.to_string())]),
+        Value::Bool(b) => w.empty(
+            "bool",
+            &[("value", if *b { "true" } else { "false" }.to_string())],
+        ),
         Value::Int(i) => w.empty("int", &[("value", i.to_string())]),
         Value::Float(f) => w.empty("float", &[("value", crate::print::fmt_float(*f))]),
         Value::String(s) => {
@@ -127,7 +130,10 @@ fn write_value(
         Value::Lambda(c) => {
             w.open("function", &[]);
             match &c.def.formals {
-                None => w.empty("varpat", &[("name", c.def.arg.as_deref().unwrap_or("").to_string())]),
+                None => w.empty(
+                    "varpat",
+                    &[("name", c.def.arg.as_deref().unwrap_or("").to_string())],
+                ),
                 Some(f) => {
                     let mut xattrs = Vec::new();
                     if f.ellipsis {
@@ -148,13 +154,21 @@ fn write_value(
             w.close("function");
         }
         Value::PrimOp(_) | Value::PrimOpApp(_) => w.empty("unevaluated", &[]),
-        Value::Thunk(_) => return Err(EvalError::msg("internal error: unforced value in toXML", pos)),
+        Value::Thunk(_) => {
+            return Err(EvalError::msg(
+                "internal error: unforced value in toXML",
+                pos,
+            ))
+        }
     }
     Ok(())
 }
 
 fn to_xml(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let mut w = Writer { out: String::from("<?xml version='1.0' encoding='utf-8'?>\n"), depth: 0 };
+    let mut w = Writer {
+        out: String::from("<?xml version='1.0' encoding='utf-8'?>\n"),
+        depth: 0,
+    };
     let mut ctx = Vec::new();
     w.open("expr", &[]);
     write_value(ev, &a[0], &mut w, &mut ctx, &mut HashSet::new(), pos)?;
