@@ -468,6 +468,30 @@ fn enter(p: &Prepared) -> io::Result<()> {
             b"xnix-sandbox: cannot enter the build directory\n",
         )?;
         libc::setsid();
+        // As Nix does: a fixed umask, no core dumps, and no descriptor but
+        // the standard ones reaching the builder (whatever the parent
+        // process left inheritable, e.g. a database handle).
+        libc::umask(0o022);
+        let no_core = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        let mut current: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_CORE, &mut current) == 0 {
+            let limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: current.rlim_max,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &limit);
+        } else {
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+        }
+        const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+        if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) != 0 {
+            for fd in 3..4096 {
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+        }
     }
     Ok(())
 }

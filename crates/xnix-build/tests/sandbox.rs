@@ -514,3 +514,43 @@ fn stale_scratch_dirs_of_dead_processes_are_removed() {
     assert!(!stale.exists());
     assert!(kept.exists() && live.exists() && other.exists());
 }
+
+#[test]
+fn no_inherited_descriptors_umask_or_core_dumps_reach_the_builder() {
+    let store = TestStore::new();
+    // An inheritable descriptor in the parent (no close-on-exec).
+    let leak = fs::File::open("/proc/self/status").unwrap();
+    use std::os::fd::AsRawFd;
+    let fd = leak.as_raw_fd();
+    // SAFETY: clearing FD_CLOEXEC on a descriptor we own.
+    unsafe { libc_fcntl_clear_cloexec(fd) };
+    let job = store.shell_job(
+        "fds",
+        "{ ls /proc/self/fd | sort -n | tr '\\n' ' '; echo; umask; ulimit -c; } > $out",
+    );
+    let out = run_ok(&store, &job);
+    let text = read_out(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    // 0, 1, 2 and the descriptor ls itself opens to read the directory.
+    let fds: Vec<u32> = lines[0]
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    assert!(
+        fds.iter().all(|&f| f <= 3),
+        "descriptors leaked into the sandbox: {fds:?} (parent had {fd})"
+    );
+    assert_eq!(lines[1], "0022");
+    assert_eq!(lines[2], "0");
+    drop(leak);
+}
+
+/// Clears FD_CLOEXEC with fcntl(2), declared here to keep libc out of the
+/// test dependencies.
+unsafe fn libc_fcntl_clear_cloexec(fd: i32) {
+    extern "C" {
+        fn fcntl(fd: i32, cmd: i32, ...) -> i32;
+    }
+    const F_SETFD: i32 = 2;
+    fcntl(fd, F_SETFD, 0);
+}
