@@ -691,3 +691,58 @@ fn same_output_as_nix_for_the_same_derivation() {
     );
     let _ = Path::new(&nix_out);
 }
+
+/// `import <nix/fetchurl.nix>` (Nix's own builtin:fetchurl derivation,
+/// executable and so recursively hashed) realised by Nix and by xnix from
+/// the same local server: same `.drv`, output path and NAR hash.
+#[test]
+fn builtin_fetchurl_derivation_from_nix_gives_the_same_output() {
+    const TOOL: &[u8] = b"#!/bin/sh\necho fetched tool\n";
+    let port = serve(TOOL);
+    let work = tempfile::tempdir().unwrap();
+    let reference = work.path().join("tool");
+    fs::write(&reference, TOOL).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&reference, fs::Permissions::from_mode(0o755)).unwrap();
+    let sha256 = nix_hash(&["--type", "sha256", "--base32", reference.to_str().unwrap()]);
+    let expr = format!(
+        "import <nix/fetchurl.nix> {{ url = \"http://127.0.0.1:{port}/tool\"; sha256 = \"{sha256}\"; executable = true; }}"
+    );
+    let run = |cmd: &mut Command| -> String {
+        let out = cmd
+            .output()
+            .expect("Nix 2.8 is required for this test: run scripts/install-deps test");
+        assert!(
+            out.status.success(),
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let nix_drv = run(Command::new("nix-instantiate").args(["-E", &expr]));
+    let nix_out = run(Command::new("nix-store").args(["--realise", &nix_drv]));
+    let nix_nar = run(Command::new("nix-store").args(["-q", "--hash", &nix_out]));
+
+    let fx = Fixture::with_store_dir(StoreDir::nix());
+    let text = fs::read_to_string(&nix_drv).unwrap();
+    let drv = Derivation::parse_aterm(&StoreDir::nix(), "tool", &text).unwrap();
+    let drv_path = fx.store.add_derivation(&drv).unwrap();
+    assert_eq!(fx.print(&drv_path), nix_drv);
+    let realised = realise(
+        &fx.store,
+        std::slice::from_ref(&drv_path),
+        &fx.options,
+        &NoProgress,
+    )
+    .unwrap();
+    let out = &realised.outputs[&drv_path]["out"];
+    assert_eq!(fx.print(out), nix_out);
+    let info = fx.store.query_path_info(out).unwrap().unwrap();
+    assert_eq!(info.nar_hash.to_string(), nix_nar);
+    assert_eq!(info.ca, Some(format!("fixed:r:sha256:{sha256}")));
+    assert_eq!(fs::read(fx.real(out)).unwrap(), TOOL);
+    assert_eq!(
+        fs::metadata(fx.real(out)).unwrap().permissions().mode() & 0o777,
+        0o555
+    );
+}
