@@ -1,4 +1,5 @@
-# cJSON: a CMake project (its unit tests run through the emulator when cross compiling).
+# cJSON: a CMake project. Its tests are registered as paths, not targets, so
+# CMAKE_CROSSCOMPILING_EMULATOR does not apply to them: they run natively only.
 { stdenv, fetchurl, cmake }:
 stdenv.mkDerivation {
   pname = "cjson";
@@ -9,6 +10,6 @@ stdenv.mkDerivation {
   };
   nativeBuildInputs = [ cmake ];
   cmakeFlags = [ "-DENABLE_CJSON_TEST=ON" "-DENABLE_CUSTOM_COMPILER_FLAGS=OFF" ];
-  doCheck = true;
+  doCheck = stdenv.buildPlatform.canExecute stdenv.hostPlatform;
   meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
 }
