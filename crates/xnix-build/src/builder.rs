@@ -893,6 +893,24 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let real = store.real_store_dir();
         let mut config = SandboxConfig::new(sd.as_str(), &real);
         config.sandbox_paths = self.options.sandbox_paths.clone();
+        // xnixpkgs' contract: derivations that run the build machine's own
+        // tools list the host directories they need (e.g. /usr, /bin, /lib,
+        // /lib64); they are shared read-only, and skipped where absent.
+        if let Some(deps) = drv.env.get("__impureHostDeps") {
+            for dep in deps.split_whitespace() {
+                if !dep.starts_with('/') {
+                    return Err(BuildError::Unsupported {
+                        drv: sd.print(drv_path),
+                        what: format!("__impureHostDeps entry '{dep}' is not an absolute path"),
+                    });
+                }
+                config.sandbox_paths.push(SandboxPath {
+                    inside: PathBuf::from(dep),
+                    host: PathBuf::from(dep),
+                    optional: true,
+                });
+            }
+        }
         config.build_cores = self.options.cores;
         config.timeout = self.options.timeout;
         config.scratch_parent = store.state_dir().join("builds");

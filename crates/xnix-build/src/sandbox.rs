@@ -696,6 +696,17 @@ pub fn run_build(
             )));
         }
     }
+    // A path inside another sandbox path is already visible through it
+    // (e.g. /bin/sh when /bin is shared); mounting it too could not work
+    // through a read-only parent, so the outer one wins.
+    let all_inside: Vec<PathBuf> = sandbox_paths.iter().map(|sp| sp.inside.clone()).collect();
+    let mut seen = BTreeSet::new();
+    sandbox_paths.retain(|sp| {
+        let covered = all_inside
+            .iter()
+            .any(|other| *other != sp.inside && sp.inside.starts_with(other));
+        !covered && seen.insert(sp.inside.clone())
+    });
 
     let mut scratch = ScratchDir::create(&config.scratch_parent, &job.name)?;
     let env = builder_env(config, job, &|name| std::env::var(name).ok());

@@ -746,3 +746,50 @@ fn builtin_fetchurl_derivation_from_nix_gives_the_same_output() {
         0o555
     );
 }
+
+/// xnixpkgs' host-tools contract: `__impureHostDeps` shares host
+/// directories read-only, so `/bin/bash` can be the builder; nothing else
+/// of the host appears.
+#[test]
+fn impure_host_deps_share_host_directories_read_only() {
+    let mut fx = Fixture::new();
+    let mut drv = Derivation {
+        name: "host-tools".into(),
+        platform: native_system(),
+        builder: "/bin/bash".into(),
+        args: vec![
+            "-c".into(),
+            "{ echo \"$0 ${BASH_VERSINFO[0]}\"; test -e /home && echo home-visible; test -e /root && echo root-visible; \
+             touch /usr/xnix-probe 2>/dev/null && echo usr-writable; /bin/sh -c 'echo sh-works'; } > $out"
+                .into(),
+        ],
+        ..Default::default()
+    };
+    drv.outputs
+        .insert("out".into(), DerivationOutput::default());
+    drv.env.insert("name".into(), "host-tools".into());
+    drv.env.insert(
+        "__impureHostDeps".into(),
+        "/usr /bin /lib /lib64 /no/such/dir".into(),
+    );
+    let (d, out) = fx.add(drv);
+    // The busybox /bin/sh sandbox path is covered by /bin and dropped.
+    let r = realise(
+        &fx.store,
+        std::slice::from_ref(&d),
+        &fx.options,
+        &NoProgress,
+    );
+    if let Err(e) = &r {
+        panic!("{e}");
+    }
+    let text = fs::read_to_string(fx.real(&out)).unwrap();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap();
+    assert!(
+        first.starts_with("bash ") && first[5..].parse::<u32>().unwrap() >= 4,
+        "{text}"
+    );
+    assert_eq!(lines.collect::<Vec<_>>(), ["sh-works"], "{text}");
+    assert!(!Path::new("/usr/xnix-probe").exists());
+}

@@ -1,5 +1,5 @@
 //! The sandbox's isolation and builder environment, observed from inside
-//! real builds (busybox shell scripts run through bubblewrap).
+//! real builds (busybox shell scripts run in the namespace sandbox).
 
 mod common;
 
