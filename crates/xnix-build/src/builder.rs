@@ -230,7 +230,8 @@ pub enum BuildEvent<'a> {
         /// Derivations to build.
         to_build: &'a [StorePath],
     },
-    /// A build started.
+    /// A build was picked up (it may still wait for another process
+    /// building the same outputs, or find them valid after all).
     Started {
         /// Its derivation.
         drv: &'a StorePath,
@@ -773,6 +774,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let sd = store.store_dir();
         let shown = sd.print(drv_path);
         let drv = &self.drvs[drv_path];
+        // Every build that reports Finished or Failed reported Started first.
+        self.progress
+            .on_event(&BuildEvent::Started { drv: drv_path });
         let outputs = output_paths(sd, drv_path, drv)?;
         let serr = || store_err(sd, drv_path);
 
@@ -811,8 +815,6 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         if all_valid {
             return Ok(outputs);
         }
-        self.progress
-            .on_event(&BuildEvent::Started { drv: drv_path });
 
         // The input closure: sources and the used outputs of input derivations.
         let mut roots: BTreeSet<StorePath> = drv.input_srcs.clone();
