@@ -28,3 +28,7 @@ mesonConfigurePhase() {
     runHook postConfigure
 }
 if [ -z "${configurePhase-}" ]; then configurePhase=mesonConfigurePhase; fi
+# Tests through meson, which runs cross-built ones with the exe_wrapper.
+if [ -n "${doCheck-}" ] && [ -z "${checkPhase-}" ]; then
+    checkPhase='runHook preCheck; meson test --print-errorlogs; runHook postCheck'
+fi
