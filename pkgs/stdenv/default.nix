@@ -23,8 +23,9 @@ let
     crossCpu = hostPlatform.parsed.cpu.name;
     crossCpuFamily = cpuFamily hostPlatform.parsed.cpu.name;
     crossEndian = if hostPlatform.isBigEndian then "big" else "little";
-  } // lib.optionalAttrs emulatorAvailable {
-    # Programs built for the host run through this (tests, generators).
+  } // lib.optionalAttrs (emulatorAvailable && !buildPlatform.canExecute hostPlatform) {
+    # Programs built for the host run through this (tests, generators); when
+    # the build machine runs them itself, `$emulator` is empty.
     emulator = hostPlatform.emulator buildPackages;
   } // lib.optionalAttrs (emulatorAvailable && toolchain.sysroot != null && !hostPlatform.isStatic && !toolchain.alwaysStatic) {
     QEMU_LD_PREFIX = toolchain.sysroot;
