@@ -81,7 +81,9 @@ let
         f = if isFunction fn then fn else import fn;
         wanted = builtins.functionArgs f;
         missing = filter (n: !(wanted.${n}) && !(args ? ${n}) && !(auto ? ${n})) (attrNames wanted);
-        allArgs = builtins.intersectAttrs wanted auto // args;
+        # (builtins.intersectAttrs would do; spelled out so no evaluator forces the values)
+        fromAuto = filter (n: auto ? ${n}) (attrNames wanted);
+        allArgs = listToAttrs (map (n: { name = n; value = auto.${n}; }) fromAuto) // args;
       in
       if missing != [ ] then
         throw "callPackage: ${if isFunction fn then "a function" else toString fn} takes argument '${head missing}', which is neither in the package set nor given; pass it explicitly or add it to the set"

@@ -13,7 +13,7 @@ let
       # package carries its variants for every dependency kind (splicing), so
       # that one from nativeBuildInputs resolves to the build machine's.
       splice = name: value:
-        if builtins.isAttrs value && value ? drvPath && value ? outPath then
+        if builtins.isAttrs value && (value.type or null) == "derivation" then
           value // {
             __spliced = {
               buildBuild = l.pkgsBuildBuild.${name} or value;
