@@ -807,12 +807,17 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let real = store.real_store_dir();
         let output_set: BTreeSet<StorePath> = outputs.values().cloned().collect();
         let _locks = store.lock_paths(&output_set).map_err(serr())?;
-        // Another process may have built them while we waited for the locks.
-        let mut all_valid = true;
+        // Another process may have built them while we waited for the
+        // locks; and of a partly valid derivation only the missing outputs
+        // are replaced (the valid ones stay untouched).
+        let mut already = BTreeSet::new();
         for p in outputs.values() {
-            all_valid &= store.is_valid_path(p).map_err(serr())?;
+            store.add_temp_root(p).map_err(serr())?;
+            if store.is_valid_path(p).map_err(serr())? {
+                already.insert(p.clone());
+            }
         }
-        if all_valid {
+        if already.len() == outputs.len() {
             return Ok(outputs);
         }
 
@@ -841,6 +846,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             if closure.contains(&p) {
                 continue;
             }
+            store.add_temp_root(&p).map_err(serr())?;
             if !store.is_valid_path(&p).map_err(serr())? {
                 return Err(BuildError::MissingInput {
                     drv: shown,
@@ -848,13 +854,11 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 });
             }
             stack.extend(store.query_references(&p).map_err(serr())?);
-            store.add_temp_root(&p).map_err(serr())?;
             closure.insert(p);
         }
 
         // Leftovers of an interrupted earlier build are in the way.
-        for p in outputs.values() {
-            store.add_temp_root(p).map_err(serr())?;
+        for p in outputs.values().filter(|p| !already.contains(*p)) {
             let rp = real.join(p.base_name());
             if fs::symlink_metadata(&rp).is_ok() {
                 remove_tree(&rp)
@@ -871,11 +875,11 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let result = if builtin {
             self.run_builtin(drv_path, drv, &outputs, &log_path)
         } else {
-            self.run_sandboxed(drv_path, drv, &outputs, &closure, &log_path)
+            self.run_sandboxed(drv_path, drv, &outputs, &already, &closure, &log_path)
         }
-        .and_then(|()| self.register(drv_path, drv, &outputs, &closure));
+        .and_then(|()| self.register(drv_path, drv, &outputs, &already, &closure));
         if result.is_err() {
-            for p in outputs.values() {
+            for p in outputs.values().filter(|p| !already.contains(*p)) {
                 let _ = remove_tree(&real.join(p.base_name()));
             }
         }
@@ -887,6 +891,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         drv_path: &StorePath,
         drv: &Derivation,
         outputs: &BTreeMap<String, StorePath>,
+        already: &BTreeSet<StorePath>,
         closure: &BTreeSet<StorePath>,
         log_path: &Path,
     ) -> Result<(), BuildError> {
@@ -943,6 +948,10 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             },
         )?;
         for (name, from) in &produced.outputs {
+            if already.contains(&outputs[name]) {
+                // The valid copy stays; this one goes with the scratch dir.
+                continue;
+            }
             let to = real.join(outputs[name].base_name());
             move_tree(from, &to)?;
         }
@@ -1048,6 +1057,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         drv_path: &StorePath,
         drv: &Derivation,
         outputs: &BTreeMap<String, StorePath>,
+        already: &BTreeSet<StorePath>,
         closure: &BTreeSet<StorePath>,
     ) -> Result<(), BuildError> {
         let store = self.store;
@@ -1057,7 +1067,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let candidates: BTreeSet<StorePath> =
             closure.iter().chain(outputs.values()).cloned().collect();
         let mut infos = Vec::new();
-        for (name, path) in outputs {
+        for (name, path) in outputs.iter().filter(|(_, p)| !already.contains(*p)) {
             let rp = real.join(path.base_name());
             canonicalise_metadata(&rp).map_err(|e| BuildError::Io {
                 context: format!("canonicalising {}", rp.display()),

@@ -156,6 +156,16 @@ impl Fixture {
         self.add(drv)
     }
 
+    /// Opens the store afresh (dropping this process's temporary roots).
+    fn reopen(&mut self) {
+        let sd = self.store.store_dir().clone();
+        self.store = LocalStore::open(LocalStoreConfig::with_root(
+            sd,
+            self._dir.path().join("root"),
+        ))
+        .unwrap();
+    }
+
     fn real(&self, p: &StorePath) -> PathBuf {
         self.store.real_path(p)
     }
@@ -792,4 +802,70 @@ fn impure_host_deps_share_host_directories_read_only() {
     );
     assert_eq!(lines.collect::<Vec<_>>(), ["sh-works"], "{text}");
     assert!(!Path::new("/usr/xnix-probe").exists());
+}
+
+#[test]
+fn a_partly_valid_derivation_rebuilds_only_its_missing_outputs() {
+    let mut fx = Fixture::new();
+    let mut drv = Derivation {
+        name: "multi".into(),
+        platform: native_system(),
+        builder: "/bin/sh".into(),
+        args: vec![
+            "-c".into(),
+            "mkdir $out $dev; echo out > $out/f; echo $out > $dev/ref-to-out".into(),
+        ],
+        ..Default::default()
+    };
+    drv.outputs
+        .insert("out".into(), DerivationOutput::default());
+    drv.outputs
+        .insert("dev".into(), DerivationOutput::default());
+    drv.env.insert("name".into(), "multi".into());
+    drv.env.insert("outputs".into(), "out dev".into());
+    let (d, out) = fx.add(drv);
+    let dev = fx.store.read_derivation(&d).unwrap().outputs["dev"]
+        .path
+        .clone()
+        .unwrap();
+    realise(
+        &fx.store,
+        std::slice::from_ref(&d),
+        &fx.options,
+        &NoProgress,
+    )
+    .unwrap();
+    let out_before = fx.store.query_path_info(&out).unwrap().unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let stamp = |p: &Path| {
+        let m = fs::metadata(p).unwrap();
+        (m.ino(), m.ctime(), m.ctime_nsec())
+    };
+    let stamp_before = stamp(&fx.real(&out).join("f"));
+
+    fx.reopen();
+    fx.store.delete_paths(&[dev.clone()].into()).unwrap();
+    assert!(!fx.store.is_valid_path(&dev).unwrap());
+    let r = realise(
+        &fx.store,
+        std::slice::from_ref(&d),
+        &fx.options,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(r.built, [d.clone()]);
+    let dev_info = fx
+        .store
+        .query_path_info(&dev)
+        .unwrap()
+        .expect("dev is valid again");
+    assert_eq!(dev_info.references, [out.clone()].into());
+    // The valid output was neither replaced nor registered again.
+    assert_eq!(fx.store.query_path_info(&out).unwrap().unwrap(), out_before);
+    assert_eq!(
+        fs::read_to_string(fx.real(&out).join("f")).unwrap(),
+        "out\n"
+    );
+    // Untouched on disk: same inode and status-change time.
+    assert_eq!(stamp(&fx.real(&out).join("f")), stamp_before);
 }
