@@ -853,7 +853,7 @@ fn a_partly_valid_derivation_rebuilds_only_its_missing_outputs() {
         &NoProgress,
     )
     .unwrap();
-    assert_eq!(r.built, [d.clone()]);
+    assert_eq!(r.built, std::slice::from_ref(&d));
     let dev_info = fx
         .store
         .query_path_info(&dev)
