@@ -11,6 +11,8 @@ mod cmd;
 #[derive(Parser)]
 #[command(name = "xnix", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    #[command(flatten)]
+    store: cmd::StoreOpts,
     #[command(subcommand)]
     command: Command,
 }
@@ -27,16 +29,36 @@ enum Command {
     Repl(cmd::repl::ReplArgs),
     /// The store: add, dump/restore NARs, hash, path info, verify, GC.
     Store(cmd::store::StoreArgs),
+    /// Evaluate and write derivations to the store, as `nix-instantiate`.
+    Instantiate(cmd::instantiate::InstantiateArgs),
+    /// Build derivations and link their outputs, as `nix-build`.
+    Build(cmd::build::BuildArgs),
+    /// Print derivations as JSON, as `nix show-derivation`.
+    ShowDerivation(cmd::show_derivation::ShowDerivationArgs),
+    /// Show what the store knows about paths, as `nix path-info`.
+    PathInfo(cmd::path_info::PathInfoArgs),
+    /// Print the build log of a derivation or output path, as `nix log`.
+    Log(cmd::log::LogArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let opts = cli.store;
+    if let Some(dir) = &opts.store_dir {
+        // The evaluator (eval, repl) reads the store directory from here.
+        std::env::set_var("NIX_STORE_DIR", dir);
+    }
     let result = match cli.command {
         Command::Platforms(args) => cmd::platform::run_platforms(args),
         Command::Platform(args) => cmd::platform::run_platform(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::Repl(args) => cmd::repl::run(args),
-        Command::Store(args) => cmd::store::run(args),
+        Command::Store(args) => cmd::store::run(args, &opts),
+        Command::Instantiate(args) => cmd::instantiate::run(args, opts),
+        Command::Build(args) => cmd::build::run(args, opts),
+        Command::ShowDerivation(args) => cmd::show_derivation::run(args, opts),
+        Command::PathInfo(args) => cmd::path_info::run(args, opts),
+        Command::Log(args) => cmd::log::run(args, opts),
     };
     match result {
         Ok(code) => code,

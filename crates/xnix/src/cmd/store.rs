@@ -12,9 +12,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use xnix_store::local::{GcOptions, LocalStore, LocalStoreConfig};
 use xnix_store::{nar, ContentAddressMethod, Hash, HashAlgo, HashEncoding, StoreDir, StorePath};
 
+use super::StoreOpts;
+
 const STORE_EXAMPLES: &str = "\
-The store is /xnix/store unless --store-dir says otherwise; --root puts it
-under another directory (as Nix's `--store local?root=DIR`).
+The store is /xnix/store unless --store-dir (or XNIX_STORE_DIR) says otherwise;
+--store-root (or XNIX_STORE_ROOT) puts it under another directory (as Nix's
+`--store local?root=DIR`). These options work with every xnix command.
 
 Examples:
   xnix store add ./src                       add a tree as a source path
@@ -23,21 +26,13 @@ Examples:
   xnix store convert-hash --to sri sha256:1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s
   xnix store dump ./src > src.nar            NAR bytes, as `nix-store --dump`
   xnix store path-info /xnix/store/...-src --json
-  xnix store gc --dry-run";
+  xnix store gc --dry-run
+  xnix store verify --check-contents";
 
 /// Arguments of `xnix store`.
 #[derive(Args)]
 #[command(after_help = STORE_EXAMPLES)]
 pub struct StoreArgs {
-    /// The logical store directory (part of every path's hash).
-    #[arg(long, global = true, default_value = "/xnix/store")]
-    store_dir: String,
-    /// A physical root the store lives under (as `local?root=DIR`).
-    #[arg(long, global = true)]
-    root: Option<PathBuf>,
-    /// The state directory (registry, GC roots); default derived from the store.
-    #[arg(long, global = true)]
-    state_dir: Option<PathBuf>,
     /// Flush added objects to disk before registering them (power-loss safe, slower).
     #[arg(long, global = true)]
     fsync: bool,
@@ -124,8 +119,12 @@ enum StoreCommand {
         #[arg(required = true)]
         paths: Vec<String>,
     },
-    /// Re-hash every valid path and report missing or corrupt ones.
-    Verify,
+    /// Check that every valid path exists; with --check-contents also re-hash it.
+    Verify {
+        /// Re-hash every valid path and compare with the registered NAR hash.
+        #[arg(long)]
+        check_contents: bool,
+    },
     /// List the GC roots.
     Roots,
     /// Make a store path a GC root through a symlink (as nix-store --add-root).
@@ -168,12 +167,12 @@ impl Encoding {
     }
 }
 
-fn open_store(args: &StoreArgs) -> anyhow::Result<LocalStore> {
-    let store_dir = StoreDir::new(args.store_dir.clone())?;
+fn open_store(args: &StoreArgs, opts: &StoreOpts) -> anyhow::Result<LocalStore> {
+    let store_dir = StoreDir::new(opts.store_dir().to_string())?;
     let config = LocalStoreConfig {
         store_dir: Some(store_dir),
-        root: args.root.clone(),
-        state_dir: args.state_dir.clone(),
+        root: opts.store_root.clone(),
+        state_dir: opts.state_dir.clone(),
         fsync: args.fsync,
     };
     LocalStore::open(config).context("opening the store")
@@ -202,7 +201,7 @@ fn name_of(path: &std::path::Path) -> anyhow::Result<String> {
 }
 
 /// Run `xnix store ...`.
-pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: StoreArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match &args.command {
@@ -211,7 +210,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             recursive,
             paths,
         } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             for p in paths {
                 let name = name_of(p)?;
                 let sp = match fixed {
@@ -233,7 +232,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             }
         }
         StoreCommand::AddText { name, file } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             let text = match file {
                 Some(f) if f.as_os_str() != "-" => {
                     std::fs::read(f).with_context(|| format!("reading '{}'", f.display()))?
@@ -248,7 +247,16 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}", store.print_path(&sp))?;
         }
         StoreCommand::Dump { path } => {
-            nar::dump_path(path, io::BufWriter::with_capacity(1 << 16, &mut out))?;
+            // A logical store path of a store under --store-root is read from under the root.
+            let path = if path.exists() {
+                path.clone()
+            } else {
+                opts.physical(path)
+            };
+            let mut w = io::BufWriter::with_capacity(1 << 20, &mut out);
+            nar::dump_path(&path, &mut w)
+                .with_context(|| format!("dumping '{}'", path.display()))?;
+            w.flush()?;
         }
         StoreCommand::Restore { dest } => {
             nar::restore(
@@ -282,7 +290,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             }
         }
         StoreCommand::PathInfo { json, paths } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             let mut list = Vec::new();
             for p in parse_paths(&store, paths)? {
                 let info = store
@@ -318,13 +326,13 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             }
         }
         StoreCommand::Closure { paths } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             for p in store.closure(&parse_paths(&store, paths)?)? {
                 writeln!(out, "{}", store.print_path(&p))?;
             }
         }
         StoreCommand::ShowDerivation { paths } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             let mut obj = serde_json::Map::new();
             for p in parse_paths(&store, paths)? {
                 let drv = store.read_derivation(&p)?;
@@ -333,9 +341,20 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &obj)?;
             writeln!(out)?;
         }
-        StoreCommand::Verify => {
-            let store = open_store(&args)?;
-            let r = store.verify()?;
+        StoreCommand::Verify { check_contents } => {
+            let store = open_store(&args, opts)?;
+            let r = if *check_contents {
+                store.verify()?
+            } else {
+                let mut r = xnix_store::local::VerifyReport::default();
+                for p in store.query_all_valid_paths()? {
+                    r.checked += 1;
+                    if std::fs::symlink_metadata(store.real_path(&p)).is_err() {
+                        r.missing.push(p);
+                    }
+                }
+                r
+            };
             for p in &r.missing {
                 writeln!(out, "missing: {}", store.print_path(p))?;
             }
@@ -362,13 +381,13 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             }
         }
         StoreCommand::Roots => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             for (link, p) in store.find_roots()? {
                 writeln!(out, "{} -> {}", link.display(), store.print_path(&p))?;
             }
         }
         StoreCommand::AddRoot { link, path } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             let (sp, _) = store.store_dir().split_inner(path)?;
             if !store.is_valid_path(&sp)? {
                 bail!(
@@ -380,7 +399,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}", link.display())?;
         }
         StoreCommand::Gc { dry_run } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             let r = store.gc(&GcOptions { dry_run: *dry_run })?;
             for p in &r.deleted {
                 writeln!(out, "{}", store.print_path(p))?;
@@ -394,7 +413,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
             );
         }
         StoreCommand::Delete { paths } => {
-            let store = open_store(&args)?;
+            let store = open_store(&args, opts)?;
             store.delete_paths(&parse_paths(&store, paths)?)?;
         }
     }

@@ -1,0 +1,189 @@
+//! `xnix build`: instantiate, realise through `xnix-build`, create `result`
+//! links registered as GC roots, print the output paths (as `nix-build`).
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use xnix_build::builder::{realise, BuildOptions};
+use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
+use xnix_eval::with_big_stack;
+
+use super::instantiate::{self, EvalSource, InstantiateError};
+use super::progress::{Progress, ProgressMode};
+use super::StoreOpts;
+
+const EXAMPLES: &str = "\
+Examples:
+  xnix build -A hello                       build from the package collection (pkgs/)
+  xnix build -A pkgsCross.aarch64-multiplatform.hello
+  xnix build ./default.nix -A app -j 4 --keep-going
+  xnix build -E 'with import <xnixpkgs> {}; hello' --no-out-link
+  xnix build ./graph.nix --out-link ./out   links ./out, ./out-2, ...
+
+With no FILE and no -E the package collection is used: `$XNIX_PKGS`, or the
+pkgs/ directory of the repository xnix was built from (also reachable as
+<xnixpkgs>). Each selected derivation's output gets a link: `result` for the
+first, `result-2`, ... for the next, with `-OUTPUT` appended when the selected
+output is not `out`. Links are GC roots. Output paths are printed on stdout.
+
+Builders run in a sandbox that sees the store paths they depend on, plus the
+sandbox paths: by default the host's static busybox as /bin/sh and
+/bin/busybox; add more with --sandbox-path (Nix's `sandbox-paths` syntax).";
+
+/// Arguments of `xnix build`.
+#[derive(Args)]
+#[command(after_help = EXAMPLES)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub source: EvalSource,
+    /// Run up to N builds at the same time.
+    #[arg(short = 'j', long = "max-jobs", value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Keep building what does not depend on a failed build.
+    #[arg(short = 'k', long)]
+    pub keep_going: bool,
+    /// Keep the build directories of failed builds.
+    #[arg(short = 'K', long)]
+    pub keep_failed: bool,
+    /// Name of the result link (numbered and suffixed for further results).
+    #[arg(short = 'o', long, value_name = "NAME", default_value = "result")]
+    pub out_link: PathBuf,
+    /// Create no result links.
+    #[arg(long, conflicts_with = "out_link")]
+    pub no_out_link: bool,
+    /// Extra host path visible in every sandbox: PATH, INSIDE=HOST, optionally followed by '?'.
+    #[arg(long = "sandbox-path", value_name = "SPEC")]
+    pub sandbox_path: Vec<String>,
+    /// Copy every build log line to stderr (prefixed with the derivation name).
+    #[arg(short = 'L', long = "print-build-logs")]
+    pub print_build_logs: bool,
+    /// Log lines shown when a build fails.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub log_lines: usize,
+}
+
+fn sandbox_paths(extra: &[String]) -> anyhow::Result<Vec<SandboxPath>> {
+    let mut paths = busybox_sandbox_paths();
+    if let Some(sh) = paths.first().cloned() {
+        paths.push(SandboxPath {
+            inside: "/bin/busybox".into(),
+            host: sh.host,
+            optional: false,
+        });
+    }
+    for spec in extra {
+        paths.push(SandboxPath::parse(spec).with_context(|| format!("in --sandbox-path {spec}"))?);
+    }
+    Ok(paths)
+}
+
+/// The name of the `index`-th result link for output `output` (as nix-build).
+pub fn link_name(base: &std::path::Path, index: usize, output: &str) -> PathBuf {
+    let mut s = base.as_os_str().to_os_string();
+    if index > 0 {
+        s.push(format!("-{}", index + 1));
+    }
+    if output != "out" {
+        s.push(format!("-{output}"));
+    }
+    PathBuf::from(s)
+}
+
+fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
+    let store = opts.open()?;
+    let search = instantiate::pkgs_search_path();
+    let default_file = if args.source.args.is_empty() && !args.source.expr {
+        match instantiate::find_pkgs() {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None => bail!(
+                "no FILE or -E given, and the package collection was not found: set XNIX_PKGS to the pkgs/ directory"
+            ),
+        }
+    } else {
+        "./default.nix".to_string()
+    };
+    let selected = match instantiate::instantiate(
+        &args.source,
+        opts.store_dir(),
+        &store,
+        &default_file,
+        &search,
+    ) {
+        Ok(s) => s,
+        Err(InstantiateError::Eval(msg)) => {
+            eprintln!("{msg}");
+            return Ok(1);
+        }
+        Err(InstantiateError::Other(e)) => return Err(e),
+    };
+    let mut drvs = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in &selected {
+        let p = instantiate::parse_drv(&store, &s.drv_path)?;
+        if seen.insert(p.clone()) {
+            drvs.push(p);
+        }
+    }
+    let options = BuildOptions {
+        jobs: args.jobs.max(1),
+        keep_going: args.keep_going,
+        keep_failed: args.keep_failed,
+        sandbox_paths: sandbox_paths(&args.sandbox_path)?,
+        log_tail_lines: args.log_lines,
+        ..BuildOptions::default()
+    };
+    let progress = Progress::new(
+        ProgressMode::detect(),
+        args.print_build_logs,
+        store.store_dir().clone(),
+    );
+    let result = realise(&store, &drvs, &options, &progress);
+    progress.finish();
+    let realised = match result {
+        Ok(r) => r,
+        Err(e) => {
+            for (drv, err) in &e.failures {
+                eprintln!("error: {err}");
+                if !err.to_string().contains("full log:") {
+                    let log = xnix_build::builder::build_log_path(store.state_dir(), drv);
+                    if log.exists() {
+                        eprintln!("full log: {}", log.display());
+                    }
+                }
+            }
+            if e.failures.len() > 1 {
+                eprintln!("error: {} derivations failed", e.failures.len());
+            }
+            return Ok(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (index, s) in selected.iter().enumerate() {
+        let drv = instantiate::parse_drv(&store, &s.drv_path)?;
+        let path = realised
+            .outputs
+            .get(&drv)
+            .and_then(|o| o.get(&s.output))
+            .with_context(|| format!("'{}' has no output '{}'", s.drv_path, s.output))?;
+        if !args.no_out_link {
+            let link = link_name(&args.out_link, index, &s.output);
+            store
+                .add_indirect_root(&link, path)
+                .with_context(|| format!("creating the result link '{}'", link.display()))?;
+        }
+        writeln!(out, "{}", store.print_path(path))?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Run `xnix build`.
+pub fn run(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
+    let code = with_big_stack(move || run_inner(args, opts))?;
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,194 @@
+//! Build progress on stderr: a live display on a terminal (done / running /
+//! waiting counts and each running build's last log line), plain lines
+//! otherwise (`building '/xnix/store/...drv'...`).
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use xnix_build::builder::{BuildEvent, BuildProgress};
+use xnix_store::{StoreDir, StorePath};
+
+/// How build output is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// Redraw a status display in place (stderr is a terminal).
+    Live,
+    /// One line per event, for logs and pipes.
+    Plain,
+}
+
+impl ProgressMode {
+    /// Live when stderr is a terminal.
+    pub fn detect() -> ProgressMode {
+        if std::io::stderr().is_terminal() {
+            ProgressMode::Live
+        } else {
+            ProgressMode::Plain
+        }
+    }
+}
+
+struct Counts {
+    total: usize,
+    done: usize,
+    failed: usize,
+    running: BTreeMap<StorePath, ProgressBar>,
+}
+
+/// A [`BuildProgress`] that reports to stderr.
+pub struct Progress {
+    mode: ProgressMode,
+    print_logs: bool,
+    store_dir: StoreDir,
+    multi: MultiProgress,
+    header: ProgressBar,
+    counts: Mutex<Counts>,
+}
+
+impl Progress {
+    /// A reporter; `print_logs` copies every build log line to stderr (`name> line`).
+    pub fn new(mode: ProgressMode, print_logs: bool, store_dir: StoreDir) -> Progress {
+        let multi = MultiProgress::with_draw_target(match mode {
+            ProgressMode::Live => ProgressDrawTarget::stderr_with_hz(10),
+            ProgressMode::Plain => ProgressDrawTarget::hidden(),
+        });
+        let header = multi.add(ProgressBar::new_spinner());
+        header.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        Progress {
+            mode,
+            print_logs,
+            store_dir,
+            multi,
+            header,
+            counts: Mutex::new(Counts {
+                total: 0,
+                done: 0,
+                failed: 0,
+                running: BTreeMap::new(),
+            }),
+        }
+    }
+
+    fn refresh_header(&self, c: &Counts) {
+        let waiting = c.total.saturating_sub(c.done + c.failed + c.running.len());
+        let mut msg = format!(
+            "{} done, {} running, {} waiting (of {})",
+            c.done,
+            c.running.len(),
+            waiting,
+            c.total
+        );
+        if c.failed > 0 {
+            msg.push_str(&format!(", {} failed", c.failed));
+        }
+        self.header.set_message(msg);
+    }
+
+    fn line(&self, text: String) {
+        match self.mode {
+            ProgressMode::Live => {
+                let _ = self.multi.println(text);
+            }
+            ProgressMode::Plain => eprintln!("{text}"),
+        }
+    }
+
+    /// Remove the live display (before printing the results).
+    pub fn finish(&self) {
+        let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        for bar in c.running.values() {
+            bar.finish_and_clear();
+        }
+        self.header.finish_and_clear();
+        let _ = self.multi.clear();
+    }
+}
+
+fn short_name(drv: &StorePath) -> String {
+    drv.name()
+        .strip_suffix(".drv")
+        .unwrap_or(drv.name())
+        .to_string()
+}
+
+impl BuildProgress for Progress {
+    fn on_event(&self, event: &BuildEvent<'_>) {
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            BuildEvent::Planned { to_build } => {
+                c.total = to_build.len();
+                if !to_build.is_empty() {
+                    let mut text = if to_build.len() == 1 {
+                        "this derivation will be built:".to_string()
+                    } else {
+                        format!("these {} derivations will be built:", to_build.len())
+                    };
+                    let mut sorted: Vec<String> =
+                        to_build.iter().map(|d| self.store_dir.print(d)).collect();
+                    sorted.sort();
+                    for d in sorted {
+                        text.push_str(&format!("\n  {d}"));
+                    }
+                    self.line(text);
+                    if self.mode == ProgressMode::Live {
+                        self.header.enable_steady_tick(Duration::from_millis(100));
+                    }
+                }
+            }
+            BuildEvent::Started { drv } => {
+                let bar = self.multi.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("  {prefix:.bold} {wide_msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(short_name(drv));
+                c.running.insert((*drv).clone(), bar);
+                if self.mode == ProgressMode::Plain {
+                    eprintln!("building '{}'...", self.store_dir.print(drv));
+                }
+            }
+            BuildEvent::LogLine { drv, line } => {
+                if let Some(bar) = c.running.get(*drv) {
+                    bar.set_message(line.to_string());
+                }
+                if self.print_logs {
+                    drop(c);
+                    self.line(format!("{}> {}", short_name(drv), line));
+                    return;
+                }
+            }
+            BuildEvent::Finished { drv, .. } => {
+                if let Some(bar) = c.running.remove(*drv) {
+                    bar.finish_and_clear();
+                    self.multi.remove(&bar);
+                }
+                c.done += 1;
+                if self.mode == ProgressMode::Live {
+                    drop(c);
+                    self.line(format!("built '{}'", self.store_dir.print(drv)));
+                    c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            BuildEvent::Failed { drv, .. } => {
+                if let Some(bar) = c.running.remove(*drv) {
+                    bar.finish_and_clear();
+                    self.multi.remove(&bar);
+                }
+                c.failed += 1;
+                drop(c);
+                self.line(format!(
+                    "error: build of '{}' failed",
+                    self.store_dir.print(drv)
+                ));
+                c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        self.refresh_header(&c);
+    }
+}
