@@ -36,6 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Component, Path, PathBuf};
@@ -727,10 +728,13 @@ pub fn run_build(
         .append(true)
         .open(log_path)
         .map_err(io_err(format!("opening build log {}", log_path.display())))?;
-    let (log_reader, log_writer) = io::pipe().map_err(io_err("creating the log pipe"))?;
+    // As under Nix, the builder's standard output and error are a
+    // pseudo-terminal (in raw mode), its standard input /dev/null.
+    let (log_reader, log_writer) = open_pty().map_err(io_err("creating the log terminal"))?;
     let log_writer2 = log_writer
         .try_clone()
-        .map_err(io_err("duplicating the log pipe"))?;
+        .map_err(io_err("duplicating the log terminal"))?;
+    let log_reader = fs::File::from(log_reader);
 
     let spec = NsSpec {
         new_root: scratch.root().join("root"),
@@ -912,12 +916,52 @@ impl LogPump<'_> {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // A terminal's master reports EIO once every slave is closed.
+                Err(e) if e.raw_os_error() == Some(libc::EIO) => break,
                 Err(e) => {
                     self.error.get_or_insert(e);
                     break;
                 }
             }
         }
+    }
+}
+
+/// Opens a pseudo-terminal in raw mode: (master, slave), both close-on-exec.
+fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
+    // SAFETY: plain libc calls; every returned descriptor is checked and
+    // owned exactly once.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        if master < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let master = OwnedFd::from_raw_fd(master);
+        if libc::grantpt(master.as_raw_fd()) != 0 || libc::unlockpt(master.as_raw_fd()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut name = [0 as libc::c_char; 128];
+        let rc = libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len());
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        let slave = libc::open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        );
+        if slave < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let slave = OwnedFd::from_raw_fd(slave);
+        let mut term: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(slave.as_raw_fd(), &mut term) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        libc::cfmakeraw(&mut term);
+        if libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &term) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((master, slave))
     }
 }
 

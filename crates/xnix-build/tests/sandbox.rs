@@ -291,7 +291,8 @@ fn identity_host_name_and_devices() {
     let script = "{ id -u; id -g; hostname; ls /dev | sort | tr '\\n' ' '; echo; \
                    cat /etc/passwd | grep nixbld; test -d /proc/self && echo proc; \
                    readlink /tmp; echo $$; echo $0; ls / | sort | tr '\\n' ' '; echo; \
-                   if touch /dev/shm/x; then echo shm-writable; fi; } > $out";
+                   if touch /dev/shm/x; then echo shm-writable; fi; \
+                   if test -t 2; then echo stderr-tty; fi; if test -t 0; then echo stdin-tty; fi; } > $out";
     let job = store.shell_job("identity", script);
     let out = run_ok(&store, &job);
     let text = read_out(&out);
@@ -316,6 +317,8 @@ fn identity_host_name_and_devices() {
     // A fresh root holding only what the sandbox provides.
     assert_eq!(lines[9], "bin build dev etc proc tmp xnix ");
     assert_eq!(lines[10], "shm-writable");
+    // Standard error is a terminal and standard input is not, as under Nix.
+    assert_eq!(lines[11..], ["stderr-tty"]);
 }
 
 #[test]
