@@ -30,8 +30,10 @@
 //!   read-only (like Nix's `sandbox-paths`; empty by default).
 //!
 //! The builder's environment is exactly Nix's (see [`builder_env`]). Its
-//! standard output and error go, merged, to a log file and, line by line, to
-//! an optional callback.
+//! standard output and error are, as under Nix, a pseudo-terminal in raw
+//! mode (standard input is `/dev/null`); what it prints goes to a log file
+//! and, line by line, to an optional callback. Inherited descriptors are
+//! closed, the umask is 022 and core dumps are off.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
