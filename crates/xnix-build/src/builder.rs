@@ -186,7 +186,7 @@ pub struct BuildOptions {
     pub system: String,
     /// Further systems whose builders this machine can run.
     pub extra_platforms: Vec<String>,
-    /// Mirrors for `builtin:fetchurl`.
+    /// Mirrors for `builtin:fetchurl` (default: [`MirrorTable::from_system`]).
     pub mirrors: MirrorTable,
     /// Download settings for `builtin:fetchurl`.
     pub fetch: FetchOptions,
@@ -205,7 +205,9 @@ impl Default for BuildOptions {
             sandbox_paths: Vec::new(),
             system: native_system(),
             extra_platforms: Vec::new(),
-            mirrors: MirrorTable::new(),
+            // This machine's table: debian from its APT sources, others
+            // from XNIX_MIRROR_* (empty if the sources cannot be read).
+            mirrors: MirrorTable::from_system().unwrap_or_default(),
             fetch: FetchOptions::default(),
             log_tail_lines: 10,
         }
