@@ -270,6 +270,9 @@ impl Evaluator {
                 .force(f.clone())
                 .and_then(|f| self.apply(f, x.clone(), *pos)),
             ThunkState::Select(v, name, pos) => self.select_attr(v.clone(), name, *pos),
+            ThunkState::ApplyName(f, name, v) => self
+                .force(f.clone())
+                .and_then(|f| self.apply2(f, Value::str(&**name), v.clone(), Pos::NONE)),
             ThunkState::Native(f) => f(self),
             ThunkState::Blackhole | ThunkState::Done(_) => unreachable!(),
         };
@@ -344,6 +347,42 @@ impl Evaluator {
         }
     }
 
+    /// Evaluate integer arithmetic on already-evaluated operands right away instead of
+    /// allocating a thunk (`f (n - 1)`). Only operands that are constants or variables holding
+    /// evaluated integers qualify, so this can neither diverge nor have effects; anything
+    /// else (including a type error) falls back to a thunk.
+    #[inline]
+    fn try_eager(&self, e: &Expr, env: &Rc<Env>) -> Option<Value> {
+        let (op, a, b) = match e {
+            Expr::BinOp(op @ (BinOp::Sub | BinOp::Mul), a, b, _) => (Some(*op), a, b),
+            Expr::Add(a, b, _) => (None, a, b),
+            _ => return None,
+        };
+        let x = self.known_int(a, env)?;
+        let y = self.known_int(b, env)?;
+        Some(Value::Int(match op {
+            None => x.wrapping_add(y),
+            Some(BinOp::Sub) => x.wrapping_sub(y),
+            _ => x.wrapping_mul(y),
+        }))
+    }
+
+    #[inline]
+    fn known_int(&self, e: &Expr, env: &Rc<Env>) -> Option<i64> {
+        match e {
+            Expr::Lit(Value::Int(i)) => Some(*i),
+            Expr::Var { depth, index } => match &env.up(*depth).vals.borrow()[*index as usize] {
+                Value::Int(i) => Some(*i),
+                Value::Thunk(t) => match &*t.0.borrow() {
+                    ThunkState::Done(Value::Int(i)) => Some(*i),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Like `thunk`, for a frame still being filled (`env` is the new frame).
     #[inline]
     fn thunk_in_new_frame(&self, e: &Rc<Expr>, env: &Rc<Env>) -> Value {
@@ -360,6 +399,67 @@ impl Evaluator {
 
     /// Evaluate an expression in an environment to weak head normal form.
     pub fn eval(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
+        // The hot forms are handled here with a small stack frame; the rest in `eval_cold`.
+        match e {
+            Expr::Lit(v) => Ok(v.clone()),
+            Expr::Var { depth, index } => {
+                let v = env.up(*depth).vals.borrow()[*index as usize].clone();
+                match v {
+                    Value::Thunk(t) => self.force_thunk(&t),
+                    v => Ok(v),
+                }
+            }
+            Expr::Apply(f, x, pos) => {
+                let fv = self.eval(f, env)?;
+                let xv = match self.try_eager(x, env) {
+                    Some(v) => v,
+                    None => self.thunk(x, env),
+                };
+                self.apply(fv, xv, *pos)
+            }
+            Expr::If(c, t, f, pos) => {
+                if self.eval_bool(c, env, *pos)? {
+                    self.eval(t, env)
+                } else {
+                    self.eval(f, env)
+                }
+            }
+            Expr::BinOp(op, a, b, pos) => {
+                let av = self.eval(a, env)?;
+                let bv = self.eval(b, env)?;
+                if let (Value::Int(x), Value::Int(y)) = (&av, &bv) {
+                    match op {
+                        BinOp::Lt => return Ok(Value::Bool(x < y)),
+                        BinOp::Le => return Ok(Value::Bool(x <= y)),
+                        BinOp::Gt => return Ok(Value::Bool(x > y)),
+                        BinOp::Ge => return Ok(Value::Bool(x >= y)),
+                        BinOp::Eq => return Ok(Value::Bool(x == y)),
+                        BinOp::NEq => return Ok(Value::Bool(x != y)),
+                        BinOp::Sub => return Ok(Value::Int(x.wrapping_sub(*y))),
+                        BinOp::Mul => return Ok(Value::Int(x.wrapping_mul(*y))),
+                        _ => {}
+                    }
+                }
+                self.binop(*op, av, bv, *pos)
+            }
+            Expr::Add(a, b, pos) => {
+                let av = self.eval(a, env)?;
+                let bv = self.eval(b, env)?;
+                if let (Value::Int(x), Value::Int(y)) = (&av, &bv) {
+                    return Ok(Value::Int(x.wrapping_add(*y)));
+                }
+                self.add(av, bv, *pos)
+            }
+            Expr::Lambda(d) => Ok(Value::Lambda(Rc::new(Closure {
+                def: d.clone(),
+                env: env.clone(),
+            }))),
+            _ => self.eval_cold(e, env),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_cold(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
         match e {
             Expr::Lit(v) => Ok(v.clone()),
             Expr::Var { depth, index } => {
@@ -446,7 +546,7 @@ impl Evaluator {
                 self.apply(fv, xv, *pos)
             }
             Expr::With(ns, body) => {
-                let frame = Env::new(vec![self.thunk(ns, env)], Some(env.clone()));
+                let frame = Env::one(self.thunk(ns, env), Some(env.clone()));
                 self.eval(body, &frame)
             }
             Expr::If(c, t, f, pos) => {
@@ -605,7 +705,7 @@ impl Evaluator {
             };
             vals.push(v);
         }
-        *frame.vals.borrow_mut() = vals;
+        *frame.vals.borrow_mut() = EnvVals::from_vec(vals);
         frame
     }
 
@@ -725,6 +825,18 @@ impl Evaluator {
         }
     }
 
+    /// Apply a forced function to two arguments; a two-argument builtin is called directly.
+    #[inline]
+    pub fn apply2(&self, f: Value, a: Value, b: Value, pos: Pos) -> R<Value> {
+        if let Value::PrimOp(op) = &f {
+            if op.arity == 2 {
+                return (op.func)(self, &[a, b], pos);
+            }
+        }
+        let g = self.apply(f, a, pos)?;
+        self.apply(g, b, pos)
+    }
+
     /// Apply a value (forcing it first) to several arguments.
     pub fn call(&self, f: &Value, args: &[Value], pos: Pos) -> R<Value> {
         let mut v = self.force(f.clone())?;
@@ -748,7 +860,7 @@ impl Evaluator {
     fn call_lambda(&self, c: &Closure, arg: Value, pos: Pos) -> R<Value> {
         let def = &c.def;
         let env = match &def.formals {
-            None => Env::new(vec![arg], Some(c.env.clone())),
+            None => Env::one(arg, Some(c.env.clone())),
             Some(formals) => {
                 let attrs = self.force_attrs(arg.clone(), pos)?;
                 let frame = Env::new(Vec::new(), Some(c.env.clone()));
@@ -791,7 +903,7 @@ impl Evaluator {
                 if def.arg.is_some() {
                     vals.push(arg);
                 }
-                *frame.vals.borrow_mut() = vals;
+                *frame.vals.borrow_mut() = EnvVals::from_vec(vals);
                 frame
             }
         };
@@ -972,6 +1084,9 @@ impl Evaluator {
 
     /// Nix's `<` (numbers, strings, paths, lists).
     pub fn less_than(&self, a: &Value, b: &Value, pos: Pos) -> R<bool> {
+        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            return Ok(x < y);
+        }
         let a = self.force(a.clone())?;
         let b = self.force(b.clone())?;
         match (&a, &b) {

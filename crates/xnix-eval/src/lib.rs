@@ -27,5 +27,12 @@ pub use error::{ErrorKind, EvalError, Result, TraceFrame};
 pub use eval::{with_big_stack, Evaluator, SourceFile};
 pub use print::{escape_string, fmt_float, print_attr_name, print_value};
 pub use value::{
-    Attr, Attrs, Closure, Env, NixString, Pos, PrimOp, PrimOpApp, Sym, Thunk, ThunkState, Value,
+    Attr, Attrs, Closure, Env, EnvVals, NixString, Pos, PrimOp, PrimOpApp, Sym, Thunk, ThunkState,
+    Value,
 };
+
+/// Evaluation allocates and frees many small objects (thunks, environments) and large
+/// attribute-set vectors; mimalloc handles that pattern several times faster than glibc's
+/// allocator, whose consolidation of freed chunks dominated `//`-heavy evaluations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -179,6 +179,9 @@ pub enum ThunkState {
     Expr(Rc<Expr>, Rc<Env>),
     /// Apply a function to an argument.
     Apply(Value, Value, Pos),
+    /// `f name value` for `mapAttrs` and friends: one allocation instead of two thunks and a
+    /// string; the name string is only made when the thunk is forced.
+    ApplyName(Value, Sym, Value),
     /// Select an attribute from a value.
     Select(Value, Sym, Pos),
     /// Run native code.
@@ -203,10 +206,13 @@ impl Thunk {
     }
 }
 
+/// The values of a frame; small frames live inline in the frame's allocation.
+pub type EnvVals = smallvec::SmallVec<[Value; 2]>;
+
 /// A variable environment frame. `with` frames hold one value: the (unforced) attribute set.
 pub struct Env {
     /// The values of the frame's variables, in the order assigned at lowering time.
-    pub vals: RefCell<Vec<Value>>,
+    pub vals: RefCell<EnvVals>,
     /// The enclosing frame.
     pub parent: Option<Rc<Env>>,
 }
@@ -214,6 +220,15 @@ pub struct Env {
 impl Env {
     /// A new frame.
     pub fn new(vals: Vec<Value>, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            vals: RefCell::new(EnvVals::from_vec(vals)),
+            parent,
+        })
+    }
+    /// A frame of one value (a plain lambda's argument, a `with`): a single allocation.
+    pub fn one(v: Value, parent: Option<Rc<Env>>) -> Rc<Env> {
+        let mut vals = EnvVals::new();
+        vals.push(v);
         Rc::new(Env {
             vals: RefCell::new(vals),
             parent,

@@ -131,7 +131,11 @@ fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         .iter()
         .map(|e| Attr {
             name: e.name.clone(),
-            value: apply2_thunk(f.clone(), Value::str(&*e.name), e.value.clone(), pos),
+            value: Thunk::value(ThunkState::ApplyName(
+                f.clone(),
+                e.name.clone(),
+                e.value.clone(),
+            )),
             pos: e.pos,
         })
         .collect();

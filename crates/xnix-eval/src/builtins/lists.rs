@@ -104,8 +104,7 @@ fn foldl(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let l = ev.force_list(a[2].clone(), pos)?;
     let mut acc = a[1].clone();
     for x in l.iter() {
-        let g = ev.apply(f.clone(), acc, pos)?;
-        acc = ev.apply(g, x.clone(), pos)?;
+        acc = ev.apply2(f.clone(), acc, x.clone(), pos)?;
     }
     ev.force(acc)
 }
@@ -213,12 +212,15 @@ fn sort(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     for x in l.iter() {
         v.push(ev.force(x.clone())?);
     }
-    // Fast path for the common `lessThan`-like comparator on plain numbers or strings is not
-    // observable; always call the comparator as Nix does.
-    merge_sort(&mut v, &mut |x, y| {
-        let g = ev.apply(f.clone(), x.clone(), pos)?;
-        ev.force_bool(ev.apply(g, y.clone(), pos)?, pos)
-    })?;
+    // As Nix does, the `lessThan` builtin as comparator is run directly.
+    if matches!(&f, Value::PrimOp(op) if op.name == "lessThan") {
+        merge_sort(&mut v, &mut |x, y| ev.less_than(x, y, pos))?;
+    } else {
+        merge_sort(&mut v, &mut |x, y| {
+            let r = ev.apply2(f.clone(), x.clone(), y.clone(), pos)?;
+            ev.force_bool(r, pos)
+        })?;
+    }
     Ok(Value::list(v))
 }
 

@@ -177,7 +177,7 @@ pub(crate) fn install(ev: &mut Evaluator) {
     }
     let builtins = Value::attrs(attrs);
     *self_ref.0.borrow_mut() = ThunkState::Done(builtins);
-    *ev.globals.vals.borrow_mut() = vals;
+    *ev.globals.vals.borrow_mut() = EnvVals::from_vec(vals);
     ev.global_names = names;
     ev.nix_path_value = nix_path_thunk;
     let code = ev
