@@ -354,16 +354,27 @@ pub fn parse_drv(store: &LocalStore, s: &str) -> anyhow::Result<StorePath> {
 }
 
 /// The package collection: `$XNIX_PKGS`, or the `pkgs/` directory of the
-/// repository the running executable was built in (searched upwards from it).
+/// repository the running executable is in (searched upwards from it), or
+/// of the repository it was built from.
 pub fn find_pkgs() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("XNIX_PKGS") {
         return Some(PathBuf::from(p));
     }
     let exe = std::env::current_exe().ok()?;
     let exe = exe.canonicalize().unwrap_or(exe);
-    exe.ancestors()
+    let beside_exe = exe
+        .ancestors()
         .map(|d| d.join("pkgs"))
-        .find(|d| d.join("default.nix").is_file())
+        .find(|d| d.join("default.nix").is_file());
+    // A binary built with its target directory outside the repository
+    // (CARGO_TARGET_DIR) still knows the sources it was built from.
+    beside_exe.or_else(|| {
+        let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs");
+        built_from
+            .join("default.nix")
+            .is_file()
+            .then(|| built_from.canonicalize().unwrap_or(built_from))
+    })
 }
 
 /// The search path entry that makes `<xnixpkgs>` resolve, if the collection is found.

@@ -1,0 +1,313 @@
+//! `xnix build` end to end on scratch stores: a small derivation graph
+//! builds with busybox's shell as builder, prints its outputs, links
+//! `result` as a GC root; a rebuild is a no-op; `store gc` keeps rooted
+//! paths and deletes unrooted ones; `store verify` is clean; a failing
+//! build exits 1 with its log tail; `-j 2` runs builds in parallel and
+//! `--keep-going` builds what does not depend on a failure.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+
+/// A scratch store (logical /xnix/store under a temporary root) and a work directory.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        assert!(
+            Path::new("/bin/busybox").is_file() || Path::new("/usr/bin/busybox").is_file(),
+            "busybox-static is required (scripts/install-deps installs it)"
+        );
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fs::write(env.work().join("graph.nix"), GRAPH).unwrap();
+        env
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    fn xnix(&self, args: &[&str]) -> Output {
+        Command::new(XNIX)
+            .args(args)
+            .current_dir(self.work())
+            .env("XNIX_STORE_ROOT", self.root())
+            .env("XNIX_STORE_DIR", "/xnix/store")
+            .env_remove("XNIX_STATE_DIR")
+            .env_remove("NIX_PATH")
+            .output()
+            .expect("running xnix")
+    }
+
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let o = self.xnix(args);
+        let (out, err) = texts(&o);
+        assert!(
+            o.status.success(),
+            "xnix {args:?} failed ({}):\n{out}\n{err}",
+            o.status
+        );
+        (out, err)
+    }
+
+    /// Where a logical store path is on disk.
+    fn real(&self, path: &str) -> PathBuf {
+        self.root().join(path.trim_start_matches('/'))
+    }
+}
+
+fn texts(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const GRAPH: &str = r#"
+{ tag ? "" }:
+let
+  mk = name: script: extra: derivation ({
+    inherit name;
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" script ];
+  } // extra);
+in rec {
+  a = mk "a" "echo building a${tag}; echo a > $out" {};
+  b = mk "b" "echo building b; cat ${a} > $out; echo b >> $out" {};
+  c = mk "c" "mkdir -p $out $dev; echo ${b} > $out/ref; cat ${b} > $out/copy; echo dev > $dev/d" { outputs = [ "out" "dev" ]; };
+  unrooted = mk "unrooted" "echo unrooted > $out" {};
+  fails = mk "fails" "echo first line; echo second line; echo the reason it failed >&2; exit 3" {};
+  afterFail = mk "after-fail" "cat ${fails} > $out" {};
+  independent = mk "independent" "echo independent > $out" {};
+  sleepy1 = mk "sleepy1" "sleep 2; echo 1 > $out" {};
+  sleepy2 = mk "sleepy2" "sleep 2; echo 2 > $out" {};
+}
+"#;
+
+#[test]
+fn graph_builds_links_and_rebuild_is_noop() {
+    let env = Env::new();
+    let (out, err) = env.ok(&["build", "graph.nix", "-A", "c"]);
+    let path = out.trim().to_string();
+    assert!(
+        path.starts_with("/xnix/store/") && path.ends_with("-c"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1);
+    assert!(
+        err.contains("building '/xnix/store/"),
+        "no plain progress lines: {err}"
+    );
+    assert_eq!(err.matches("building '").count(), 3, "{err}");
+    // The output is there, with its dependency's contents.
+    let real = env.real(&path);
+    assert_eq!(fs::read_to_string(real.join("copy")).unwrap(), "a\nb\n");
+    // The result link points at the printed path.
+    let link = env.work().join("result");
+    assert_eq!(fs::read_link(&link).unwrap(), PathBuf::from(&path));
+    // It is valid, refers to b, and its deriver's log is there.
+    let (closure, _) = env.ok(&["path-info", "-r", "./result"]);
+    assert_eq!(closure.lines().count(), 2, "{closure}");
+    assert!(closure.lines().any(|l| l.ends_with("-b")));
+    assert_eq!(closure.lines().last(), Some(path.as_str()));
+    let (log, _) = env.ok(&["log", "./result"]);
+    assert_eq!(log, "");
+    let (log_b, _) = env.ok(&["log", closure.lines().next().unwrap()]);
+    assert_eq!(log_b, "building b\n");
+
+    // Rebuild: nothing to do, same output, no builds.
+    let start = Instant::now();
+    let (out2, err2) = env.ok(&["build", "graph.nix", "-A", "c"]);
+    let took = start.elapsed();
+    assert_eq!(out2, out);
+    assert!(
+        !err2.contains("building"),
+        "rebuild built something: {err2}"
+    );
+    assert!(took < Duration::from_secs(5));
+
+    // Selecting another output links result-<output>.
+    let (dev, _) = env.ok(&["build", "graph.nix", "-A", "c.dev"]);
+    assert!(dev.trim().ends_with("-c-dev"));
+    assert_eq!(
+        fs::read_link(env.work().join("result-dev")).unwrap(),
+        PathBuf::from(dev.trim())
+    );
+    // Several results: result, result-2.
+    let (two, _) = env.ok(&[
+        "build",
+        "graph.nix",
+        "-A",
+        "a",
+        "-A",
+        "b",
+        "--out-link",
+        "r",
+    ]);
+    let two: Vec<&str> = two.lines().collect();
+    assert_eq!(two.len(), 2);
+    assert_eq!(
+        fs::read_link(env.work().join("r")).unwrap(),
+        PathBuf::from(two[0])
+    );
+    assert_eq!(
+        fs::read_link(env.work().join("r-2")).unwrap(),
+        PathBuf::from(two[1])
+    );
+}
+
+#[test]
+fn gc_keeps_rooted_and_deletes_unrooted_and_verify_is_clean() {
+    let env = Env::new();
+    let (c, _) = env.ok(&["build", "graph.nix", "-A", "c"]);
+    let (unrooted, _) = env.ok(&["build", "graph.nix", "-A", "unrooted", "--no-out-link"]);
+    let c = c.trim();
+    let unrooted = unrooted.trim();
+    assert!(!env.work().join("result-unrooted").exists());
+    assert!(env.real(unrooted).exists());
+
+    let (verify, _) = env.ok(&["store", "verify", "--check-contents"]);
+    assert!(verify.contains(": ok"), "{verify}");
+
+    let (dry, _) = env.ok(&["store", "gc", "--dry-run"]);
+    assert!(dry.lines().any(|l| l == unrooted), "{dry}");
+    assert!(env.real(unrooted).exists(), "dry run deleted");
+
+    let (deleted, _) = env.ok(&["store", "gc"]);
+    assert!(deleted.lines().any(|l| l == unrooted), "{deleted}");
+    assert!(!deleted.lines().any(|l| l == c), "{deleted}");
+    assert!(!env.real(unrooted).exists());
+    // c and what it refers to (b) survive.
+    assert!(env.real(c).join("copy").exists());
+    let (closure, _) = env.ok(&["path-info", "-r", c]);
+    for p in closure.lines() {
+        assert!(env.real(p).exists(), "{p} was collected");
+    }
+    let (verify, _) = env.ok(&["store", "verify", "--check-contents"]);
+    assert!(verify.contains(": ok"), "{verify}");
+
+    // Without the link, c goes too.
+    fs::remove_file(env.work().join("result")).unwrap();
+    let (deleted, _) = env.ok(&["store", "gc"]);
+    assert!(deleted.lines().any(|l| l == c), "{deleted}");
+}
+
+#[test]
+fn failing_build_exits_1_with_log_tail() {
+    let env = Env::new();
+    let o = env.xnix(&["build", "graph.nix", "-A", "fails"]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("second line"), "no log tail: {err}");
+    assert!(err.contains("the reason it failed"), "no log tail: {err}");
+    let log_line = err
+        .lines()
+        .find(|l| l.starts_with("full log: "))
+        .unwrap_or_else(|| panic!("no log path: {err}"));
+    let log = PathBuf::from(log_line.trim_start_matches("full log: "));
+    assert!(fs::read_to_string(&log).unwrap().contains("first line"));
+    assert!(!env.work().join("result").exists());
+    // `xnix log` finds the same log through the derivation.
+    let (drv, _) = env.ok(&["instantiate", "graph.nix", "-A", "fails"]);
+    let (shown, _) = env.ok(&["log", drv.trim()]);
+    assert!(shown.contains("first line\nsecond line\n"), "{shown}");
+}
+
+#[test]
+fn keep_going_builds_what_does_not_depend_on_the_failure() {
+    let env = Env::new();
+    let o = env.xnix(&[
+        "build",
+        "graph.nix",
+        "-A",
+        "afterFail",
+        "-A",
+        "independent",
+        "--keep-going",
+        "-j",
+        "1",
+    ]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(err.contains("the reason it failed"), "{err}");
+    // `independent` was built anyway: building it again does nothing.
+    let (_, again) = env.ok(&["build", "graph.nix", "-A", "independent", "--no-out-link"]);
+    assert!(!again.contains("building"), "{again}");
+    // and after-fail was not.
+    let o = env.xnix(&["build", "graph.nix", "-A", "afterFail"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn jobs_2_runs_builds_in_parallel() {
+    let env = Env::new();
+    let start = Instant::now();
+    let (out, _) = env.ok(&[
+        "build",
+        "graph.nix",
+        "-A",
+        "sleepy1",
+        "-A",
+        "sleepy2",
+        "-j",
+        "2",
+        "--no-out-link",
+    ]);
+    let parallel = start.elapsed();
+    assert_eq!(out.lines().count(), 2);
+    assert!(
+        parallel < Duration::from_millis(3800),
+        "two 2-second builds with -j 2 took {parallel:?}"
+    );
+    // The same two with -j 1 (a different tag makes them new) take twice as long.
+    fs::write(
+        env.work().join("graph2.nix"),
+        GRAPH
+            .replace("sleep 2; echo 1", "sleep 2; echo one")
+            .replace("sleep 2; echo 2", "sleep 2; echo two"),
+    )
+    .unwrap();
+    let start = Instant::now();
+    env.ok(&[
+        "build",
+        "graph2.nix",
+        "-A",
+        "sleepy1",
+        "-A",
+        "sleepy2",
+        "-j",
+        "1",
+        "--no-out-link",
+    ]);
+    assert!(start.elapsed() >= Duration::from_secs(4));
+}
+
+#[test]
+fn build_defaults_to_the_package_collection() {
+    // With no FILE and no -E, <xnixpkgs> (the repository's pkgs/) is evaluated.
+    let env = Env::new();
+    let pkgs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs");
+    assert!(pkgs.join("default.nix").is_file(), "pkgs/ is missing");
+    let o = Command::new(XNIX)
+        .args(["instantiate", "-E", "(import <xnixpkgs> {}) ? stdenv"])
+        .current_dir(env.work())
+        .env("XNIX_STORE_ROOT", env.root())
+        .output()
+        .unwrap();
+    let (_, err) = texts(&o);
+    // `true` is not a derivation: the point is that <xnixpkgs> resolved.
+    assert!(err.contains("does not evaluate to a derivation"), "{err}");
+}
