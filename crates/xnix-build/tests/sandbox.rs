@@ -434,7 +434,7 @@ fn missing_output_is_an_error() {
 fn timeout_kills_the_builder() {
     let store = TestStore::new();
     let mut config = store.config.clone();
-    config.timeout = Some(Duration::from_secs(1));
+    config.timeout = Some(Duration::from_secs(3));
     let job = store.shell_job("slow", "echo started; sleep 60; touch $out");
     let start = Instant::now();
     let err = run_build(&config, &job, &store.log_path("slow"), false, &mut |_| {}).unwrap_err();
