@@ -174,6 +174,9 @@ impl Evaluator {
     }
 
     pub(crate) fn resolve_import_path(&self, path: &str, pos: Pos) -> R<String> {
+        if crate::builtins::corepkg_source(path).is_some() {
+            return Ok(path.to_string());
+        }
         let mut p = if path.starts_with('/') {
             canon_path(path)
         } else {
@@ -199,7 +202,11 @@ impl Evaluator {
         if let Some(v) = self.import_cache.borrow().get(path) {
             return self.force(v.clone());
         }
-        let text = std::fs::read_to_string(path)
+        let text = match crate::builtins::corepkg_source(path) {
+            Some(src) => Ok(src.to_string()),
+            None => std::fs::read_to_string(path),
+        };
+        let text = text
             .map_err(|e| EvalError::msg(format!("opening file '{path}': {}", io_msg(&e)), pos))?;
         let dir = crate::path::dir_of(path);
         let e = self.parse(&text, path, &dir)?;
@@ -1351,6 +1358,9 @@ impl Evaluator {
             if std::path::Path::new(&candidate).exists() {
                 return Ok(candidate);
             }
+        }
+        if let Some(rest) = name.strip_prefix("nix/") {
+            return Ok(format!("{}{rest}", crate::builtins::COREPKGS_PREFIX));
         }
         Err(EvalError::msg(
             format!(

@@ -128,7 +128,13 @@ impl<'a> Lowerer<'a> {
                     }
                 },
                 ast::LiteralKind::Float(f) => match f.value() {
-                    Ok(v) => Expr::Lit(Value::Float(v)),
+                    // strtod reports underflow to a subnormal and overflow as errors.
+                    Ok(v) if v.is_finite() && (v == 0.0 || v.abs() >= f64::MIN_POSITIVE) => {
+                        Expr::Lit(Value::Float(v))
+                    }
+                    Ok(_) => {
+                        return Err(self.err(format!("invalid float '{}'", f.syntax().text()), pos))
+                    }
                     Err(_) => {
                         return Err(self.err(format!("invalid float '{}'", f.syntax().text()), pos))
                     }

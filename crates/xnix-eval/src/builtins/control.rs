@@ -169,6 +169,11 @@ fn find_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             return Ok(Value::Path(candidate.into()));
         }
     }
+    if let Some(rest) = name.strip_prefix("nix/") {
+        return Ok(Value::Path(
+            format!("{}{rest}", super::COREPKGS_PREFIX).into(),
+        ));
+    }
     Err(EvalError::msg(
         format!(
             "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"

@@ -27,7 +27,13 @@ pub(super) fn json_to_value(j: serde_json::Value) -> Value {
             (None, Some(u)) => Value::Int(u as i64),
             _ => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
-        serde_json::Value::String(s) => Value::str(s),
+        // Nix's strings end at a NUL character.
+        serde_json::Value::String(mut s) => {
+            if let Some(i) = s.find('\0') {
+                s.truncate(i);
+            }
+            Value::str(s)
+        }
         serde_json::Value::Array(a) => Value::list(a.into_iter().map(json_to_value).collect()),
         serde_json::Value::Object(o) => Value::attrs(Attrs::from_unsorted(
             o.into_iter()
@@ -42,7 +48,17 @@ pub(super) fn json_to_value(j: serde_json::Value) -> Value {
 }
 
 fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let s = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_string_v(a[0].clone(), pos)?;
+    if !s.ctx.is_empty() {
+        return Err(EvalError::msg(
+            format!(
+                "the string '{}' is not allowed to refer to a store path (such as '{}')",
+                s.s, s.ctx[0]
+            ),
+            pos,
+        ));
+    }
+    let s = &s.s;
     let j: serde_json::Value = serde_json::from_str(&s)
         .map_err(|e| EvalError::msg(format!("while decoding a JSON string: {e}"), pos))?;
     Ok(json_to_value(j))

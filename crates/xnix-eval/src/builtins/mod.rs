@@ -223,3 +223,42 @@ pub(crate) fn mk_attrs(pairs: Vec<(&str, Value)>) -> Value {
             .collect(),
     ))
 }
+
+/// Where `<nix/...>` resolves when no search path entry provides it (Nix's built-in files).
+pub const COREPKGS_PREFIX: &str = "/__corepkgs__/";
+
+/// `<nix/fetchurl.nix>`: a fixed-output derivation built by the `builtin:fetchurl` builder.
+/// Its attributes (and so its `.drv` hash) are those Nix's own file produces.
+const COREPKGS_FETCHURL: &str = r#"
+{ system ? "", url, hash ? "", md5 ? "", sha1 ? "", sha256 ? "", sha512 ? ""
+, outputHash ? (
+    let given = builtins.filter (h: h != "") [ hash sha512 sha1 md5 ];
+    in if given == [ ] then sha256 else builtins.head given)
+, outputHashAlgo ? (
+    if hash != "" then ""
+    else if sha512 != "" then "sha512"
+    else if sha1 != "" then "sha1"
+    else if md5 != "" then "md5"
+    else "sha256")
+, executable ? false
+, unpack ? false
+, name ? baseNameOf (toString url)
+}:
+derivation {
+  inherit name url executable unpack outputHash outputHashAlgo;
+  builder = "builtin:fetchurl";
+  system = "builtin";
+  outputHashMode = if unpack || executable then "recursive" else "flat";
+  preferLocalBuild = true;
+  impureEnvVars = [ "http_proxy" "https_proxy" "ftp_proxy" "all_proxy" "no_proxy" ];
+  urls = [ url ];
+}
+"#;
+
+/// The source of a built-in file under [`COREPKGS_PREFIX`].
+pub fn corepkg_source(path: &str) -> Option<&'static str> {
+    match path.strip_prefix(COREPKGS_PREFIX)? {
+        "fetchurl.nix" => Some(COREPKGS_FETCHURL),
+        _ => None,
+    }
+}

@@ -141,13 +141,17 @@ fn to_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 /// Translate a POSIX extended regular expression into the regex crate's syntax.
-pub(crate) fn posix_to_regex(re: &str) -> String {
+pub(crate) fn posix_to_regex(re: &str) -> Option<String> {
     let mut out = String::with_capacity(re.len() + 8);
     let chars: Vec<char> = re.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if c == '\\' && i + 1 < chars.len() {
+            // POSIX extended syntax only allows escaping the special characters.
+            if !"^.[$()|*+?{\\".contains(chars[i + 1]) {
+                return None;
+            }
             out.push('\\');
             out.push(chars[i + 1]);
             i += 2;
@@ -177,6 +181,15 @@ pub(crate) fn posix_to_regex(re: &str) -> String {
                     j += 2;
                     out.extend(&chars[start..j.min(chars.len())]);
                     continue;
+                }
+                // A range may not be followed by another `-` range (`[a-c-e]`).
+                if chars[j] == '-'
+                    && j >= 2
+                    && chars[j - 2] == '-'
+                    && j + 1 < chars.len()
+                    && chars[j + 1] != ']'
+                {
+                    return None;
                 }
                 match chars[j] {
                     '\\' => out.push_str("\\\\"),
@@ -218,7 +231,7 @@ pub(crate) fn posix_to_regex(re: &str) -> String {
         out.push(c);
         i += 1;
     }
-    out
+    Some(out)
 }
 
 pub(crate) fn compile_regex(
@@ -231,7 +244,8 @@ pub(crate) fn compile_regex(
     if let Some(r) = ev.regex_cache.borrow().get(&key) {
         return Ok(r.clone());
     }
-    let translated = posix_to_regex(re);
+    let translated = posix_to_regex(re)
+        .ok_or_else(|| EvalError::msg(format!("invalid regular expression '{re}'"), pos))?;
     let full = if anchored {
         format!("(?s)^(?:{translated})$")
     } else {
@@ -410,6 +424,14 @@ fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let c = ev.force_attrs(a[1].clone(), pos)?;
     let mut ctx = s.ctx.clone();
     for e in &c.entries {
+        let in_store = xnix_store::StoreDir::new(ev.store_dir.clone())
+            .is_ok_and(|sd| sd.parse(&e.name).is_ok());
+        if !in_store {
+            return Err(EvalError::msg(
+                format!("context key '{}' is not a store path", e.name),
+                pos,
+            ));
+        }
         let info = ev.force_attrs(e.value.clone(), pos)?;
         if let Some(p) = info.get("path") {
             if ev.force_bool(p.clone(), pos)? {
