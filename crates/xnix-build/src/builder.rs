@@ -409,7 +409,8 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> BuildError {
 pub struct Realised {
     /// For each requested derivation, its outputs by name.
     pub outputs: BTreeMap<StorePath, BTreeMap<String, StorePath>>,
-    /// Derivations that were built (not already valid), in completion order.
+    /// Derivations that were built by this call (not already valid, nor
+    /// built meanwhile by another process), in completion order.
     pub built: Vec<StorePath>,
 }
 
@@ -681,12 +682,14 @@ pub fn realise<S: BuildStore + ?Sized>(
                 let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
                 s.running -= 1;
                 match result {
-                    Ok(outputs) => {
+                    Ok((outputs, built_here)) => {
                         progress.on_event(&BuildEvent::Finished {
                             drv: &drv_path,
                             outputs: &outputs,
                         });
-                        s.built.push(drv_path.clone());
+                        if built_here {
+                            s.built.push(drv_path.clone());
+                        }
                         for dep in dependents.get(&drv_path).into_iter().flatten() {
                             let n = s.waiting.get_mut(dep).expect("every dependent is planned");
                             *n -= 1;
@@ -771,7 +774,12 @@ struct BuildContext<'a, S: BuildStore + ?Sized> {
 }
 
 impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
-    fn build_one(&self, drv_path: &StorePath) -> Result<BTreeMap<String, StorePath>, BuildError> {
+    /// Builds one derivation; the flag says whether it was built here
+    /// (false when another process built it while we waited for the locks).
+    fn build_one(
+        &self,
+        drv_path: &StorePath,
+    ) -> Result<(BTreeMap<String, StorePath>, bool), BuildError> {
         let store = self.store;
         let sd = store.store_dir();
         let shown = sd.print(drv_path);
@@ -820,7 +828,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             }
         }
         if already.len() == outputs.len() {
-            return Ok(outputs);
+            return Ok((outputs, false));
         }
 
         // The input closure: sources and the used outputs of input derivations.
@@ -885,7 +893,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 let _ = remove_tree(&real.join(p.base_name()));
             }
         }
-        result.map(|()| outputs)
+        result.map(|()| (outputs, true))
     }
 
     fn run_sandboxed(

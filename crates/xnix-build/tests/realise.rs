@@ -869,3 +869,31 @@ fn a_partly_valid_derivation_rebuilds_only_its_missing_outputs() {
     // Untouched on disk: same inode and status-change time.
     assert_eq!(stamp(&fx.real(&out).join("f")), stamp_before);
 }
+
+#[test]
+fn two_processes_realising_the_same_derivation_build_it_once() {
+    let mut fx = Fixture::new();
+    let (d, out) = fx.shell_drv("shared", "sleep 1; echo once > $out", &[]);
+    let root = fx._dir.path().join("root");
+    let sd = fx.store.store_dir().clone();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (root, sd, d, options) =
+                    (root.clone(), sd.clone(), d.clone(), fx.options.clone());
+                scope.spawn(move || {
+                    // Each thread has its own store handle, as two processes would.
+                    let store = LocalStore::open(LocalStoreConfig::with_root(sd, root)).unwrap();
+                    realise(&store, &[d], &options, &NoProgress).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let builders = results.iter().filter(|r| r.built == [d.clone()]).count();
+    assert_eq!(builders, 1, "{results:?}");
+    for r in &results {
+        assert_eq!(r.outputs[&d]["out"], out);
+    }
+    assert_eq!(fs::read_to_string(fx.real(&out)).unwrap(), "once\n");
+}
