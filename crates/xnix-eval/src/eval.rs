@@ -1033,8 +1033,8 @@ impl Evaluator {
         if nested && same_ref(a, b) {
             return Ok(true);
         }
-        let a = self.force(a.clone())?;
-        let b = self.force(b.clone())?;
+        let a = self.force(a.clone()).map_err(|e| e.at(pos))?;
+        let b = self.force(b.clone()).map_err(|e| e.at(pos))?;
         Ok(match (&a, &b) {
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
@@ -1252,7 +1252,7 @@ impl Evaluator {
             Value::Attrs(a) => {
                 if let Some(f) = a.get("__toString") {
                     let f = f.clone();
-                    let r = self.call(&f, &[v.clone()], pos)?;
+                    let r = self.call(&f, std::slice::from_ref(&v), pos)?;
                     return self.coerce_into(r, pos, coerce_more, copy_to_store, out, ctx);
                 }
                 if let Some(o) = a.get("outPath") {

@@ -173,6 +173,9 @@ pub struct PrimOpApp {
     pub args: Vec<Value>,
 }
 
+/// Native code a thunk runs when forced.
+pub type NativeFn = Rc<dyn Fn(&Evaluator) -> Result<Value, EvalError>>;
+
 /// What a thunk computes.
 pub enum ThunkState {
     /// Evaluate an expression in an environment.
@@ -185,7 +188,7 @@ pub enum ThunkState {
     /// Select an attribute from a value.
     Select(Value, Sym, Pos),
     /// Run native code.
-    Native(Rc<dyn Fn(&Evaluator) -> Result<Value, EvalError>>),
+    Native(NativeFn),
     /// Being evaluated right now: forcing it again is infinite recursion.
     Blackhole,
     /// Evaluated.

@@ -120,10 +120,7 @@ fn derivation_strict(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         let mut seen = BTreeSet::new();
         for o in list {
             if o == "drv" {
-                return Err(EvalError::msg(
-                    format!("invalid derivation output name 'drv'"),
-                    pos,
-                ));
+                return Err(EvalError::msg("invalid derivation output name 'drv'", pos));
             }
             if !seen.insert(o.clone()) {
                 return Err(EvalError::msg(
@@ -155,10 +152,11 @@ fn derivation_strict(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         if ignore_nulls && matches!(v, Value::Null) {
             continue;
         }
-        if key == "__contentAddressed" {
-            if ev.force_bool(v.clone(), pos)? {
-                return Err(EvalError::msg("experimental Nix feature 'ca-derivations' is disabled; use '--extra-experimental-features ca-derivations' to override", pos));
-            }
+        if key == "__contentAddressed" && ev.force_bool(v.clone(), pos)? {
+            return Err(EvalError::msg(
+                "experimental Nix feature 'ca-derivations' is disabled; use '--extra-experimental-features ca-derivations' to override",
+                pos,
+            ));
         }
         if key == "args" {
             let l = ev.expect_list(v, pos)?;

@@ -59,7 +59,7 @@ fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         ));
     }
     let s = &s.s;
-    let j: serde_json::Value = serde_json::from_str(&s)
+    let j: serde_json::Value = serde_json::from_str(s)
         .map_err(|e| EvalError::msg(format!("while decoding a JSON string: {e}"), pos))?;
     Ok(json_to_value(j))
 }
