@@ -943,6 +943,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .collect(),
             input_paths: closure.iter().map(|p| PathBuf::from(sd.print(p))).collect(),
             fixed_output: drv.is_fixed_output(),
+            extra_files: self.export_references_graph(drv_path, drv, closure)?,
         };
         let progress = self.progress;
         let produced = run_build(
@@ -1058,6 +1059,105 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 Err(BuildError::Fetch { drv: shown, source })
             }
         }
+    }
+
+    /// Nix's `exportReferencesGraph = [ name1 path1 name2 path2 ... ]`: for
+    /// each pair a file `name` in the build directory describing the
+    /// closure of `path` (which must be in the input closure; derivations in
+    /// it bring their outputs' closures too) in the registration format of
+    /// `nix-store --register-validity`: per path, sorted, the path, an empty
+    /// deriver line, the number of references and the references.
+    fn export_references_graph(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        closure: &BTreeSet<StorePath>,
+    ) -> Result<BTreeMap<String, String>, BuildError> {
+        let mut files = BTreeMap::new();
+        let Some(value) = drv.env.get("exportReferencesGraph") else {
+            return Ok(files);
+        };
+        let sd = self.store.store_dir();
+        let bad = |reason: String| BuildError::ReadDerivation {
+            drv: sd.print(drv_path),
+            reason,
+        };
+        let words: Vec<&str> = value.split_whitespace().collect();
+        if words.len() % 2 != 0 {
+            return Err(bad(format!(
+                "odd number of tokens in 'exportReferencesGraph': '{value}'"
+            )));
+        }
+        for pair in words.chunks(2) {
+            let (name, target) = (pair[0], pair[1]);
+            let valid_name = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !valid_name {
+                return Err(bad(format!(
+                    "invalid file name '{name}' in 'exportReferencesGraph'"
+                )));
+            }
+            let (root, _) = sd.split_inner(target).map_err(|_| {
+                bad(format!(
+                    "'exportReferencesGraph' contains a non-store path '{target}'"
+                ))
+            })?;
+            if !closure.contains(&root) {
+                return Err(bad(format!(
+                    "cannot export references of path '{}' because it is not in the input closure of the derivation",
+                    sd.print(&root)
+                )));
+            }
+            let mut paths = BTreeSet::new();
+            self.add_closure(drv_path, &root, &mut paths)?;
+            for p in paths.clone() {
+                if p.is_derivation() {
+                    let d = read_derivation(self.store, &p)?;
+                    for out in output_paths(sd, &p, &d)?.values() {
+                        self.add_closure(drv_path, out, &mut paths)?;
+                    }
+                }
+            }
+            let mut text = String::new();
+            for p in &paths {
+                let refs = self
+                    .store
+                    .query_references(p)
+                    .map_err(store_err(sd, drv_path))?;
+                text.push_str(&format!("{}\n\n{}\n", sd.print(p), refs.len()));
+                for r in &refs {
+                    text.push_str(&sd.print(r));
+                    text.push('\n');
+                }
+            }
+            files.insert(name.to_string(), text);
+        }
+        Ok(files)
+    }
+
+    fn add_closure(
+        &self,
+        drv_path: &StorePath,
+        root: &StorePath,
+        into: &mut BTreeSet<StorePath>,
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let mut stack = vec![root.clone()];
+        while let Some(p) = stack.pop() {
+            if into.insert(p.clone()) {
+                stack.extend(
+                    self.store
+                        .query_references(&p)
+                        .map_err(store_err(sd, drv_path))?,
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Canonicalises, scans, verifies and registers the outputs now at

@@ -204,6 +204,9 @@ pub struct BuildJob {
     /// Fixed-output derivations keep the host network and receive their
     /// `impureEnvVars`.
     pub fixed_output: bool,
+    /// Further files to create in the build directory (name → contents),
+    /// e.g. those of `exportReferencesGraph`.
+    pub extra_files: BTreeMap<String, String>,
 }
 
 /// The environment a builder starts with, plus the files `passAsFile`
@@ -713,7 +716,12 @@ pub fn run_build(
 
     let mut scratch = ScratchDir::create(&config.scratch_parent, &job.name)?;
     let env = builder_env(config, job, &|name| std::env::var(name).ok());
-    for (file, contents) in &env.files {
+    for (file, contents) in env.files.iter().chain(&job.extra_files) {
+        if file.is_empty() || file.contains('/') || file == "." || file == ".." {
+            return Err(invalid(format!(
+                "'{file}' is not a valid file name in the build directory"
+            )));
+        }
         let p = scratch.build_dir().join(file);
         fs::write(&p, contents).map_err(io_err(format!("writing {}", p.display())))?;
     }

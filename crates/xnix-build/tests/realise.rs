@@ -647,7 +647,8 @@ fn same_output_as_nix_for_the_same_derivation() {
         "derivation {\n  name = \"xnix-build-differential\";\n  system = builtins.currentSystem;\n  \
          builder = \"${./bb}/sh\";\n  args = [ \"-c\" \"mkdir $out; echo hello > $out/greeting; \
          ln -s $out/greeting $out/link; echo $out > $out/self; echo $0 > $out/argv0; \
-         echo $builder > $out/uses-builder; mkdir $out/sub; printf x > $out/sub/f; chmod +x $out/sub/f\" ];\n}\n",
+         echo $builder > $out/uses-builder; mkdir $out/sub; printf x > $out/sub/f; chmod +x $out/sub/f; \
+         cat graph > $out/graph\" ];\n  exportReferencesGraph = [ \"graph\" (builtins.toFile \"refers-to-bb\" \"${./bb}/sh\") ];\n}\n",
     )
     .unwrap();
     let run = |cmd: &mut Command| -> String {
@@ -673,6 +674,11 @@ fn same_output_as_nix_for_the_same_derivation() {
     let mut fx = Fixture::with_store_dir(StoreDir::nix());
     fx.options.sandbox_paths.clear(); // the builder comes from the store
     let bb_path = fx.store.add_to_store("bb", &bb_dir).unwrap();
+    // The text file whose closure exportReferencesGraph describes.
+    let text = format!("{}/sh", fx.print(&bb_path));
+    fx.store
+        .add_text_to_store("refers-to-bb", text.as_bytes(), &[bb_path.clone()].into())
+        .unwrap();
     let drv_text = fs::read_to_string(&nix_drv).unwrap();
     let drv =
         Derivation::parse_aterm(&StoreDir::nix(), "xnix-build-differential", &drv_text).unwrap();

@@ -92,6 +92,7 @@ impl TestStore {
             outputs: [("out".to_string(), out)].into_iter().collect(),
             input_paths: Default::default(),
             fixed_output: false,
+            extra_files: Default::default(),
         }
     }
 
