@@ -1083,7 +1083,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             reason,
         };
         let words: Vec<&str> = value.split_whitespace().collect();
-        if words.len() % 2 != 0 {
+        if !words.len().is_multiple_of(2) {
             return Err(bad(format!(
                 "odd number of tokens in 'exportReferencesGraph': '{value}'"
             )));
