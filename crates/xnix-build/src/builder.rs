@@ -186,6 +186,10 @@ pub struct BuildOptions {
     pub system: String,
     /// Further systems whose builders this machine can run.
     pub extra_platforms: Vec<String>,
+    /// Features this machine offers to derivations' `requiredSystemFeatures`
+    /// (default, as Nix: `nixos-test`, `benchmark`, `big-parallel`, and
+    /// `kvm` when `/dev/kvm` exists).
+    pub system_features: BTreeSet<String>,
     /// Mirrors for `builtin:fetchurl` (default: [`MirrorTable::from_system`]).
     pub mirrors: MirrorTable,
     /// Download settings for `builtin:fetchurl`.
@@ -205,6 +209,7 @@ impl Default for BuildOptions {
             sandbox_paths: Vec::new(),
             system: native_system(),
             extra_platforms: Vec::new(),
+            system_features: default_system_features(),
             // This machine's table: debian from its APT sources, others
             // from XNIX_MIRROR_* (empty if the sources cannot be read).
             mirrors: MirrorTable::from_system().unwrap_or_default(),
@@ -212,6 +217,18 @@ impl Default for BuildOptions {
             log_tail_lines: 10,
         }
     }
+}
+
+/// Nix's default `system-features`.
+pub fn default_system_features() -> BTreeSet<String> {
+    let mut features: BTreeSet<String> = ["nixos-test", "benchmark", "big-parallel"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if Path::new("/dev/kvm").exists() {
+        features.insert("kvm".to_string());
+    }
+    features
 }
 
 /// This machine's Nix system name (`x86_64-linux`, `aarch64-linux`, ...).
@@ -319,6 +336,19 @@ pub enum BuildError {
         platform: String,
         /// What this machine accepts.
         systems: String,
+    },
+    /// The derivation needs system features this machine does not offer.
+    #[error(
+        "cannot build '{drv}': it requires the system features {{{missing}}}, but this machine \
+         offers {{{available}}} (see BuildOptions::system_features)"
+    )]
+    MissingSystemFeatures {
+        /// The derivation.
+        drv: String,
+        /// The features it needs that are missing.
+        missing: String,
+        /// What this machine offers.
+        available: String,
     },
     /// The derivation uses something this builder does not support.
     #[error("cannot build '{drv}': {what}")]
@@ -801,6 +831,28 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 systems: systems
                     .iter()
                     .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+
+        let missing: Vec<&str> = drv
+            .env
+            .get("requiredSystemFeatures")
+            .map(|v| v.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| !self.options.system_features.contains(*f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(BuildError::MissingSystemFeatures {
+                drv: shown,
+                missing: missing.join(", "),
+                available: self
+                    .options
+                    .system_features
+                    .iter()
+                    .cloned()
                     .collect::<Vec<_>>()
                     .join(", "),
             });

@@ -620,6 +620,31 @@ fn missing_inputs_and_foreign_platforms_are_clear_errors() {
     assert!(err.to_string().contains("is not valid"), "{err}");
     assert!(err.to_string().contains(&fx.print(&src)), "{err}");
 
+    let mut needs_kvm = drv.clone();
+    needs_kvm.name = "needs-features".into();
+    needs_kvm.input_srcs.clear();
+    needs_kvm.env.insert(
+        "requiredSystemFeatures".into(),
+        "big-parallel xnix-test-feature".into(),
+    );
+    let (d, _) = fx.add(needs_kvm.clone());
+    let err = realise(
+        &fx.store,
+        std::slice::from_ref(&d),
+        &fx.options,
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err.failures[0].1, BuildError::MissingSystemFeatures { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("{xnix-test-feature}"), "{err}");
+    fx.options
+        .system_features
+        .insert("xnix-test-feature".into());
+    realise(&fx.store, &[d], &fx.options, &NoProgress).unwrap();
+
     let mut foreign = drv;
     foreign.name = "foreign".into();
     foreign.input_srcs.clear();
