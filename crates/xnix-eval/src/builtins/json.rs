@@ -70,6 +70,7 @@ fn toml_to_value(t: toml::Value) -> Value {
         toml::Value::Integer(i) => Value::Int(i),
         toml::Value::Float(f) => Value::Float(f),
         toml::Value::Boolean(b) => Value::Bool(b),
+        // Nix 2.8 rejects dates and times (see `from_toml`); unreachable there.
         toml::Value::Datetime(d) => Value::str(d.to_string()),
         toml::Value::Array(a) => Value::list(a.into_iter().map(toml_to_value).collect()),
         toml::Value::Table(t) => Value::attrs(Attrs::from_unsorted(
@@ -89,5 +90,21 @@ fn from_toml(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let t: toml::Table = s
         .parse()
         .map_err(|e| EvalError::msg(format!("while parsing a TOML string: {e}"), pos))?;
-    Ok(toml_to_value(toml::Value::Table(t)))
+    let v = toml::Value::Table(t);
+    if has_datetime(&v) {
+        return Err(EvalError::msg(
+            "while parsing a TOML string: Dates and times are not supported",
+            pos,
+        ));
+    }
+    Ok(toml_to_value(v))
+}
+
+fn has_datetime(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::Datetime(_) => true,
+        toml::Value::Array(a) => a.iter().any(has_datetime),
+        toml::Value::Table(t) => t.values().any(has_datetime),
+        _ => false,
+    }
 }
