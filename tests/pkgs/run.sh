@@ -31,6 +31,9 @@ debianMirror() {
         | grep -v security | head -1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//'
 }
 
+# xnix's fetcher takes the mirror from XNIX_MIRROR_DEBIAN when it is set.
+if [ -z "${XNIX_MIRROR_DEBIAN-}" ] && [ -n "$(debianMirror)" ]; then export XNIX_MIRROR_DEBIAN=$(debianMirror); fi
+
 evalStr() { nix-instantiate "${nixOpts[@]}" --eval --json "$pkgs" -A "$1" 2>/dev/null | tr -d '"'; }
 
 seedSource() { # attr
