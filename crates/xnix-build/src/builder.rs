@@ -179,6 +179,8 @@ pub struct BuildOptions {
     pub cores: u32,
     /// Kill a builder after this long.
     pub timeout: Option<Duration>,
+    /// Kill a builder that prints nothing for this long.
+    pub max_silent_time: Option<Duration>,
     /// Host paths visible read-only in every sandbox (Nix's
     /// `sandbox-paths`).
     pub sandbox_paths: Vec<SandboxPath>,
@@ -206,6 +208,7 @@ impl Default for BuildOptions {
             keep_failed: false,
             cores: crate::sandbox::default_cores(),
             timeout: None,
+            max_silent_time: None,
             sandbox_paths: Vec::new(),
             system: native_system(),
             extra_platforms: Vec::new(),
@@ -982,6 +985,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
         config.build_cores = self.options.cores;
         config.timeout = self.options.timeout;
+        config.max_silent_time = self.options.max_silent_time;
         config.scratch_parent = store.state_dir().join("builds");
         config.log_tail_lines = self.options.log_tail_lines;
         let job = BuildJob {

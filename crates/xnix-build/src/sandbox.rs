@@ -43,9 +43,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use xnix_store::{Hash, HashAlgo};
 
@@ -157,6 +157,9 @@ pub struct SandboxConfig {
     pub build_cores: u32,
     /// Kill the builder after this long (no limit when `None`).
     pub timeout: Option<Duration>,
+    /// Kill the builder when it prints nothing for this long (Nix's
+    /// `max-silent-time`; no limit when `None`).
+    pub max_silent_time: Option<Duration>,
     /// Directory under which each build gets its scratch directory (build
     /// directory and private store view). Best on the same file system as
     /// `real_store_dir`, so that outputs can be renamed into place.
@@ -176,6 +179,7 @@ impl SandboxConfig {
             sandbox_paths: Vec::new(),
             build_cores: default_cores(),
             timeout: None,
+            max_silent_time: None,
             scratch_parent: std::env::temp_dir(),
             log_tail_lines: 10,
         }
@@ -375,6 +379,20 @@ pub enum SandboxError {
         /// The build's name.
         name: String,
         /// The timeout.
+        after: Duration,
+        /// The last lines of its log.
+        tail: Vec<String>,
+        /// The full log.
+        log_path: PathBuf,
+        /// The build directory, when kept for inspection.
+        kept_build_dir: Option<PathBuf>,
+    },
+    /// The builder printed nothing for longer than allowed and was killed.
+    #[error("{}", failure_message(.name, &format!("no output for {} s (max-silent-time)", .after.as_secs_f64()), .tail, .log_path, .kept_build_dir))]
+    Silent {
+        /// The build's name.
+        name: String,
+        /// The allowed silence.
         after: Duration,
         /// The last lines of its log.
         tail: Vec<String>,
@@ -778,12 +796,15 @@ pub fn run_build(
     drop(cmd);
 
     let tail_len = config.log_tail_lines;
+    let started = Instant::now();
     let mut log = LogPump {
         file: &mut log_file,
         on_line,
         tail: VecDeque::with_capacity(tail_len + 1),
         tail_len,
         error: None,
+        started,
+        last_output_ms: Arc::new(AtomicU64::new(0)),
     };
     let mut child = match spawned {
         Ok(child) => child,
@@ -811,14 +832,27 @@ pub fn run_build(
         }
     };
 
-    let timed_out = Arc::new(AtomicBool::new(false));
+    // Which limit, if any, killed the builder: 1 = total time, 2 = silence.
+    let killed_for = Arc::new(AtomicU8::new(0));
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
-    let watchdog = config.timeout.map(|limit| {
+    let watchdog = (config.timeout.is_some() || config.max_silent_time.is_some()).then(|| {
         let pid = child.id() as libc::pid_t;
-        let timed_out = Arc::clone(&timed_out);
-        std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(limit) {
-                timed_out.store(true, Ordering::SeqCst);
+        let killed_for = Arc::clone(&killed_for);
+        let last_output = Arc::clone(&log.last_output_ms);
+        let (timeout, silent) = (config.timeout, config.max_silent_time);
+        std::thread::spawn(move || loop {
+            let elapsed = started.elapsed();
+            let quiet =
+                elapsed.saturating_sub(Duration::from_millis(last_output.load(Ordering::Relaxed)));
+            let reason = if timeout.is_some_and(|t| elapsed >= t) {
+                1
+            } else if silent.is_some_and(|t| quiet >= t) {
+                2
+            } else {
+                0
+            };
+            if reason != 0 {
+                killed_for.store(reason, Ordering::SeqCst);
                 // SAFETY: the child is not reaped before this thread is
                 // joined, so the pid still names it. Killing it kills the
                 // sandbox's PID 1 (parent-death signal) and so everything
@@ -826,6 +860,18 @@ pub fn run_build(
                 unsafe {
                     libc::kill(pid, libc::SIGKILL);
                 }
+                return;
+            }
+            let mut wait = Duration::from_millis(200);
+            if let Some(t) = timeout {
+                wait = wait.min(t.saturating_sub(elapsed));
+            }
+            if let Some(t) = silent {
+                wait = wait.min(t.saturating_sub(quiet));
+            }
+            match stop_rx.recv_timeout(wait) {
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                _ => return,
             }
         })
     });
@@ -854,14 +900,26 @@ pub fn run_build(
             None
         }
     };
-    if timed_out.load(Ordering::SeqCst) {
-        return Err(SandboxError::TimedOut {
-            name: job.name.clone(),
-            after: config.timeout.unwrap_or_default(),
-            tail,
-            log_path: log_path.to_path_buf(),
-            kept_build_dir: failed(&mut scratch),
-        });
+    match killed_for.load(Ordering::SeqCst) {
+        1 => {
+            return Err(SandboxError::TimedOut {
+                name: job.name.clone(),
+                after: config.timeout.unwrap_or_default(),
+                tail,
+                log_path: log_path.to_path_buf(),
+                kept_build_dir: failed(&mut scratch),
+            })
+        }
+        2 => {
+            return Err(SandboxError::Silent {
+                name: job.name.clone(),
+                after: config.max_silent_time.unwrap_or_default(),
+                tail,
+                log_path: log_path.to_path_buf(),
+                kept_build_dir: failed(&mut scratch),
+            })
+        }
+        _ => {}
     }
     let builder_status = describe(status);
     if builder_status != BuilderStatus::Exited(0) {
@@ -898,6 +956,9 @@ struct LogPump<'a> {
     tail: VecDeque<String>,
     tail_len: usize,
     error: Option<io::Error>,
+    /// When the build started, and when (in ms after that) it last printed.
+    started: Instant,
+    last_output_ms: Arc<AtomicU64>,
 }
 
 impl LogPump<'_> {
@@ -917,6 +978,8 @@ impl LogPump<'_> {
                     }
                     let text = String::from_utf8_lossy(&line);
                     let text = text.trim_end_matches(['\n', '\r']);
+                    self.last_output_ms
+                        .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
                     (self.on_line)(text);
                     if self.tail_len > 0 {
                         if self.tail.len() == self.tail_len {

@@ -557,3 +557,31 @@ unsafe fn libc_fcntl_clear_cloexec(fd: i32) {
     const F_SETFD: i32 = 2;
     fcntl(fd, F_SETFD, 0);
 }
+
+#[test]
+fn silent_builders_are_killed_but_chatty_ones_may_run_long() {
+    let store = TestStore::new();
+    let mut config = store.config.clone();
+    config.max_silent_time = Some(Duration::from_millis(1500));
+    let job = store.shell_job("silent", "echo starting; sleep 60; touch $out");
+    let start = Instant::now();
+    let err = run_build(&config, &job, &store.log_path("silent"), false, &mut |_| {}).unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    match &err {
+        SandboxError::Silent { tail, .. } => assert_eq!(tail, &["starting"]),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().contains("max-silent-time"), "{err}");
+
+    // Printing every 0.3 s for 3 s is never silent for 1.5 s.
+    let job = store.shell_job(
+        "chatty",
+        "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; sleep 0.3; done; touch $out",
+    );
+    run_build(&config, &job, &store.log_path("chatty"), false, &mut |_| {})
+        .expect("a chatty build is not silent");
+}
