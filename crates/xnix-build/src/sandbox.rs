@@ -634,11 +634,12 @@ fn check_config(config: &SandboxConfig, name: &str) -> Result<(), SandboxError> 
     for sp in &config.sandbox_paths {
         if !sp.inside.is_absolute()
             || sp.inside.starts_with(&config.store_dir)
+            || config.store_dir.starts_with(&sp.inside)
             || reserved(&sp.inside)
         {
             return Err(invalid(format!(
-                "sandbox path '{}' must be absolute and outside the store directory and the \
-                 sandbox's own /build, /tmp, /proc, /dev and /etc",
+                "sandbox path '{}' must be absolute, neither inside nor above the store \
+                 directory, and outside the sandbox's own /build, /tmp, /proc, /dev and /etc",
                 sp.inside.display()
             )));
         }

@@ -482,6 +482,26 @@ fn missing_input_and_relative_builder_are_rejected_before_running() {
     .unwrap_err();
     assert!(err.to_string().contains("not present"), "{err}");
 
+    for bad in ["/xnix", "/xnix/store/x", "/etc/passwd", "/tmp/x"] {
+        let mut config = store.config.clone();
+        config
+            .sandbox_paths
+            .push(xnix_build::sandbox::SandboxPath::same(bad));
+        let job = store.shell_job("badpath", "touch $out");
+        let err = run_build(
+            &config,
+            &job,
+            &store.log_path("badpath"),
+            false,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, SandboxError::InvalidJob { .. }),
+            "{bad}: {err}"
+        );
+    }
+
     let mut job = store.shell_job("relbuilder", "touch $out");
     job.builder = "sh".into();
     let err = run_build(
