@@ -32,6 +32,14 @@ struct Fixture {
     options: BuildOptions,
 }
 
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        // Store objects are read-only; make the tree removable also for an
+        // unprivileged user before the temporary directory goes.
+        let _ = xnix_build::sandbox::remove_tree(&self._dir.path().join("root"));
+    }
+}
+
 impl Fixture {
     fn new() -> Fixture {
         Fixture::with_store_dir(StoreDir::new("/xnix/store").unwrap())
