@@ -73,6 +73,11 @@ let
       pkgsMusl = nixpkgsFun ({
         localSystem = { config = lib.replaceStrings [ "-gnu" ] [ "-musl" ] buildPlatform.config; };
       } // lib.optionalAttrs isCross { crossSystem = { config = lib.replaceStrings [ "-gnu" ] [ "-musl" ] hostPlatform.config; }; });
+      # The host platform built with clang and lld (`useLLVM`).
+      pkgsLLVM = nixpkgsFun {
+        localSystem = buildPlatform;
+        crossSystem = { config = hostPlatform.config; useLLVM = true; linker = "lld"; };
+      };
       # This set again with more overlays.
       appendOverlays = more: nixpkgsFun (topArgs // { overlays = topArgs.overlays ++ more; });
       extend = overlay: self.appendOverlays [ overlay ];
