@@ -63,6 +63,10 @@ let
     };
   };
 
+  # The build machine's tools every builder runs (bash, make, coreutils, ...):
+  # part of each compiler wrapper's identity too, so that builds change with them.
+  baseDebs = [ "bash" "make" "coreutils" "tar" "sed" "grep" "findutils" "diffutils" "patch" "gzip" "bzip2" "xz-utils" ];
+
   infoFile = deb: "/var/lib/dpkg/info/${deb}.md5sums";
 
   # The identity of one Debian package: "<pkg>:<sha256 of its md5sums>".
@@ -79,6 +83,7 @@ in
     t // {
       alwaysStatic = t.alwaysStatic or false;
       identity = map (debIdentity p.config t.aptPackages) t.debs
+        ++ map (d: debIdentity p.config [ d ] d) baseDebs
         ++ map (debIdentity p.config t.aptPackages) (builtins.filter (d: builtins.pathExists (infoFile d)) t.optionalDebs);
       hasCxx = t.cxx != null && builtins.pathExists t.cxx;
     };
@@ -94,7 +99,8 @@ in
       cc = "/usr/bin/clang-14";
       cxx = "/usr/bin/clang++-14";
       alwaysStatic = gnu.alwaysStatic or false;
-      identity = map (debIdentity p.config [ "clang" "lld" ]) ([ "clang-14" "libclang-common-14-dev" "lld-14" ] ++ gnu.debs);
+      identity = map (debIdentity p.config [ "clang" "lld" ]) ([ "clang-14" "libclang-common-14-dev" "lld-14" ] ++ gnu.debs)
+        ++ map (d: debIdentity p.config [ d ] d) baseDebs;
       hasCxx = true;
       # clang names the GNU triple of the installed cross libraries as its target.
       clangTarget = lib.removePrefix "/usr/bin/" (builtins.substring 0 (builtins.stringLength gnu.binPrefix - 1) gnu.binPrefix);

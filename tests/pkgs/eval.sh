@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Evaluates every tests/pkgs/eval/*.nix (a function of { xnixpkgs } returning
-# a boolean) and expects `true`. Uses `xnix eval` (XNIX=...), or real
+# a boolean) and expects `true`; a file with an `# expect-error: TEXT` line
+# must instead fail with an error message containing TEXT. Uses `xnix eval` (XNIX=...), or real
 # nix-instantiate with NIXBUILD=1. Prints "N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +18,12 @@ for f in "$here"/eval/*.nix; do
             -I "xnix-dev-shim=$here/nix-platform-shim.nix" -E "$expr" 2>&1)
     else
         got=$("$xnix" eval -E "$expr" 2>&1)
+    fi
+    expectErr=$(sed -n 's/^# expect-error: //p' "$f")
+    if [ -n "$expectErr" ]; then
+        if [[ "$got" == *"$expectErr"* ]] && [[ "$got" == *error* ]]; then passed=$((passed + 1)); echo "PASS $name (error: $expectErr)"
+        else failed=$((failed + 1)); echo "FAIL $name: expected an error containing '$expectErr', got: $(tail -c 600 <<<"$got")"; fi
+        continue
     fi
     if [ "$got" = true ]; then passed=$((passed + 1)); echo "PASS $name"
     else failed=$((failed + 1)); echo "FAIL $name: $(tail -c 600 <<<"$got")"; fi
