@@ -466,6 +466,45 @@ impl Evaluator {
     }
 
     #[inline(never)]
+    fn eval_select(
+        &self,
+        e: &Expr,
+        path: &[AttrName],
+        default: &Option<Rc<Expr>>,
+        pos: Pos,
+        env: &Rc<Env>,
+    ) -> R<Value> {
+        let mut v = self.eval(e, env)?;
+        for n in path.iter() {
+            let name = self.attr_name(n, env)?;
+            match &v {
+                Value::Attrs(a) => match a.get(name.as_str()) {
+                    Some(x) => {
+                        let x = x.clone();
+                        v = self.force(x)?;
+                    }
+                    None => {
+                        if let Some(d) = default {
+                            return self.eval(d, env);
+                        }
+                        return Err(self.missing_attr(name.as_str(), a, pos));
+                    }
+                },
+                _ => {
+                    if let Some(d) = default {
+                        return self.eval(d, env);
+                    }
+                    return Err(EvalError::msg(
+                        format!("value is {} while a set was expected", v.type_desc()),
+                        pos,
+                    ));
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    #[inline(never)]
     fn eval_cold(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
         match e {
             Expr::Lit(v) => Ok(v.clone()),
@@ -488,42 +527,13 @@ impl Evaluator {
                 }
                 Err(EvalError::msg(format!("undefined variable '{name}'"), *pos))
             }
-            Expr::Select(e, path, default, pos) => {
-                let mut v = self.eval(e, env)?;
-                for n in path.iter() {
-                    let name = self.attr_name(n, env)?;
-                    match &v {
-                        Value::Attrs(a) => match a.get(&name) {
-                            Some(x) => {
-                                let x = x.clone();
-                                v = self.force(x)?;
-                            }
-                            None => {
-                                if let Some(d) = default {
-                                    return self.eval(d, env);
-                                }
-                                return Err(self.missing_attr(&name, a, *pos));
-                            }
-                        },
-                        _ => {
-                            if let Some(d) = default {
-                                return self.eval(d, env);
-                            }
-                            return Err(EvalError::msg(
-                                format!("value is {} while a set was expected", v.type_desc()),
-                                *pos,
-                            ));
-                        }
-                    }
-                }
-                Ok(v)
-            }
+            Expr::Select(e, path, default, pos) => self.eval_select(e, path, default, *pos, env),
             Expr::HasAttr(e, path) => {
                 let mut v = self.eval(e, env)?;
                 for n in path.iter() {
                     let name = self.attr_name(n, env)?;
                     match &v {
-                        Value::Attrs(a) => match a.get(&name) {
+                        Value::Attrs(a) => match a.get(name.as_str()) {
                             Some(x) => {
                                 let x = x.clone();
                                 v = self.force(x)?;
@@ -685,13 +695,12 @@ impl Evaluator {
         }
     }
 
-    fn attr_name(&self, n: &AttrName, env: &Rc<Env>) -> R<Sym> {
+    fn attr_name(&self, n: &AttrName, env: &Rc<Env>) -> R<AttrKey> {
         match n {
-            AttrName::Static(s) => Ok(s.clone()),
+            AttrName::Static(s) => Ok(AttrKey::Sym(s.clone())),
             AttrName::Dynamic(e) => {
                 let v = self.eval(e, env)?;
-                let s = self.force_string_v(v, Pos::NONE)?;
-                Ok(s.s.as_str().into())
+                Ok(AttrKey::Str(self.force_string_v(v, Pos::NONE)?))
             }
         }
     }
@@ -1586,5 +1595,21 @@ impl Evaluator {
         let mut v: Vec<String> = self.global_names.keys().map(|k| k.to_string()).collect();
         v.sort();
         v
+    }
+}
+
+/// An attribute name being looked up: static names are shared, dynamic ones are borrowed from
+/// the string value (no allocation per lookup).
+enum AttrKey {
+    Sym(Sym),
+    Str(Rc<NixString>),
+}
+
+impl AttrKey {
+    fn as_str(&self) -> &str {
+        match self {
+            AttrKey::Sym(s) => s,
+            AttrKey::Str(s) => &s.s,
+        }
     }
 }

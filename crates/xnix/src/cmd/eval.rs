@@ -85,7 +85,7 @@ fn eval_one(
     auto: &Value,
     out: &mut String,
 ) -> Result<(), EvalError> {
-    let mut v = ev.auto_call(root, auto)?;
+    let v = ev.auto_call(root, auto)?;
     let paths: Vec<String> = if args.attr.is_empty() {
         vec![String::new()]
     } else {
@@ -97,20 +97,22 @@ fn eval_one(
         cur = ev.auto_call(cur, auto)?;
         if args.json {
             let mut ctx = Vec::new();
-            let s = ev.to_json(cur, Pos::NONE, true, &mut ctx)?;
+            let s = ev.to_json(cur.clone(), Pos::NONE, true, &mut ctx)?;
             out.push_str(&s);
             // nix-instantiate prints JSON without a trailing newline.
+            std::mem::forget(cur);
             continue;
         } else {
             if args.strict {
                 cur = ev.force_deep(cur)?;
             }
             out.push_str(&xnix_eval::print_value(&cur));
+            // Values are left to the end of the process (see `run_inner`).
+            std::mem::forget(cur);
         }
         out.push('\n');
     }
-    v = Value::Null;
-    let _ = v;
+    std::mem::forget(v);
     Ok(())
 }
 
@@ -149,13 +151,16 @@ fn run_inner(args: EvalArgs) -> u8 {
         }
         Ok(())
     })();
-    match result {
+    // Freeing every value one by one at exit only costs time: the process is ending.
+    let code = match result {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("{}", ev.format_error(&e, args.show_trace));
             1
         }
-    }
+    };
+    std::mem::forget(ev);
+    code
 }
 
 /// Run `xnix eval`.
