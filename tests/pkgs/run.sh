@@ -5,6 +5,7 @@
 # and exits non-zero on any failure.
 #   XNIX=path/to/xnix tests/pkgs/run.sh          build with `xnix build`
 #   NIXBUILD=1 tests/pkgs/run.sh                 build with real `nix-build --option sandbox false`
+#   XNIX_SEED_SOURCES=1                          with xnix: add missing sources to the store by hash first
 #   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,17 +35,27 @@ debianMirror() {
 # xnix's fetcher takes the mirror from XNIX_MIRROR_DEBIAN when it is set.
 if [ -z "${XNIX_MIRROR_DEBIAN-}" ] && [ -n "$(debianMirror)" ]; then export XNIX_MIRROR_DEBIAN=$(debianMirror); fi
 
-evalStr() { nix-instantiate "${nixOpts[@]}" --eval --json "$pkgs" -A "$1" 2>/dev/null | tr -d '"'; }
+evalStr() {
+    if [ -n "${NIXBUILD-}" ]; then nix-instantiate "${nixOpts[@]}" --eval --json "$pkgs" -A "$1" 2>/dev/null | tr -d '"'
+    else "$xnix" eval -E "(import $pkgs { }).$1" 2>/dev/null | tr -d '"'; fi
+}
 
+# Puts a package's source into the store by its hash when it is missing: for
+# nix-build always, for xnix only with XNIX_SEED_SOURCES=1 (otherwise xnix's
+# own fetcher resolves mirror://debian).
 seedSource() { # attr
-    [ -n "${NIXBUILD-}" ] || return 0
+    [ -n "${NIXBUILD-}" ] || [ -n "${XNIX_SEED_SOURCES-}" ] || return 0
     local url out name tmp
-    out=$(evalStr "$1.src.outPath") || return 0
-    [ -e "$out" ] && return 0
+    if [ -n "${NIXBUILD-}" ]; then
+        out=$(evalStr "$1.src.outPath") || return 0
+        [ -e "$out" ] && return 0
+    fi
     url=$(evalStr "$1.src.url"); name=$(evalStr "$1.src.name")
     url=${url/mirror:\/\/debian/$(debianMirror)}
     tmp="$work/src/$name"; mkdir -p "$work/src"
-    curl -sfL -o "$tmp" "$url" && nix-store --add-fixed sha256 "$tmp" >/dev/null
+    curl -sfL -o "$tmp" "$url" || return 0
+    if [ -n "${NIXBUILD-}" ]; then nix-store --add-fixed sha256 "$tmp" >/dev/null
+    else "$xnix" store add --fixed sha256 "$tmp" >/dev/null; fi
 }
 
 build() { # attr -> output path on stdout
@@ -66,6 +77,9 @@ mapfile -t targets < <(grep '^#target ' "$here/matrix.txt" | sed 's/^#target //'
 mapfile -t packages < <(grep -vE '^(#|skip:|$)' "$here/matrix.txt")
 skips=$(grep '^skip:' "$here/matrix.txt" | sed 's/^skip: *//')
 
+# Sources are the same for every target: seed them once, from the native set.
+for p in "${packages[@]}"; do seedSource "${p%% ::*}"; done
+
 for t in "${targets[@]}"; do
     IFS=$'\x1f' read -r tname tprefix tclass tmachine trun <<<"${t// :: /$'\x1f'}"
     tname=$(trim "$tname"); tprefix=$(trim "$tprefix"); tclass=$(trim "$tclass"); tmachine=$(trim "$tmachine"); trun=$(trim "$trun")
@@ -76,7 +90,6 @@ for t in "${targets[@]}"; do
         if [ -n "${ONLY_PKGS-}" ] && ! grep -qw -- "$pname" <<<"$ONLY_PKGS"; then continue; fi
         if grep -qx "$pname $tname" <<<"$skips"; then continue; fi
         attr="$tprefix$pname"
-        seedSource "$attr"
         if ! OUT=$(build "$attr" 2>"$work/log" | tail -1) || [ -z "$OUT" ]; then
             tail -15 "$work/log"; record 1 "$attr: build"; continue
         fi
