@@ -5,6 +5,9 @@
 set -eu
 set -o pipefail
 shopt -s nullglob
+# The build machine's tools until the dependencies are known (Nix starts
+# builders with an unusable PATH).
+export PATH=/usr/bin:/bin
 
 : "${outputs:=out}"
 : "${NIX_BUILD_CORES:=1}"

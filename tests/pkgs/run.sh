@@ -118,6 +118,24 @@ for t in "${targets[@]}"; do
     done
 done
 
+# Build tests: each tests/pkgs/build/*.nix is a function of a package set
+# whose result must contain `ok`; built for every target (unless filtered).
+for f in "$here"/build/*.nix; do
+    name=$(basename "$f" .nix)
+    [ -z "${ONLY_PKGS-}" ] || grep -qw -- "$name" <<<"$ONLY_PKGS" || continue
+    for t in "${targets[@]}"; do
+        IFS=$'\x1f' read -r tname tprefix _ <<<"${t// :: /$'\x1f'}"
+        tname=$(trim "$tname"); tprefix=$(trim "$tprefix")
+        if [ -n "${ONLY_TARGETS-}" ] && ! grep -qw -- "$tname" <<<"$ONLY_TARGETS"; then continue; fi
+        expr="import $f (import $pkgs { }).${tprefix%.}"
+        [ -n "$tprefix" ] || expr="import $f (import $pkgs { })"
+        if [ -n "${NIXBUILD-}" ]; then OUT=$(nix-build "${nixOpts[@]}" --no-out-link -E "$expr" 2>"$work/log" | tail -1)
+        else OUT=$("$xnix" build -E "$expr" 2>"$work/log" | tail -1); fi
+        if [ -n "$OUT" ] && [ -f "$OUT/ok" ]; then record 0 "build test $name for $tname ($(cat "$OUT/ok"))"
+        else tail -15 "$work/log"; record 1 "build test $name for $tname"; fi
+    done
+done
+
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
 echo "$passed passed, $failed failed"
