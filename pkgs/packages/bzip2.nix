@@ -1,5 +1,5 @@
 # bzip2: a plain Makefile (its `all` target runs tests, so targets are named).
-{ stdenv, fetchurl }:
+{ lib, stdenv, fetchurl }:
 stdenv.mkDerivation {
   pname = "bzip2";
   version = "1.0.8";
@@ -21,5 +21,5 @@ stdenv.mkDerivation {
     make install CC="$CC" AR="$AR" RANLIB="$RANLIB" PREFIX=$out
   '';
   # The Makefile installs by running the programs' names; no MinGW support upstream here.
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" ];
+  meta.platforms = lib.systems.doubles.linux;
 }

@@ -1,6 +1,6 @@
 # cJSON: a CMake project. Its tests are registered as paths, not targets, so
 # CMAKE_CROSSCOMPILING_EMULATOR does not apply to them: they run natively only.
-{ stdenv, fetchurl, cmake }:
+{ lib, stdenv, fetchurl, cmake }:
 stdenv.mkDerivation {
   pname = "cjson";
   version = "1.7.15";
@@ -11,5 +11,5 @@ stdenv.mkDerivation {
   nativeBuildInputs = [ cmake ];
   cmakeFlags = [ "-DENABLE_CJSON_TEST=ON" "-DENABLE_CUSTOM_COMPILER_FLAGS=OFF" ];
   doCheck = stdenv.buildPlatform.canExecute stdenv.hostPlatform;
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+  meta.platforms = lib.systems.doubles.linux ++ lib.systems.doubles.windows;
 }

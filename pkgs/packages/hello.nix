@@ -1,5 +1,5 @@
 # GNU hello: an autotools package.
-{ stdenv, fetchurl }:
+{ lib, stdenv, fetchurl }:
 stdenv.mkDerivation {
   pname = "hello";
   version = "2.10";
@@ -18,6 +18,6 @@ stdenv.mkDerivation {
   '';
   meta = {
     description = "A program that produces a familiar, friendly greeting";
-    platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+    platforms = lib.systems.doubles.linux ++ lib.systems.doubles.windows;
   };
 }

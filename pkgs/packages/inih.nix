@@ -1,6 +1,6 @@
 # inih: a Meson project. Its tests run the programs from a shell script, which
 # meson's exe_wrapper does not reach: they run natively only.
-{ stdenv, fetchurl, meson, ninja, pkg-config }:
+{ lib, stdenv, fetchurl, meson, ninja, pkg-config }:
 stdenv.mkDerivation {
   pname = "inih";
   version = "59";
@@ -11,5 +11,5 @@ stdenv.mkDerivation {
   nativeBuildInputs = [ meson ninja pkg-config ];
   mesonFlags = [ "-Ddistro_install=true" "-Dwith_INIReader=false" ];
   doCheck = stdenv.buildPlatform.canExecute stdenv.hostPlatform;
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+  meta.platforms = lib.systems.doubles.linux ++ lib.systems.doubles.windows;
 }

@@ -41,5 +41,5 @@ stdenv.mkDerivation {
     [ "$($emulator src/lua${exe} -e 'print(1+1)' | tr -d '\r')" = 2 ]
     [ "$($emulator src/lua${exe} precompiled.luac | tr -d '\r')" = "precompiled 2" ]
   '';
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+  meta.platforms = lib.systems.doubles.linux ++ lib.systems.doubles.windows;
 }

@@ -1,5 +1,5 @@
 # pigz: a plain Makefile, a program using the zlib library.
-{ stdenv, fetchurl, zlib }:
+{ lib, stdenv, fetchurl, zlib }:
 stdenv.mkDerivation {
   pname = "pigz";
   version = "2.8";
@@ -22,5 +22,5 @@ stdenv.mkDerivation {
     ln -s pigz $out/bin/unpigz
   '';
   # pthreads and POSIX I/O: no Windows build upstream.
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" ];
+  meta.platforms = lib.systems.doubles.linux;
 }

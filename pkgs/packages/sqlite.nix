@@ -24,5 +24,5 @@ stdenv.mkDerivation {
   checkPhase = ''
     [ "$(echo 'select 6*7;' | $emulator ./sqlite3${if stdenv.hostPlatform.isWindows then ".exe" else ""} | tr -d '\r')" = 42 ]
   '';
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+  meta.platforms = lib.systems.doubles.linux ++ lib.systems.doubles.windows;
 }

@@ -25,7 +25,7 @@ stdenv.mkDerivation ({
     $emulator ./example
     runHook postCheck
   '';
-  meta.platforms = [ "x86_64-linux" "i686-linux" "aarch64-linux" "armv7l-linux" "armv6l-linux" "riscv64-linux" "powerpc64le-linux" "s390x-linux" "mips-linux" "mipsel-linux" "x86_64-windows" ];
+  meta.platforms = lib.systems.doubles.linux ++ lib.systems.doubles.windows;
 } // lib.optionalAttrs windows {
   nativeBuildInputs = [ cmake ];
   # CMake compiles the DLL's version resource from win32/, which the Debian
