@@ -659,25 +659,23 @@ impl Evaluator {
         });
         match info {
             None => Value::Null,
-            Some((file, line, col)) => Value::attrs(Attrs {
-                entries: vec![
-                    Attr {
-                        name: "column".into(),
-                        value: Value::Int(col as i64),
-                        pos: Pos::NONE,
-                    },
-                    Attr {
-                        name: "file".into(),
-                        value: Value::str(file),
-                        pos: Pos::NONE,
-                    },
-                    Attr {
-                        name: "line".into(),
-                        value: Value::Int(line as i64),
-                        pos: Pos::NONE,
-                    },
-                ],
-            }),
+            Some((file, line, col)) => Value::attrs(Attrs::new(vec![
+                Attr {
+                    name: "column".into(),
+                    value: Value::Int(col as i64),
+                    pos: Pos::NONE,
+                },
+                Attr {
+                    name: "file".into(),
+                    value: Value::str(file),
+                    pos: Pos::NONE,
+                },
+                Attr {
+                    name: "line".into(),
+                    value: Value::Int(line as i64),
+                    pos: Pos::NONE,
+                },
+            ])),
         }
     }
 
@@ -793,7 +791,7 @@ impl Evaluator {
                 }
             }
         }
-        Ok(Value::attrs(Attrs { entries }))
+        Ok(Value::attrs(Attrs::new(entries)))
     }
 
     // ---------------------------------------------------------------- application
@@ -1451,7 +1449,7 @@ pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
     }
     out.extend_from_slice(&x[i..]);
     out.extend_from_slice(&y[j..]);
-    Rc::new(Attrs { entries: out })
+    Rc::new(Attrs::new(out))
 }
 
 impl Evaluator {

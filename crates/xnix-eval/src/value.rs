@@ -108,20 +108,80 @@ pub struct Attr {
     pub pos: Pos,
 }
 
-/// An attribute set: attributes sorted by name.
+/// An attribute set: attributes sorted by name. Large sets that are looked up repeatedly get a
+/// hash index (built lazily), since binary search over long names dominates lookups in big
+/// package sets.
 #[derive(Clone, Default)]
 pub struct Attrs {
     /// Sorted by name, unique.
     pub entries: Vec<Attr>,
+    index: std::cell::OnceCell<std::collections::HashMap<Sym, u32, FnvBuild>>,
+    lookups: std::cell::Cell<u32>,
 }
 
+/// FNV-1a: a fast hash for short attribute names.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+/// Sets smaller than this are only binary-searched.
+const INDEX_MIN_LEN: usize = 48;
+/// Lookups into a large set before it gets an index.
+const INDEX_AFTER_LOOKUPS: u32 = 16;
+
 impl Attrs {
+    /// A set from entries already sorted by name and unique.
+    pub fn new(entries: Vec<Attr>) -> Attrs {
+        Attrs {
+            entries,
+            ..Default::default()
+        }
+    }
     /// Look an attribute up by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.find(name).map(|a| &a.value)
     }
     /// Look an attribute up by name, with its position.
     pub fn find(&self, name: &str) -> Option<&Attr> {
+        if self.entries.len() >= INDEX_MIN_LEN {
+            if let Some(idx) = self.index.get() {
+                return idx.get(name).map(|&i| &self.entries[i as usize]);
+            }
+            let n = self.lookups.get() + 1;
+            self.lookups.set(n);
+            if n >= INDEX_AFTER_LOOKUPS {
+                let idx = self.index.get_or_init(|| {
+                    let mut m = std::collections::HashMap::with_capacity_and_hasher(
+                        self.entries.len(),
+                        FnvBuild::default(),
+                    );
+                    for (i, a) in self.entries.iter().enumerate() {
+                        m.insert(a.name.clone(), i as u32);
+                    }
+                    m
+                });
+                return idx.get(name).map(|&i| &self.entries[i as usize]);
+            }
+        }
         self.entries
             .binary_search_by(|a| (*a.name).cmp(name))
             .ok()
@@ -132,7 +192,7 @@ impl Attrs {
         entries.reverse();
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         entries.dedup_by(|a, b| a.name == b.name);
-        Attrs { entries }
+        Attrs::new(entries)
     }
     /// Number of attributes.
     pub fn len(&self) -> usize {

@@ -64,7 +64,7 @@ fn remove_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         .filter(|e| !remove.iter().any(|r| **r == *e.name))
         .cloned()
         .collect();
-    Ok(Value::attrs(Attrs { entries }))
+    Ok(Value::attrs(Attrs::new(entries)))
 }
 
 fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -89,7 +89,7 @@ fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     // The first definition of a name wins.
     entries.sort_by(|x, y| x.name.cmp(&y.name));
     entries.dedup_by(|later, earlier| later.name == earlier.name);
-    Ok(Value::attrs(Attrs { entries }))
+    Ok(Value::attrs(Attrs::new(entries)))
 }
 
 fn intersect_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -101,7 +101,7 @@ fn intersect_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         .filter(|e| x.get(&e.name).is_some())
         .cloned()
         .collect();
-    Ok(Value::attrs(Attrs { entries }))
+    Ok(Value::attrs(Attrs::new(entries)))
 }
 
 fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -139,7 +139,7 @@ fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             pos: e.pos,
         })
         .collect();
-    Ok(Value::attrs(Attrs { entries }))
+    Ok(Value::attrs(Attrs::new(entries)))
 }
 
 fn zip_attrs_with(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -163,7 +163,7 @@ fn zip_attrs_with(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             pos: Pos::NONE,
         })
         .collect();
-    Ok(Value::attrs(Attrs { entries }))
+    Ok(Value::attrs(Attrs::new(entries)))
 }
 
 fn function_args(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {

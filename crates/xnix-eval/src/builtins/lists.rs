@@ -250,8 +250,8 @@ fn group_by(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         let k = ev.force_str(k, pos)?;
         groups.entry(k.into()).or_default().push(x.clone());
     }
-    Ok(Value::attrs(Attrs {
-        entries: groups
+    Ok(Value::attrs(Attrs::new(
+        groups
             .into_iter()
             .map(|(name, v)| Attr {
                 name,
@@ -259,7 +259,7 @@ fn group_by(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
                 pos: Pos::NONE,
             })
             .collect(),
-    }))
+    )))
 }
 
 fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {

@@ -416,7 +416,7 @@ fn get_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             }
         })
         .collect();
-    Ok(Value::attrs(Attrs { entries }))
+    Ok(Value::attrs(Attrs::new(entries)))
 }
 
 fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
