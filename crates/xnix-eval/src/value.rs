@@ -115,7 +115,7 @@ pub struct Attr {
 pub struct Attrs {
     /// Sorted by name, unique.
     pub entries: Vec<Attr>,
-    index: std::cell::OnceCell<std::collections::HashMap<Sym, u32, FnvBuild>>,
+    index: std::cell::OnceCell<Box<std::collections::HashMap<Sym, u32, FnvBuild>>>,
     lookups: std::cell::Cell<u32>,
 }
 
@@ -177,7 +177,7 @@ impl Attrs {
                     for (i, a) in self.entries.iter().enumerate() {
                         m.insert(a.name.clone(), i as u32);
                     }
-                    m
+                    Box::new(m)
                 });
                 return idx.get(name).map(|&i| &self.entries[i as usize]);
             }
