@@ -865,23 +865,96 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+fn token_name(k: &rnix::SyntaxKind) -> String {
+    let dbg = format!("{k:?}");
+    let name = dbg.trim_start_matches("TOKEN_").trim_start_matches("NODE_");
+    let sym = match name {
+        "SEMICOLON" => ";",
+        "COLON" => ":",
+        "COMMA" => ",",
+        "DOT" => ".",
+        "ASSIGN" => "=",
+        "L_BRACE" => "{",
+        "R_BRACE" => "}",
+        "L_BRACK" => "[",
+        "R_BRACK" => "]",
+        "L_PAREN" => "(",
+        "R_PAREN" => ")",
+        "STRING_END" => "\"",
+        "INTERPOL_END" => "}",
+        "QUESTION" => "?",
+        "AT" => "@",
+        "ELLIPSIS" => "...",
+        other => return other.to_ascii_lowercase(),
+    };
+    format!("'{sym}'")
+}
+
+fn expecting(wanted: &[rnix::SyntaxKind]) -> String {
+    if wanted.is_empty() || wanted.len() > 4 {
+        return String::new();
+    }
+    let names: Vec<String> = wanted.iter().map(token_name).collect();
+    format!(", expecting {}", names.join(" or "))
+}
+
 /// Convert an rnix parse error into an evaluation error.
 pub(crate) fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> EvalError {
     use rnix::ParseError as P;
-    let off = match e {
-        P::Unexpected(r)
-        | P::UnexpectedExtra(r)
-        | P::UnexpectedWanted(_, r, _)
-        | P::UnexpectedDoubleBind(r) => u32::from(r.start()),
-        P::DuplicatedArgs(r, _) => u32::from(r.start()),
-        _ => text.len() as u32,
-    };
-    let msg = match e {
-        P::UnexpectedEOF | P::UnexpectedEOFWanted(_) => {
-            "syntax error, unexpected end of file".to_string()
+    let snippet = |r: &rnix::TextRange| -> String {
+        let a = u32::from(r.start()) as usize;
+        let b = (u32::from(r.end()) as usize).min(text.len());
+        let t = text.get(a..b).unwrap_or("");
+        let t: String = t.chars().take(24).collect();
+        if t.is_empty() {
+            "end of file".to_string()
+        } else {
+            format!("'{t}'")
         }
-        P::DuplicatedArgs(_, n) => format!("duplicate formal function argument '{n}'"),
-        other => format!("syntax error, {other}"),
+    };
+    let (off, msg) = match e {
+        P::Unexpected(r) => (
+            u32::from(r.start()),
+            format!("syntax error, unexpected {}", snippet(r)),
+        ),
+        P::UnexpectedExtra(r) => (
+            u32::from(r.start()),
+            format!(
+                "syntax error, unexpected {}, expecting end of file",
+                snippet(r)
+            ),
+        ),
+        P::UnexpectedWanted(_, r, wanted) => {
+            let what = if text[u32::from(r.start()) as usize..].starts_with('"')
+                || text[u32::from(r.start()) as usize..].starts_with("''")
+            {
+                "end of file".to_string()
+            } else {
+                snippet(r)
+            };
+            (
+                u32::from(r.start()),
+                format!("syntax error, unexpected {what}{}", expecting(wanted)),
+            )
+        }
+        P::UnexpectedDoubleBind(r) => (
+            u32::from(r.start()),
+            "syntax error, duplicate '@' binding".to_string(),
+        ),
+        P::DuplicatedArgs(r, n) => (
+            u32::from(r.start()),
+            format!("duplicate formal function argument '{n}'"),
+        ),
+        P::UnexpectedEOF => (
+            text.len() as u32,
+            "syntax error, unexpected end of file".to_string(),
+        ),
+        P::UnexpectedEOFWanted(wanted) => (
+            text.len() as u32,
+            format!("syntax error, unexpected end of file{}", expecting(wanted)),
+        ),
+        P::RecursionLimitExceeded => (0, "syntax error, expression nested too deeply".to_string()),
+        other => (0, format!("syntax error, {other}")),
     };
     EvalError::new(ErrorKind::Parse, msg, Pos { file, offset: off })
 }
