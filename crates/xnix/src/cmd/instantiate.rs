@@ -330,6 +330,13 @@ fn write_drv(
             }
             continue;
         }
+        // Already written (e.g. a rebuild): skip printing and hashing it again.
+        let known = store.store_dir().parse(&p)?;
+        store.add_temp_root(&known)?;
+        if store.is_valid_path(&known)? {
+            written.insert(p);
+            continue;
+        }
         let got = store
             .add_derivation(drv)
             .with_context(|| format!("writing derivation '{p}'"))?;

@@ -181,12 +181,12 @@ impl BuildProgress for Progress {
                     self.multi.remove(&bar);
                 }
                 c.failed += 1;
-                drop(c);
-                self.line(format!(
-                    "error: build of '{}' failed",
-                    self.store_dir.print(drv)
-                ));
-                c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+                // Plain output reports failures once, in full, at the end.
+                if self.mode == ProgressMode::Live {
+                    drop(c);
+                    self.line(format!("build of '{}' failed", self.store_dir.print(drv)));
+                    c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+                }
             }
         }
         self.refresh_header(&c);
