@@ -418,7 +418,12 @@ impl Evaluator {
             }
             Expr::Apply(f, x, pos) => {
                 let fv = self.eval(f, env)?;
-                let xv = match self.try_eager(x, env) {
+                // A cheap argument to a lambda that forces it anyway is computed right away.
+                let eager = match &fv {
+                    Value::Lambda(c) if c.def.strict_arg => self.try_eager(x, env),
+                    _ => None,
+                };
+                let xv = match eager {
                     Some(v) => v,
                     None => self.thunk(x, env),
                 };

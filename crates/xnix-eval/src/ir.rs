@@ -100,6 +100,8 @@ pub struct LambdaDef {
     pub body: Rc<Expr>,
     /// Where it is defined.
     pub pos: Pos,
+    /// For `x: body`: whether the body always forces `x` (see [`forces_var`]).
+    pub strict_arg: bool,
 }
 
 /// The parts of an interpolated string or path.
@@ -170,4 +172,28 @@ pub enum Expr {
     Path(Box<[StrPart]>, Pos),
     /// `__curPos`
     CurPos(Pos),
+}
+
+/// Whether evaluating `e` to weak head normal form always forces the variable at
+/// (`depth`, 0) before producing a result. For such a lambda parameter, computing a cheap
+/// argument eagerly cannot be observed (the argument would be forced before anything could
+/// print it unevaluated).
+pub fn forces_var(e: &Expr, depth: u32) -> bool {
+    match e {
+        Expr::Var { depth: d, index } => *d == depth && *index == 0,
+        Expr::If(c, _, _, _) => forces_var(c, depth),
+        Expr::Assert(c, b, _, _) => forces_var(c, depth) || forces_var(b, depth),
+        Expr::BinOp(_, a, b, _) | Expr::Add(a, b, _) => {
+            forces_var(a, depth) || forces_var(b, depth)
+        }
+        Expr::And(a, _, _) | Expr::Or(a, _, _) | Expr::Impl(a, _, _) => forces_var(a, depth),
+        Expr::Not(a, _) | Expr::Neg(a, _) => forces_var(a, depth),
+        Expr::Apply(f, _, _) => forces_var(f, depth),
+        Expr::Select(e, _, _, _) | Expr::HasAttr(e, _) => forces_var(e, depth),
+        Expr::Let(_, body) | Expr::With(_, body) => forces_var(body, depth + 1),
+        Expr::Str(parts, _) => parts
+            .iter()
+            .any(|p| matches!(p, StrPart::Interp(e) if forces_var(e, depth))),
+        _ => false,
+    }
 }

@@ -799,12 +799,15 @@ impl<'a> Lowerer<'a> {
                 self.scopes.push(Scope::Names(m));
                 let body = self.lower_opt(l.body(), pos);
                 self.scopes.pop();
+                let body = body?;
+                let strict_arg = crate::ir::forces_var(&body, 0);
                 Ok(LambdaDef {
                     name,
                     arg: Some(arg),
                     formals: None,
-                    body: body?,
+                    body,
                     pos,
+                    strict_arg,
                 })
             }
             ast::Param::Pattern(p) => {
@@ -856,6 +859,7 @@ impl<'a> Lowerer<'a> {
                         }),
                         body,
                         pos,
+                        strict_arg: false,
                     })
                 })();
                 self.scopes.pop();
