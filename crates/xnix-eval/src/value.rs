@@ -115,6 +115,8 @@ pub struct Attr {
 pub struct Attrs {
     /// Sorted by name, unique.
     pub entries: Vec<Attr>,
+    // Boxed so that the many small sets stay small; only large sets get an index.
+    #[allow(clippy::box_collection)]
     index: std::cell::OnceCell<Box<std::collections::HashMap<Sym, u32, FnvBuild>>>,
     lookups: std::cell::Cell<u32>,
 }
