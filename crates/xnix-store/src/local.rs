@@ -1059,7 +1059,8 @@ impl LocalStore {
                 registration_time: now(),
                 ca,
                 sigs: Vec::new(),
-                ultimate: true,
+                // As Nix: only built outputs are "ultimately trusted"; added objects are not.
+                ultimate: false,
             }])?;
         }
         self.add_temp_root_locked(path)?;
