@@ -158,6 +158,25 @@ in derivation {
         expr: r#"derivation { name = "structured"; system = "x86_64-linux"; builder = "/bin/sh"; __structuredAttrs = true; list = [ 1 "two" { three = 3; } ]; outputs = [ "out" "doc" ]; }"#,
         args: &[],
     },
+    Case {
+        name: "placeholders-and-source-strings",
+        expr: r#"let
+  listing = builtins.toFile "listing" "source at ${./src} and ${./src/sub/run.sh}";
+in derivation {
+  name = "placeholders";
+  system = "x86_64-linux";
+  builder = "${./src/sub/run.sh}";
+  outputs = [ "out" "bin" ];
+  args = [ "${placeholder "bin"}/bin/tool" listing ];
+  interpolated = "${./src}/file.txt";
+}"#,
+        args: &[],
+    },
+    Case {
+        name: "arg-expressions",
+        expr: r#"{ n, name ? "default" }: builtins.genList (i: derivation { name = "${name}-${toString i}"; system = "x86_64-linux"; builder = "/bin/sh"; index = i; }) n"#,
+        args: &["--arg", "n", "3", "--argstr", "name", "gen"],
+    },
 ];
 
 fn make_src(dir: &Path) {

@@ -37,6 +37,7 @@ everything it depends on, and its .drv path is printed, as nix-instantiate does
 #[derive(Args, Clone, Debug, Default)]
 pub struct EvalSource {
     /// Files to evaluate (default ./default.nix), or expressions with -E.
+    #[arg(value_name = "FILE")]
     pub args: Vec<String>,
     /// Interpret the positional arguments as Nix expressions, not file names.
     #[arg(short = 'E', long = "expr")]

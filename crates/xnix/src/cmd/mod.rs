@@ -27,7 +27,13 @@ pub const DEFAULT_STORE_DIR: &str = "/xnix/store";
 #[derive(Args, Clone, Debug, Default)]
 pub struct StoreOpts {
     /// The logical store directory (part of every store path's hash) [default: /xnix/store].
-    #[arg(long, global = true, env = "XNIX_STORE_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "XNIX_STORE_DIR",
+        value_name = "DIR",
+        help_heading = "Store options"
+    )]
     pub store_dir: Option<String>,
     /// A physical root the store and state directories live under (as Nix's `--store local?root=DIR`).
     #[arg(
@@ -35,11 +41,18 @@ pub struct StoreOpts {
         global = true,
         env = "XNIX_STORE_ROOT",
         value_name = "DIR",
-        visible_alias = "root"
+        visible_alias = "root",
+        help_heading = "Store options"
     )]
     pub store_root: Option<PathBuf>,
     /// The state directory (registry, GC roots, logs) [default: /xnix/var/xnix, under the root if any].
-    #[arg(long, global = true, env = "XNIX_STATE_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "XNIX_STATE_DIR",
+        value_name = "DIR",
+        help_heading = "Store options"
+    )]
     pub state_dir: Option<PathBuf>,
 }
 
