@@ -1616,35 +1616,3 @@ impl AttrKey {
         }
     }
 }
-
-impl Evaluator {
-    /// A derivation computed by `derivationStrict` during this evaluation, by its `.drv` path
-    /// (nothing is written to the store; a builder writes it from this).
-    pub fn derivation(&self, drv_path: &str) -> Option<xnix_store::Derivation> {
-        self.drv_cache.borrow().drvs.get(drv_path).cloned()
-    }
-
-    /// Every derivation computed so far, by `.drv` path.
-    pub fn derivations(&self) -> Vec<(String, xnix_store::Derivation)> {
-        self.drv_cache
-            .borrow()
-            .drvs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
-
-    /// Source paths referenced from the evaluated code (`./file` interpolated or passed to a
-    /// derivation) and the store paths they were given: (source, store path). A builder must
-    /// copy these into the store before building.
-    pub fn source_paths(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = self
-            .store_paths
-            .borrow()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        v.sort();
-        v
-    }
-}
