@@ -9,59 +9,23 @@ use crate::error::{EvalError, Result};
 use crate::value::Pos;
 use crate::Evaluator;
 
-const BASE32_CHARS: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
-
 /// Nix's base-32 encoding of a hash.
 pub fn nix_base32(hash: &[u8]) -> String {
-    let len = (hash.len() * 8).div_ceil(5);
-    let mut out = String::with_capacity(len);
-    for n in (0..len).rev() {
-        let b = n * 5;
-        let i = b / 8;
-        let j = b % 8;
-        let mut c = (hash[i] as u16) >> j;
-        if i + 1 < hash.len() {
-            c |= (hash[i + 1] as u16) << (8 - j);
-        }
-        out.push(BASE32_CHARS[(c & 0x1f) as usize] as char);
-    }
-    out
+    xnix_store::hash::to_nix_base32(hash)
 }
 
 /// Decode Nix's base-32; `None` if malformed.
 pub fn nix_base32_decode(s: &str, size: usize) -> Option<Vec<u8>> {
-    let mut out = vec![0u8; size];
-    for (n, ch) in s.bytes().rev().enumerate() {
-        let digit = BASE32_CHARS.iter().position(|&c| c == ch)? as u16;
-        let b = n * 5;
-        let i = b / 8;
-        let j = b % 8;
-        if i >= size {
-            return None;
-        }
-        out[i] |= (digit << j) as u8;
-        let carry = (digit << j) >> 8;
-        if carry != 0 {
-            if i + 1 >= size {
-                return None;
-            }
-            out[i + 1] |= carry as u8;
-        }
-    }
-    Some(out)
+    xnix_store::hash::from_nix_base32(s, size).ok()
 }
 
 fn compress(hash: &[u8], size: usize) -> Vec<u8> {
-    let mut out = vec![0u8; size];
-    for (i, b) in hash.iter().enumerate() {
-        out[i % size] ^= b;
-    }
-    out
+    xnix_store::compress_hash(hash, size)
 }
 
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    xnix_store::hash::to_base16(bytes)
 }
 
 /// `makeStorePath`: the path for a store object of type `ty` with inner hash `hash` (SHA-256).
