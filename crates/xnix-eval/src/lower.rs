@@ -38,6 +38,8 @@ struct PendingSet {
     statics: Vec<(Sym, Pending, Pos)>,
     index: HashMap<Sym, usize>,
     dynamics: Vec<(ast::Expr, Pending, Pos)>,
+    /// A `rec { }` literal merged with attribute paths stays recursive.
+    recursive: bool,
 }
 
 fn sort_statics(set: &mut PendingSet) {
@@ -605,7 +607,7 @@ impl<'a> Lowerer<'a> {
 
     fn literal_set_entries(&self, e: &ast::Expr) -> Option<ast::AttrSet> {
         match e {
-            ast::Expr::AttrSet(s) if s.rec_token().is_none() => Some(s.clone()),
+            ast::Expr::AttrSet(s) => Some(s.clone()),
             _ => None,
         }
     }
@@ -625,7 +627,8 @@ impl<'a> Lowerer<'a> {
             let existing = &mut set.statics[i].1;
             if let Pending::Expr(e) = existing {
                 if let Some(s) = self.literal_set_entries(e) {
-                    let nested = self.collect_entries(s.entries(), true)?;
+                    let mut nested = self.collect_entries(s.entries(), true)?;
+                    nested.recursive = s.rec_token().is_some();
                     *existing = Pending::Nested(nested);
                 }
             }
@@ -634,7 +637,10 @@ impl<'a> Lowerer<'a> {
                     return self.insert(nested, rest, val, pos, true);
                 }
                 if let Pending::Expr(e) = &val {
-                    if let Some(s) = self.literal_set_entries(e) {
+                    if let Some(s) = self
+                        .literal_set_entries(e)
+                        .filter(|s| s.rec_token().is_none())
+                    {
                         for entry in s.entries() {
                             self.merge_entry(nested, entry)?;
                         }
@@ -683,7 +689,11 @@ impl<'a> Lowerer<'a> {
                 )))
             }
             Pending::Nested(set) => {
-                let b = self.lower_plain_set(set)?;
+                let b = if set.recursive {
+                    self.lower_rec_bindings(set, true)?
+                } else {
+                    self.lower_plain_set(set)?
+                };
                 Ok(Rc::new(Expr::AttrSet(Rc::new(b), Pos::NONE)))
             }
         }
