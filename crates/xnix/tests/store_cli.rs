@@ -237,6 +237,24 @@ fn instantiate_matches_nix_instantiate() {
             "{}: different sets of store objects",
             case.name
         );
+
+        // show-derivation -r prints the same JSON (fixed outputs, structured attrs, ...).
+        let drvs: Vec<&str> = nix_out
+            .lines()
+            .map(|l| l.split('!').next().unwrap())
+            .collect();
+        let mut n = nix_cmd("nix");
+        n.args(["show-derivation", "-r", "--store"])
+            .arg(format!("local?root={}", nix_root.display()))
+            .args(&drvs);
+        let mut x = xnix(&xnix_root);
+        x.args(["show-derivation", "-r"]).args(&drvs);
+        assert_eq!(
+            stdout(&run_ok(x, "xnix show-derivation")),
+            stdout(&run_ok(n, "nix show-derivation")),
+            "{}: show-derivation differs",
+            case.name
+        );
     }
 }
 
@@ -394,6 +412,14 @@ fn store_add_matches_nix_store_add() {
     let xnix_path = stdout(&run_ok(x, "xnix store add"));
     assert!(nix_path.starts_with("/nix/store/"));
     assert_eq!(xnix_path, nix_path);
+    // A logical store path is dumped from under the store root.
+    let mut x = xnix(&dir.path().join("xnix-root"));
+    x.args(["store", "dump"]).arg(xnix_path.trim());
+    let mut n = nix_cmd("nix-store");
+    n.arg("--dump").arg(&src);
+    assert!(
+        run_ok(x, "xnix store dump (logical path)").stdout == run_ok(n, "nix-store --dump").stdout
+    );
     // The added path is valid and verifies.
     let mut x = xnix(&dir.path().join("xnix-root"));
     x.args(["path-info"]).arg(xnix_path.trim());
