@@ -311,3 +311,93 @@ fn build_defaults_to_the_package_collection() {
     // `true` is not a derivation: the point is that <xnixpkgs> resolved.
     assert!(err.contains("does not evaluate to a derivation"), "{err}");
 }
+
+/// The same derivations built by `nix-build` (the machine's /nix/store,
+/// unsandboxed, so `/bin/sh` is the host's) and by `xnix build` (store
+/// directory /nix/store under a scratch root): same output paths, and
+/// `path-info --json` agrees on hashes, sizes, references and deriver.
+/// (Nix gives builders no PATH, so the scripts use shell built-ins only.)
+#[test]
+fn build_matches_nix_build() {
+    let env = Env::new();
+    let salt = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let file = env.work().join("diff.nix");
+    fs::write(
+        &file,
+        format!(
+            r#"let
+  mk = name: script: derivation {{
+    inherit name;
+    salt = "{salt}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" script ];
+  }};
+  dep = mk "dep" "echo dependency > $out";
+in mk "top" "echo ${{dep}} > $out; echo plain >> $out""#
+        ),
+    )
+    .unwrap();
+    let nix = Command::new("nix-build")
+        .env(
+            "NIX_CONFIG",
+            "experimental-features = nix-command\nsandbox = false\nsubstituters =\n",
+        )
+        .env_remove("NIX_STORE_DIR")
+        .arg(&file)
+        .arg("--no-out-link")
+        .output()
+        .expect("cannot run nix-build (Nix 2.8 is required: scripts/install-deps test)");
+    let (nix_out, nix_err) = texts(&nix);
+    assert!(nix.status.success(), "nix-build failed: {nix_err}");
+
+    let o = Command::new(XNIX)
+        .args(["--store-dir", "/nix/store", "--store-root"])
+        .arg(env.root())
+        .arg("build")
+        .arg(&file)
+        .arg("--no-out-link")
+        .current_dir(env.work())
+        .output()
+        .unwrap();
+    let (xnix_out, xnix_err) = texts(&o);
+    assert!(o.status.success(), "xnix build failed: {xnix_err}");
+    assert_eq!(xnix_out, nix_out);
+
+    let strip = |json: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(json).unwrap();
+        for o in v.as_array_mut().unwrap() {
+            o.as_object_mut().unwrap().remove("registrationTime");
+        }
+        v
+    };
+    let out_path = nix_out.trim();
+    let nix_info = Command::new("nix")
+        .env(
+            "NIX_CONFIG",
+            "experimental-features = nix-command\nsubstituters =\n",
+        )
+        .args(["path-info", "--json", "-r", out_path])
+        .output()
+        .unwrap();
+    assert!(nix_info.status.success());
+    let xnix_info = Command::new(XNIX)
+        .args(["--store-dir", "/nix/store", "--store-root"])
+        .arg(env.root())
+        .args(["path-info", "--json", "-r", out_path])
+        .output()
+        .unwrap();
+    assert!(xnix_info.status.success());
+    let (n, _) = texts(&nix_info);
+    let (x, _) = texts(&xnix_info);
+    let n = strip(&n);
+    assert_eq!(n.as_array().unwrap().len(), 2, "{n}");
+    assert_eq!(strip(&x), n);
+}
