@@ -12,6 +12,7 @@ mod arith;
 mod attrs;
 mod control;
 mod derivation;
+mod fetch;
 mod json;
 mod lists;
 mod paths;
@@ -32,6 +33,7 @@ pub const TABLES: &[&[BuiltinDef]] = &[
     attrs::BUILTINS,
     control::BUILTINS,
     derivation::BUILTINS,
+    fetch::BUILTINS,
     json::BUILTINS,
     lists::BUILTINS,
     paths::BUILTINS,
