@@ -8,8 +8,60 @@ use crate::error::EvalError;
 use crate::ir::{Expr, LambdaDef};
 use crate::Evaluator;
 
-/// An attribute name. Names are shared, not interned: cloning is a reference count bump.
-pub type Sym = Rc<str>;
+/// An attribute name. Names are shared, not interned: cloning is a reference count bump. A thin
+/// pointer (8 bytes), so that attributes stay small.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(Rc<Box<str>>);
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Sym {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Sym {
+        Sym(Rc::new(s.into()))
+    }
+}
+
+impl From<String> for Sym {
+    fn from(s: String) -> Sym {
+        Sym(Rc::new(s.into_boxed_str()))
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(s: &String) -> Sym {
+        Sym(Rc::new(s.as_str().into()))
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
 
 /// A position in a source file: the file's index in the evaluator's file table and a byte offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
