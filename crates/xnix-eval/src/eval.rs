@@ -53,7 +53,7 @@ pub struct Evaluator {
     stack_limit: usize,
     cli_entries: Cell<usize>,
     pub(crate) nix_path_value: Rc<Thunk>,
-    pub(crate) regex_cache: RefCell<HashMap<String, Rc<regex::Regex>>>,
+    pub(crate) regex_cache: RefCell<HashMap<String, Rc<regex::bytes::Regex>>>,
     /// The store directory (`/nix/store`).
     pub store_dir: String,
     /// Derivations computed so far (for hashing derivations that depend on them).

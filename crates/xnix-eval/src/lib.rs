@@ -14,6 +14,7 @@
 //! [`with_big_stack`].
 
 pub mod builtins;
+pub mod bytes;
 mod error;
 mod eval;
 pub mod ir;

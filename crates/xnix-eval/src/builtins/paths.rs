@@ -50,7 +50,7 @@ fn read_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let p = ev.coerce_to_path(a[0].clone(), pos)?;
     let data = std::fs::read(&p)
         .map_err(|e| EvalError::msg(format!("opening file '{p}': {}", io_msg(&e)), pos))?;
-    Ok(Value::str(String::from_utf8_lossy(&data).into_owned()))
+    Ok(Value::str(crate::bytes::from_bytes(&data)))
 }
 
 fn read_dir(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -179,13 +179,18 @@ fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         }
         refs.push(c.clone());
     }
-    let sp = store::make_text_path(&ev.store_dir, &name, contents.s.as_bytes(), &refs);
+    let sp = store::make_text_path(
+        &ev.store_dir,
+        &name,
+        &crate::bytes::to_bytes(&contents.s),
+        &refs,
+    );
     ev.drv_cache
         .borrow_mut()
         .objects
         .push(store::StoreObject::Text {
             name: name.clone(),
-            contents: contents.s.as_bytes().to_vec(),
+            contents: crate::bytes::to_bytes(&contents.s).into_owned(),
             references: refs,
             path: sp.clone(),
         });

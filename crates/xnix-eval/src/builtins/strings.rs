@@ -34,17 +34,17 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
 
 fn string_length(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
-    Ok(Value::Int(s.s.len() as i64))
+    Ok(Value::Int(crate::bytes::byte_len(&s.s) as i64))
 }
 
 /// Byte-slice a string, repairing a cut through a UTF-8 sequence.
 fn byte_substr(s: &str, start: usize, len: usize) -> String {
-    let b = s.as_bytes();
+    let b = crate::bytes::to_bytes(s);
     if start >= b.len() {
         return String::new();
     }
     let end = start.saturating_add(len).min(b.len());
-    String::from_utf8_lossy(&b[start..end]).into_owned()
+    crate::bytes::from_bytes(&b[start..end])
 }
 
 fn substring(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -129,10 +129,7 @@ fn replace_strings(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             p += 1;
         }
     }
-    Ok(Value::str_ctx(
-        String::from_utf8_lossy(&out).into_owned(),
-        ctx,
-    ))
+    Ok(Value::str_ctx(crate::bytes::from_bytes(&out), ctx))
 }
 
 fn to_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -197,7 +194,7 @@ pub(crate) fn posix_to_regex(re: &str) -> Option<String> {
                     '&' | '~' | '-' if false => {}
                     '&' => out.push_str("\\&"),
                     '~' => out.push_str("\\~"),
-                    c => out.push(c),
+                    c => push_literal(&mut out, c),
                 }
                 j += 1;
             }
@@ -228,7 +225,7 @@ pub(crate) fn posix_to_regex(re: &str) -> Option<String> {
                 continue;
             }
         }
-        out.push(c);
+        push_literal(&mut out, c);
         i += 1;
     }
     Some(out)
@@ -239,42 +236,52 @@ pub(crate) fn compile_regex(
     re: &str,
     anchored: bool,
     pos: Pos,
-) -> R<Rc<regex::Regex>> {
+) -> R<Rc<regex::bytes::Regex>> {
     let key = format!("{}{re}", if anchored { 'A' } else { 'U' });
     if let Some(r) = ev.regex_cache.borrow().get(&key) {
         return Ok(r.clone());
     }
     let translated = posix_to_regex(re)
         .ok_or_else(|| EvalError::msg(format!("invalid regular expression '{re}'"), pos))?;
-    let full = if anchored {
-        format!("(?s)^(?:{translated})$")
-    } else {
-        format!("(?s){translated}")
+    // Nix matches bytes, not characters (`.` matches one byte of a multi-byte character).
+    let build = |flags: &str| {
+        let full = if anchored {
+            format!("(?s{flags})^(?:{translated})$")
+        } else {
+            format!("(?s{flags}){translated}")
+        };
+        regex::bytes::RegexBuilder::new(&full)
+            .size_limit(1 << 26)
+            .build()
     };
-    let r = regex::RegexBuilder::new(&full)
-        .size_limit(1 << 26)
-        .build()
+    let r = build("-u")
+        .or_else(|_| build(""))
         .map_err(|_| EvalError::msg(format!("invalid regular expression '{re}'"), pos))?;
     let r = Rc::new(r);
     ev.regex_cache.borrow_mut().insert(key, r.clone());
     Ok(r)
 }
 
+fn groups(c: &regex::bytes::Captures<'_>) -> Value {
+    Value::list(
+        (1..c.len())
+            .map(|i| {
+                c.get(i)
+                    .map(|m| Value::str(crate::bytes::from_bytes(m.as_bytes())))
+                    .unwrap_or(Value::Null)
+            })
+            .collect(),
+    )
+}
+
 fn match_(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let re = ev.force_str(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
     let r = compile_regex(ev, &re, true, pos)?;
-    match r.captures(&s.s) {
+    let text = crate::bytes::to_bytes(&s.s);
+    match r.captures(&text) {
         None => Ok(Value::Null),
-        Some(c) => Ok(Value::list(
-            (1..c.len())
-                .map(|i| {
-                    c.get(i)
-                        .map(|m| Value::str(m.as_str()))
-                        .unwrap_or(Value::Null)
-                })
-                .collect(),
-        )),
+        Some(c) => Ok(groups(&c)),
     }
 }
 
@@ -285,36 +292,26 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let mut out = Vec::new();
     let mut last = 0;
     let mut search = 0;
-    let text = s.s.as_str();
+    let text = crate::bytes::to_bytes(&s.s);
+    let text: &[u8] = &text;
     // Iterate as C++'s regex_iterator does: an empty match right after a non-empty one counts.
     while search <= text.len() {
         let Some(c) = r.captures_at(text, search) else {
             break;
         };
         let m = c.get(0).expect("group 0");
-        out.push(Value::str(&text[last..m.start()]));
-        out.push(Value::list(
-            (1..c.len())
-                .map(|i| {
-                    c.get(i)
-                        .map(|m| Value::str(m.as_str()))
-                        .unwrap_or(Value::Null)
-                })
-                .collect(),
-        ));
+        out.push(Value::str(crate::bytes::from_bytes(&text[last..m.start()])));
+        out.push(groups(&c));
         last = m.end();
-        if m.end() == m.start() {
-            search = m.end()
-                + text[m.end()..]
-                    .chars()
-                    .next()
-                    .map(|c| c.len_utf8())
-                    .unwrap_or(1);
+        search = if m.end() == m.start() {
+            m.end() + 1
         } else {
-            search = m.end();
-        }
+            m.end()
+        };
     }
-    out.push(Value::str(&text[last.min(text.len())..]));
+    out.push(Value::str(crate::bytes::from_bytes(
+        &text[last.min(text.len())..],
+    )));
     Ok(Value::list(out))
 }
 
@@ -337,10 +334,9 @@ pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<Vec<u8>> {
 fn hash_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let algo = ev.force_str(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
+    let data = crate::bytes::to_bytes(&s.s);
     Ok(Value::str(crate::store::hex(&hash_bytes(
-        &algo,
-        s.s.as_bytes(),
-        pos,
+        &algo, &data, pos,
     )?)))
 }
 
@@ -451,4 +447,18 @@ fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         }
     }
     Ok(Value::str_ctx(s.s.clone(), ctx))
+}
+
+/// A pattern character; non-ASCII characters become their bytes, since Nix's regular
+/// expressions work on bytes (`é+` repeats only the last byte of `é`).
+fn push_literal(out: &mut String, c: char) {
+    if c.is_ascii() {
+        out.push(c);
+        return;
+    }
+    let mut buf = [0u8; 4];
+    let s: &str = c.encode_utf8(&mut buf);
+    for b in crate::bytes::to_bytes(s).iter() {
+        out.push_str(&format!("\\x{b:02X}"));
+    }
 }

@@ -145,7 +145,7 @@ fn run_inner(args: EvalArgs) -> u8 {
             let r = eval_one(&ev, &args, root, &auto, &mut out);
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            let _ = lock.write_all(out.as_bytes());
+            let _ = lock.write_all(&xnix_eval::bytes::to_bytes(&out));
             let _ = lock.flush();
             r?;
         }
