@@ -254,7 +254,30 @@ pub(crate) fn compile_regex(
             .size_limit(1 << 26)
             .build()
     };
-    let r = build("-u")
+    let posix = {
+        let full = if anchored {
+            format!("^(?:{translated})$")
+        } else {
+            translated.clone()
+        };
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .dot_matches_new_line(true)
+            .build()
+            .parse(&full)
+            .ok()
+            .map(|h| fix_nullable_repeats(&h).to_string())
+            .and_then(|p| {
+                regex::bytes::RegexBuilder::new(&p)
+                    .size_limit(1 << 26)
+                    .build()
+                    .ok()
+            })
+    };
+    let r = posix
+        .ok_or(())
+        .or_else(|_| build("-u"))
         .or_else(|_| build(""))
         .map_err(|_| EvalError::msg(format!("invalid regular expression '{re}'"), pos))?;
     let r = Rc::new(r);
@@ -460,5 +483,60 @@ fn push_literal(out: &mut String, c: char) {
     let s: &str = c.encode_utf8(&mut buf);
     for b in crate::bytes::to_bytes(s).iter() {
         out.push_str(&format!("\\x{b:02X}"));
+    }
+}
+
+/// C++'s POSIX matcher ends a repetition of a group that can match the empty string with one
+/// more, empty, iteration, so the group captures `""` (`(a|b|)+` on `ab` captures `""`).
+/// Rewriting `(R)+` and `(R)*` to `(?:R)*(R)` gives the same captures.
+fn fix_nullable_repeats(h: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    match h.kind() {
+        HirKind::Repetition(rep) => {
+            let sub = fix_nullable_repeats(&rep.sub);
+            if rep.max.is_none() && rep.min <= 1 {
+                if let HirKind::Capture(cap) = sub.kind() {
+                    if cap.sub.properties().minimum_len() == Some(0) {
+                        let star = Hir::repetition(Repetition {
+                            min: 0,
+                            max: None,
+                            greedy: rep.greedy,
+                            sub: Box::new(strip_captures(&cap.sub)),
+                        });
+                        return Hir::concat(vec![star, sub.clone()]);
+                    }
+                }
+            }
+            Hir::repetition(Repetition {
+                min: rep.min,
+                max: rep.max,
+                greedy: rep.greedy,
+                sub: Box::new(sub),
+            })
+        }
+        HirKind::Capture(c) => Hir::capture(Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(fix_nullable_repeats(&c.sub)),
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(fix_nullable_repeats).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(fix_nullable_repeats).collect()),
+        _ => h.clone(),
+    }
+}
+
+fn strip_captures(h: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Hir, HirKind, Repetition};
+    match h.kind() {
+        HirKind::Capture(c) => strip_captures(&c.sub),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            min: rep.min,
+            max: rep.max,
+            greedy: rep.greedy,
+            sub: Box::new(strip_captures(&rep.sub)),
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(strip_captures).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(strip_captures).collect()),
+        _ => h.clone(),
     }
 }
