@@ -1,5 +1,5 @@
 //! The builtins, split by theme. Every module exports a `BUILTINS` table of
-//! `(name, arity, implementation)`; [`install`] registers them all. To add builtins, add a module
+//! `(name, arity, implementation)`; `install` registers them all. To add builtins, add a module
 //! with such a table and list it in [`TABLES`].
 
 use std::collections::HashMap;
