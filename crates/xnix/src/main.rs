@@ -39,6 +39,10 @@ enum Command {
     PathInfo(cmd::path_info::PathInfoArgs),
     /// Print the build log of a derivation or output path, as `nix log`.
     Log(cmd::log::LogArgs),
+    /// Build a package and run its program (through qemu or wine when needed).
+    Run(cmd::run::RunArgs),
+    /// What this machine can build and run, per platform, and what to install.
+    Doctor(cmd::doctor::DoctorArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
         Command::ShowDerivation(args) => cmd::show_derivation::run(args, opts),
         Command::PathInfo(args) => cmd::path_info::run(args, opts),
         Command::Log(args) => cmd::log::run(args, opts),
+        Command::Run(args) => cmd::run::run(args, opts),
+        Command::Doctor(args) => cmd::doctor::run(args, opts),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 //! global options that say which store a command works on.
 
 pub mod build;
+pub mod doctor;
 pub mod eval;
 pub mod instantiate;
 pub mod log;
@@ -10,6 +11,7 @@ pub mod path_info;
 pub mod platform;
 pub mod progress;
 pub mod repl;
+pub mod run;
 pub mod show_derivation;
 pub mod store;
 

@@ -1,0 +1,731 @@
+//! `xnix doctor`: what this machine can build and run, for every platform of
+//! the catalogue, and what to install for the rest.
+//!
+//! Which Debian packages a target needs is the package collection's
+//! knowledge (its toolchain table): for each catalogue name the evaluator
+//! forces `pkgsCross.<name>.stdenv.cc.toolchainIdentity`, which fails with an
+//! `apt-get install ...` hint when a package is missing. Running is
+//! xnix-platform's `canExecute` and emulator choice, checked against the
+//! programs installed here.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+use clap::Args;
+use serde_json::{json, Value as Json};
+use xnix_eval::{with_big_stack, Evaluator, Pos};
+use xnix_platform::{Emulator, Platform};
+
+use super::instantiate;
+use super::run::{build_platform, emulator_apt_packages, find_emulator, find_in_path};
+use super::StoreOpts;
+
+const EXAMPLES: &str = "\
+Examples:
+  xnix doctor                 a table grouped by what works, on a terminal
+  xnix doctor | grep riscv    one line per target otherwise
+  xnix doctor --json | jq '.targets[] | select(.build.ok | not) | .build.install'
+
+For each of the catalogue's platforms (the names behind pkgsCross.*): can this
+machine BUILD for it (the package collection has a toolchain for it and the
+Debian packages that toolchain uses are installed), and RUN its programs
+(natively, or through an installed emulator such as qemu-user or wine)? For
+the others it names the Debian packages to install. It also checks the
+basics: user namespaces for the build sandbox, a writable store, a static
+busybox for builders, qemu-user and binfmt_misc. Nix is not required.";
+
+/// Arguments of `xnix doctor`.
+#[derive(Args)]
+#[command(after_help = EXAMPLES)]
+pub struct DoctorArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One basic check of the machine.
+#[derive(Debug, Clone)]
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+}
+
+/// Why building for a target does or does not work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BuildStatus {
+    /// The toolchain and its packages are there.
+    Ok,
+    /// The collection knows a toolchain; these Debian packages are missing.
+    MissingPackages(Vec<String>),
+    /// The collection has no toolchain for the platform.
+    NoToolchain,
+    /// Evaluation failed otherwise (no collection, unsupported platform, ...).
+    Error,
+}
+
+/// How programs for a target run here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RunStatus {
+    Native,
+    /// Through this installed emulator.
+    Emulated(String),
+    /// The emulator exists in Debian but is not installed.
+    EmulatorMissing {
+        program: String,
+        install: Vec<String>,
+    },
+    /// The emulator Debian does not package, or nothing runs them.
+    Impossible(String),
+}
+
+#[derive(Debug, Clone)]
+struct Target {
+    name: String,
+    config: String,
+    system: String,
+    build: BuildStatus,
+    build_detail: String,
+    run: RunStatus,
+}
+
+impl Target {
+    fn can_build(&self) -> bool {
+        self.build == BuildStatus::Ok
+    }
+
+    fn can_run(&self) -> bool {
+        matches!(self.run, RunStatus::Native | RunStatus::Emulated(_))
+    }
+
+    fn build_text(&self) -> String {
+        match &self.build {
+            BuildStatus::Ok => "yes".into(),
+            BuildStatus::MissingPackages(p) => format!("no: apt-get install {}", p.join(" ")),
+            BuildStatus::NoToolchain => "no: no toolchain in the package collection".into(),
+            BuildStatus::Error => format!("no: {}", self.build_detail),
+        }
+    }
+
+    fn run_text(&self) -> String {
+        match &self.run {
+            RunStatus::Native => "yes (natively)".into(),
+            RunStatus::Emulated(e) => format!("yes ({e})"),
+            RunStatus::EmulatorMissing { program, install } => {
+                format!(
+                    "no: needs {program} (apt-get install {})",
+                    install.join(" ")
+                )
+            }
+            RunStatus::Impossible(why) => format!("no: {why}"),
+        }
+    }
+
+    /// The BUILD and RUN cells of the terminal table.
+    fn table_cells(&self) -> (String, String) {
+        let build = match &self.build {
+            BuildStatus::Ok => "yes".to_string(),
+            BuildStatus::MissingPackages(p) => format!("apt-get install {}", p.join(" ")),
+            BuildStatus::NoToolchain => "-".to_string(),
+            BuildStatus::Error => self.build_detail.clone(),
+        };
+        let run = match &self.run {
+            RunStatus::Native => "native".to_string(),
+            RunStatus::Emulated(e) => e.clone(),
+            RunStatus::EmulatorMissing { program, install } => {
+                format!("{program}: apt-get install {}", install.join(" "))
+            }
+            RunStatus::Impossible(_) => "-".to_string(),
+        };
+        (build, run)
+    }
+
+    fn to_json(&self) -> Json {
+        let (build_status, build_install) = match &self.build {
+            BuildStatus::Ok => ("ok", vec![]),
+            BuildStatus::MissingPackages(p) => ("missing-packages", p.clone()),
+            BuildStatus::NoToolchain => ("no-toolchain", vec![]),
+            BuildStatus::Error => ("error", vec![]),
+        };
+        let (how, emulator, run_install, run_detail) = match &self.run {
+            RunStatus::Native => ("native", None, vec![], String::new()),
+            RunStatus::Emulated(e) => ("emulator", Some(e.clone()), vec![], String::new()),
+            RunStatus::EmulatorMissing { program, install } => (
+                "emulator",
+                Some(program.clone()),
+                install.clone(),
+                format!("{program} is not installed"),
+            ),
+            RunStatus::Impossible(why) => ("none", None, vec![], why.clone()),
+        };
+        json!({
+            "name": self.name,
+            "config": self.config,
+            "system": self.system,
+            "build": {
+                "ok": self.can_build(),
+                "status": build_status,
+                "install": build_install,
+                "detail": self.build_detail,
+            },
+            "run": {
+                "ok": self.can_run(),
+                "how": how,
+                "emulator": emulator,
+                "install": run_install,
+                "detail": run_detail,
+            },
+        })
+    }
+}
+
+/// Debian packages installed here (`Package` and `Package:arch`), from dpkg's status file.
+fn installed_debs() -> BTreeSet<String> {
+    let text = std::fs::read_to_string("/var/lib/dpkg/status").unwrap_or_default();
+    let mut out = BTreeSet::new();
+    for para in text.split("\n\n") {
+        let field = |name: &str| {
+            para.lines()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        let installed = field("Status:").is_some_and(|s| s.ends_with("install ok installed"));
+        if let (true, Some(pkg)) = (installed, field("Package:")) {
+            if let Some(arch) = field("Architecture:") {
+                out.insert(format!("{pkg}:{arch}"));
+            }
+            out.insert(pkg);
+        }
+    }
+    out
+}
+
+/// The Debian packages named in an evaluation error's `apt-get install ...` hint.
+fn apt_hint(message: &str) -> Option<Vec<String>> {
+    let rest = &message[message.find("apt-get install ")? + "apt-get install ".len()..];
+    let end = rest
+        .find(|c: char| matches!(c, '`' | ')' | '\n' | ';' | '\''))
+        .unwrap_or(rest.len());
+    let pkgs: Vec<String> = rest[..end].split_whitespace().map(str::to_string).collect();
+    (!pkgs.is_empty()).then_some(pkgs)
+}
+
+/// Build status of every catalogue name, from one evaluation of the collection.
+fn build_statuses(names: &[String]) -> Vec<(BuildStatus, String)> {
+    let Some(pkgs_dir) = instantiate::find_pkgs() else {
+        let why = "the package collection was not found (set XNIX_PKGS)".to_string();
+        return names
+            .iter()
+            .map(|_| (BuildStatus::Error, why.clone()))
+            .collect();
+    };
+    let ev = Evaluator::new();
+    ev.add_search_path(&format!("xnixpkgs={}", pkgs_dir.display()));
+    let cwd = pkgs_dir.to_string_lossy().into_owned();
+    let cross = ev
+        .eval_expr("(import <xnixpkgs> { }).pkgsCross", &cwd)
+        .and_then(|v| ev.force(v));
+    let cross = match cross {
+        Ok(c) => c,
+        Err(e) => {
+            let why = format!(
+                "evaluating the package collection: {}",
+                first_line(e.message())
+            );
+            return names
+                .iter()
+                .map(|_| (BuildStatus::Error, why.clone()))
+                .collect();
+        }
+    };
+    names
+        .iter()
+        .map(|name| {
+            let result = (|| {
+                let mut v = cross.clone();
+                for part in [name.as_str(), "stdenv", "cc", "toolchainIdentity"] {
+                    v = ev.select_attr(v, part, Pos::NONE)?;
+                }
+                ev.force_deep(v)
+            })();
+            match result {
+                Ok(_) => (BuildStatus::Ok, String::new()),
+                Err(e) => classify(e.message()),
+            }
+        })
+        .collect()
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().trim().to_string()
+}
+
+/// Turn the collection's error for a target into a status.
+fn classify(message: &str) -> (BuildStatus, String) {
+    let detail = first_line(message);
+    if let Some(pkgs) = apt_hint(message) {
+        (BuildStatus::MissingPackages(pkgs), detail)
+    } else if message.contains("no build-machine toolchain is known") {
+        (BuildStatus::NoToolchain, detail)
+    } else {
+        (BuildStatus::Error, detail)
+    }
+}
+
+fn run_status(
+    target: Result<Platform, String>,
+    build: &Platform,
+    debs: &BTreeSet<String>,
+) -> RunStatus {
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => return RunStatus::Impossible(e),
+    };
+    match target.emulator_on(build) {
+        Emulator::Native => RunStatus::Native,
+        Emulator::Program(p) => match (find_emulator(&p), emulator_apt_packages(&p)) {
+            (Some(_), _) => RunStatus::Emulated(p),
+            // The package is there but has no such program (qemu-arc, ...).
+            (None, Some(install)) if install.iter().all(|d| debs.contains(*d)) => {
+                RunStatus::Impossible(format!(
+                    "needs {p}, which the installed {} does not have",
+                    install.join(" and ")
+                ))
+            }
+            (None, Some(install)) => RunStatus::EmulatorMissing {
+                program: p,
+                install: install.into_iter().map(str::to_string).collect(),
+            },
+            (None, None) => {
+                RunStatus::Impossible(format!("needs {p}, which Debian does not package"))
+            }
+        },
+        Emulator::Unavailable => RunStatus::Impossible(format!(
+            "no emulator runs {} programs on {}",
+            target.system(),
+            build.system()
+        )),
+    }
+}
+
+/// Create and remove a file in `dir`: the plainest proof that it is writable.
+fn try_write(dir: &Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".xnix-doctor-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
+fn check_store(opts: &StoreOpts) -> Check {
+    let logical = opts.store_dir();
+    let physical = opts.physical(Path::new(logical));
+    let shown = if physical.as_path() == Path::new(logical) {
+        logical.to_string()
+    } else {
+        format!("{logical} (at {})", physical.display())
+    };
+    let existing = physical
+        .ancestors()
+        .find(|p| p.exists())
+        .map(Path::to_path_buf);
+    let (ok, detail) = match existing {
+        Some(dir) if dir == physical => match try_write(&dir) {
+            Ok(()) => (true, format!("{shown} is writable")),
+            Err(e) => (false, format!("{shown} is not writable: {e}")),
+        },
+        Some(dir) => match try_write(&dir) {
+            Ok(()) => (
+                true,
+                format!(
+                    "{shown} does not exist yet; it will be created under {}",
+                    dir.display()
+                ),
+            ),
+            Err(e) => (
+                false,
+                format!(
+                    "{shown} does not exist and {} is not writable: {e}",
+                    dir.display()
+                ),
+            ),
+        },
+        None => (false, format!("{shown}: no existing parent directory")),
+    };
+    Check {
+        name: "store",
+        ok,
+        detail,
+    }
+}
+
+fn check_sandbox() -> Check {
+    let max = std::fs::read_to_string("/proc/sys/user/max_user_namespaces")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let (ok, detail) = if let Some(unshare) = find_in_path("unshare") {
+        let status = Command::new(unshare)
+            .args([
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "--pid",
+                "--fork",
+                "true",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        match status {
+            Ok(s) if s.success() => (true, "user, mount and PID namespaces can be created".to_string()),
+            _ => (
+                false,
+                "cannot create user namespaces (see /proc/sys/user/max_user_namespaces, kernel.unprivileged_userns_clone)".to_string(),
+            ),
+        }
+    } else {
+        match max {
+            Some(0) => (
+                false,
+                "user namespaces are disabled (/proc/sys/user/max_user_namespaces is 0)".into(),
+            ),
+            Some(n) => (
+                true,
+                format!("user namespaces enabled (max {n}; not tried: no unshare program)"),
+            ),
+            None => (
+                false,
+                "cannot tell whether user namespaces work (no /proc/sys/user/max_user_namespaces)"
+                    .into(),
+            ),
+        }
+    };
+    Check {
+        name: "sandbox",
+        ok,
+        detail,
+    }
+}
+
+fn check_busybox() -> Check {
+    let paths = xnix_build::sandbox::busybox_sandbox_paths();
+    match paths.first() {
+        Some(p) => Check {
+            name: "busybox",
+            ok: true,
+            detail: format!("builders get {} as /bin/sh", p.host.display()),
+        },
+        None => Check {
+            name: "busybox",
+            ok: false,
+            detail: "no static busybox for builders' /bin/sh: apt-get install busybox-static"
+                .into(),
+        },
+    }
+}
+
+fn check_qemu(debs: &BTreeSet<String>) -> Check {
+    let programs = ["/usr/bin", "/usr/local/bin"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|rd| rd.filter_map(Result::ok))
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with("qemu-") && !n.starts_with("qemu-img") && !n.starts_with("qemu-system")
+        })
+        .count();
+    let pkg = ["qemu-user", "qemu-user-static"]
+        .into_iter()
+        .find(|p| debs.contains(*p));
+    match pkg {
+        Some(p) => Check {
+            name: "qemu-user",
+            ok: true,
+            detail: format!("{p} is installed ({programs} qemu user-mode programs)"),
+        },
+        None if programs > 0 => Check {
+            name: "qemu-user",
+            ok: true,
+            detail: format!(
+                "{programs} qemu user-mode programs in PATH (not from Debian's qemu-user)"
+            ),
+        },
+        None => Check {
+            name: "qemu-user",
+            ok: false,
+            detail: "not installed; foreign Linux programs cannot run: apt-get install qemu-user"
+                .into(),
+        },
+    }
+}
+
+fn check_binfmt() -> Check {
+    let dir = Path::new("/proc/sys/fs/binfmt_misc");
+    let detail = match std::fs::read_to_string(dir.join("status")) {
+        Ok(status) => {
+            let mut qemu: Vec<String> = std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .filter(|n| n.starts_with("qemu-"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            qemu.sort();
+            format!(
+                "{}; {} (not needed: xnix starts emulators itself)",
+                status.trim(),
+                if qemu.is_empty() {
+                    "no qemu handlers registered".to_string()
+                } else {
+                    format!("qemu handlers: {}", qemu.join(" "))
+                }
+            )
+        }
+        Err(_) => "not mounted (not needed: xnix starts emulators itself)".into(),
+    };
+    Check {
+        name: "binfmt_misc",
+        ok: true,
+        detail,
+    }
+}
+
+fn check_nix() -> Check {
+    let detail = match find_in_path("nix-instantiate") {
+        Some(p) => format!(
+            "not required; found {} (the tests compare against it)",
+            p.display()
+        ),
+        None => "not required, not installed".to_string(),
+    };
+    Check {
+        name: "nix",
+        ok: true,
+        detail,
+    }
+}
+
+struct Report {
+    build_system: String,
+    checks: Vec<Check>,
+    targets: Vec<Target>,
+}
+
+impl Report {
+    /// Everything to install for what does not work yet (packages that exist in Debian).
+    fn install(&self) -> Vec<String> {
+        let mut all = BTreeSet::new();
+        for t in &self.targets {
+            if let BuildStatus::MissingPackages(p) = &t.build {
+                all.extend(p.iter().cloned());
+            }
+            if let RunStatus::EmulatorMissing { install, .. } = &t.run {
+                all.extend(install.iter().cloned());
+            }
+        }
+        all.into_iter().collect()
+    }
+
+    fn to_json(&self) -> Json {
+        json!({
+            "buildPlatform": self.build_system,
+            "checks": self.checks.iter().map(|c| json!({"name": c.name, "ok": c.ok, "detail": c.detail})).collect::<Vec<_>>(),
+            "targets": self.targets.iter().map(Target::to_json).collect::<Vec<_>>(),
+            "install": self.install(),
+        })
+    }
+
+    fn write_plain(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "build platform: {}", self.build_system)?;
+        for c in &self.checks {
+            writeln!(
+                out,
+                "check {}: {}: {}",
+                c.name,
+                if c.ok { "ok" } else { "FAIL" },
+                c.detail
+            )?;
+        }
+        for t in &self.targets {
+            writeln!(
+                out,
+                "{} ({}): build {}; run {}",
+                t.name,
+                t.config,
+                t.build_text(),
+                t.run_text()
+            )?;
+        }
+        let install = self.install();
+        if !install.is_empty() {
+            writeln!(
+                out,
+                "to build or run more: apt-get install {}",
+                install.join(" ")
+            )?;
+        }
+        Ok(())
+    }
+
+    fn write_table(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "This machine: {}\n", self.build_system)?;
+        let w = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        for c in &self.checks {
+            let mark = if c.ok { "ok  " } else { "FAIL" };
+            writeln!(out, "  {mark}  {:w$}  {}", c.name, c.detail)?;
+        }
+        type Filter = fn(&Target) -> bool;
+        let groups: [(&str, Filter); 4] = [
+            ("Build and run here", |t| t.can_build() && t.can_run()),
+            ("Build here; running needs more", |t| {
+                t.can_build() && !t.can_run()
+            }),
+            ("Toolchain known; Debian packages missing", |t| {
+                matches!(t.build, BuildStatus::MissingPackages(_))
+            }),
+            ("No toolchain in the package collection", |t| {
+                matches!(t.build, BuildStatus::NoToolchain | BuildStatus::Error)
+            }),
+        ];
+        let nw = self
+            .targets
+            .iter()
+            .map(|t| t.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let cw = self
+            .targets
+            .iter()
+            .map(|t| t.config.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let cells: Vec<(String, String)> = self.targets.iter().map(Target::table_cells).collect();
+        let bw = cells.iter().map(|c| c.0.len()).max().unwrap_or(5).max(5);
+        for (title, filter) in groups {
+            let members: Vec<(&Target, &(String, String))> = self
+                .targets
+                .iter()
+                .zip(&cells)
+                .filter(|(t, _)| filter(t))
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            writeln!(out, "\n{title} ({}):", members.len())?;
+            writeln!(
+                out,
+                "  {:nw$}  {:cw$}  {:bw$}  RUN",
+                "NAME", "TRIPLE", "BUILD"
+            )?;
+            for (t, (build, run)) in members {
+                writeln!(
+                    out,
+                    "  {:nw$}  {:cw$}  {build:bw$}  {run}",
+                    t.name, t.config
+                )?;
+            }
+        }
+        let install = self.install();
+        if !install.is_empty() {
+            writeln!(
+                out,
+                "\nTo build or run more: apt-get install {}",
+                install.join(" ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
+    let build = build_platform()?;
+    let debs = installed_debs();
+    let entries: Vec<xnix_platform::CatalogueEntry> = xnix_platform::catalogue().collect();
+    let names: Vec<String> = entries.iter().map(|e| e.name.to_string()).collect();
+    let statuses = build_statuses(&names);
+    let targets: Vec<Target> = entries
+        .iter()
+        .zip(statuses)
+        .map(|(entry, (build_status, build_detail))| {
+            let platform = xnix_platform::elaborate(&entry.args).map_err(|e| e.to_string());
+            let (config, system) = match &platform {
+                Ok(p) => (p.config().to_string(), p.system().to_string()),
+                Err(_) => (String::new(), String::new()),
+            };
+            Target {
+                name: entry.name.to_string(),
+                config,
+                system,
+                build: build_status,
+                build_detail,
+                run: run_status(platform, &build, &debs),
+            }
+        })
+        .collect();
+    let pkgs_check = match instantiate::find_pkgs() {
+        Some(p) => Check {
+            name: "pkgs",
+            ok: true,
+            detail: format!("the package collection is {}", p.display()),
+        },
+        None => Check {
+            name: "pkgs",
+            ok: false,
+            detail: "the package collection was not found: set XNIX_PKGS to the pkgs/ directory"
+                .into(),
+        },
+    };
+    let report = Report {
+        build_system: build.system().to_string(),
+        checks: vec![
+            pkgs_check,
+            check_store(&opts),
+            check_sandbox(),
+            check_busybox(),
+            check_qemu(&debs),
+            check_binfmt(),
+            check_nix(),
+        ],
+        targets,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report.to_json())?;
+        writeln!(out)?;
+    } else if std::io::stdout().is_terminal() {
+        report.write_table(&mut out)?;
+    } else {
+        report.write_plain(&mut out)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Run `xnix doctor`.
+pub fn run(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
+    let code = with_big_stack(move || run_inner(args, opts))?;
+    Ok(ExitCode::from(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apt_hints_are_read_from_messages() {
+        let m = "xnixpkgs: the toolchain for s390x-unknown-linux-gnu needs the Debian package `gcc-12-s390x-linux-gnu` on the build machine; install it with `apt-get install gcc-s390x-linux-gnu` (or run scripts/install-deps test)";
+        assert_eq!(apt_hint(m), Some(vec!["gcc-s390x-linux-gnu".to_string()]));
+        assert_eq!(apt_hint("no hint here"), None);
+        let (status, _) =
+            classify("xnixpkgs: no build-machine toolchain is known for avr; supported: ...");
+        assert_eq!(status, BuildStatus::NoToolchain);
+    }
+}
