@@ -99,7 +99,7 @@ pub enum Value {
     /// Strings with their context.
     String(Rc<NixString>),
     /// Absolute, canonical paths.
-    Path(Rc<str>),
+    Path(Sym),
     /// Attribute sets.
     Attrs(Rc<Attrs>),
     /// Lists.
