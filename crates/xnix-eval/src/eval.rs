@@ -273,12 +273,12 @@ impl Evaluator {
         let state = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
         let r = match &state {
             ThunkState::Expr(e, env) => self.eval(e, env),
-            ThunkState::Apply(f, x, pos) => self
+            ThunkState::Apply(f, x) => self
                 .force(f.clone())
-                .and_then(|f| self.apply(f, x.clone(), *pos)),
-            ThunkState::Select(v, name, pos) => self.select_attr(v.clone(), name, *pos),
+                .and_then(|f| self.apply(f, x.clone(), Pos::NONE)),
+            ThunkState::Select(v, name) => self.select_attr(v.clone(), name, Pos::NONE),
             ThunkState::ApplyName(f, name, v) => self
-                .force(f.clone())
+                .force((**f).clone())
                 .and_then(|f| self.apply2(f, Value::str(&**name), v.clone(), Pos::NONE)),
             ThunkState::Native(f) => f(self),
             ThunkState::Blackhole | ThunkState::Done(_) => unreachable!(),

@@ -295,12 +295,12 @@ pub enum ThunkState {
     /// Evaluate an expression in an environment.
     Expr(Rc<Expr>, Rc<Env>),
     /// Apply a function to an argument.
-    Apply(Value, Value, Pos),
+    Apply(Value, Value),
     /// `f name value` for `mapAttrs` and friends: one allocation instead of two thunks and a
     /// string; the name string is only made when the thunk is forced.
-    ApplyName(Value, Sym, Value),
+    ApplyName(Rc<Value>, Sym, Value),
     /// Select an attribute from a value.
-    Select(Value, Sym, Pos),
+    Select(Value, Sym),
     /// Run native code.
     Native(NativeFn),
     /// Being evaluated right now: forcing it again is infinite recursion.

@@ -119,13 +119,14 @@ fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 /// A thunk for `f a b`.
 pub(crate) fn apply2_thunk(f: Value, x: Value, y: Value, pos: Pos) -> Value {
-    let inner = Thunk::value(ThunkState::Apply(f, x, pos));
-    Thunk::value(ThunkState::Apply(inner, y, pos))
+    let _ = pos;
+    let inner = Thunk::value(ThunkState::Apply(f, x));
+    Thunk::value(ThunkState::Apply(inner, y))
 }
 
 fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = ev.force_attrs(a[1].clone(), pos)?;
-    let f = a[0].clone();
+    let f = std::rc::Rc::new(a[0].clone());
     let entries = s
         .entries
         .iter()
