@@ -204,9 +204,7 @@ fn installed_debs() -> BTreeSet<String> {
 /// The Debian packages named in an evaluation error's `apt-get install ...` hint.
 fn apt_hint(message: &str) -> Option<Vec<String>> {
     let rest = &message[message.find("apt-get install ")? + "apt-get install ".len()..];
-    let end = rest
-        .find(|c: char| matches!(c, '`' | ')' | '\n' | ';' | '\''))
-        .unwrap_or(rest.len());
+    let end = rest.find(['`', ')', '\n', ';', '\'']).unwrap_or(rest.len());
     let pkgs: Vec<String> = rest[..end].split_whitespace().map(str::to_string).collect();
     (!pkgs.is_empty()).then_some(pkgs)
 }
@@ -670,10 +668,18 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         })
         .collect();
     let pkgs_check = match instantiate::find_pkgs() {
-        Some(p) => Check {
+        Some(p) if p.join("default.nix").is_file() => Check {
             name: "pkgs",
             ok: true,
             detail: format!("the package collection is {}", p.display()),
+        },
+        Some(p) => Check {
+            name: "pkgs",
+            ok: false,
+            detail: format!(
+                "{} (XNIX_PKGS) has no default.nix: point XNIX_PKGS at the pkgs/ directory",
+                p.display()
+            ),
         },
         None => Check {
             name: "pkgs",

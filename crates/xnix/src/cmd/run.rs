@@ -31,8 +31,8 @@ Examples:
 
 With no FILE and no -E the package collection is used, as `xnix build` does.
 The program is `bin/NAME` of the selected output, NAME being --bin, else the
-package's meta.mainProgram, else its pname (or its name without the version),
-else the only file in bin/. An output that is a single executable file is run
+package's meta.mainProgram, else its pname (or its name without the version;
+NAME.exe for Windows), else the only file in bin/. An output that is a single executable file is run
 as it is.
 
 Binaries this machine cannot execute (by their ELF or PE header) run through
@@ -219,8 +219,11 @@ fn choose_program(out: &Path, bin: Option<&str>, r: &Runnable) -> anyhow::Result
         .pname
         .clone()
         .unwrap_or_else(|| name_without_version(&r.name).to_string());
-    if !guess.is_empty() && entries.contains(&guess) {
-        return Ok(out.join("bin").join(guess));
+    // Windows programs carry `.exe`.
+    for candidate in [guess.clone(), format!("{guess}.exe")] {
+        if !guess.is_empty() && entries.contains(&candidate) {
+            return Ok(out.join("bin").join(candidate));
+        }
     }
     if entries.len() == 1 {
         return Ok(out.join("bin").join(&entries[0]));

@@ -1,0 +1,421 @@
+//! `xnix run` and `xnix doctor` end to end on scratch stores.
+//!
+//! `run`: a derivation's script gets the arguments, standard input and gives
+//! its exit status back; the program is chosen by --bin, meta.mainProgram,
+//! the name, or the only file, with clear errors listing bin/; a static
+//! aarch64 program (compiled here) and the package collection's cross GNU
+//! hello (dynamically linked) run through qemu-aarch64.
+//!
+//! `doctor --json`: every catalogue name (compared with nixpkgs' catalogue in
+//! the oracle), native x86_64 targets build and run here, aarch64 builds and
+//! runs through qemu, and a target whose toolchain the test command does not
+//! install (s390x) is reported with the Debian package to install — checked
+//! against what dpkg says is installed.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+
+/// A scratch store (logical /xnix/store under a temporary root) and a work directory.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        assert!(
+            Path::new("/bin/busybox").is_file() || Path::new("/usr/bin/busybox").is_file(),
+            "busybox-static is required (scripts/install-deps installs it)"
+        );
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(XNIX);
+        c.args(args)
+            .current_dir(self.work())
+            .env("XNIX_STORE_ROOT", self.dir.path().join("root"))
+            .env("XNIX_STORE_DIR", "/xnix/store")
+            .env_remove("XNIX_STATE_DIR")
+            .env_remove("XNIX_PKGS")
+            .env_remove("NIX_PATH");
+        c
+    }
+
+    fn xnix(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("running xnix")
+    }
+
+    /// Run with `input` on standard input.
+    fn xnix_with_input(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running xnix");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn texts(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A derivation (`tools`) with two programs in bin/, neither named after it:
+/// `tool` echoes its arguments,
+/// reads one line of input and exits with its first argument.
+const TOOL: &str = r#"
+{ mainProgram ? null }:
+derivation {
+  name = "tools-1.0";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  args = [ "-c" ''
+    mkdir -p $out/bin
+    printf '#!/bin/sh\necho "args: $*"\nread line\necho "input: $line"\nexit "$1"\n' > $out/bin/tool
+    printf '#!/bin/sh\necho other\n' > $out/bin/other
+    chmod +x $out/bin/tool $out/bin/other
+  '' ];
+} // (if mainProgram == null then { } else { meta = { inherit mainProgram; }; })
+"#;
+
+#[test]
+fn run_passes_arguments_input_and_exit_status() {
+    let env = Env::new();
+    fs::write(env.work().join("tool.nix"), TOOL).unwrap();
+    // Two programs and none named after the package: pick with --bin.
+    let o = env.xnix_with_input(
+        &["run", "tool.nix", "--bin", "tool", "--", "7", "two words"],
+        "hello there\n",
+    );
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(7), "{out}\n{err}");
+    assert_eq!(out, "args: 7 two words\ninput: hello there\n", "{err}");
+    // Exit status 0 passes through too, and the build is not redone.
+    let o = env.xnix_with_input(&["run", "tool.nix", "--bin", "tool", "--", "0"], "x\n");
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(!err.contains("building"), "rebuilt: {err}");
+
+    // meta.mainProgram picks the program.
+    let o = env.xnix(&["run", "tool.nix", "--argstr", "mainProgram", "other"]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "other\n");
+
+    // Nothing says which: the error lists bin/.
+    let o = env.xnix(&["run", "tool.nix"]);
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("cannot tell which program") && err.contains("bin has: other, tool"),
+        "{err}"
+    );
+    assert!(err.contains("--bin"), "{err}");
+    // A --bin that is not there names what is.
+    let o = env.xnix(&["run", "tool.nix", "--bin", "nope"]);
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("no program 'nope'") && err.contains("other, tool"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_expression_uses_the_name_or_the_only_program() {
+    let env = Env::new();
+    // -E; the program named like the package (name without version).
+    let expr = r#"derivation { name = "greeter-2.3"; system = builtins.currentSystem; builder = "/bin/sh";
+      args = [ "-c" "mkdir -p $out/bin; printf '#!/bin/sh\necho greetings $1\n' > $out/bin/greeter; printf '#!/bin/sh\necho no\n' > $out/bin/zzz; chmod +x $out/bin/*" ]; }"#;
+    let o = env.xnix(&["run", "-E", expr, "--", "all"]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "greetings all\n");
+    // The only program, whatever its name.
+    let expr = r#"derivation { name = "pkg"; system = builtins.currentSystem; builder = "/bin/sh";
+      args = [ "-c" "mkdir -p $out/bin; printf '#!/bin/sh\necho only; exit 3\n' > $out/bin/x; chmod +x $out/bin/x" ]; }"#;
+    let o = env.xnix(&["run", "-E", expr]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(out, "only\n");
+    // Not a derivation.
+    let o = env.xnix(&["run", "-E", "42"]);
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("not a derivation"), "{err}");
+}
+
+fn require(program: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{program} is required (Debian's {package}; scripts/install-deps installs it)"
+    );
+}
+
+#[test]
+fn run_static_aarch64_program_through_qemu() {
+    require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    require("qemu-aarch64", "qemu-user");
+    let env = Env::new();
+    let src = env.work().join("prog.c");
+    fs::write(
+        &src,
+        "#include <stdio.h>\nint main(int argc, char **argv) { printf(\"aarch64 says %s\\n\", argc > 1 ? argv[1] : \"nothing\"); return 5; }\n",
+    )
+    .unwrap();
+    let cc = Command::new("aarch64-linux-gnu-gcc")
+        .args(["-static", "-O1", "-o"])
+        .arg(env.work().join("prog"))
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    fs::write(
+        env.work().join("prog.nix"),
+        r#"derivation {
+  name = "prog";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  bin = builtins.path { path = ./prog; name = "prog-aarch64"; };
+  args = [ "-c" "mkdir -p $out/bin; cp $bin $out/bin/prog; chmod +x $out/bin/prog" ];
+}"#,
+    )
+    .unwrap();
+    let o = env.xnix(&["run", "prog.nix", "--", "hi"]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(5), "{out}\n{err}");
+    assert_eq!(out, "aarch64 says hi\n", "{err}");
+
+    // Without qemu on PATH: a clear error naming the package.
+    let o = env
+        .command(&["run", "prog.nix"])
+        .env("PATH", env.work())
+        .output()
+        .unwrap();
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("qemu-aarch64") && err.contains("apt-get install qemu-user"),
+        "{err}"
+    );
+}
+
+#[test]
+fn run_cross_hello_from_the_package_collection() {
+    require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    require("qemu-aarch64", "qemu-user");
+    let env = Env::new();
+    let o = env.xnix(&["run", "-A", "pkgsCross.aarch64-multiplatform.hello"]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert_eq!(out, "Hello, world!\n", "{err}");
+    // Arguments reach it (no rebuild).
+    let o = env.xnix(&[
+        "run",
+        "-A",
+        "pkgsCross.aarch64-multiplatform.hello",
+        "--",
+        "-g",
+        "Moin",
+    ]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "Moin\n");
+    assert!(!err.contains("building"), "rebuilt: {err}");
+}
+
+fn doctor_json(env: &Env) -> Value {
+    let o = env.xnix(&["doctor", "--json"]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("doctor --json is not JSON ({e}):\n{out}"))
+}
+
+fn target<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no target {name}"))
+}
+
+fn deb_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).ends_with("install ok installed"))
+        .unwrap_or(false)
+}
+
+#[test]
+fn doctor_reports_every_catalogue_platform() {
+    let env = Env::new();
+    let report = doctor_json(&env);
+    let names: BTreeSet<String> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    let oracle_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/oracle/platforms/examples.json"
+    );
+    let oracle: Value = serde_json::from_str(
+        &fs::read_to_string(oracle_path)
+            .unwrap_or_else(|e| panic!("the oracle {oracle_path} is missing ({e})")),
+    )
+    .unwrap();
+    let expected: BTreeSet<String> = oracle.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(expected.len(), 87);
+    assert_eq!(names, expected);
+    assert_eq!(report["buildPlatform"], "x86_64-linux");
+
+    // Native x86_64: built with the machine's gcc / musl-gcc, run natively.
+    for name in ["gnu64", "musl64"] {
+        let t = target(&report, name);
+        assert_eq!(t["build"]["ok"], true, "{name}: {t}");
+        assert_eq!(t["run"]["ok"], true, "{name}: {t}");
+        assert_eq!(t["run"]["how"], "native", "{name}: {t}");
+    }
+    // aarch64: the cross toolchain and qemu-user are installed by the test command.
+    let t = target(&report, "aarch64-multiplatform");
+    assert_eq!(t["build"]["ok"], true, "{t}");
+    assert_eq!(t["run"]["how"], "emulator", "{t}");
+    assert_eq!(t["run"]["emulator"], "qemu-aarch64", "{t}");
+    assert_eq!(t["run"]["ok"], deb_installed("qemu-user"), "{t}");
+
+    // s390x: the collection knows its toolchain; the test command does not
+    // install it. Whatever dpkg says decides what doctor must say.
+    let t = target(&report, "s390x");
+    if deb_installed("gcc-s390x-linux-gnu") {
+        assert_eq!(t["build"]["ok"], true, "{t}");
+    } else {
+        assert_eq!(t["build"]["ok"], false, "{t}");
+        assert_eq!(t["build"]["status"], "missing-packages", "{t}");
+        assert_eq!(
+            t["build"]["install"],
+            serde_json::json!(["gcc-s390x-linux-gnu"]),
+            "{t}"
+        );
+        assert!(report["install"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("gcc-s390x-linux-gnu")));
+    }
+    assert_eq!(t["run"]["emulator"], "qemu-s390x", "{t}");
+    // No toolchain at all for AVR, and nothing runs it.
+    let t = target(&report, "avr");
+    assert_eq!(t["build"]["status"], "no-toolchain", "{t}");
+    assert_eq!(t["run"]["how"], "none", "{t}");
+    // Windows programs need wine.
+    let t = target(&report, "mingwW64");
+    assert_eq!(t["run"]["emulator"], "wine64", "{t}");
+    if !deb_installed("wine64") && !deb_installed("wine") {
+        assert_eq!(t["run"]["ok"], false, "{t}");
+        assert!(t["run"]["install"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("wine64")));
+    }
+
+    // The basics are checked.
+    let checks: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "pkgs",
+        "store",
+        "sandbox",
+        "qemu-user",
+        "binfmt_misc",
+        "nix",
+    ] {
+        assert!(checks.contains(&name), "no {name} check: {checks:?}");
+    }
+    let store = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "store")
+        .unwrap();
+    assert_eq!(store["ok"], true, "{store}");
+}
+
+#[test]
+fn doctor_plain_output_and_missing_collection() {
+    let env = Env::new();
+    // Not a terminal: one line per target.
+    let o = env.xnix(&["doctor"]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let gnu64 = out
+        .lines()
+        .find(|l| l.starts_with("gnu64 "))
+        .unwrap_or_else(|| panic!("no gnu64 line:\n{out}"));
+    assert!(
+        gnu64.contains("build yes") && gnu64.contains("run yes (natively)"),
+        "{gnu64}"
+    );
+    let targets = out.lines().filter(|l| l.contains("): build ")).count();
+    assert_eq!(targets, 87, "{out}");
+
+    // A collection that is not there: nothing builds, and doctor says why.
+    let o = env
+        .command(&["doctor", "--json"])
+        .env("XNIX_PKGS", env.work().join("no-such-pkgs"))
+        .output()
+        .unwrap();
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let t = target(&report, "gnu64");
+    assert_eq!(t["build"]["ok"], false, "{t}");
+    assert_eq!(t["run"]["how"], "native", "{t}");
+}
+
+#[test]
+fn help_has_examples() {
+    for cmd in ["run", "doctor"] {
+        let o = Command::new(XNIX).args([cmd, "--help"]).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success());
+        assert!(out.contains("Examples:"), "{cmd}: {out}");
+        assert!(out.contains(&format!("xnix {cmd}")), "{cmd}: {out}");
+    }
+}
