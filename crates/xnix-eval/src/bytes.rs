@@ -86,3 +86,13 @@ pub fn byte_len(s: &str) -> usize {
         })
         .sum()
 }
+
+/// The canonical form of a string: raw bytes that together form valid UTF-8 (two halves of a
+/// character joined again) become that character, so equal bytes are equal strings.
+#[inline]
+pub fn normalize(s: String) -> String {
+    if !may_hold_raw(&s) {
+        return s;
+    }
+    from_bytes(&to_bytes(&s))
+}

@@ -1232,7 +1232,10 @@ impl Evaluator {
         let mut s = String::new();
         let mut ctx = Vec::new();
         self.coerce_into(v, pos, coerce_more, copy_to_store, &mut s, &mut ctx)?;
-        Ok(NixString { s, ctx })
+        Ok(NixString {
+            s: crate::bytes::normalize(s),
+            ctx,
+        })
     }
 
     pub(crate) fn coerce_into(

@@ -368,11 +368,14 @@ impl Env {
 impl Value {
     /// A string value without context.
     pub fn str(s: impl Into<String>) -> Value {
-        Value::String(Rc::new(NixString::plain(s)))
+        Value::String(Rc::new(NixString::plain(crate::bytes::normalize(s.into()))))
     }
     /// A string value with context.
     pub fn str_ctx(s: String, ctx: Vec<String>) -> Value {
-        Value::String(Rc::new(NixString { s, ctx }))
+        Value::String(Rc::new(NixString {
+            s: crate::bytes::normalize(s),
+            ctx,
+        }))
     }
     /// A list value.
     pub fn list(v: Vec<Value>) -> Value {

@@ -168,3 +168,50 @@ fn try_eval_does_not_catch_everything() {
     });
     assert_eq!(kind, Some(ErrorKind::Abort));
 }
+
+#[test]
+fn indented_string_escapes_count_when_stripping() {
+    ok("''\n  a ''\\n  b\n  c''", "\"a \\nb\\nc\"");
+    ok("''\n  x ''${y}\n''", "\"x \\${y}\\n\"");
+    ok("'''''''", "\"''\"");
+}
+
+#[test]
+fn strings_are_bytes() {
+    ok(
+        "builtins.stringLength (builtins.substring 0 2 \"héllo\")",
+        "2",
+    );
+    ok(
+        "builtins.substring 0 1 \"é\" + builtins.substring 1 1 \"é\" == \"é\"",
+        "true",
+    );
+    ok("builtins.match \"é+\" \"éé\"", "null");
+}
+
+#[test]
+fn regular_expressions_as_nix() {
+    ok("builtins.match \"(a|b|)+\" \"ab\"", "[ \"\" ]");
+    ok(
+        "builtins.split \"a*\" \"baaac\"",
+        "[ \"\" [ ] \"b\" [ ] \"\" [ ] \"c\" [ ] \"\" ]",
+    );
+    err(
+        "builtins.match \"\\\\d\" \"1\"",
+        "invalid regular expression",
+    );
+    err(
+        "builtins.match \"[a-c-e]\" \"a\"",
+        "invalid regular expression",
+    );
+}
+
+#[test]
+fn lazy_arguments_stay_lazy_when_printed() {
+    let out = with_big_stack(|| {
+        let ev = Evaluator::new();
+        let v = ev.eval_expr("(x: { a = x; }) (1 - 1)", "/").unwrap();
+        print_value(&v)
+    });
+    assert_eq!(out, "{ a = <CODE>; }");
+}
