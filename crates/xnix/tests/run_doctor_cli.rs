@@ -419,3 +419,26 @@ fn help_has_examples() {
         assert!(out.contains(&format!("xnix {cmd}")), "{cmd}: {out}");
     }
 }
+
+#[test]
+fn run_windows_program_needs_wine() {
+    require("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64");
+    let env = Env::new();
+    let o = env.xnix(&["run", "-A", "pkgsCross.mingwW64.hello"]);
+    let (out, err) = texts(&o);
+    let have_wine = ["wine", "wine64"].iter().any(|w| {
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).any(|d| d.join(w).is_file()))
+            .unwrap_or(false)
+    });
+    if have_wine {
+        assert!(o.status.success(), "{out}\n{err}");
+        assert_eq!(out.replace("\r\n", "\n"), "Hello, world!\n");
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+        assert!(
+            err.contains("hello.exe is a Windows program") && err.contains("apt-get install wine"),
+            "{err}"
+        );
+    }
+}

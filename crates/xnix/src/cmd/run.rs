@@ -703,6 +703,75 @@ mod tests {
         assert_eq!(elf_cpu(9999, true, true, 0), None);
     }
 
+    fn write_temp(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bin");
+        std::fs::write(&path, bytes).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn pe_headers() {
+        let mut pe = vec![0u8; 0x48];
+        pe[..2].copy_from_slice(b"MZ");
+        pe[0x3c..0x40].copy_from_slice(&0x40u32.to_le_bytes());
+        pe[0x40..0x44].copy_from_slice(b"PE\0\0");
+        pe[0x44..0x46].copy_from_slice(&0x8664u16.to_le_bytes());
+        let (_d, path) = write_temp(&pe);
+        assert_eq!(
+            inspect_binary(&path).unwrap(),
+            BinaryKind::Pe {
+                system: "x86_64-w64-mingw32".into()
+            }
+        );
+        let (_d, path) = write_temp(b"#!/bin/sh\necho hi\n");
+        assert_eq!(inspect_binary(&path).unwrap(), BinaryKind::Other);
+    }
+
+    #[test]
+    fn elf_headers_with_and_without_interpreter() {
+        // A 64-bit little-endian aarch64 header with one PT_INTERP entry.
+        let interp = b"/lib/ld-linux-aarch64.so.1\0";
+        let mut elf = vec![0u8; 64 + 56];
+        elf[..4].copy_from_slice(b"\x7fELF");
+        elf[4] = 2;
+        elf[5] = 1;
+        elf[18..20].copy_from_slice(&183u16.to_le_bytes());
+        elf[32..40].copy_from_slice(&64u64.to_le_bytes());
+        elf[54..56].copy_from_slice(&56u16.to_le_bytes());
+        elf[56..58].copy_from_slice(&1u16.to_le_bytes());
+        elf[64..68].copy_from_slice(&3u32.to_le_bytes());
+        elf[72..80].copy_from_slice(&120u64.to_le_bytes());
+        elf[96..104].copy_from_slice(&(interp.len() as u64).to_le_bytes());
+        elf.extend_from_slice(interp);
+        let (_d, path) = write_temp(&elf);
+        assert_eq!(
+            inspect_binary(&path).unwrap(),
+            BinaryKind::Elf {
+                system: "aarch64-linux".into(),
+                interpreter: Some("/lib/ld-linux-aarch64.so.1".into())
+            }
+        );
+        // The same as a static program (a PT_LOAD instead).
+        elf[64..68].copy_from_slice(&1u32.to_le_bytes());
+        let (_d, path) = write_temp(&elf);
+        assert_eq!(
+            inspect_binary(&path).unwrap(),
+            BinaryKind::Elf {
+                system: "aarch64-linux".into(),
+                interpreter: None
+            }
+        );
+        let arm =
+            xnix_platform::elaborate(&serde_json::Value::String("aarch64-linux".into())).unwrap();
+        let x86 =
+            xnix_platform::elaborate(&serde_json::Value::String("x86_64-linux".into())).unwrap();
+        assert_eq!(
+            arm.emulator_on(&x86),
+            Emulator::Program("qemu-aarch64".into())
+        );
+    }
+
     #[test]
     fn own_executable_is_native() {
         let exe = std::env::current_exe().unwrap();
