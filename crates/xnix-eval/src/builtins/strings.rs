@@ -312,6 +312,8 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let re = ev.force_str(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
     let r = compile_regex(ev, &re, false, pos)?;
+    let full = compile_regex(ev, &re, true, pos)?;
+    let longest = longest_matcher(&re);
     let mut out = Vec::new();
     let mut last = 0;
     let mut search = 0;
@@ -323,14 +325,22 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             break;
         };
         let m = c.get(0).expect("group 0");
-        out.push(Value::str(crate::bytes::from_bytes(&text[last..m.start()])));
-        out.push(groups(&c));
-        last = m.end();
-        search = if m.end() == m.start() {
-            m.end() + 1
+        // POSIX takes the longest match at the leftmost position (`a|ab` matches `ab`).
+        let end = longest_end(&longest, text, m.start())
+            .unwrap_or(m.end())
+            .max(m.end());
+        let longer = if end > m.end() {
+            full.captures(&text[m.start()..end])
         } else {
-            m.end()
+            None
         };
+        out.push(Value::str(crate::bytes::from_bytes(&text[last..m.start()])));
+        match &longer {
+            Some(c2) => out.push(groups(c2)),
+            None => out.push(groups(&c)),
+        }
+        last = end;
+        search = if end == m.start() { end + 1 } else { end };
     }
     out.push(Value::str(crate::bytes::from_bytes(
         &text[last.min(text.len())..],
@@ -539,4 +549,36 @@ fn strip_captures(h: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
         HirKind::Alternation(v) => Hir::alternation(v.iter().map(strip_captures).collect()),
         _ => h.clone(),
     }
+}
+
+/// A DFA that reports the longest match (for POSIX leftmost-longest searches).
+fn longest_matcher(re: &str) -> Option<regex_automata::hybrid::dfa::DFA> {
+    use regex_automata::{hybrid::dfa::DFA, util::syntax, MatchKind};
+    let translated = posix_to_regex(re)?;
+    DFA::builder()
+        .syntax(
+            syntax::Config::new()
+                .unicode(false)
+                .utf8(false)
+                .dot_matches_new_line(true),
+        )
+        .configure(DFA::config().match_kind(MatchKind::All))
+        .build(&translated)
+        .ok()
+}
+
+/// The end of the longest match starting exactly at `start`.
+fn longest_end(
+    dfa: &Option<regex_automata::hybrid::dfa::DFA>,
+    text: &[u8],
+    start: usize,
+) -> Option<usize> {
+    use regex_automata::{Anchored, Input};
+    let dfa = dfa.as_ref()?;
+    let mut cache = dfa.create_cache();
+    let input = Input::new(text).range(start..).anchored(Anchored::Yes);
+    dfa.try_search_fwd(&mut cache, &input)
+        .ok()
+        .flatten()
+        .map(|m| m.offset())
 }
