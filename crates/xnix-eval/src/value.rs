@@ -8,46 +8,103 @@ use crate::error::EvalError;
 use crate::ir::{Expr, LambdaDef};
 use crate::Evaluator;
 
-/// An attribute name. Names are shared, not interned: cloning is a reference count bump. A thin
-/// pointer (8 bytes), so that attributes stay small.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(Rc<Box<str>>);
+/// An attribute name (or path): interned for the life of the process, as Nix's symbols are,
+/// so copying one touches no memory (no reference count) and equal names are usually the same
+/// pointer. A thin pointer (8 bytes), so that attributes stay small.
+// `&Box<str>` on purpose: a thin pointer, where `&str` would be two words.
+#[allow(clippy::borrowed_box)]
+#[derive(Clone)]
+pub struct Sym(&'static Box<str>);
+
+#[allow(clippy::borrowed_box)]
+type SymbolTable = std::collections::HashMap<&'static str, &'static Box<str>>;
+
+thread_local! {
+    static SYMBOLS: std::cell::RefCell<SymbolTable> = std::cell::RefCell::new(SymbolTable::new());
+}
+
+impl Sym {
+    /// The interned name for `s`.
+    #[allow(clippy::borrowed_box)]
+    pub fn intern(s: &str) -> Sym {
+        SYMBOLS.with(|t| {
+            let mut t = t.borrow_mut();
+            if let Some(b) = t.get(s) {
+                return Sym(b);
+            }
+            let b: &'static Box<str> = Box::leak(Box::new(Box::from(s)));
+            t.insert(&**b, b);
+            Sym(b)
+        })
+    }
+}
+
+impl PartialEq for Sym {
+    #[inline]
+    fn eq(&self, other: &Sym) -> bool {
+        std::ptr::eq(self.0, other.0) || **self.0 == **other.0
+    }
+}
+
+impl Eq for Sym {}
+
+impl PartialOrd for Sym {
+    fn partial_cmp(&self, other: &Sym) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sym {
+    #[inline]
+    fn cmp(&self, other: &Sym) -> std::cmp::Ordering {
+        if std::ptr::eq(self.0, other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        (**self.0).cmp(&**other.0)
+    }
+}
+
+impl std::hash::Hash for Sym {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (**self.0).hash(h)
+    }
+}
 
 impl std::ops::Deref for Sym {
     type Target = str;
     #[inline]
     fn deref(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
 impl AsRef<str> for Sym {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
 impl std::borrow::Borrow<str> for Sym {
     fn borrow(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
 impl From<&str> for Sym {
     fn from(s: &str) -> Sym {
-        Sym(Rc::new(s.into()))
+        Sym::intern(s)
     }
 }
 
 impl From<String> for Sym {
     fn from(s: String) -> Sym {
-        Sym(Rc::new(s.into_boxed_str()))
+        Sym::intern(&s)
     }
 }
 
 impl From<&String> for Sym {
     fn from(s: &String) -> Sym {
-        Sym(Rc::new(s.as_str().into()))
+        Sym::intern(s)
     }
 }
 
