@@ -17,9 +17,14 @@ stdenv.mkDerivation {
   preConfigure = ''
     export BCC="$CC_FOR_BUILD"
   '';
+  # For a Windows host configure gives the build-machine generators an .exe
+  # suffix the Tcl scripts do not expect: they are Linux programs here.
   preBuild = ''
-    makeFlags="BCC=$CC_FOR_BUILD"
+    makeFlags="BCC=$CC_FOR_BUILD${lib.optionalString stdenv.hostPlatform.isWindows " BEXE="}"
   '';
+  # configure learns a cross-compiled host's executable suffix (and so
+  # whether to build the Windows VFS) from this variable only.
+  config_TARGET_EXEEXT = if stdenv.hostPlatform.isWindows then ".exe" else null;
   doCheck = true;
   checkPhase = ''
     [ "$(echo 'select 6*7;' | $emulator ./sqlite3${if stdenv.hostPlatform.isWindows then ".exe" else ""} | tr -d '\r')" = 42 ]
