@@ -1435,6 +1435,30 @@ pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
     if a.is_empty() {
         return b.clone();
     }
+    // A few attributes into a big set: copy the big one and binary-search the few in, instead
+    // of comparing every name of the big one.
+    const FEW: usize = 8;
+    if b.len() <= FEW && a.len() > 4 * FEW {
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        out.extend_from_slice(&a.entries);
+        for e in &b.entries {
+            match out.binary_search_by(|x: &Attr| x.name.cmp(&e.name)) {
+                Ok(k) => out[k] = e.clone(),
+                Err(k) => out.insert(k, e.clone()),
+            }
+        }
+        return Rc::new(Attrs::new(out));
+    }
+    if a.len() <= FEW && b.len() > 4 * FEW {
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        out.extend_from_slice(&b.entries);
+        for e in &a.entries {
+            if let Err(k) = out.binary_search_by(|x: &Attr| x.name.cmp(&e.name)) {
+                out.insert(k, e.clone());
+            }
+        }
+        return Rc::new(Attrs::new(out));
+    }
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     let (x, y) = (&a.entries, &b.entries);
