@@ -138,6 +138,13 @@ fn run_inner(args: EvalArgs) -> u8 {
         for input in inputs {
             let root = if args.expr {
                 ev.eval_expr(&input, &cwd)?
+            } else if input == "-" {
+                // `-` reads the expression from standard input, as nix-instantiate does.
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    EvalError::msg(format!("reading standard input: {e}"), Pos::NONE)
+                })?;
+                ev.eval_expr(&text, &cwd)?
             } else {
                 ev.eval_file(&input)?
             };
