@@ -69,8 +69,16 @@ impl Default for Evaluator {
 pub(crate) type R<T> = Result<T>;
 
 impl Evaluator {
-    /// A new evaluator with the builtins and an empty search path (plus `NIX_PATH` entries).
+    /// A new evaluator with the builtins and an empty search path (plus `NIX_PATH` entries),
+    /// for the store directory `NIX_STORE_DIR` names, else `/nix/store` (as Nix).
     pub fn new() -> Evaluator {
+        let store_dir = std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string());
+        Evaluator::with_store_dir(&store_dir)
+    }
+
+    /// A new evaluator whose store paths (`builtins.storeDir`, sources, derivations) live in
+    /// `store_dir`.
+    pub fn with_store_dir(store_dir: &str) -> Evaluator {
         let marker = 0u8;
         let here = &marker as *const u8 as usize;
         let (base, limit) = STACK_BOUNDS.with(|b| b.get());
@@ -92,7 +100,7 @@ impl Evaluator {
             cli_entries: Cell::new(0),
             regex_cache: RefCell::new(HashMap::new()),
             nix_path_value: Rc::new(Thunk(RefCell::new(ThunkState::Done(Value::Null)))),
-            store_dir: std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
+            store_dir: store_dir.to_string(),
             drv_cache: RefCell::new(Default::default()),
         };
         if let Ok(p) = std::env::var("NIX_PATH") {
@@ -499,10 +507,7 @@ impl Evaluator {
                     if let Some(d) = default {
                         return self.eval(d, env);
                     }
-                    return Err(EvalError::msg(
-                        format!("value is {} while a set was expected", v.type_desc()),
-                        pos,
-                    ));
+                    return Err(type_error(&v, "a set", pos));
                 }
             }
         }
@@ -691,10 +696,7 @@ impl Evaluator {
     fn eval_bool(&self, e: &Expr, env: &Rc<Env>, pos: Pos) -> R<bool> {
         match self.eval(e, env)? {
             Value::Bool(b) => Ok(b),
-            v => Err(EvalError::msg(
-                format!("value is {} while a Boolean was expected", v.type_desc()),
-                pos,
-            )),
+            v => Err(type_error(&v, "a Boolean", pos)),
         }
     }
 
@@ -1147,10 +1149,7 @@ impl Evaluator {
     pub(crate) fn expect_attrs(&self, v: Value, pos: Pos) -> R<Rc<Attrs>> {
         match v {
             Value::Attrs(a) => Ok(a),
-            v => Err(EvalError::msg(
-                format!("value is {} while a set was expected", v.type_desc()),
-                pos,
-            )),
+            v => Err(type_error(&v, "a set", pos)),
         }
     }
 
@@ -1163,10 +1162,7 @@ impl Evaluator {
     pub(crate) fn expect_list(&self, v: Value, pos: Pos) -> R<Rc<Vec<Value>>> {
         match v {
             Value::List(l) => Ok(l),
-            v => Err(EvalError::msg(
-                format!("value is {} while a list was expected", v.type_desc()),
-                pos,
-            )),
+            v => Err(type_error(&v, "a list", pos)),
         }
     }
 
@@ -1174,10 +1170,7 @@ impl Evaluator {
     pub fn force_int(&self, v: Value, pos: Pos) -> R<i64> {
         match self.force(v)? {
             Value::Int(i) => Ok(i),
-            v => Err(EvalError::msg(
-                format!("value is {} while an integer was expected", v.type_desc()),
-                pos,
-            )),
+            v => Err(type_error(&v, "an integer", pos)),
         }
     }
 
@@ -1185,10 +1178,7 @@ impl Evaluator {
     pub fn force_bool(&self, v: Value, pos: Pos) -> R<bool> {
         match self.force(v)? {
             Value::Bool(b) => Ok(b),
-            v => Err(EvalError::msg(
-                format!("value is {} while a Boolean was expected", v.type_desc()),
-                pos,
-            )),
+            v => Err(type_error(&v, "a Boolean", pos)),
         }
     }
 
@@ -1198,10 +1188,7 @@ impl Evaluator {
         if v.is_function() || matches!(&v, Value::Attrs(a) if a.get("__functor").is_some()) {
             Ok(v)
         } else {
-            Err(EvalError::msg(
-                format!("value is {} while a function was expected", v.type_desc()),
-                pos,
-            ))
+            Err(type_error(&v, "a function", pos))
         }
     }
 
@@ -1209,10 +1196,7 @@ impl Evaluator {
     pub fn force_string_v(&self, v: Value, pos: Pos) -> R<Rc<NixString>> {
         match self.force(v)? {
             Value::String(s) => Ok(s),
-            v => Err(EvalError::msg(
-                format!("value is {} while a string was expected", v.type_desc()),
-                pos,
-            )),
+            v => Err(type_error(&v, "a string", pos)),
         }
     }
 
@@ -1346,29 +1330,41 @@ impl Evaluator {
     }
 }
 
+/// Nix's error for a value of the wrong type: `value is <type> while <expected> was expected`.
+pub(crate) fn type_error(v: &Value, expected: &str, pos: Pos) -> EvalError {
+    EvalError::msg(
+        format!("value is {} while {expected} was expected", v.type_desc()),
+        pos,
+    )
+}
+
+/// Where `<name>` would be under search path entry `prefix=path` (made absolute and
+/// canonical), or `None` if the entry's prefix does not match.
+pub(crate) fn search_path_candidate(prefix: &str, path: &str, name: &str) -> Option<String> {
+    let candidate = if prefix.is_empty() {
+        format!("{path}/{name}")
+    } else if name == prefix {
+        path.to_string()
+    } else {
+        let rest = name.strip_prefix(prefix)?.strip_prefix('/')?;
+        format!("{path}/{rest}")
+    };
+    Some(if candidate.starts_with('/') {
+        canon_path(&candidate)
+    } else {
+        let cwd = std::env::current_dir()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        canon_path(&format!("{cwd}/{candidate}"))
+    })
+}
+
 impl Evaluator {
     /// Look `name` up in the search path as `<name>` does.
     pub fn find_file(&self, name: &str, pos: Pos) -> R<String> {
         for (prefix, path) in self.search_path.borrow().iter() {
-            let candidate = if prefix.is_empty() {
-                format!("{path}/{name}")
-            } else if name == prefix {
-                path.clone()
-            } else if let Some(rest) = name
-                .strip_prefix(prefix.as_str())
-                .and_then(|r| r.strip_prefix('/'))
-            {
-                format!("{path}/{rest}")
-            } else {
+            let Some(candidate) = search_path_candidate(prefix, path, name) else {
                 continue;
-            };
-            let candidate = if candidate.starts_with('/') {
-                canon_path(&candidate)
-            } else {
-                let cwd = std::env::current_dir()
-                    .map(|d| d.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                canon_path(&format!("{cwd}/{candidate}"))
             };
             if std::path::Path::new(&candidate).exists() {
                 return Ok(candidate);

@@ -3,176 +3,115 @@
 //! [`Evaluator::derivations`]) so that a caller that owns a store (`xnix instantiate`) can
 //! write the same objects afterwards.
 
-use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use xnix_store::nar::FileKind;
+use xnix_store::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath};
 
 use crate::error::{EvalError, Result};
 use crate::value::Pos;
 use crate::Evaluator;
 
-/// Nix's base-32 encoding of a hash.
-pub fn nix_base32(hash: &[u8]) -> String {
-    xnix_store::hash::to_nix_base32(hash)
+/// The evaluator's store directory as xnix-store's type.
+fn store_dir(ev: &Evaluator, pos: Pos) -> Result<StoreDir> {
+    StoreDir::new(ev.store_dir.clone()).map_err(|e| EvalError::msg(e.to_string(), pos))
 }
 
-/// Decode Nix's base-32; `None` if malformed.
-pub fn nix_base32_decode(s: &str, size: usize) -> Option<Vec<u8>> {
-    xnix_store::hash::from_nix_base32(s, size).ok()
-}
-
-fn compress(hash: &[u8], size: usize) -> Vec<u8> {
-    xnix_store::compress_hash(hash, size)
-}
-
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    xnix_store::hash::to_base16(bytes)
-}
-
-/// `makeStorePath`: the path for a store object of type `ty` with inner hash `hash` (SHA-256).
-pub fn make_store_path(store_dir: &str, ty: &str, hash: &[u8], name: &str) -> String {
-    let s = format!("{ty}:sha256:{}:{store_dir}:{name}", hex(hash));
-    let h = Sha256::digest(s.as_bytes());
-    format!("{store_dir}/{}-{name}", nix_base32(&compress(&h, 20)))
-}
-
-/// The path of a text file added with the given references (as `toFile` does).
-pub fn make_text_path(store_dir: &str, name: &str, contents: &[u8], refs: &[String]) -> String {
-    let mut ty = "text".to_string();
-    for r in refs {
-        ty.push(':');
-        ty.push_str(r);
-    }
-    make_store_path(store_dir, &ty, &Sha256::digest(contents), name)
-}
-
-/// The path of a fixed-output object.
-pub fn make_fixed_output_path(
-    store_dir: &str,
-    recursive: bool,
-    algo: &str,
-    hash: &[u8],
+/// The fixed-output path of `name` whose contents (NAR for `method` recursive, bytes for
+/// flat) hash to `hash`, as `builtins.path`, `filterSource` and the fetchers compute it.
+pub fn fixed_output_path(
+    ev: &Evaluator,
     name: &str,
-) -> String {
-    if recursive && algo == "sha256" {
-        make_store_path(store_dir, "source", hash, name)
-    } else {
-        let inner = format!(
-            "fixed:out:{}{algo}:{}:",
-            if recursive { "r:" } else { "" },
-            hex(hash)
-        );
-        make_store_path(
-            store_dir,
-            "output:out",
-            &Sha256::digest(inner.as_bytes()),
-            name,
-        )
-    }
+    method: ContentAddressMethod,
+    hash: Hash,
+    pos: Pos,
+) -> Result<String> {
+    let sd = store_dir(ev, pos)?;
+    let fixed = FixedOutputHash { method, hash };
+    sd.make_fixed_output_path(name, &fixed, &BTreeSet::new(), false)
+        .map(|p| sd.print(&p))
+        .map_err(|e| EvalError::msg(e.to_string(), pos))
 }
 
-fn nar_str(out: &mut Vec<u8>, s: &[u8]) {
-    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-    out.extend_from_slice(s);
-    let pad = (8 - s.len() % 8) % 8;
-    out.extend(std::iter::repeat_n(0u8, pad));
+/// The path of a text file with the given contents and references (as `toFile` computes it).
+pub fn text_path(
+    ev: &Evaluator,
+    name: &str,
+    contents: &[u8],
+    refs: &[String],
+    pos: Pos,
+) -> Result<String> {
+    let sd = store_dir(ev, pos)?;
+    let refs = refs
+        .iter()
+        .map(|r| sd.parse(r))
+        .collect::<std::result::Result<BTreeSet<StorePath>, _>>()
+        .map_err(|e| EvalError::msg(e.to_string(), pos))?;
+    sd.text_path(name, contents, &refs)
+        .map(|p| sd.print(&p))
+        .map_err(|e| EvalError::msg(e.to_string(), pos))
 }
 
-/// Serialise a path as a NAR; `filter(path, type)` decides which directory entries are kept.
-pub fn dump_nar(
+/// The SHA-256 of the NAR of `path`; `filter(path, type)` decides which entries below it
+/// are kept. The archive is streamed into the hash, never held whole; the first error the
+/// filter returns (a Nix evaluation error) stops the walk and is returned.
+pub fn nar_sha256(
     path: &str,
     filter: &mut dyn FnMut(&str, &str) -> Result<bool>,
     pos: Pos,
-) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    nar_str(&mut out, b"nix-archive-1");
-    dump_node(path, filter, &mut out, pos)?;
-    Ok(out)
-}
-
-fn io_err(path: &str, e: std::io::Error, pos: Pos) -> EvalError {
-    EvalError::msg(
-        format!("getting status of '{path}': {}", crate::eval::io_msg(&e)),
-        pos,
-    )
-}
-
-fn dump_node(
-    path: &str,
-    filter: &mut dyn FnMut(&str, &str) -> Result<bool>,
-    out: &mut Vec<u8>,
-    pos: Pos,
-) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let md = std::fs::symlink_metadata(path).map_err(|e| io_err(path, e, pos))?;
-    nar_str(out, b"(");
-    nar_str(out, b"type");
-    if md.file_type().is_symlink() {
-        nar_str(out, b"symlink");
-        nar_str(out, b"target");
-        let t = std::fs::read_link(path).map_err(|e| io_err(path, e, pos))?;
-        nar_str(out, t.as_os_str().as_encoded_bytes());
-    } else if md.is_dir() {
-        nar_str(out, b"directory");
-        let mut names: Vec<String> = std::fs::read_dir(path)
-            .map_err(|e| io_err(path, e, pos))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        for n in names {
-            let child = format!("{}/{}", path.trim_end_matches('/'), n);
-            let cmd = std::fs::symlink_metadata(&child).map_err(|e| io_err(&child, e, pos))?;
-            let ty = file_type_name(&cmd);
-            if !filter(&child, ty)? {
-                continue;
+) -> Result<Hash> {
+    let mut failed: Option<EvalError> = None;
+    let mut keep = |p: &Path, kind: FileKind| -> bool {
+        if failed.is_some() {
+            return false;
+        }
+        match filter(&p.to_string_lossy(), kind.nix_name()) {
+            Ok(k) => k,
+            Err(e) => {
+                failed = Some(e);
+                false
             }
-            nar_str(out, b"entry");
-            nar_str(out, b"(");
-            nar_str(out, b"name");
-            nar_str(out, n.as_bytes());
-            nar_str(out, b"node");
-            dump_node(&child, filter, out, pos)?;
-            nar_str(out, b")");
         }
-    } else {
-        nar_str(out, b"regular");
-        if md.permissions().mode() & 0o100 != 0 {
-            nar_str(out, b"executable");
-            nar_str(out, b"");
-        }
-        nar_str(out, b"contents");
-        let data = std::fs::read(path).map_err(|e| io_err(path, e, pos))?;
-        nar_str(out, &data);
+    };
+    let mut hasher = xnix_store::hash::HashingWriter::new(HashAlgo::Sha256);
+    let dumped = xnix_store::nar::dump_path_filtered(
+        Path::new(path),
+        std::io::BufWriter::with_capacity(1 << 16, &mut hasher),
+        &mut keep,
+    );
+    if let Some(e) = failed {
+        return Err(e);
     }
-    nar_str(out, b")");
-    Ok(())
+    dumped.map_err(|e| nar_err(e, pos))?;
+    Ok(hasher.finish().0)
+}
+
+/// Nix's wording for a file that cannot be read while copying a path.
+fn nar_err(e: xnix_store::nar::NarError, pos: Pos) -> EvalError {
+    match e {
+        xnix_store::nar::NarError::Io { path, source, .. } => EvalError::msg(
+            format!(
+                "getting status of '{}': {}",
+                path.display(),
+                crate::eval::io_msg(&source)
+            ),
+            pos,
+        ),
+        e => EvalError::msg(e.to_string(), pos),
+    }
 }
 
 /// The type name `readDir` and path filters use for a file.
 pub fn file_type_name(md: &std::fs::Metadata) -> &'static str {
-    let ft = md.file_type();
-    if ft.is_symlink() {
-        "symlink"
-    } else if ft.is_dir() {
-        "directory"
-    } else if ft.is_file() {
-        "regular"
-    } else {
-        "unknown"
-    }
+    FileKind::of(md).nix_name()
 }
 
 /// The store path `path` would be copied to under `name` (recursive SHA-256, no filter).
 pub fn add_path_to_store(ev: &Evaluator, path: &str, name: &str, pos: Pos) -> Result<String> {
-    let nar = dump_nar(path, &mut |_, _| Ok(true), pos)?;
+    let h = nar_sha256(path, &mut |_, _| Ok(true), pos)?;
     check_name(name, pos)?;
-    Ok(make_fixed_output_path(
-        &ev.store_dir,
-        true,
-        "sha256",
-        &Sha256::digest(&nar),
-        name,
-    ))
+    fixed_output_path(ev, name, ContentAddressMethod::Recursive, h, pos)
 }
 
 /// Check a store path name as Nix does.

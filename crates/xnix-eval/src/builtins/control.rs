@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
-
 use super::{mk_attrs, BuiltinDef};
 use crate::error::{ErrorKind, EvalError};
 use crate::eval::R;
@@ -123,8 +121,7 @@ fn get_env(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 /// The placeholder string Nix substitutes for an output's path.
 pub(crate) fn placeholder_for(output: &str) -> String {
-    let h = Sha256::digest(format!("nix-output:{output}").as_bytes());
-    format!("/{}", crate::store::nix_base32(&h))
+    xnix_store::derivation::hash_placeholder(output)
 }
 
 fn placeholder(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -145,25 +142,8 @@ fn find_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             Some(p) => ev.coerce_to_string(p.clone(), pos, false, false)?.s,
             None => return Err(EvalError::msg("attribute 'path' missing", pos)),
         };
-        let candidate = if prefix.is_empty() {
-            format!("{path}/{name}")
-        } else if name == prefix {
-            path.clone()
-        } else if let Some(rest) = name
-            .strip_prefix(prefix.as_str())
-            .and_then(|r| r.strip_prefix('/'))
-        {
-            format!("{path}/{rest}")
-        } else {
+        let Some(candidate) = crate::eval::search_path_candidate(&prefix, &path, &name) else {
             continue;
-        };
-        let candidate = if candidate.starts_with('/') {
-            crate::path::canon_path(&candidate)
-        } else {
-            let cwd = std::env::current_dir()
-                .map(|d| d.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            crate::path::canon_path(&format!("{cwd}/{candidate}"))
         };
         if std::path::Path::new(&candidate).exists() {
             return Ok(Value::Path(candidate.into()));

@@ -72,13 +72,12 @@ fn fixed_path(
     let h = xnix_store::Hash::parse(&hash, Some(xnix_store::HashAlgo::Sha256))
         .map_err(|e| EvalError::msg(format!("{which}: {e}"), pos))?;
     crate::store::check_name(name, pos)?;
-    let p = crate::store::make_fixed_output_path(
-        &ev.store_dir,
-        recursive,
-        "sha256",
-        h.as_bytes(),
-        name,
-    );
+    let method = if recursive {
+        xnix_store::ContentAddressMethod::Recursive
+    } else {
+        xnix_store::ContentAddressMethod::Flat
+    };
+    let p = crate::store::fixed_output_path(ev, name, method, h, pos)?;
     Ok(Value::str_ctx(p.clone(), vec![p]))
 }
 

@@ -135,27 +135,8 @@ pub(crate) fn install(ev: &mut Evaluator) {
     add("nixVersion", Value::str("2.8.0"));
     add("langVersion", Value::Int(6));
     add("storeDir", Value::str(ev.store_dir.clone()));
-    let nix_path: Vec<Value> = ev
-        .search_path
-        .borrow()
-        .iter()
-        .map(|(prefix, path)| {
-            Value::attrs(Attrs::from_unsorted(vec![
-                Attr {
-                    name: "path".into(),
-                    value: Value::str(path.clone()),
-                    pos: Pos::NONE,
-                },
-                Attr {
-                    name: "prefix".into(),
-                    value: Value::str(prefix.clone()),
-                    pos: Pos::NONE,
-                },
-            ]))
-        })
-        .collect();
     let nix_path_thunk = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Done(
-        Value::list(nix_path),
+        nix_path_list(ev),
     ))));
     add("nixPath", Value::Thunk(nix_path_thunk.clone()));
     let self_ref = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Blackhole)));
@@ -190,26 +171,23 @@ pub(crate) fn install(ev: &mut Evaluator) {
 
 /// Refresh `builtins.nixPath` after the search path changed.
 pub(crate) fn refresh_nix_path(ev: &Evaluator) {
-    let nix_path: Vec<Value> = ev
-        .search_path
-        .borrow()
-        .iter()
-        .map(|(prefix, path)| {
-            Value::attrs(Attrs::from_unsorted(vec![
-                Attr {
-                    name: "path".into(),
-                    value: Value::str(path.clone()),
-                    pos: Pos::NONE,
-                },
-                Attr {
-                    name: "prefix".into(),
-                    value: Value::str(prefix.clone()),
-                    pos: Pos::NONE,
-                },
-            ]))
-        })
-        .collect();
-    *ev.nix_path_value.0.borrow_mut() = ThunkState::Done(Value::list(nix_path));
+    *ev.nix_path_value.0.borrow_mut() = ThunkState::Done(nix_path_list(ev));
+}
+
+/// `builtins.nixPath`: the search path as a list of `{ path; prefix; }`.
+fn nix_path_list(ev: &Evaluator) -> Value {
+    let entries = ev.search_path.borrow();
+    Value::list(
+        entries
+            .iter()
+            .map(|(prefix, path)| {
+                mk_attrs(vec![
+                    ("path", Value::str(path.clone())),
+                    ("prefix", Value::str(prefix.clone())),
+                ])
+            })
+            .collect(),
+    )
 }
 
 /// Shorthand for building an attribute set from unsorted (name, value) pairs.

@@ -1,6 +1,6 @@
 //! Path and file builtins.
 
-use sha2::{Digest, Sha256};
+use xnix_store::{ContentAddressMethod, Hash, HashAlgo};
 
 use super::BuiltinDef;
 use crate::error::EvalError;
@@ -110,16 +110,15 @@ fn add_filtered(
                 }
             }
         };
-        let nar = store::dump_nar(src, &mut f, pos)?;
-        let h = Sha256::digest(&nar);
+        let h = store::nar_sha256(src, &mut f, pos)?;
         check_expected(&expected, &h, src, pos)?;
-        store::make_fixed_output_path(&ev.store_dir, true, "sha256", &h, name)
+        store::fixed_output_path(ev, name, ContentAddressMethod::Recursive, h, pos)?
     } else {
         let data = std::fs::read(src)
             .map_err(|e| EvalError::msg(format!("opening file '{src}': {}", io_msg(&e)), pos))?;
-        let h = Sha256::digest(&data);
+        let h = Hash::digest(HashAlgo::Sha256, &data);
         check_expected(&expected, &h, src, pos)?;
-        store::make_fixed_output_path(&ev.store_dir, false, "sha256", &h, name)
+        store::fixed_output_path(ev, name, ContentAddressMethod::Flat, h, pos)?
     };
     ev.drv_cache
         .borrow_mut()
@@ -179,12 +178,7 @@ fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         }
         refs.push(c.clone());
     }
-    let sp = store::make_text_path(
-        &ev.store_dir,
-        &name,
-        &crate::bytes::to_bytes(&contents.s),
-        &refs,
-    );
+    let sp = store::text_path(ev, &name, &crate::bytes::to_bytes(&contents.s), &refs, pos)?;
     ev.drv_cache
         .borrow_mut()
         .objects
@@ -215,16 +209,16 @@ fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let p = ev.coerce_to_path(a[1].clone(), pos)?;
     let data = std::fs::read(&p)
         .map_err(|e| EvalError::msg(format!("opening file '{p}': {}", io_msg(&e)), pos))?;
-    Ok(Value::str(store::hex(&super::strings::hash_bytes(
-        &algo, &data, pos,
-    )?)))
+    Ok(Value::str(
+        super::strings::hash_bytes(&algo, &data, pos)?.to_base16(),
+    ))
 }
 
-fn check_expected(expected: &Option<String>, actual: &[u8], src: &str, pos: Pos) -> R<()> {
+fn check_expected(expected: &Option<String>, actual: &Hash, src: &str, pos: Pos) -> R<()> {
     let Some(e) = expected else { return Ok(()) };
-    let h = xnix_store::Hash::parse(e, Some(xnix_store::HashAlgo::Sha256))
+    let h = Hash::parse(e, Some(HashAlgo::Sha256))
         .map_err(|err| EvalError::msg(err.to_string(), pos))?;
-    if h.as_bytes() != actual {
+    if h != *actual {
         return Err(EvalError::msg(
             format!("store path mismatch in (possibly filtered) path added from '{src}'"),
             pos,

@@ -2,10 +2,6 @@
 
 use std::rc::Rc;
 
-use md5::Md5;
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha512};
-
 use super::{mk_attrs, BuiltinDef};
 use crate::error::EvalError;
 use crate::eval::R;
@@ -348,29 +344,18 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     Ok(Value::list(out))
 }
 
-/// Hash bytes with a named algorithm.
-pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<Vec<u8>> {
-    Ok(match algo {
-        "md5" => Md5::digest(data).to_vec(),
-        "sha1" => Sha1::digest(data).to_vec(),
-        "sha256" => Sha256::digest(data).to_vec(),
-        "sha512" => Sha512::digest(data).to_vec(),
-        _ => {
-            return Err(EvalError::msg(
-                format!("unknown hash algorithm '{algo}'"),
-                pos,
-            ))
-        }
-    })
+/// Hash bytes with a named algorithm (`md5`, `sha1`, `sha256`, `sha512`).
+pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<xnix_store::Hash> {
+    let algo = xnix_store::HashAlgo::parse(algo)
+        .map_err(|_| EvalError::msg(format!("unknown hash algorithm '{algo}'"), pos))?;
+    Ok(xnix_store::Hash::digest(algo, data))
 }
 
 fn hash_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let algo = ev.force_str(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
     let data = crate::bytes::to_bytes(&s.s);
-    Ok(Value::str(crate::store::hex(&hash_bytes(
-        &algo, &data, pos,
-    )?)))
+    Ok(Value::str(hash_bytes(&algo, &data, pos)?.to_base16()))
 }
 
 fn discard_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
