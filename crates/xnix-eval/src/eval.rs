@@ -1455,6 +1455,12 @@ pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
         }
         return Rc::new(Attrs::new(out));
     }
+    // Overlays mostly update a set with one that already has all its names (`super //
+    // mapAttrs f super`, a fixpoint's `super // (everything so far)`): then the result is
+    // `b` itself, shared instead of copied.
+    if names_subset(&a.entries, &b.entries) {
+        return b.clone();
+    }
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     let (x, y) = (&a.entries, &b.entries);
@@ -1478,6 +1484,28 @@ pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
     out.extend_from_slice(&x[i..]);
     out.extend_from_slice(&y[j..]);
     Rc::new(Attrs::new(out))
+}
+
+/// Whether every name of the sorted list `small` is also in the sorted list `big`. Stops at
+/// the first name missing, so a failing check costs little before a real merge.
+fn names_subset(small: &[Attr], big: &[Attr]) -> bool {
+    if small.len() > big.len() {
+        return false;
+    }
+    let mut j = 0;
+    for x in small {
+        // Names are interned: equal names are almost always the same pointer.
+        loop {
+            let Some(y) = big.get(j) else { return false };
+            j += 1;
+            match y.name.cmp(&x.name) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => break,
+                std::cmp::Ordering::Greater => return false,
+            }
+        }
+    }
+    true
 }
 
 impl Evaluator {
