@@ -491,7 +491,7 @@ impl Evaluator {
         for n in path.iter() {
             let name = self.attr_name(n, env)?;
             match &v {
-                Value::Attrs(a) => match a.get(name.as_str()) {
+                Value::Attrs(a) => match name.lookup(a) {
                     Some(x) => {
                         let x = x.clone();
                         v = self.force(x)?;
@@ -530,7 +530,7 @@ impl Evaluator {
                 for d in with_depths.iter() {
                     let ns = env.up(*d).vals.borrow()[0].clone();
                     let a = self.force_attrs(ns, *pos)?;
-                    if let Some(v) = a.get(name) {
+                    if let Some(v) = a.get_sym(name) {
                         let v = v.clone();
                         return self.force(v);
                     }
@@ -543,7 +543,7 @@ impl Evaluator {
                 for n in path.iter() {
                     let name = self.attr_name(n, env)?;
                     match &v {
-                        Value::Attrs(a) => match a.get(name.as_str()) {
+                        Value::Attrs(a) => match name.lookup(a) {
                             Some(x) => {
                                 let x = x.clone();
                                 v = self.force(x)?;
@@ -888,7 +888,7 @@ impl Evaluator {
                 let mut vals = Vec::with_capacity(formals.entries.len() + 1);
                 let mut used = 0;
                 for (name, default) in &formals.entries {
-                    match attrs.get(name) {
+                    match attrs.get_sym(name) {
                         Some(v) => {
                             used += 1;
                             vals.push(v.clone())
@@ -1664,6 +1664,15 @@ impl AttrKey {
         match self {
             AttrKey::Sym(s) => s,
             AttrKey::Str(s) => &s.s,
+        }
+    }
+
+    /// The attribute of that name in `a`.
+    #[inline]
+    fn lookup<'a>(&self, a: &'a Attrs) -> Option<&'a Value> {
+        match self {
+            AttrKey::Sym(s) => a.get_sym(s),
+            AttrKey::Str(s) => a.get(&s.s),
         }
     }
 }

@@ -9,33 +9,39 @@ use crate::ir::{Expr, LambdaDef};
 use crate::Evaluator;
 
 /// An attribute name (or path): interned for the life of the process, as Nix's symbols are,
-/// so copying one touches no memory (no reference count) and equal names are usually the same
-/// pointer. A thin pointer (8 bytes), so that attributes stay small.
+/// so copying one touches no memory (no reference count) and equal names are the same
+/// pointer (one table for all threads). A thin pointer (8 bytes), so that attributes stay small.
 // `&Box<str>` on purpose: a thin pointer, where `&str` would be two words.
 #[allow(clippy::borrowed_box)]
 #[derive(Clone)]
 pub struct Sym(&'static Box<str>);
 
 #[allow(clippy::borrowed_box)]
-type SymbolTable = std::collections::HashMap<&'static str, &'static Box<str>>;
+type SymbolTable = std::collections::HashMap<&'static str, &'static Box<str>, FnvBuild>;
 
-thread_local! {
-    static SYMBOLS: std::cell::RefCell<SymbolTable> = std::cell::RefCell::new(SymbolTable::new());
-}
+/// The process-wide symbol table. Interning happens when names are created (parsing,
+/// `listToAttrs`, dynamic attributes), far less often than names are compared, so an
+/// uncontended lock costs little and buys pointer identity across threads.
+static SYMBOLS: std::sync::Mutex<Option<SymbolTable>> = std::sync::Mutex::new(None);
 
 impl Sym {
     /// The interned name for `s`.
     #[allow(clippy::borrowed_box)]
     pub fn intern(s: &str) -> Sym {
-        SYMBOLS.with(|t| {
-            let mut t = t.borrow_mut();
-            if let Some(b) = t.get(s) {
-                return Sym(b);
-            }
-            let b: &'static Box<str> = Box::leak(Box::new(Box::from(s)));
-            t.insert(&**b, b);
-            Sym(b)
-        })
+        let mut guard = SYMBOLS.lock().unwrap_or_else(|e| e.into_inner());
+        let t = guard.get_or_insert_with(SymbolTable::default);
+        if let Some(b) = t.get(s) {
+            return Sym(b);
+        }
+        let b: &'static Box<str> = Box::leak(Box::new(Box::from(s)));
+        t.insert(&**b, b);
+        Sym(b)
+    }
+
+    /// Whether two names are the same: interning makes that a pointer comparison.
+    #[inline]
+    pub fn same(&self, other: &Sym) -> bool {
+        std::ptr::eq(self.0, other.0)
     }
 }
 
@@ -254,6 +260,8 @@ impl std::hash::Hasher for Fnv {
 
 type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
+/// Sets up to this size are scanned linearly by [`Attrs::get_sym`].
+const LINEAR_MAX_LEN: usize = 12;
 /// Sets smaller than this are only binary-searched.
 const INDEX_MIN_LEN: usize = 48;
 /// Lookups into a large set before it gets an index.
@@ -270,6 +278,19 @@ impl Attrs {
     /// Look an attribute up by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.find(name).map(|a| &a.value)
+    }
+    /// Look an interned name up. Small sets are scanned comparing pointers only, which
+    /// beats a binary search comparing strings for the few attributes most sets have.
+    #[inline]
+    pub fn get_sym(&self, name: &Sym) -> Option<&Value> {
+        if self.entries.len() <= LINEAR_MAX_LEN {
+            return self
+                .entries
+                .iter()
+                .find(|a| a.name.same(name))
+                .map(|a| &a.value);
+        }
+        self.get(name)
     }
     /// Look an attribute up by name, with its position.
     pub fn find(&self, name: &str) -> Option<&Attr> {
