@@ -48,15 +48,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let opts = cli.store;
-    if let Some(dir) = &opts.store_dir {
-        // The evaluator (eval, repl) reads the store directory from here.
-        std::env::set_var("NIX_STORE_DIR", dir);
-    }
     let result = match cli.command {
         Command::Platforms(args) => cmd::platform::run_platforms(args),
         Command::Platform(args) => cmd::platform::run_platform(args),
-        Command::Eval(args) => cmd::eval::run(args),
-        Command::Repl(args) => cmd::repl::run(args),
+        Command::Eval(args) => cmd::eval::run(args, &opts),
+        Command::Repl(args) => cmd::repl::run(args, &opts),
         Command::Store(args) => cmd::store::run(args, &opts),
         Command::Instantiate(args) => cmd::instantiate::run(args, opts),
         Command::Build(args) => cmd::build::run(args, opts),

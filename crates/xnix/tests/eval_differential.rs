@@ -404,7 +404,12 @@ fn eval_matches_nix() {
                 let nix = run_bounded(nix_cmd, timeout);
 
                 let mut xnix_cmd = isolated_command(xnix_bin, root, &home);
-                xnix_cmd.arg("eval").args(mode.flags()).arg(file);
+                // Nix's store directory, so that store paths in the output compare equal
+                // (xnix's own default is /xnix/store).
+                xnix_cmd
+                    .args(["--store-dir", "/nix/store", "eval"])
+                    .args(mode.flags())
+                    .arg(file);
                 let xnix = run_bounded(xnix_cmd, timeout);
 
                 let problem = judge(file, &nix, &xnix);

@@ -210,7 +210,7 @@ fn apt_hint(message: &str) -> Option<Vec<String>> {
 }
 
 /// Build status of every catalogue name, from one evaluation of the collection.
-fn build_statuses(names: &[String]) -> Vec<(BuildStatus, String)> {
+fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String)> {
     let Some(pkgs_dir) = instantiate::find_pkgs() else {
         let why = "the package collection was not found (set XNIX_PKGS)".to_string();
         return names
@@ -218,7 +218,7 @@ fn build_statuses(names: &[String]) -> Vec<(BuildStatus, String)> {
             .map(|_| (BuildStatus::Error, why.clone()))
             .collect();
     };
-    let ev = Evaluator::new();
+    let ev = Evaluator::with_store_dir(store_dir);
     ev.add_search_path(&format!("xnixpkgs={}", pkgs_dir.display()));
     let cwd = pkgs_dir.to_string_lossy().into_owned();
     let cross = ev
@@ -647,7 +647,7 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let debs = installed_debs();
     let entries: Vec<xnix_platform::CatalogueEntry> = xnix_platform::catalogue().collect();
     let names: Vec<String> = entries.iter().map(|e| e.name.to_string()).collect();
-    let statuses = build_statuses(&names);
+    let statuses = build_statuses(&names, opts.store_dir());
     let targets: Vec<Target> = entries
         .iter()
         .zip(statuses)

@@ -116,8 +116,8 @@ fn eval_one(
     Ok(())
 }
 
-fn run_inner(args: EvalArgs) -> u8 {
-    let ev = Evaluator::new();
+fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
+    let ev = Evaluator::with_store_dir(store_dir);
     for i in &args.include {
         ev.add_search_path(i);
     }
@@ -171,7 +171,8 @@ fn run_inner(args: EvalArgs) -> u8 {
 }
 
 /// Run `xnix eval`.
-pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let code = with_big_stack(move || run_inner(args));
+pub fn run(args: EvalArgs, opts: &super::StoreOpts) -> anyhow::Result<ExitCode> {
+    let store_dir = opts.store_dir().to_string();
+    let code = with_big_stack(move || run_inner(args, &store_dir));
     Ok(ExitCode::from(code))
 }

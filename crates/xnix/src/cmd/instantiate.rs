@@ -95,9 +95,7 @@ pub fn instantiate(
     default_file: &str,
     extra_search_path: &[String],
 ) -> Result<Vec<Selected>, InstantiateError> {
-    // The evaluator reads the store directory when it is created (builtins.storeDir).
-    std::env::set_var("NIX_STORE_DIR", store_dir);
-    let ev = Evaluator::new();
+    let ev = Evaluator::with_store_dir(store_dir);
     for i in &source.include {
         ev.add_search_path(i);
     }

@@ -289,8 +289,8 @@ fn history_file() -> Option<std::path::PathBuf> {
     Some(dir.join("repl-history"))
 }
 
-fn run_inner(args: ReplArgs) -> u8 {
-    let ev = Rc::new(Evaluator::new());
+fn run_inner(args: ReplArgs, store_dir: &str) -> u8 {
+    let ev = Rc::new(Evaluator::with_store_dir(store_dir));
     for i in &args.include {
         ev.add_search_path(i);
     }
@@ -346,7 +346,8 @@ fn run_inner(args: ReplArgs) -> u8 {
 }
 
 /// Run `xnix repl`.
-pub fn run(args: ReplArgs) -> anyhow::Result<ExitCode> {
-    let code = with_big_stack(move || run_inner(args));
+pub fn run(args: ReplArgs, opts: &super::StoreOpts) -> anyhow::Result<ExitCode> {
+    let store_dir = opts.store_dir().to_string();
+    let code = with_big_stack(move || run_inner(args, &store_dir));
     Ok(ExitCode::from(code))
 }

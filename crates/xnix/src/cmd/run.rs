@@ -583,8 +583,7 @@ fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Ru
     } else {
         "./default.nix".to_string()
     };
-    std::env::set_var("NIX_STORE_DIR", opts.store_dir());
-    let ev = Evaluator::new();
+    let ev = Evaluator::with_store_dir(opts.store_dir());
     for i in args
         .source
         .include
