@@ -58,6 +58,9 @@ pub struct Evaluator {
     pub store_dir: String,
     /// Derivations computed so far (for hashing derivations that depend on them).
     pub(crate) drv_cache: RefCell<crate::builtins::DrvCache>,
+    /// Attribute names as string values, by symbol address: `mapAttrs` and friends pass the
+    /// same few thousand names to their functions over and over (overlay stacks).
+    name_strings: RefCell<HashMap<usize, Value, crate::value::FnvBuild>>,
 }
 
 impl Default for Evaluator {
@@ -102,6 +105,7 @@ impl Evaluator {
             nix_path_value: Rc::new(Thunk(RefCell::new(ThunkState::Done(Value::Null)))),
             store_dir: store_dir.to_string(),
             drv_cache: RefCell::new(Default::default()),
+            name_strings: RefCell::new(HashMap::default()),
         };
         if let Ok(p) = std::env::var("NIX_PATH") {
             for entry in p.split(':').filter(|s| !s.is_empty()) {
@@ -287,7 +291,7 @@ impl Evaluator {
             ThunkState::Select(v, name) => self.select_attr(v.clone(), name, Pos::NONE),
             ThunkState::ApplyName(f, name, v) => self
                 .force((**f).clone())
-                .and_then(|f| self.apply2(f, Value::str(&**name), v.clone(), Pos::NONE)),
+                .and_then(|f| self.apply2(f, self.name_string(name), v.clone(), Pos::NONE)),
             ThunkState::Native(f) => f(self),
             ThunkState::Blackhole | ThunkState::Done(_) => unreachable!(),
         };
@@ -301,6 +305,15 @@ impl Evaluator {
                 Err(e)
             }
         }
+    }
+
+    /// The string value of an attribute name, made once per name.
+    pub(crate) fn name_string(&self, name: &Sym) -> Value {
+        self.name_strings
+            .borrow_mut()
+            .entry(name.address())
+            .or_insert_with(|| Value::str(&**name))
+            .clone()
     }
 
     /// Whether a value is an unevaluated thunk.
@@ -619,7 +632,8 @@ impl Evaluator {
                 self.add(av, bv, *pos)
             }
             Expr::Str(parts, pos) => {
-                let mut s = String::new();
+                // Room for typical short strings: growing from empty reallocated twice.
+                let mut s = String::with_capacity(32);
                 let mut ctx = Vec::new();
                 for p in parts.iter() {
                     match p {
@@ -1213,7 +1227,7 @@ impl Evaluator {
         coerce_more: bool,
         copy_to_store: bool,
     ) -> R<NixString> {
-        let mut s = String::new();
+        let mut s = String::with_capacity(16);
         let mut ctx = Vec::new();
         self.coerce_into(v, pos, coerce_more, copy_to_store, &mut s, &mut ctx)?;
         Ok(NixString {
@@ -1268,7 +1282,8 @@ impl Evaluator {
                     return Ok(());
                 }
                 Value::Int(i) => {
-                    out.push_str(&i.to_string());
+                    use std::fmt::Write;
+                    let _ = write!(out, "{i}");
                     return Ok(());
                 }
                 Value::Float(f) => {

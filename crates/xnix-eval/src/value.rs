@@ -38,6 +38,12 @@ impl Sym {
         Sym(b)
     }
 
+    /// The interned name's address: a key as unique as the name.
+    #[inline]
+    pub fn address(&self) -> usize {
+        self.0 as *const Box<str> as usize
+    }
+
     /// Whether two names are the same: interning makes that a pointer comparison.
     #[inline]
     pub fn same(&self, other: &Sym) -> bool {
@@ -258,7 +264,7 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 /// Sets up to this size are scanned linearly by [`Attrs::get_sym`].
 const LINEAR_MAX_LEN: usize = 12;

@@ -76,12 +76,12 @@ fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             .get("name")
             .ok_or_else(|| EvalError::msg("attribute 'name' missing", pos))?
             .clone();
-        let name = ev.force_str(name, pos)?;
+        let name = ev.force_string_v(name, pos)?;
         let value = item
             .find("value")
             .ok_or_else(|| EvalError::msg("attribute 'value' missing", pos))?;
         entries.push(Attr {
-            name: name.into(),
+            name: Sym::intern(&name.s),
             value: value.value.clone(),
             pos: value.pos,
         });
