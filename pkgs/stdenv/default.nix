@@ -2,7 +2,7 @@
 # a compiler wrapper. One stdenv builds on `buildPlatform` for `hostPlatform`.
 { lib, buildPlatform, hostPlatform, targetPlatform, cc, toolchain, buildPackages, config ? { } }:
 let
-  impureHostDeps = [ "/usr" "/bin" "/lib" "/lib64" ];
+  impureHostDeps = import ./impure-host-deps.nix;
   isCross = buildPlatform.config != hostPlatform.config || (buildPlatform.isStatic != hostPlatform.isStatic);
   salt = p: lib.sanitizeVarName p.config;
 

@@ -46,14 +46,14 @@ let
         buildPlatform = hostPlatform;
         inherit targetPlatform;
         toolchain = toolchains.forPlatform targetPlatform;
-        impureHostDeps = [ "/usr" "/bin" "/lib" "/lib64" ];
+        impureHostDeps = import ../stdenv/impure-host-deps.nix;
       };
       clangForTarget = import ../stdenv/cc-wrapper.nix {
         inherit lib;
         buildPlatform = hostPlatform;
         inherit targetPlatform;
         toolchain = toolchains.clangFor targetPlatform;
-        impureHostDeps = [ "/usr" "/bin" "/lib" "/lib64" ];
+        impureHostDeps = import ../stdenv/impure-host-deps.nix;
         isClang = true;
       };
 
