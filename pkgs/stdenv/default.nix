@@ -1,6 +1,6 @@
 # The standard environment: `mkDerivation` over the build machine's bash and
 # a compiler wrapper. One stdenv builds on `buildPlatform` for `hostPlatform`.
-{ lib, buildPlatform, hostPlatform, targetPlatform, cc, toolchain, buildPackages, config ? { } }:
+{ lib, buildPlatform, hostPlatform, targetPlatform, cc, alternatives, toolchain, buildPackages, config ? { } }:
 let
   impureHostDeps = import ./impure-host-deps.nix;
   isCross = buildPlatform.config != hostPlatform.config || (buildPlatform.isStatic != hostPlatform.isStatic);
@@ -84,7 +84,7 @@ let
         strictDeps = attrs.strictDeps or isCross;
         doCheck = doCheck';
         depsBuildBuild = pickAll "buildBuild" (attrs.depsBuildBuild or [ ]);
-        nativeBuildInputs = [ cc ] ++ pickAll "buildHost" (attrs.nativeBuildInputs or [ ]);
+        nativeBuildInputs = [ cc alternatives ] ++ pickAll "buildHost" (attrs.nativeBuildInputs or [ ]);
         depsBuildTarget = pickAll "buildTarget" (attrs.depsBuildTarget or [ ]);
         depsHostHost = pickAll "hostHost" (attrs.depsHostHost or [ ]);
         buildInputs = pickAll "hostTarget" (attrs.buildInputs or [ ]);
@@ -113,7 +113,7 @@ let
     // lib.optionalAttrs (attrs ? version) { inherit (attrs) version; };
 
   self = {
-    inherit buildPlatform hostPlatform targetPlatform cc mkDerivation isCross;
+    inherit buildPlatform hostPlatform targetPlatform cc alternatives mkDerivation isCross;
     shell = "/bin/bash";
     # The host paths every derivation of this stdenv reads (see the report in
     # pkgs/README.md): the sandbox bind-mounts them read-only.

@@ -29,6 +29,7 @@ let
 
       mkStdenvWith = { cc, toolchain }: import ../stdenv {
         inherit lib buildPlatform hostPlatform targetPlatform cc toolchain config;
+        alternatives = l.pkgsBuildHost.debianAlternatives;
         buildPackages = l.pkgsBuildHost;
       };
       useClang = hostPlatform.useLLVM or false;
@@ -55,6 +56,13 @@ let
         toolchain = toolchains.clangFor targetPlatform;
         impureHostDeps = import ../stdenv/impure-host-deps.nix;
         isClang = true;
+      };
+
+      # Debian alternatives (awk, which, ...) for builders on this set's host.
+      debianAlternatives = import ../stdenv/alternatives.nix {
+        inherit lib;
+        buildPlatform = hostPlatform;
+        impureHostDeps = import ../stdenv/impure-host-deps.nix;
       };
 
       gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gccForTarget; toolchain = toolchains.forPlatform hostPlatform; };
