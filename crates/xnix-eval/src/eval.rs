@@ -868,6 +868,15 @@ impl Evaluator {
                 return (op.func)(self, &[a, b], pos);
             }
         }
+        // `x: y: body` (mapAttrs, foldl', overlays): bind both arguments without making the
+        // intermediate closure.
+        if let Value::Lambda(c) = &f {
+            if let (None, Expr::Lambda(inner)) = (&c.def.formals, &*c.def.body) {
+                self.check_stack(pos)?;
+                let env = Env::one(a, Some(c.env.clone()));
+                return self.call_def(inner, &env, b, pos);
+            }
+        }
         let g = self.apply(f, a, pos)?;
         self.apply(g, b, pos)
     }
@@ -893,12 +902,16 @@ impl Evaluator {
     }
 
     fn call_lambda(&self, c: &Closure, arg: Value, pos: Pos) -> R<Value> {
-        let def = &c.def;
+        self.call_def(&c.def, &c.env, arg, pos)
+    }
+
+    /// Call the lambda `def` closed over `parent` (no closure needed).
+    fn call_def(&self, def: &LambdaDef, parent: &Rc<Env>, arg: Value, pos: Pos) -> R<Value> {
         let env = match &def.formals {
-            None => Env::one(arg, Some(c.env.clone())),
+            None => Env::one(arg, Some(parent.clone())),
             Some(formals) => {
                 let attrs = self.force_attrs(arg.clone(), pos)?;
-                let frame = Env::new(Vec::new(), Some(c.env.clone()));
+                let frame = Env::new(Vec::new(), Some(parent.clone()));
                 let mut vals = Vec::with_capacity(formals.entries.len() + 1);
                 let mut used = 0;
                 for (name, default) in &formals.entries {
