@@ -458,6 +458,11 @@ impl Evaluator {
                 }
             }
             Expr::BinOp(op, a, b, pos) => {
+                if let (BinOp::Update, Expr::AttrSet(bind, _)) = (op, &**b) {
+                    if !bind.recursive && bind.dynamics.is_empty() {
+                        return self.update_with_literal(a, bind, env, *pos);
+                    }
+                }
                 let av = self.eval(a, env)?;
                 let bv = self.eval(b, env)?;
                 if let (Value::Int(x), Value::Int(y)) = (&av, &bv) {
@@ -489,6 +494,31 @@ impl Evaluator {
             }))),
             _ => self.eval_cold(e, env),
         }
+    }
+
+    /// `a // { n1 = e1; ... }` with a plain attribute set literal: its values go straight
+    /// into the merged set, without building the literal's set first.
+    #[inline(never)]
+    fn update_with_literal(&self, a: &Expr, bind: &Bindings, env: &Rc<Env>, pos: Pos) -> R<Value> {
+        let av = self.eval(a, env)?;
+        let x = self.expect_attrs(av, pos)?;
+        if bind.statics.is_empty() {
+            return Ok(Value::Attrs(x));
+        }
+        // Statics of a set literal are sorted by name (the lowerer sorts them).
+        let y: smallvec::SmallVec<[Attr; 4]> = bind
+            .statics
+            .iter()
+            .map(|s| {
+                let (AttrValue::Plain(e) | AttrValue::Inherited(e)) = &s.value;
+                Attr {
+                    name: s.name.clone(),
+                    value: self.thunk(e, env),
+                    pos: s.pos,
+                }
+            })
+            .collect();
+        Ok(Value::attrs(Attrs::new(merge_entries(&x.entries, &y))))
     }
 
     #[inline(never)]
@@ -1459,39 +1489,42 @@ pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
     if a.is_empty() {
         return b.clone();
     }
-    // A few attributes into a big set: copy the big one and binary-search the few in, instead
-    // of comparing every name of the big one.
-    const FEW: usize = 8;
-    if b.len() <= FEW && a.len() > 4 * FEW {
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        out.extend_from_slice(&a.entries);
-        for e in &b.entries {
-            match out.binary_search_by(|x: &Attr| x.name.cmp(&e.name)) {
+    // Overlays mostly update a set with one that already has all its names (`super //
+    // mapAttrs f super`, a fixpoint's `super // (everything so far)`): then the result is
+    // `b` itself, shared instead of copied.
+    if b.len() > FEW_ATTRS && names_subset(&a.entries, &b.entries) {
+        return b.clone();
+    }
+    Rc::new(Attrs::new(merge_entries(&a.entries, &b.entries)))
+}
+
+/// Up to this many attributes are merged into a set more than four times larger by binary
+/// search, instead of comparing every name of the large one.
+const FEW_ATTRS: usize = 8;
+
+/// The entries of `x // y`: both sorted by name, `y` winning.
+fn merge_entries(x: &[Attr], y: &[Attr]) -> Vec<Attr> {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    if y.len() <= FEW_ATTRS && x.len() > 4 * FEW_ATTRS {
+        out.extend_from_slice(x);
+        for e in y {
+            match out.binary_search_by(|a: &Attr| a.name.cmp(&e.name)) {
                 Ok(k) => out[k] = e.clone(),
                 Err(k) => out.insert(k, e.clone()),
             }
         }
-        return Rc::new(Attrs::new(out));
+        return out;
     }
-    if a.len() <= FEW && b.len() > 4 * FEW {
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        out.extend_from_slice(&b.entries);
-        for e in &a.entries {
-            if let Err(k) = out.binary_search_by(|x: &Attr| x.name.cmp(&e.name)) {
+    if x.len() <= FEW_ATTRS && y.len() > 4 * FEW_ATTRS {
+        out.extend_from_slice(y);
+        for e in x {
+            if let Err(k) = out.binary_search_by(|a: &Attr| a.name.cmp(&e.name)) {
                 out.insert(k, e.clone());
             }
         }
-        return Rc::new(Attrs::new(out));
+        return out;
     }
-    // Overlays mostly update a set with one that already has all its names (`super //
-    // mapAttrs f super`, a fixpoint's `super // (everything so far)`): then the result is
-    // `b` itself, shared instead of copied.
-    if names_subset(&a.entries, &b.entries) {
-        return b.clone();
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
-    let (x, y) = (&a.entries, &b.entries);
     while i < x.len() && j < y.len() {
         match x[i].name.cmp(&y[j].name) {
             std::cmp::Ordering::Less => {
@@ -1511,7 +1544,7 @@ pub(crate) fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
     }
     out.extend_from_slice(&x[i..]);
     out.extend_from_slice(&y[j..]);
-    Rc::new(Attrs::new(out))
+    out
 }
 
 /// Whether every name of the sorted list `small` is also in the sorted list `big`. Stops at
