@@ -662,8 +662,16 @@ impl Evaluator {
                 self.add(av, bv, *pos)
             }
             Expr::Str(parts, pos) => {
-                // Room for typical short strings: growing from empty reallocated twice.
-                let mut s = String::with_capacity(32);
+                // Room for the literal parts and short interpolations: growing from empty
+                // reallocated twice, while a generous fixed size wastes memory on kept strings.
+                let literal: usize = parts
+                    .iter()
+                    .map(|p| match p {
+                        StrPart::Lit(t) => t.len(),
+                        StrPart::Interp(_) => 8,
+                    })
+                    .sum();
+                let mut s = String::with_capacity(literal);
                 let mut ctx = Vec::new();
                 for p in parts.iter() {
                     match p {
