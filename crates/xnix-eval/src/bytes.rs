@@ -87,6 +87,14 @@ pub fn byte_len(s: &str) -> usize {
         .sum()
 }
 
+/// Whether canonical strings `a` and `b` joined are canonical as they are: no raw byte at the
+/// end of `a` or the start of `b` that could combine into a character across the join.
+#[inline]
+pub fn joins_canonically(a: &str, b: &str) -> bool {
+    a.chars().next_back().is_none_or(|c| raw_byte(c).is_none())
+        && b.chars().next().is_none_or(|c| raw_byte(c).is_none())
+}
+
 /// The canonical form of a string: raw bytes that together form valid UTF-8 (two halves of a
 /// character joined again) become that character, so equal bytes are equal strings.
 #[inline]

@@ -1099,6 +1099,20 @@ impl Evaluator {
                 }
                 Ok(Value::Path(canon_path(&s).into()))
             }
+            (Value::String(x), Value::String(y)) => {
+                // Sized once (growing copied the left side twice), and only the join can
+                // need canonicalising, not the whole (often long, accumulated) string.
+                let mut s = String::with_capacity(x.s.len() + y.s.len());
+                s.push_str(&x.s);
+                s.push_str(&y.s);
+                let mut ctx = x.ctx.clone();
+                merge_ctx(&mut ctx, &y.ctx);
+                if crate::bytes::joins_canonically(&x.s, &y.s) {
+                    Ok(Value::String(Rc::new(NixString { s, ctx })))
+                } else {
+                    Ok(Value::str_ctx(s, ctx))
+                }
+            }
             _ => {
                 let mut s = String::new();
                 let mut ctx = Vec::new();

@@ -186,6 +186,11 @@ fn strings_are_bytes() {
         "builtins.substring 0 1 \"é\" + builtins.substring 1 1 \"é\" == \"é\"",
         "true",
     );
+    // Three raw bytes joined one `+` at a time become the character again.
+    ok(
+        "let e = \"€\"; p = builtins.substring; in p 0 1 e + p 1 1 e + p 2 1 e == e",
+        "true",
+    );
     ok("builtins.match \"é+\" \"éé\"", "null");
 }
 
