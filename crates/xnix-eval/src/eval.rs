@@ -47,6 +47,9 @@ pub struct Evaluator {
     pub(crate) globals: Rc<Env>,
     pub(crate) global_names: HashMap<Sym, u32>,
     pub(crate) search_path: RefCell<Vec<(String, String)>>,
+    /// Entries consulted after the search path and not listed in `builtins.nixPath`, as
+    /// Nix's own `<nix/...>` files are: xnix's package collection as `<xnixpkgs>`.
+    fallback_search_path: RefCell<Vec<(String, String)>>,
     pub(crate) import_cache: RefCell<HashMap<String, Value>>,
     pub(crate) store_paths: RefCell<HashMap<String, String>>,
     stack_base: usize,
@@ -96,6 +99,7 @@ impl Evaluator {
             globals,
             global_names: HashMap::new(),
             search_path: RefCell::new(Vec::new()),
+            fallback_search_path: RefCell::new(Vec::new()),
             import_cache: RefCell::new(HashMap::new()),
             store_paths: RefCell::new(HashMap::new()),
             stack_base,
@@ -1452,15 +1456,36 @@ impl Evaluator {
                 return Ok(candidate);
             }
         }
-        if let Some(rest) = name.strip_prefix("nix/") {
-            return Ok(format!("{}{rest}", crate::builtins::COREPKGS_PREFIX));
+        self.find_fallback_file(name).ok_or_else(|| {
+            EvalError::msg(
+                format!(
+                    "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+                ),
+                pos,
+            )
+        })
+    }
+
+    /// Add an entry `NAME=PATH` that `<NAME>` finds when the search path does not: it is not
+    /// part of `builtins.nixPath`, so `-I` and `NIX_PATH` can still override it.
+    pub fn add_fallback_search_path(&self, spec: &str) {
+        self.fallback_search_path
+            .borrow_mut()
+            .push(split_search_entry(spec));
+    }
+
+    /// Where `<name>` is when no search path entry has it: the fallback entries, then the
+    /// built-in `<nix/...>` files.
+    pub(crate) fn find_fallback_file(&self, name: &str) -> Option<String> {
+        for (prefix, path) in self.fallback_search_path.borrow().iter() {
+            if let Some(candidate) = search_path_candidate(prefix, path, name) {
+                if std::path::Path::new(&candidate).exists() {
+                    return Some(candidate);
+                }
+            }
         }
-        Err(EvalError::msg(
-            format!(
-                "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-            ),
-            pos,
-        ))
+        let rest = name.strip_prefix("nix/")?;
+        Some(format!("{}{rest}", crate::builtins::COREPKGS_PREFIX))
     }
 }
 

@@ -149,15 +149,13 @@ fn find_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             return Ok(Value::Path(candidate.into()));
         }
     }
-    if let Some(rest) = name.strip_prefix("nix/") {
-        return Ok(Value::Path(
-            format!("{}{rest}", super::COREPKGS_PREFIX).into(),
-        ));
+    match ev.find_fallback_file(&name) {
+        Some(path) => Ok(Value::Path(path.into())),
+        None => Err(EvalError::msg(
+            format!(
+                "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+            ),
+            pos,
+        )),
     }
-    Err(EvalError::msg(
-        format!(
-            "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
-        ),
-        pos,
-    ))
 }

@@ -95,7 +95,6 @@ pub fn link_name(base: &std::path::Path, index: usize, output: &str) -> PathBuf 
 
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
-    let search = instantiate::pkgs_search_path();
     let default_file = if args.source.args.is_empty() && !args.source.expr {
         match instantiate::find_pkgs() {
             Some(p) => p.to_string_lossy().into_owned(),
@@ -106,20 +105,15 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     } else {
         "./default.nix".to_string()
     };
-    let selected = match instantiate::instantiate(
-        &args.source,
-        opts.store_dir(),
-        &store,
-        &default_file,
-        &search,
-    ) {
-        Ok(s) => s,
-        Err(InstantiateError::Eval(msg)) => {
-            eprintln!("{msg}");
-            return Ok(1);
-        }
-        Err(InstantiateError::Other(e)) => return Err(e),
-    };
+    let selected =
+        match instantiate::instantiate(&args.source, opts.store_dir(), &store, &default_file) {
+            Ok(s) => s,
+            Err(InstantiateError::Eval(msg)) => {
+                eprintln!("{msg}");
+                return Ok(1);
+            }
+            Err(InstantiateError::Other(e)) => return Err(e),
+        };
     let mut drvs = Vec::new();
     let mut seen = BTreeSet::new();
     for s in &selected {

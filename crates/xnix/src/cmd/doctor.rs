@@ -15,7 +15,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use clap::Args;
 use serde_json::{json, Value as Json};
-use xnix_eval::{with_big_stack, Evaluator, Pos};
+use xnix_eval::{with_big_stack, Pos};
 use xnix_platform::{Emulator, Platform};
 
 use super::instantiate;
@@ -218,8 +218,7 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String
             .map(|_| (BuildStatus::Error, why.clone()))
             .collect();
     };
-    let ev = Evaluator::with_store_dir(store_dir);
-    ev.add_search_path(&format!("xnixpkgs={}", pkgs_dir.display()));
+    let ev = super::new_evaluator(store_dir, &[]);
     let cwd = pkgs_dir.to_string_lossy().into_owned();
     let cross = ev
         .eval_expr("(import <xnixpkgs> { }).pkgsCross", &cwd)

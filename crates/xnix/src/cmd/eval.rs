@@ -117,10 +117,7 @@ fn eval_one(
 }
 
 fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
-    let ev = Evaluator::with_store_dir(store_dir);
-    for i in &args.include {
-        ev.add_search_path(i);
-    }
+    let ev = super::new_evaluator(store_dir, &args.include);
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());

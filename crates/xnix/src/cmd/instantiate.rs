@@ -93,15 +93,8 @@ pub fn instantiate(
     store_dir: &str,
     store: &LocalStore,
     default_file: &str,
-    extra_search_path: &[String],
 ) -> Result<Vec<Selected>, InstantiateError> {
-    let ev = Evaluator::with_store_dir(store_dir);
-    for i in &source.include {
-        ev.add_search_path(i);
-    }
-    for i in extra_search_path {
-        ev.add_search_path(i);
-    }
+    let ev = super::new_evaluator(store_dir, &source.include);
     let selected = match evaluate(&ev, source, default_file) {
         Ok(s) => s,
         Err(e) => {
@@ -383,24 +376,11 @@ pub fn find_pkgs() -> Option<PathBuf> {
     })
 }
 
-/// The search path entry that makes `<xnixpkgs>` resolve, if the collection is found.
-pub fn pkgs_search_path() -> Vec<String> {
-    find_pkgs()
-        .map(|p| vec![format!("xnixpkgs={}", p.display())])
-        .unwrap_or_default()
-}
-
 /// Run `xnix instantiate`.
 pub fn run(args: InstantiateArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
     let code = with_big_stack(move || -> anyhow::Result<u8> {
         let store = opts.open()?;
-        match instantiate(
-            &args.source,
-            opts.store_dir(),
-            &store,
-            "./default.nix",
-            &pkgs_search_path(),
-        ) {
+        match instantiate(&args.source, opts.store_dir(), &store, "./default.nix") {
             Ok(selected) => {
                 let stdout = std::io::stdout();
                 let mut out = stdout.lock();

@@ -22,6 +22,21 @@ use clap::Args;
 use xnix_store::local::{LocalStore, LocalStoreConfig};
 use xnix_store::{StoreDir, StorePath};
 
+/// An evaluator for the store directory `store_dir`, with the `-I` entries `include`
+/// and the package collection as `<xnixpkgs>`. The collection is a fallback entry, as
+/// Nix's own `<nix/...>` files are: `-I xnixpkgs=...` and `NIX_PATH` override it, and it
+/// does not show in `builtins.nixPath`.
+pub fn new_evaluator(store_dir: &str, include: &[String]) -> xnix_eval::Evaluator {
+    let ev = xnix_eval::Evaluator::with_store_dir(store_dir);
+    for entry in include {
+        ev.add_search_path(entry);
+    }
+    if let Some(pkgs) = instantiate::find_pkgs() {
+        ev.add_fallback_search_path(&format!("xnixpkgs={}", pkgs.display()));
+    }
+    ev
+}
+
 /// The store directory when neither `--store-dir` nor `XNIX_STORE_DIR` names one.
 pub const DEFAULT_STORE_DIR: &str = "/xnix/store";
 

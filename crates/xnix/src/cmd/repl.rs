@@ -290,10 +290,7 @@ fn history_file() -> Option<std::path::PathBuf> {
 }
 
 fn run_inner(args: ReplArgs, store_dir: &str) -> u8 {
-    let ev = Rc::new(Evaluator::with_store_dir(store_dir));
-    for i in &args.include {
-        ev.add_search_path(i);
-    }
+    let ev = Rc::new(super::new_evaluator(store_dir, &args.include));
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());

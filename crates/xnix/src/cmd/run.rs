@@ -583,15 +583,7 @@ fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Ru
     } else {
         "./default.nix".to_string()
     };
-    let ev = Evaluator::with_store_dir(opts.store_dir());
-    for i in args
-        .source
-        .include
-        .iter()
-        .chain(&instantiate::pkgs_search_path())
-    {
-        ev.add_search_path(i);
-    }
+    let ev = super::new_evaluator(opts.store_dir(), &args.source.include);
     let runnable = match evaluate(&ev, &args.source, &default_file) {
         Ok(r) => r,
         Err(e) => {
