@@ -77,8 +77,13 @@ impl Repl {
         self.ev.force(v)
     }
 
+    /// Load a file, or a search path entry written `<name>` (as `:l <xnixpkgs>`).
     fn load(&self, path: &str) -> Result<usize, EvalError> {
-        let v = self.ev.eval_file(path)?;
+        let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+            Some(name) => self.ev.find_file(name, Pos::NONE)?,
+            None => path.to_string(),
+        };
+        let v = self.ev.eval_file(&file)?;
         let v = self.ev.auto_call(v, &Value::attrs(Attrs::default()))?;
         let a = self.ev.force_attrs(v, Pos::NONE)?;
         for attr in &a.entries {
@@ -306,13 +311,19 @@ fn run_inner(args: ReplArgs, store_dir: &str) -> u8 {
             Err(e) => eprintln!("{}\n", repl.ev.format_error(&e, false)),
         }
     }
-    let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> = match Editor::new() {
-        Ok(rl) => rl,
-        Err(e) => {
-            eprintln!("error: cannot start the line editor: {e}");
-            return 1;
-        }
-    };
+    // Tab completes the common prefix and lists the candidates, as `nix repl` does.
+    let config = rustyline::Config::builder()
+        .completion_type(rustyline::CompletionType::List)
+        .auto_add_history(false)
+        .build();
+    let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> =
+        match Editor::with_config(config) {
+            Ok(rl) => rl,
+            Err(e) => {
+                eprintln!("error: cannot start the line editor: {e}");
+                return 1;
+            }
+        };
     rl.set_helper(Some(ReplHelper { repl: repl.clone() }));
     let hist = history_file();
     if let Some(h) = &hist {
