@@ -52,3 +52,33 @@ fn include_and_nix_path_override_xnixpkgs() {
     assert!(ok, "stderr: {err}");
     assert_eq!(out, "42\n");
 }
+
+#[test]
+fn repl_loads_xnixpkgs_by_search_path_name() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xnix"))
+        .arg("repl")
+        .env("NIX_PATH", "")
+        .env_remove("XNIX_PKGS")
+        .env("HOME", std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run xnix repl");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b":l <xnixpkgs>\nbuiltins.length (builtins.attrNames pkgsCross)\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Added "), "stdout: {stdout}");
+    // One pkgsCross attribute per catalogue entry.
+    let names = xnix_platform::catalogue().count();
+    assert!(
+        stdout.lines().any(|l| l.trim() == names.to_string()),
+        "expected {names} pkgsCross names, stdout: {stdout}"
+    );
+}
