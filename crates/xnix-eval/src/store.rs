@@ -156,6 +156,21 @@ pub enum StoreObject {
         /// The store path computed.
         path: String,
     },
+    /// A download by `builtins.fetchurl` (flat) or `builtins.fetchTarball` (unpacked, NAR
+    /// hashed) whose SHA-256 was given: the path is known, the bytes are fetched by whoever
+    /// writes the objects to a store.
+    Download {
+        /// The URL (may be `mirror://NAME/...`).
+        url: String,
+        /// The store path name.
+        name: String,
+        /// The declared SHA-256 of the file (flat) or of the unpacked tree's NAR.
+        sha256: xnix_store::Hash,
+        /// Whether the download is a tarball to unpack (`fetchTarball`).
+        unpack: bool,
+        /// The store path computed.
+        path: String,
+    },
     /// A `builtins.toFile` text.
     Text {
         /// The store path name.
@@ -192,7 +207,7 @@ impl Evaluator {
         let recorded = self.drv_cache.borrow().objects.clone();
         let (sources, texts): (Vec<_>, Vec<_>) = recorded
             .into_iter()
-            .partition(|o| matches!(o, StoreObject::Source { .. }));
+            .partition(|o| matches!(o, StoreObject::Source { .. } | StoreObject::Download { .. }));
         out.extend(sources);
         out.extend(texts);
         out

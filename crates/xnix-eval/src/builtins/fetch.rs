@@ -1,6 +1,8 @@
 //! Fetchers. Evaluation here is offline: a fetch whose content hash is given yields the store
-//! path Nix would give the download (a fixed-output path, computed without downloading); a
-//! fetch without a hash, or of a kind that needs network access to even name its result
+//! path Nix would give the download (a fixed-output path, computed without downloading) and is
+//! recorded as a [`StoreObject::Download`](crate::store::StoreObject::Download), which the
+//! caller fetches and verifies when it writes the evaluation's objects to a store; a fetch
+//! without a hash, or of a kind that needs network access to even name its result
 //! (`fetchGit`, `fetchMercurial`, `fetchTree`), is an error that says so.
 
 use super::BuiltinDef;
@@ -77,7 +79,17 @@ fn fixed_path(
     } else {
         xnix_store::ContentAddressMethod::Flat
     };
-    let p = crate::store::fixed_output_path(ev, name, method, h, pos)?;
+    let p = crate::store::fixed_output_path(ev, name, method, h.clone(), pos)?;
+    ev.drv_cache
+        .borrow_mut()
+        .objects
+        .push(crate::store::StoreObject::Download {
+            url: url.to_string(),
+            name: name.to_string(),
+            sha256: h,
+            unpack: recursive,
+            path: p.clone(),
+        });
     Ok(Value::str_ctx(p.clone(), vec![p]))
 }
 

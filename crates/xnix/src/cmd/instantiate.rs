@@ -228,6 +228,81 @@ fn selected_of(ev: &Evaluator, a: &xnix_eval::Attrs) -> Result<Selected, EvalErr
     Ok(Selected { drv_path, output })
 }
 
+/// Fetch a `builtins.fetchurl` / `fetchTarball` download into the store at
+/// `expected`, verifying it against the declared SHA-256.
+fn download(
+    store: &LocalStore,
+    url: &str,
+    name: &str,
+    sha256: &xnix_store::Hash,
+    unpack: bool,
+    expected: &StorePath,
+) -> anyhow::Result<()> {
+    use xnix_build::fetch::{fetch_to_store, FetchOptions, MirrorTable};
+    let mirrors = MirrorTable::from_system().context("reading the mirror table")?;
+    let options = FetchOptions::default();
+    if !unpack {
+        let (got, _) = fetch_to_store(
+            store,
+            name,
+            url,
+            ContentAddressMethod::Flat,
+            Some(sha256),
+            false,
+            &mirrors,
+            &options,
+        )
+        .with_context(|| format!("fetching '{url}'"))?;
+        if &got != expected {
+            bail!(
+                "fetching '{url}' gave '{}', not '{}'",
+                store.print_path(&got),
+                store.print_path(expected)
+            );
+        }
+        return Ok(());
+    }
+    // A tarball: fetched as it is, unpacked, and its single top-level directory (or the
+    // whole tree if there are several entries) added as the source, as Nix does.
+    let (tarball, _) = fetch_to_store(
+        store,
+        &format!("{name}.tar"),
+        url,
+        ContentAddressMethod::Flat,
+        None,
+        false,
+        &mirrors,
+        &options,
+    )
+    .with_context(|| format!("fetching '{url}'"))?;
+    let scratch = tempfile::tempdir().context("making a directory to unpack into")?;
+    let status = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(store.real_path(&tarball))
+        .arg("-C")
+        .arg(scratch.path())
+        .status()
+        .context("running tar to unpack the download")?;
+    if !status.success() {
+        bail!("unpacking '{url}' with tar failed ({status})");
+    }
+    let entries: Vec<_> = std::fs::read_dir(scratch.path())?.collect::<Result<_, _>>()?;
+    let root = match entries.as_slice() {
+        [one] if one.file_type()?.is_dir() => one.path(),
+        _ => scratch.path().to_path_buf(),
+    };
+    let got = store.add_to_store(name, &root)?;
+    if &got != expected {
+        bail!(
+            "hash mismatch in '{url}': unpacked, it is '{}', but sha256 {} declares '{}'",
+            store.print_path(&got),
+            sha256.to_sri(),
+            store.print_path(expected)
+        );
+    }
+    Ok(())
+}
+
 /// Write every source, text and derivation the evaluation computed into the
 /// store (sources, then texts in creation order, then derivations inputs
 /// first), checking that each lands at the path the evaluator computed.
@@ -267,6 +342,19 @@ pub fn write_to_store(ev: &Evaluator, store: &LocalStore) -> anyhow::Result<()> 
                         "copying '{src}' to the store gave '{}', but evaluation computed '{path}' (did it change during evaluation?)",
                         store.print_path(&got)
                     );
+                }
+            }
+            StoreObject::Download {
+                url,
+                name,
+                sha256,
+                unpack,
+                path,
+            } => {
+                let expected = sd.parse(&path)?;
+                store.add_temp_root(&expected)?;
+                if !store.is_valid_path(&expected)? {
+                    download(store, &url, &name, &sha256, unpack, &expected)?;
                 }
             }
             StoreObject::Text {
