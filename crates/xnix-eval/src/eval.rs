@@ -587,10 +587,12 @@ impl Evaluator {
             Expr::Select(e, path, default, pos) => self.eval_select(e, path, default, *pos, env),
             Expr::HasAttr(e, path) => {
                 let mut v = self.eval(e, env)?;
-                for n in path.iter() {
+                for (i, n) in path.iter().enumerate() {
                     let name = self.attr_name(n, env)?;
                     match &v {
                         Value::Attrs(a) => match name.lookup(a) {
+                            // `a ? b.c` forces `a.b` but never the value of `a.b.c`.
+                            Some(_) if i + 1 == path.len() => return Ok(Value::Bool(true)),
                             Some(x) => {
                                 let x = x.clone();
                                 v = self.force(x)?;
