@@ -66,7 +66,9 @@ pub struct BuildArgs {
     pub log_lines: usize,
 }
 
-fn sandbox_paths(extra: &[String]) -> anyhow::Result<Vec<SandboxPath>> {
+/// The default sandbox paths (busybox as `/bin/sh` and `/bin/busybox`) plus the
+/// `--sandbox-path` specs given.
+pub fn sandbox_paths(extra: &[String]) -> anyhow::Result<Vec<SandboxPath>> {
     let mut paths = busybox_sandbox_paths();
     if let Some(sh) = paths.first().cloned() {
         paths.push(SandboxPath {

@@ -20,32 +20,15 @@ The output is exactly what `nix-instantiate --eval` prints for the same argument
 #[derive(Args)]
 #[command(after_help = EXAMPLES)]
 pub struct EvalArgs {
-    /// Files to evaluate (default ./default.nix), or expressions with -E.
-    pub args: Vec<String>,
-    /// Interpret the positional arguments as Nix expressions, not file names.
-    #[arg(short = 'E', long = "expr")]
-    pub expr: bool,
-    /// Select an attribute path (e.g. `pkgs.hello.name`; numbers index lists).
-    #[arg(short = 'A', long = "attr")]
-    pub attr: Vec<String>,
+    /// What to evaluate: files or -E expressions, -A paths, --arg/--argstr, -I, --show-trace.
+    #[command(flatten)]
+    pub source: super::instantiate::EvalSource,
     /// Evaluate the result fully before printing (attributes and list elements too).
     #[arg(long)]
     pub strict: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Pass NAME = EXPR to a top-level function with formal arguments.
-    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
-    pub arg: Vec<String>,
-    /// Pass NAME = "STRING" to a top-level function with formal arguments.
-    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
-    pub argstr: Vec<String>,
-    /// Add a search path entry: PATH or NAME=PATH (for `<NAME>` lookups).
-    #[arg(short = 'I', long = "include")]
-    pub include: Vec<String>,
-    /// Show the chain of contexts an error happened in.
-    #[arg(long = "show-trace")]
-    pub show_trace: bool,
     /// Accepted for compatibility with nix-instantiate; evaluation is always what xnix does.
     #[arg(long = "eval", hide = true)]
     pub eval: bool,
@@ -86,10 +69,10 @@ fn eval_one(
     out: &mut String,
 ) -> Result<(), EvalError> {
     let v = ev.auto_call(root, auto)?;
-    let paths: Vec<String> = if args.attr.is_empty() {
+    let paths: Vec<String> = if args.source.attr.is_empty() {
         vec![String::new()]
     } else {
-        args.attr.clone()
+        args.source.attr.clone()
     };
     for path in paths {
         let mut cur = v.clone();
@@ -117,23 +100,23 @@ fn eval_one(
 }
 
 fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
-    let ev = super::new_evaluator(store_dir, &args.include);
+    let ev = super::new_evaluator(store_dir, &args.source.include);
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
     let result = (|| -> Result<(), EvalError> {
-        let auto = auto_args(&ev, &args.arg, &args.argstr, &cwd)?;
-        let inputs: Vec<String> = if args.args.is_empty() {
-            if args.expr {
+        let auto = auto_args(&ev, &args.source.arg, &args.source.argstr, &cwd)?;
+        let inputs: Vec<String> = if args.source.args.is_empty() {
+            if args.source.expr {
                 vec![]
             } else {
                 vec!["./default.nix".to_string()]
             }
         } else {
-            args.args.clone()
+            args.source.args.clone()
         };
         for input in inputs {
-            let root = if args.expr {
+            let root = if args.source.expr {
                 ev.eval_expr(&input, &cwd)?
             } else if input == "-" {
                 // `-` reads the expression from standard input, as nix-instantiate does.
@@ -159,7 +142,7 @@ fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
     let code = match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}", ev.format_error(&e, args.show_trace));
+            eprintln!("{}", ev.format_error(&e, args.source.show_trace));
             1
         }
     };

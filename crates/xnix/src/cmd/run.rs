@@ -12,7 +12,6 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context};
 use clap::Args;
 use xnix_build::builder::{realise, BuildOptions};
-use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
 use xnix_eval::{with_big_stack, EvalError, Evaluator, Pos, Value};
 use xnix_platform::{Emulator, Platform};
 
@@ -554,21 +553,6 @@ fn command_line(
     }
 }
 
-fn sandbox_paths(extra: &[String]) -> anyhow::Result<Vec<SandboxPath>> {
-    let mut paths = busybox_sandbox_paths();
-    if let Some(sh) = paths.first().cloned() {
-        paths.push(SandboxPath {
-            inside: "/bin/busybox".into(),
-            host: sh.host,
-            optional: false,
-        });
-    }
-    for spec in extra {
-        paths.push(SandboxPath::parse(spec).with_context(|| format!("in --sandbox-path {spec}"))?);
-    }
-    Ok(paths)
-}
-
 /// Build the selected derivation; the physical path of its output, or an
 /// exit code when evaluation or a build failed (already reported).
 fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Runnable), u8>> {
@@ -596,7 +580,7 @@ fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Ru
     let drv = instantiate::parse_drv(&store, &runnable.drv_path)?;
     let options = BuildOptions {
         jobs: args.jobs.max(1),
-        sandbox_paths: sandbox_paths(&args.sandbox_path)?,
+        sandbox_paths: super::build::sandbox_paths(&args.sandbox_path)?,
         ..BuildOptions::default()
     };
     let progress = Progress::new(
