@@ -91,7 +91,19 @@ pub fn print_attr_name(s: &str) -> String {
 pub fn print_value(v: &Value) -> String {
     let mut out = String::new();
     let mut seen = HashSet::new();
-    print_into(v, &mut out, &mut seen);
+    // The printed result is a fresh copy in Nix, so the top value has no slot of its own.
+    let mut top = v.clone();
+    loop {
+        let next = match &top {
+            Value::Thunk(t) => match &*t.0.borrow() {
+                ThunkState::Done(inner) => inner.clone(),
+                _ => break,
+            },
+            _ => break,
+        };
+        top = next;
+    }
+    print_into(&top, None, &mut out, &mut seen);
     out
 }
 
@@ -104,7 +116,11 @@ pub fn print_value_shallow(v: &Value) -> String {
     }
 }
 
-fn print_into(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
+/// `slot` is the identity of the thunk through which `v` was reached, if any. Nix stores lists
+/// of one or two elements inline in the value slot that holds them (larger lists share one
+/// element array between copies), so such a list counts as seen again only when it is reached
+/// through the same slot; a copy of it (a function result, a branch of `if`) is new.
+fn print_into(v: &Value, slot: Option<usize>, out: &mut String, seen: &mut HashSet<usize>) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -123,19 +139,26 @@ fn print_into(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
             for attr in &a.entries {
                 out.push_str(&print_attr_name(&attr.name));
                 out.push_str(" = ");
-                print_into(&attr.value, out, seen);
+                print_into(&attr.value, None, out, seen);
                 out.push_str("; ");
             }
             out.push('}');
         }
         Value::List(l) => {
-            if !l.is_empty() && !seen.insert(Rc::as_ptr(l) as *const u8 as usize) {
-                out.push_str("«repeated»");
-                return;
+            let identity = if l.len() <= 2 {
+                slot
+            } else {
+                Some(Rc::as_ptr(l) as *const u8 as usize)
+            };
+            if let Some(identity) = identity.filter(|_| !l.is_empty()) {
+                if !seen.insert(identity) {
+                    out.push_str("«repeated»");
+                    return;
+                }
             }
             out.push_str("[ ");
             for x in l.iter() {
-                print_into(x, out, seen);
+                print_into(x, None, out, seen);
                 out.push(' ');
             }
             out.push(']');
@@ -144,7 +167,13 @@ fn print_into(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),
         Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
         Value::Thunk(t) => match &*t.0.borrow() {
-            ThunkState::Done(v) => print_into(v, out, seen),
+            // The outermost thunk is the slot; thunks forced to other thunks copy the value.
+            ThunkState::Done(v) => print_into(
+                v,
+                Some(slot.unwrap_or(Rc::as_ptr(t) as *const u8 as usize)),
+                out,
+                seen,
+            ),
             _ => out.push_str("<CODE>"),
         },
     }
