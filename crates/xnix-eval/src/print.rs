@@ -93,18 +93,22 @@ pub fn print_value(v: &Value) -> String {
     let mut seen = HashSet::new();
     // The printed result is a fresh copy in Nix, so the top value has no slot of its own.
     let mut top = v.clone();
-    loop {
-        let next = match &top {
-            Value::Thunk(t) => match &*t.0.borrow() {
-                ThunkState::Done(inner) => inner.clone(),
-                _ => break,
-            },
-            _ => break,
-        };
-        top = next;
+    while let Some(inner) = forced_thunk_value(&top) {
+        top = inner;
     }
     print_into(&top, None, &mut out, &mut seen);
     out
+}
+
+/// The value a forced thunk holds, or `None` for anything else.
+fn forced_thunk_value(v: &Value) -> Option<Value> {
+    match v {
+        Value::Thunk(t) => match &*t.0.borrow() {
+            ThunkState::Done(inner) => Some(inner.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Print only the outermost constructor (for debugging).
