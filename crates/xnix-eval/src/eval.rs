@@ -248,7 +248,7 @@ impl Evaluator {
     }
 
     #[inline]
-    fn check_stack(&self, pos: Pos) -> R<()> {
+    pub(crate) fn check_stack(&self, pos: Pos) -> R<()> {
         let marker = 0u8;
         let here = &marker as *const u8 as usize;
         if self.stack_base.saturating_sub(here) > self.stack_limit {

@@ -224,6 +224,8 @@ impl Evaluator {
         ctx: &mut Vec<String>,
         out: &mut String,
     ) -> Result<()> {
+        // Nested (possibly self-referencing) data recurses here once per level.
+        self.check_stack(pos)?;
         let v = self.force(v)?;
         match &v {
             Value::Null => out.push_str("null"),

@@ -407,6 +407,55 @@ impl Thunk {
     }
 }
 
+thread_local! {
+    /// Thunk states waiting to be dropped, and whether a drop loop is running on this thread.
+    static DEFERRED_DROPS: RefCell<(bool, Vec<ThunkState>)> = const { RefCell::new((false, Vec::new())) };
+}
+
+/// Dropping a thunk drops what it holds, which may hold further thunks: a long chain of
+/// nested data (a list a million levels deep) would recurse once per level and overflow the
+/// native stack. Thunk states are instead queued and dropped one after another by the
+/// outermost thunk drop on the thread.
+impl Drop for Thunk {
+    fn drop(&mut self) {
+        let state = std::mem::replace(self.0.get_mut(), ThunkState::Blackhole);
+        let nests = match &state {
+            ThunkState::Blackhole | ThunkState::Native(_) => false,
+            ThunkState::Done(v) => matches!(
+                v,
+                Value::List(_)
+                    | Value::Attrs(_)
+                    | Value::Thunk(_)
+                    | Value::Lambda(_)
+                    | Value::PrimOpApp(_)
+            ),
+            _ => true,
+        };
+        if !nests {
+            return;
+        }
+        let start_loop = DEFERRED_DROPS
+            .try_with(|d| {
+                let mut d = d.borrow_mut();
+                d.1.push(state);
+                !std::mem::replace(&mut d.0, true)
+            })
+            .unwrap_or(false);
+        if !start_loop {
+            return;
+        }
+        loop {
+            let next = DEFERRED_DROPS.with(|d| d.borrow_mut().1.pop());
+            match next {
+                // Dropped outside the borrow: nested thunk drops queue more states.
+                Some(state) => drop(state),
+                None => break,
+            }
+        }
+        DEFERRED_DROPS.with(|d| d.borrow_mut().0 = false);
+    }
+}
+
 /// The values of a frame; small frames live inline in the frame's allocation.
 pub type EnvVals = smallvec::SmallVec<[Value; 2]>;
 
