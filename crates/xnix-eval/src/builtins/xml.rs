@@ -72,6 +72,8 @@ fn write_value(
     drvs_seen: &mut HashSet<String>,
     pos: Pos,
 ) -> R<()> {
+    // Nested data recurses here once per level.
+    ev.check_stack(pos)?;
     let v = ev.force(v.clone())?;
     match &v {
         Value::Null => w.empty("null", &[]),
