@@ -84,6 +84,8 @@ pub struct Bindings {
 pub struct Formals {
     /// Names with optional defaults, in source order; frame index `i` is formal `i`.
     pub entries: Vec<(Sym, Option<Rc<Expr>>)>,
+    /// Where each formal is written (`builtins.functionArgs` reports it per attribute).
+    pub positions: Vec<Pos>,
     /// Whether `...` was given.
     pub ellipsis: bool,
 }

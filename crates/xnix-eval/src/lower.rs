@@ -538,6 +538,22 @@ impl<'a> Lowerer<'a> {
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
+                    // Nix records inherited attributes at the end of the token before the
+                    // names: the `inherit` keyword or the `)` closing the source.
+                    let names_start = match inh.from() {
+                        Some(f) => f.syntax().text_range().end(),
+                        None => inh
+                            .syntax()
+                            .children_with_tokens()
+                            .filter_map(|t| t.into_token())
+                            .find(|t| t.kind() == rnix::SyntaxKind::TOKEN_INHERIT)
+                            .map(|t| t.text_range().end())
+                            .unwrap_or_else(|| inh.syntax().text_range().start()),
+                    };
+                    let attr_pos = Pos {
+                        file: self.file,
+                        offset: u32::from(names_start),
+                    };
                     let from = inh.from().and_then(|f| f.expr());
                     for a in inh.attrs() {
                         let pos = self.pos(&a);
@@ -548,7 +564,7 @@ impl<'a> Lowerer<'a> {
                             Some(f) => Pending::InheritFrom(f.clone(), name.clone()),
                             None => Pending::Inherit(name.clone(), pos),
                         };
-                        self.insert_static(&mut set, name, val, pos, &[], allow_dynamic)?;
+                        self.insert_static(&mut set, name, val, attr_pos, &[], allow_dynamic)?;
                     }
                 }
                 ast::Entry::AttrpathValue(av) => {
@@ -823,6 +839,7 @@ impl<'a> Lowerer<'a> {
             ast::Param::Pattern(p) => {
                 let mut m = HashMap::new();
                 let mut names = Vec::new();
+                let mut positions = Vec::new();
                 for e in p.pat_entries() {
                     let n: Sym = e
                         .ident()
@@ -835,6 +852,7 @@ impl<'a> Lowerer<'a> {
                             self.pos(&e),
                         ));
                     }
+                    positions.push(self.pos(&e));
                     names.push((n, e.default()));
                 }
                 let arg: Option<Sym> = p
@@ -865,6 +883,7 @@ impl<'a> Lowerer<'a> {
                         arg,
                         formals: Some(Formals {
                             entries,
+                            positions,
                             ellipsis: p.ellipsis_token().is_some(),
                         }),
                         body,

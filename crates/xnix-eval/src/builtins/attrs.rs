@@ -137,7 +137,8 @@ fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
                 e.name.clone(),
                 e.value.clone(),
             )),
-            pos: e.pos,
+            // Nix gives mapped attributes no position (`unsafeGetAttrPos` is null).
+            pos: Pos::NONE,
         })
         .collect();
     Ok(Value::attrs(Attrs::new(entries)))
@@ -175,10 +176,11 @@ fn function_args(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
                 let entries = f
                     .entries
                     .iter()
-                    .map(|(n, d)| Attr {
+                    .enumerate()
+                    .map(|(i, (n, d))| Attr {
                         name: n.clone(),
                         value: Value::Bool(d.is_some()),
-                        pos: c.def.pos,
+                        pos: f.positions.get(i).copied().unwrap_or(c.def.pos),
                     })
                     .collect();
                 Ok(Value::attrs(Attrs::from_unsorted(entries)))
