@@ -61,7 +61,53 @@ fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = &s.s;
     let j: serde_json::Value = serde_json::from_str(s)
         .map_err(|e| EvalError::msg(format!("while decoding a JSON string: {e}"), pos))?;
-    Ok(json_to_value(j))
+    let v = json_to_value(j);
+    // The JSON parser reads the integer `-0` as the float -0.0; Nix reads it as the integer 0.
+    // Only the text tells them apart, so this is decided for the whole document.
+    let (int_zero, float_zero) = negative_zero_literals(s);
+    if int_zero && !float_zero {
+        return Ok(negative_zero_to_int(v));
+    }
+    Ok(v)
+}
+
+/// Whether the JSON text has the literal `-0` as an integer, and as a float (`-0.0`, `-0e1`).
+fn negative_zero_literals(text: &str) -> (bool, bool) {
+    let b = text.as_bytes();
+    let (mut int_zero, mut float_zero, mut in_string) = (false, false, false);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'-' if !in_string && b.get(i + 1) == Some(&b'0') => match b.get(i + 2) {
+                Some(b'.' | b'e' | b'E') => float_zero = true,
+                _ => int_zero = true,
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    (int_zero, float_zero)
+}
+
+/// Replace every float -0.0 in a decoded document by the integer 0.
+fn negative_zero_to_int(v: Value) -> Value {
+    match v {
+        Value::Float(f) if f == 0.0 && f.is_sign_negative() => Value::Int(0),
+        Value::List(l) => Value::list(l.iter().cloned().map(negative_zero_to_int).collect()),
+        Value::Attrs(a) => Value::attrs(Attrs::from_unsorted(
+            a.entries
+                .iter()
+                .map(|e| Attr {
+                    name: e.name.clone(),
+                    value: negative_zero_to_int(e.value.clone()),
+                    pos: e.pos,
+                })
+                .collect(),
+        )),
+        v => v,
+    }
 }
 
 fn toml_to_value(t: toml::Value) -> Value {

@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 
 use super::{mk_attrs, BuiltinDef};
+use crate::error::EvalError;
 use crate::eval::R;
 use crate::value::{Pos, Value};
 use crate::Evaluator;
@@ -14,7 +15,22 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
 ];
 
 fn parse_drv_name(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let s = ev.coerce_to_string(a[0].clone(), pos, false, false)?.s;
+    // Nix takes a plain string here: no coercion, and no store path context.
+    let forced = ev.force_string_v(a[0].clone(), pos)?;
+    if let Some(path) = forced.ctx.first() {
+        return Err(EvalError::msg(
+            format!(
+                "the string '{}' is not allowed to refer to a store path (such as '{}')",
+                forced.s,
+                path.rsplit('!')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_start_matches('=')
+            ),
+            pos,
+        ));
+    }
+    let s = forced.s.clone();
     let b = s.as_bytes();
     let mut name = s.clone();
     let mut version = String::new();
