@@ -763,7 +763,12 @@ impl Evaluator {
             AttrName::Static(s) => Ok(AttrKey::Sym(s.clone())),
             AttrName::Dynamic(e) => {
                 let v = self.eval(e, env)?;
-                Ok(AttrKey::Str(self.force_string_v(v, Pos::NONE)?))
+                let name = self.force_string_v(v, Pos::NONE)?;
+                if !name.ctx.is_empty() {
+                    // Attribute names never refer to store paths; this runs the usual check.
+                    self.force_str_no_ctx(Value::String(name.clone()), Pos::NONE)?;
+                }
+                Ok(AttrKey::Str(name))
             }
         }
     }
@@ -1285,6 +1290,26 @@ impl Evaluator {
             Value::String(s) => Ok(s),
             v => Err(type_error(&v, "a string", pos)),
         }
+    }
+
+    /// Force to a string that must not refer to store paths (attribute names, regexes,
+    /// versions and the like), and return its characters.
+    pub fn force_str_no_ctx(&self, v: Value, pos: Pos) -> R<String> {
+        let s = self.force_string_v(v, pos)?;
+        if let Some(path) = s.ctx.first() {
+            return Err(EvalError::msg(
+                format!(
+                    "the string '{}' is not allowed to refer to a store path (such as '{}')",
+                    s.s,
+                    path.rsplit('!')
+                        .next()
+                        .unwrap_or(path)
+                        .trim_start_matches('=')
+                ),
+                pos,
+            ));
+        }
+        Ok(s.s.clone())
     }
 
     /// Force to a string and return its characters.

@@ -38,12 +38,12 @@ fn attr_values(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn get_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let name = ev.force_str(a[0].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     ev.select_attr(a[1].clone(), &name, pos)
 }
 
 fn has_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let name = ev.force_str(a[0].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let s = ev.force_attrs(a[1].clone(), pos)?;
     Ok(Value::Bool(s.get(&name).is_some()))
 }
@@ -53,7 +53,7 @@ fn remove_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let names = ev.force_list(a[1].clone(), pos)?;
     let mut remove = Vec::with_capacity(names.len());
     for n in names.iter() {
-        remove.push(ev.force_str(n.clone(), pos)?);
+        remove.push(ev.force_str_no_ctx(n.clone(), pos)?);
     }
     if remove.is_empty() {
         return Ok(Value::Attrs(s));
@@ -76,12 +76,12 @@ fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             .get("name")
             .ok_or_else(|| EvalError::msg("attribute 'name' missing", pos))?
             .clone();
-        let name = ev.force_string_v(name, pos)?;
+        let name = ev.force_str_no_ctx(name, pos)?;
         let value = item
             .find("value")
             .ok_or_else(|| EvalError::msg("attribute 'value' missing", pos))?;
         entries.push(Attr {
-            name: Sym::intern(&name.s),
+            name: Sym::intern(&name),
             value: value.value.clone(),
             pos: value.pos,
         });
@@ -105,7 +105,7 @@ fn intersect_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let name = ev.force_str(a[0].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let l = ev.force_list(a[1].clone(), pos)?;
     let mut out = Vec::new();
     for item in l.iter() {
@@ -195,7 +195,7 @@ fn function_args(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn unsafe_get_attr_pos(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let name = ev.force_str(a[0].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let s = ev.force_attrs(a[1].clone(), pos)?;
     match s.find(&name) {
         Some(attr) => Ok(ev.pos_value(attr.pos)),

@@ -115,7 +115,7 @@ fn scoped_import(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn get_env(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let name = ev.force_str(a[0].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     Ok(Value::str(std::env::var(&name).unwrap_or_default()))
 }
 
@@ -125,7 +125,7 @@ pub(crate) fn placeholder_for(output: &str) -> String {
 }
 
 fn placeholder(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let out = ev.force_str(a[0].clone(), pos)?;
+    let out = ev.force_str_no_ctx(a[0].clone(), pos)?;
     Ok(Value::str(placeholder_for(&out)))
 }
 

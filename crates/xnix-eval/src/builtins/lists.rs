@@ -247,7 +247,7 @@ fn group_by(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let mut groups: std::collections::BTreeMap<Sym, Vec<Value>> = std::collections::BTreeMap::new();
     for x in l.iter() {
         let k = ev.apply(f.clone(), x.clone(), pos)?;
-        let k = ev.force_str(k, pos)?;
+        let k = ev.force_str_no_ctx(k, pos)?;
         groups.entry(k.into()).or_default().push(x.clone());
     }
     Ok(Value::attrs(Attrs::new(

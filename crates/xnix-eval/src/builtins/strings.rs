@@ -294,7 +294,7 @@ fn groups(c: &regex::bytes::Captures<'_>) -> Value {
 }
 
 fn match_(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let re = ev.force_str(a[0].clone(), pos)?;
+    let re = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
     let r = compile_regex(ev, &re, true, pos)?;
     let text = crate::bytes::to_bytes(&s.s);
@@ -305,7 +305,7 @@ fn match_(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let re = ev.force_str(a[0].clone(), pos)?;
+    let re = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
     let r = compile_regex(ev, &re, false, pos)?;
     let full = compile_regex(ev, &re, true, pos)?;
@@ -352,7 +352,7 @@ pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<xnix_store::Has
 }
 
 fn hash_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let algo = ev.force_str(a[0].clone(), pos)?;
+    let algo = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let s = ev.force_string_v(a[1].clone(), pos)?;
     let data = crate::bytes::to_bytes(&s.s);
     Ok(Value::str(hash_bytes(&algo, &data, pos)?.to_base16()))

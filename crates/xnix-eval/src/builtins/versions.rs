@@ -104,8 +104,8 @@ pub fn compare_versions(v1: &str, v2: &str) -> Ordering {
 }
 
 fn compare_versions_b(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let x = ev.force_str(a[0].clone(), pos)?;
-    let y = ev.force_str(a[1].clone(), pos)?;
+    let x = ev.force_str_no_ctx(a[0].clone(), pos)?;
+    let y = ev.force_str_no_ctx(a[1].clone(), pos)?;
     Ok(Value::Int(match compare_versions(&x, &y) {
         Ordering::Less => -1,
         Ordering::Equal => 0,
@@ -114,7 +114,7 @@ fn compare_versions_b(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn split_version(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let s = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let b = s.as_bytes();
     let mut p = 0;
     let mut out = Vec::new();

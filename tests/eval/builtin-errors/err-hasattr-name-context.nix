@@ -1,0 +1,2 @@
+# Attribute names may not refer to store paths.
+builtins.hasAttr "${builtins.toFile "n" "x"}" { }

@@ -1,0 +1,2 @@
+# Attribute names may not refer to store paths.
+builtins.removeAttrs { } [ "${builtins.toFile "n" "x"}" ]
