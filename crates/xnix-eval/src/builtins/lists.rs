@@ -167,42 +167,150 @@ fn any(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     Ok(Value::Bool(false))
 }
 
-/// Stable merge sort with a fallible comparator.
-fn merge_sort(v: &mut Vec<Value>, less: &mut dyn FnMut(&Value, &Value) -> R<bool>) -> R<()> {
+type Less<'a> = dyn FnMut(&Value, &Value) -> R<bool> + 'a;
+
+/// Stable sort with a fallible comparator, doing exactly the comparisons and moves of the
+/// C++ library's `std::stable_sort` (with its full temporary buffer), which Nix uses: for a
+/// comparator that is not a strict weak order the result depends on that sequence.
+fn merge_sort(v: &mut [Value], less: &mut Less) -> R<()> {
     let n = v.len();
     if n <= 1 {
         return Ok(());
     }
-    if n <= 8 {
-        // Insertion sort: stable.
-        for i in 1..n {
-            let mut j = i;
-            while j > 0 && less(&v[j], &v[j - 1])? {
-                v.swap(j, j - 1);
-                j -= 1;
+    let middle = n.div_ceil(2);
+    let mut buf: Vec<Value> = v.to_vec();
+    merge_sort_with_buffer(&mut v[..middle], &mut buf, less)?;
+    merge_sort_with_buffer(&mut v[middle..], &mut buf, less)?;
+    let (len1, len2) = (middle, n - middle);
+    if len1 <= len2 {
+        buf[..len1].clone_from_slice(&v[..middle]);
+        // Forward merge of buffer[..len1] and v[middle..] into v.
+        let (mut i, mut j, mut out) = (0, middle, 0);
+        while i < len1 && j < n {
+            if less(&v[j], &buf[i])? {
+                v[out] = v[j].clone();
+                j += 1;
+            } else {
+                v[out] = buf[i].clone();
+                i += 1;
+            }
+            out += 1;
+        }
+        while i < len1 {
+            v[out] = buf[i].clone();
+            i += 1;
+            out += 1;
+        }
+    } else {
+        buf[..len2].clone_from_slice(&v[middle..]);
+        // Backward merge of v[..middle] and buffer[..len2] into v.
+        let mut result = n;
+        let (mut last1, mut last2) = (middle - 1, len2 - 1);
+        loop {
+            if less(&buf[last2], &v[last1])? {
+                result -= 1;
+                v[result] = v[last1].clone();
+                if last1 == 0 {
+                    for k in (0..=last2).rev() {
+                        result -= 1;
+                        v[result] = buf[k].clone();
+                    }
+                    break;
+                }
+                last1 -= 1;
+            } else {
+                result -= 1;
+                v[result] = buf[last2].clone();
+                if last2 == 0 {
+                    break;
+                }
+                last2 -= 1;
             }
         }
-        return Ok(());
     }
-    let mut right = v.split_off(n / 2);
-    merge_sort(v, less)?;
-    merge_sort(&mut right, less)?;
-    let left = std::mem::take(v);
-    let mut out = Vec::with_capacity(n);
-    let (mut i, mut j) = (0, 0);
-    while i < left.len() && j < right.len() {
-        if less(&right[j], &left[i])? {
-            out.push(right[j].clone());
-            j += 1;
+    Ok(())
+}
+
+/// Insertion sort of chunks of 7, then merge passes alternating between `v` and `buf`.
+fn merge_sort_with_buffer(v: &mut [Value], buf: &mut [Value], less: &mut Less) -> R<()> {
+    const CHUNK: usize = 7;
+    let len = v.len();
+    let mut start = 0;
+    while start < len {
+        insertion_sort(&mut v[start..(start + CHUNK).min(len)], less)?;
+        start += CHUNK;
+    }
+    let mut step = CHUNK;
+    while step < len {
+        merge_sort_loop(v, &mut buf[..len], step, less)?;
+        step *= 2;
+        merge_sort_loop(&buf[..len], v, step, less)?;
+        step *= 2;
+    }
+    Ok(())
+}
+
+fn insertion_sort(v: &mut [Value], less: &mut Less) -> R<()> {
+    for i in 1..v.len() {
+        if less(&v[i], &v[0])? {
+            let val = v[i].clone();
+            for k in (0..i).rev() {
+                v[k + 1] = v[k].clone();
+            }
+            v[0] = val;
         } else {
-            out.push(left[i].clone());
-            i += 1;
+            let val = v[i].clone();
+            let mut last = i;
+            while less(&val, &v[last - 1])? {
+                v[last] = v[last - 1].clone();
+                last -= 1;
+            }
+            v[last] = val;
         }
     }
-    out.extend_from_slice(&left[i..]);
-    out.extend_from_slice(&right[j..]);
-    *v = out;
     Ok(())
+}
+
+/// Merge neighbouring runs of `step` elements of `src` into `dst`.
+fn merge_sort_loop(src: &[Value], dst: &mut [Value], step: usize, less: &mut Less) -> R<()> {
+    let len = src.len();
+    let mut first = 0;
+    let mut out = 0;
+    while len - first >= 2 * step {
+        out = move_merge(src, first, first + step, first + 2 * step, dst, out, less)?;
+        first += 2 * step;
+    }
+    let s = (len - first).min(step);
+    move_merge(src, first, first + s, len, dst, out, less)?;
+    Ok(())
+}
+
+/// Merge `src[a..mid]` and `src[mid..end]` into `dst` from `out`; returns the end.
+fn move_merge(
+    src: &[Value],
+    a: usize,
+    mid: usize,
+    end: usize,
+    dst: &mut [Value],
+    mut out: usize,
+    less: &mut Less,
+) -> R<usize> {
+    let (mut i, mut j) = (a, mid);
+    while i < mid && j < end {
+        if less(&src[j], &src[i])? {
+            dst[out] = src[j].clone();
+            j += 1;
+        } else {
+            dst[out] = src[i].clone();
+            i += 1;
+        }
+        out += 1;
+    }
+    for k in (i..mid).chain(j..end) {
+        dst[out] = src[k].clone();
+        out += 1;
+    }
+    Ok(out)
 }
 
 fn sort(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
