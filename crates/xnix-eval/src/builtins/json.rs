@@ -59,6 +59,13 @@ fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         ));
     }
     let s = &s.s;
+    // Raw bytes that are not UTF-8 (kept as private characters) make the JSON ill-formed.
+    if std::str::from_utf8(&crate::bytes::to_bytes(s)).is_err() {
+        return Err(EvalError::msg(
+            "while decoding a JSON string: ill-formed UTF-8 byte",
+            pos,
+        ));
+    }
     let j: serde_json::Value = serde_json::from_str(s)
         .map_err(|e| EvalError::msg(format!("while decoding a JSON string: {e}"), pos))?;
     let v = json_to_value(j);
