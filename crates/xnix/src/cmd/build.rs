@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 use xnix_build::builder::{realise, BuildOptions};
 use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
@@ -97,16 +97,7 @@ pub fn link_name(base: &std::path::Path, index: usize, output: &str) -> PathBuf 
 
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
-    let default_file = if args.source.args.is_empty() && !args.source.expr {
-        match instantiate::find_pkgs() {
-            Some(p) => p.to_string_lossy().into_owned(),
-            None => bail!(
-                "no FILE or -E given, and the package collection was not found: set XNIX_PKGS to the pkgs/ directory"
-            ),
-        }
-    } else {
-        "./default.nix".to_string()
-    };
+    let default_file = instantiate::default_file(&args.source)?;
     let selected =
         match instantiate::instantiate(&args.source, opts.store_dir(), &store, &default_file) {
             Ok(s) => s,

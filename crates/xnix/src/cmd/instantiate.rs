@@ -464,6 +464,21 @@ pub fn find_pkgs() -> Option<PathBuf> {
     })
 }
 
+/// The file `build` and `run` evaluate when no FILE is named: the package collection
+/// when there is no -E either (so `xnix build -A hello` works anywhere), else the
+/// `./default.nix` that `instantiate` defaults to.
+pub fn default_file(source: &EvalSource) -> anyhow::Result<String> {
+    if !source.args.is_empty() || source.expr {
+        return Ok("./default.nix".to_string());
+    }
+    match find_pkgs() {
+        Some(p) => Ok(p.to_string_lossy().into_owned()),
+        None => bail!(
+            "no FILE or -E given, and the package collection was not found: set XNIX_PKGS to the pkgs/ directory"
+        ),
+    }
+}
+
 /// Run `xnix instantiate`.
 pub fn run(args: InstantiateArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
     let code = with_big_stack(move || -> anyhow::Result<u8> {

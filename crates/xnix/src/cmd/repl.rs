@@ -150,7 +150,7 @@ impl Repl {
                     }
                     "t" | "type" => {
                         let v = self.eval(arg)?;
-                        return Ok(Some(describe(&v).to_string()));
+                        return Ok(Some(Value::type_desc(&v).to_string()));
                     }
                     _ => return Ok(Some(format!("unknown command ':{cmd}'; type :? for help"))),
                 }
@@ -218,23 +218,6 @@ fn nested(v: &Value) -> String {
         Value::Attrs(_) => "{ ... }".to_string(),
         Value::List(_) => "[ ... ]".to_string(),
         v => xnix_eval::print_value(v),
-    }
-}
-
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a Boolean",
-        Value::Int(_) => "an integer",
-        Value::Float(_) => "a float",
-        Value::String(_) => "a string",
-        Value::Path(_) => "a path",
-        Value::Attrs(_) => "a set",
-        Value::List(_) => "a list",
-        Value::Lambda(_) => "a function",
-        Value::PrimOp(_) => "a built-in function",
-        Value::PrimOpApp(_) => "a partially applied built-in function",
-        Value::Thunk(_) => "a thunk",
     }
 }
 

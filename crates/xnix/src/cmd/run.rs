@@ -557,16 +557,7 @@ fn command_line(
 /// exit code when evaluation or a build failed (already reported).
 fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Runnable), u8>> {
     let store = opts.open()?;
-    let default_file = if args.source.args.is_empty() && !args.source.expr {
-        match instantiate::find_pkgs() {
-            Some(p) => p.to_string_lossy().into_owned(),
-            None => bail!(
-                "no FILE or -E given, and the package collection was not found: set XNIX_PKGS to the pkgs/ directory"
-            ),
-        }
-    } else {
-        "./default.nix".to_string()
-    };
+    let default_file = instantiate::default_file(&args.source)?;
     let ev = super::new_evaluator(opts.store_dir(), &args.source.include);
     let runnable = match evaluate(&ev, &args.source, &default_file) {
         Ok(r) => r,
