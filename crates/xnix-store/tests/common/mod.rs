@@ -58,10 +58,23 @@ impl Rng {
     }
 }
 
-/// A `--store` argument for a fresh scratch store under the system temp
-/// directory, so no test touches the machine's own /nix.
+/// A `--store` argument for a scratch store under the system temp directory,
+/// so no test touches the machine's own /nix. One store per test process,
+/// created once: Nix 2.8 sets up a new store's state directory without
+/// locking, so two first uses from parallel test threads can collide
+/// ("creating symlink ... File exists").
 pub fn scratch_store() -> String {
-    let dir = std::env::temp_dir().join(format!("xnix-store-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("creating scratch store directory");
-    store_uri(&dir)
+    static STORE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("xnix-store-test-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("creating scratch store directory");
+            let uri = store_uri(&dir);
+            nix(
+                "nix-instantiate",
+                &["--store", &uri, "--eval", "-E", "null"],
+            );
+            uri
+        })
+        .clone()
 }
