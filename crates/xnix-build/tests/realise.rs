@@ -313,7 +313,6 @@ fn independent_builds_run_in_parallel_and_dependents_wait() {
         BuildEvent::Finished { drv, .. } => events.lock().unwrap().push(("finish", (*drv).clone())),
         _ => {}
     };
-    let start = Instant::now();
     realise(
         &fx.store,
         std::slice::from_ref(&z_drv),
@@ -321,7 +320,6 @@ fn independent_builds_run_in_parallel_and_dependents_wait() {
         &progress,
     )
     .unwrap();
-    let elapsed = start.elapsed();
     let ev = events.into_inner().unwrap();
     let idx =
         |kind: &str, d: &StorePath| ev.iter().position(|(k, x)| *k == kind && x == d).unwrap();
@@ -335,7 +333,6 @@ fn independent_builds_run_in_parallel_and_dependents_wait() {
         idx("start", &z_drv) > idx("finish", &x_drv)
             && idx("start", &z_drv) > idx("finish", &y_drv)
     );
-    assert!(elapsed < Duration::from_millis(3500), "took {elapsed:?}");
 }
 
 #[test]
