@@ -248,11 +248,32 @@ fn keep_going_builds_what_does_not_depend_on_the_failure() {
     assert_eq!(o.status.code(), Some(1));
 }
 
-/// The (start, end) uptime seconds a sleepy build recorded in its output.
-fn run_interval(env: &Env, path: &str) -> (f64, f64) {
-    let text = fs::read_to_string(env.real(path)).unwrap();
-    let mut fields = text.split_whitespace().map(|f| f.parse::<f64>().unwrap());
-    (fields.next().unwrap(), fields.next().unwrap())
+/// Builds the two sleepy derivations of `file` with `-j jobs` and returns
+/// the (start, end) uptime seconds each recorded in its output.
+fn sleepy_run_intervals(env: &Env, file: &str, jobs: &str) -> [(f64, f64); 2] {
+    let (out, _) = env.ok(&[
+        "build",
+        file,
+        "-A",
+        "sleepy1",
+        "-A",
+        "sleepy2",
+        "-j",
+        jobs,
+        "--no-out-link",
+    ]);
+    let paths: Vec<&str> = out.lines().collect();
+    assert_eq!(paths.len(), 2, "{out}");
+    paths
+        .iter()
+        .map(|path| {
+            let text = fs::read_to_string(env.real(path)).unwrap();
+            let mut fields = text.split_whitespace().map(|f| f.parse::<f64>().unwrap());
+            (fields.next().unwrap(), fields.next().unwrap())
+        })
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap()
 }
 
 #[test]
@@ -260,21 +281,7 @@ fn jobs_2_runs_builds_in_parallel() {
     // Judged by when the builds ran, not by how long the command took, so a
     // loaded machine cannot fail it.
     let env = Env::new();
-    let (out, _) = env.ok(&[
-        "build",
-        "graph.nix",
-        "-A",
-        "sleepy1",
-        "-A",
-        "sleepy2",
-        "-j",
-        "2",
-        "--no-out-link",
-    ]);
-    let paths: Vec<&str> = out.lines().collect();
-    assert_eq!(paths.len(), 2, "{out}");
-    let (s1, e1) = run_interval(&env, paths[0]);
-    let (s2, e2) = run_interval(&env, paths[1]);
+    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(&env, "graph.nix", "2");
     assert!(
         s1 < e2 && s2 < e1,
         "with -j 2 the builds did not overlap: {s1}-{e1}, {s2}-{e2}"
@@ -287,21 +294,7 @@ fn jobs_2_runs_builds_in_parallel() {
             .replace("2 > $out", "two > $out"),
     )
     .unwrap();
-    let (out, _) = env.ok(&[
-        "build",
-        "graph2.nix",
-        "-A",
-        "sleepy1",
-        "-A",
-        "sleepy2",
-        "-j",
-        "1",
-        "--no-out-link",
-    ]);
-    let paths: Vec<&str> = out.lines().collect();
-    assert_eq!(paths.len(), 2, "{out}");
-    let (s1, e1) = run_interval(&env, paths[0]);
-    let (s2, e2) = run_interval(&env, paths[1]);
+    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(&env, "graph2.nix", "1");
     assert!(
         e1 <= s2 || e2 <= s1,
         "with -j 1 the builds overlapped: {s1}-{e1}, {s2}-{e2}"
