@@ -407,3 +407,94 @@ in mk "top" "echo ${{dep}} > $out; echo plain >> $out""#
     assert_eq!(n.as_array().unwrap().len(), 2, "{n}");
     assert_eq!(strip(&x), n);
 }
+
+/// The result links of multiple-output derivations, against `nix-build`:
+/// outputs of one derivation share its number (`r`, `r-dev`, `r-man`), the
+/// derivations are numbered in the order they first appear (`r-2-bin`), an
+/// output selected twice is linked and printed once, and a derivation whose
+/// first output is not `out` links `r-bin`. Same links, same targets, same
+/// stdout.
+#[test]
+fn multiple_output_links_match_nix_build() {
+    let env = Env::new();
+    let salt = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let file = env.work().join("outputs.nix");
+    fs::write(
+        &file,
+        format!(
+            r#"let
+  mk = name: outputs: derivation {{
+    inherit name outputs;
+    salt = "{salt}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "for o in $outputs; do eval echo $o '>' \\$$o; done" ];
+  }};
+  lib = mk "lib" [ "out" "dev" "man" ];
+  tool = mk "tool" [ "bin" "dev" ];
+in {{
+  all = lib.all;
+  mixed = [ lib.dev tool lib.out tool.dev lib.man lib.out ];
+  tool = tool;
+  devFirst = [ tool.dev lib ];
+}}"#
+        ),
+    )
+    .unwrap();
+    for attr in ["all", "mixed", "tool", "devFirst"] {
+        let nix_dir = env.work().join(format!("nix-{attr}"));
+        let xnix_dir = env.work().join(format!("xnix-{attr}"));
+        fs::create_dir_all(&nix_dir).unwrap();
+        fs::create_dir_all(&xnix_dir).unwrap();
+        let nix = Command::new("nix-build")
+            .env(
+                "NIX_CONFIG",
+                "experimental-features = nix-command\nsandbox = false\nsubstituters =\n",
+            )
+            .env_remove("NIX_STORE_DIR")
+            .arg(&file)
+            .args(["-A", attr, "-o"])
+            .arg(nix_dir.join("r"))
+            .output()
+            .expect("cannot run nix-build (Nix 2.8 is required: scripts/install-deps test)");
+        let (nix_out, nix_err) = texts(&nix);
+        assert!(nix.status.success(), "nix-build -A {attr} failed: {nix_err}");
+        let o = Command::new(XNIX)
+            .args(["--store-dir", "/nix/store", "--store-root"])
+            .arg(env.root())
+            .arg("build")
+            .arg(&file)
+            .args(["-A", attr, "-o"])
+            .arg(xnix_dir.join("r"))
+            .current_dir(env.work())
+            .output()
+            .unwrap();
+        let (xnix_out, xnix_err) = texts(&o);
+        assert!(o.status.success(), "xnix build -A {attr} failed: {xnix_err}");
+        assert_eq!(xnix_out, nix_out, "printed paths of -A {attr}");
+        let links = |dir: &Path| {
+            let mut v: Vec<(String, PathBuf)> = fs::read_dir(dir)
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        fs::read_link(e.path()).unwrap(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let nix_links = links(&nix_dir);
+        assert!(!nix_links.is_empty(), "nix-build made no links for {attr}");
+        assert_eq!(links(&xnix_dir), nix_links, "result links of -A {attr}");
+    }
+}

@@ -1,7 +1,7 @@
 //! `xnix build`: instantiate, realise through `xnix-build`, create `result`
 //! links registered as GC roots, print the output paths (as `nix-build`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,9 +26,12 @@ Examples:
 
 With no FILE and no -E the package collection is used: `$XNIX_PKGS`, or the
 pkgs/ directory of the repository xnix was built from (also reachable as
-<xnixpkgs>). Each selected derivation's output gets a link: `result` for the
-first, `result-2`, ... for the next, with `-OUTPUT` appended when the selected
-output is not `out`. Links are GC roots. Output paths are printed on stdout.
+<xnixpkgs>). Each selected output gets a link, as nix-build makes them: the
+derivations are numbered in the order they first appear (`result` for the
+first, `result-2`, ... for the next) and `-OUTPUT` is appended for an output
+other than `out`, so `-A zlib.all` links `result` and `result-dev`, and a
+package whose first output is `bin` links `result-bin`. Links are GC roots.
+Output paths are printed on stdout, each once, in the order selected.
 
 Builders run in a sandbox that sees the store paths they depend on, plus the
 sandbox paths: by default the host's static busybox as /bin/sh and
@@ -83,7 +86,8 @@ pub fn sandbox_paths(extra: &[String]) -> anyhow::Result<Vec<SandboxPath>> {
     Ok(paths)
 }
 
-/// The name of the `index`-th result link for output `output` (as nix-build).
+/// The name of the result link for output `output` of the `index`-th
+/// distinct derivation selected (counting from 0), as nix-build names it.
 pub fn link_name(base: &std::path::Path, index: usize, output: &str) -> PathBuf {
     let mut s = base.as_os_str().to_os_string();
     if index > 0 {
@@ -150,7 +154,16 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for (index, s) in selected.iter().enumerate() {
+    // As nix-build: the outputs of one derivation share its number, whatever
+    // the order they were selected in; an output selected twice is one result.
+    let mut drv_index: HashMap<&str, usize> = HashMap::new();
+    let mut done: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for s in &selected {
+        if !done.insert((s.drv_path.as_str(), s.output.as_str())) {
+            continue;
+        }
+        let next = drv_index.len();
+        let index = *drv_index.entry(s.drv_path.as_str()).or_insert(next);
         let drv = instantiate::parse_drv(&store, &s.drv_path)?;
         let path = realised
             .outputs
