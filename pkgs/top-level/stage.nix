@@ -3,7 +3,7 @@
 # gives the neighbouring sets of the sliding window, lazily.
 { lib, buildPlatform, hostPlatform, targetPlatform, overlays, config, links, nixpkgsFun, topArgs }:
 let
-  toolchains = import ../stdenv/toolchains.nix { inherit lib; };
+  toolchains = import ../stdenv/toolchains.nix ({ inherit lib; } // lib.optionalAttrs (config ? xnixDpkgInfoDir) { dpkgInfoDir = config.xnixDpkgInfoDir; });
   isCross = buildPlatform.config != hostPlatform.config || buildPlatform.isStatic != hostPlatform.isStatic;
 
   base = self:
@@ -68,6 +68,8 @@ let
       gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gccForTarget; toolchain = toolchains.forPlatform hostPlatform; };
       clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clangForTarget; toolchain = toolchains.clangFor hostPlatform; };
       stdenv = if useClang then self.clangStdenv else self.gccStdenv;
+      # Whether `stdenv`'s toolchain is usable on this machine, as data (see toolchains.nix `status`).
+      xnixToolchainStatus = toolchains.status { clang = useClang; } hostPlatform;
 
       callPackage = lib.callPackageWith spliced;
       newScope = extra: lib.callPackageWith (spliced // extra);

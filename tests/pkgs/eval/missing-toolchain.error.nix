@@ -1,5 +1,7 @@
-# expect-error: apt-get install gcc-s390x-linux-gnu
+# expect-error: apt-get install gcc-s390x-linux-gnu libc6-dev-s390x-cross
 # A platform whose Debian cross compiler is not installed fails to evaluate,
-# naming the package to install (s390x is deliberately not in install-deps).
+# naming the packages to install. install-deps installs every toolchain the
+# collection knows: a dpkg database without any package (an empty directory
+# as `config.xnixDpkgInfoDir`) stands for a machine without it.
 { xnixpkgs }:
-(import xnixpkgs { }).pkgsCross.s390x.hello.drvPath
+(import xnixpkgs { config.xnixDpkgInfoDir = "/var/empty/xnix-no-dpkg"; }).pkgsCross.s390x.hello.drvPath
