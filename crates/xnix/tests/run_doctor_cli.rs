@@ -7,10 +7,13 @@
 //! hello (dynamically linked) run through qemu-aarch64.
 //!
 //! `doctor --json`: every catalogue name (compared with nixpkgs' catalogue in
-//! the oracle), native x86_64 targets build and run here, aarch64 builds and
-//! runs through qemu, and a target whose toolchain the test command does not
-//! install (s390x) is reported with the Debian package to install — checked
-//! against what dpkg says is installed.
+//! the oracle), native x86_64 targets build and run here, and every Linux
+//! cross target whose Debian toolchain the test command installs (aarch64,
+//! armv7l, riscv64, i686, powerpc64le, s390x, mips, mipsel, mips64el) builds
+//! and runs natively or through its qemu. Doctor reads the collection's
+//! structured toolchain status: a collection that sees a dpkg database
+//! without the s390x toolchain makes doctor name exactly the packages the
+//! collection lists.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -317,25 +320,64 @@ fn doctor_reports_every_catalogue_platform() {
     assert_eq!(t["run"]["emulator"], "qemu-aarch64", "{t}");
     assert_eq!(t["run"]["ok"], deb_installed("qemu-user"), "{t}");
 
-    // s390x: the collection knows its toolchain; the test command does not
-    // install it. Whatever dpkg says decides what doctor must say.
-    let t = target(&report, "s390x");
-    if deb_installed("gcc-s390x-linux-gnu") {
-        assert_eq!(t["build"]["ok"], true, "{t}");
-    } else {
-        assert_eq!(t["build"]["ok"], false, "{t}");
-        assert_eq!(t["build"]["status"], "missing-packages", "{t}");
-        assert_eq!(
-            t["build"]["install"],
-            serde_json::json!(["gcc-s390x-linux-gnu"]),
-            "{t}"
+    // The cross toolchains the test command installs (scripts/install-deps):
+    // they build, and their programs run natively (i686) or through qemu.
+    for (name, deb, how, emulator) in [
+        ("gnu32", "gcc-i686-linux-gnu", "native", Value::Null),
+        (
+            "armv7l-hf-multiplatform",
+            "gcc-arm-linux-gnueabihf",
+            "emulator",
+            Value::from("qemu-arm"),
+        ),
+        (
+            "riscv64",
+            "gcc-riscv64-linux-gnu",
+            "emulator",
+            Value::from("qemu-riscv64"),
+        ),
+        (
+            "powernv",
+            "gcc-powerpc64le-linux-gnu",
+            "emulator",
+            Value::from("qemu-ppc64le"),
+        ),
+        (
+            "s390x",
+            "gcc-s390x-linux-gnu",
+            "emulator",
+            Value::from("qemu-s390x"),
+        ),
+        (
+            "mips-linux-gnu",
+            "gcc-mips-linux-gnu",
+            "emulator",
+            Value::from("qemu-mips"),
+        ),
+        (
+            "mipsel-linux-gnu",
+            "gcc-mipsel-linux-gnu",
+            "emulator",
+            Value::from("qemu-mipsel"),
+        ),
+        (
+            "mips64el-linux-gnuabi64",
+            "gcc-mips64el-linux-gnuabi64",
+            "emulator",
+            Value::from("qemu-mips64el"),
+        ),
+    ] {
+        let t = target(&report, name);
+        assert!(
+            deb_installed(deb),
+            "{deb} is required (scripts/install-deps installs it)"
         );
-        assert!(report["install"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("gcc-s390x-linux-gnu")));
+        assert_eq!(t["build"]["ok"], true, "{name}: {t}");
+        assert_eq!(t["build"]["status"], "ok", "{name}: {t}");
+        assert_eq!(t["run"]["how"], how, "{name}: {t}");
+        assert_eq!(t["run"]["emulator"], emulator, "{name}: {t}");
+        assert_eq!(t["run"]["ok"], true, "{name}: {t}");
     }
-    assert_eq!(t["run"]["emulator"], "qemu-s390x", "{t}");
     // No toolchain at all for AVR, and nothing runs it.
     let t = target(&report, "avr");
     assert_eq!(t["build"]["status"], "no-toolchain", "{t}");
@@ -375,6 +417,157 @@ fn doctor_reports_every_catalogue_platform() {
         .find(|c| c["name"] == "store")
         .unwrap();
     assert_eq!(store["ok"], true, "{store}");
+}
+
+/// A collection that is the real one, seeing a dpkg database (`xnixDpkgInfoDir`)
+/// with only the packages of `installed`.
+fn collection_with_dpkg(env: &Env, installed: &[&str]) -> PathBuf {
+    let info = env.work().join("dpkg-info");
+    fs::create_dir_all(&info).unwrap();
+    for deb in installed {
+        fs::write(info.join(format!("{deb}.md5sums")), "").unwrap();
+    }
+    let pkgs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkgs");
+    let dir = env.work().join("pkgs-dpkg");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("default.nix"),
+        format!(
+            "{{ ... }}@args: import {pkgs} (args // {{ config = (args.config or {{ }}) // {{ xnixDpkgInfoDir = \"{}\"; }}; }})\n",
+            info.display()
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn doctor_names_what_the_collection_says_is_missing() {
+    let env = Env::new();
+    // The native toolchain and the base tools are there; s390x's and the
+    // i686 runtime are not, nor is anything of mipsel.
+    let base = [
+        "bash",
+        "make",
+        "coreutils",
+        "tar",
+        "sed",
+        "grep",
+        "findutils",
+        "diffutils",
+        "patch",
+        "gzip",
+        "bzip2",
+        "xz-utils",
+    ];
+    let native = [
+        "gcc-12",
+        "cpp-12",
+        "binutils-x86-64-linux-gnu",
+        "libc6-dev:amd64",
+        "libgcc-12-dev:amd64",
+    ];
+    let i686 = [
+        "gcc-12-i686-linux-gnu",
+        "cpp-12-i686-linux-gnu",
+        "binutils-i686-linux-gnu",
+        "libc6-dev-i386-cross",
+        "libgcc-12-dev-i386-cross",
+    ];
+    let s390x = ["gcc-12-s390x-linux-gnu", "cpp-12-s390x-linux-gnu"];
+    let installed: Vec<&str> = base
+        .iter()
+        .chain(&native)
+        .chain(&i686)
+        .chain(&s390x)
+        .copied()
+        .collect();
+    let pkgs = collection_with_dpkg(&env, &installed);
+    let o = env
+        .command(&["doctor", "--json"])
+        .env("XNIX_PKGS", &pkgs)
+        .output()
+        .unwrap();
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+
+    let t = target(&report, "gnu64");
+    assert_eq!(t["build"]["status"], "ok", "{t}");
+    // Half of s390x's toolchain: the packages that bring the rest.
+    let t = target(&report, "s390x");
+    assert_eq!(t["build"]["ok"], false, "{t}");
+    assert_eq!(t["build"]["status"], "missing-packages", "{t}");
+    assert_eq!(
+        t["build"]["install"],
+        serde_json::json!(["gcc-s390x-linux-gnu", "libc6-dev-s390x-cross"]),
+        "{t}"
+    );
+    assert!(
+        t["build"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`binutils-s390x-linux-gnu`"),
+        "{t}"
+    );
+    // i686 lacks only the i386 C library it runs its programs with.
+    let t = target(&report, "gnu32");
+    assert_eq!(t["build"]["status"], "missing-packages", "{t}");
+    assert_eq!(
+        t["build"]["install"],
+        serde_json::json!(["gcc-i686-linux-gnu", "libc6-dev-i386-cross", "libc6:i386"]),
+        "{t}"
+    );
+    assert!(
+        t["build"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("dpkg --add-architecture i386"),
+        "{t}"
+    );
+    let t = target(&report, "mipsel-linux-gnu");
+    assert_eq!(
+        t["build"]["install"],
+        serde_json::json!(["gcc-mipsel-linux-gnu", "libc6-dev-mipsel-cross"]),
+        "{t}"
+    );
+    let t = target(&report, "avr");
+    assert_eq!(t["build"]["status"], "no-toolchain", "{t}");
+    let install = report["install"].as_array().unwrap();
+    for p in ["gcc-s390x-linux-gnu", "libc6:i386", "gcc-mipsel-linux-gnu"] {
+        assert!(install.contains(&Value::from(p)), "{p} not in {install:?}");
+    }
+
+    // Plain output: the same packages, in the words users see.
+    let o = env
+        .command(&["doctor"])
+        .env("XNIX_PKGS", &pkgs)
+        .output()
+        .unwrap();
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("s390x "))
+        .unwrap_or_else(|| panic!("no s390x line:\n{out}"));
+    assert!(
+        line.contains("build no: apt-get install gcc-s390x-linux-gnu libc6-dev-s390x-cross;"),
+        "{line}"
+    );
+
+    // Building for it fails with the collection's reason, which doctor showed.
+    let o = env
+        .command(&["build", "-A", "pkgsCross.s390x.hello"])
+        .env("XNIX_PKGS", &pkgs)
+        .output()
+        .unwrap();
+    let (_, err) = texts(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("needs the Debian package `binutils-s390x-linux-gnu`")
+            && err.contains("apt-get install gcc-s390x-linux-gnu libc6-dev-s390x-cross"),
+        "{err}"
+    );
 }
 
 #[test]

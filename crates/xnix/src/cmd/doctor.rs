@@ -2,11 +2,12 @@
 //! the catalogue, and what to install for the rest.
 //!
 //! Which Debian packages a target needs is the package collection's
-//! knowledge (its toolchain table): for each catalogue name the evaluator
-//! forces `pkgsCross.<name>.stdenv.cc.toolchainIdentity`, which fails with an
-//! `apt-get install ...` hint when a package is missing. Running is
-//! xnix-platform's `canExecute` and emulator choice, checked against the
-//! programs installed here.
+//! knowledge (its toolchain table, pkgs/stdenv/toolchains.nix): for each
+//! catalogue name the evaluator reads `pkgsCross.<name>.xnixToolchainStatus`,
+//! plain data (`{ known; available; install; reason; ... }`) that says whether
+//! the toolchain of that set's stdenv is usable here and what to install
+//! otherwise. Running is xnix-platform's `canExecute` and emulator choice,
+//! checked against the programs installed here.
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -201,14 +202,6 @@ fn installed_debs() -> BTreeSet<String> {
     out
 }
 
-/// The Debian packages named in an evaluation error's `apt-get install ...` hint.
-fn apt_hint(message: &str) -> Option<Vec<String>> {
-    let rest = &message[message.find("apt-get install ")? + "apt-get install ".len()..];
-    let end = rest.find(['`', ')', '\n', ';', '\'']).unwrap_or(rest.len());
-    let pkgs: Vec<String> = rest[..end].split_whitespace().map(str::to_string).collect();
-    (!pkgs.is_empty()).then_some(pkgs)
-}
-
 /// Build status of every catalogue name, from one evaluation of the collection.
 fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String)> {
     let Some(pkgs_dir) = instantiate::find_pkgs() else {
@@ -239,34 +232,63 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String
     names
         .iter()
         .map(|name| {
-            let result = (|| {
+            let json = (|| {
                 let mut v = cross.clone();
-                for part in [name.as_str(), "stdenv", "cc", "toolchainIdentity"] {
+                for part in [name.as_str(), STATUS_ATTR] {
                     v = ev.select_attr(v, part, Pos::NONE)?;
                 }
-                ev.force_deep(v)
+                ev.to_json(v, Pos::NONE, false, &mut Vec::new())
             })();
-            match result {
-                Ok(_) => (BuildStatus::Ok, String::new()),
-                Err(e) => classify(e.message()),
+            match json {
+                Ok(text) => match serde_json::from_str(&text) {
+                    Ok(status) => from_status(name, &status),
+                    Err(e) => (
+                        BuildStatus::Error,
+                        format!("pkgsCross.{name}.{STATUS_ATTR} is not JSON data ({e})"),
+                    ),
+                },
+                Err(e) => (BuildStatus::Error, first_line(e.message())),
             }
         })
         .collect()
 }
 
+/// The attribute of a package set that says whether its stdenv's toolchain is
+/// usable on this machine (pkgs/top-level/stage.nix, from toolchains.nix).
+const STATUS_ATTR: &str = "xnixToolchainStatus";
+
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or_default().trim().to_string()
 }
 
-/// Turn the collection's error for a target into a status.
-fn classify(message: &str) -> (BuildStatus, String) {
-    let detail = first_line(message);
-    if let Some(pkgs) = apt_hint(message) {
-        (BuildStatus::MissingPackages(pkgs), detail)
-    } else if message.contains("no build-machine toolchain is known") {
-        (BuildStatus::NoToolchain, detail)
-    } else {
-        (BuildStatus::Error, detail)
+/// Turn the collection's toolchain status of target `name` into a build
+/// status and its detail (the collection's reason, "" when it builds).
+fn from_status(name: &str, status: &Json) -> (BuildStatus, String) {
+    let malformed = |what: &str| {
+        (
+            BuildStatus::Error,
+            format!("pkgsCross.{name}.{STATUS_ATTR} has no {what}: {status}"),
+        )
+    };
+    let Some(known) = status.get("known").and_then(Json::as_bool) else {
+        return malformed("boolean `known`");
+    };
+    let Some(available) = status.get("available").and_then(Json::as_bool) else {
+        return malformed("boolean `available`");
+    };
+    let reason = first_line(status.get("reason").and_then(Json::as_str).unwrap_or(""));
+    let install: Option<Vec<String>> = status
+        .get("install")
+        .and_then(Json::as_array)
+        .and_then(|a| a.iter().map(|p| p.as_str().map(str::to_string)).collect());
+    let Some(install) = install else {
+        return malformed("list of strings `install`");
+    };
+    match (known, available) {
+        (true, true) => (BuildStatus::Ok, String::new()),
+        (false, _) => (BuildStatus::NoToolchain, reason),
+        (true, false) if install.is_empty() => (BuildStatus::Error, reason),
+        (true, false) => (BuildStatus::MissingPackages(install), reason),
     }
 }
 
@@ -724,13 +746,57 @@ pub fn run(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
 
+    fn status(known: bool, available: bool, install: &[&str], reason: &str) -> Json {
+        json!({ "known": known, "available": available, "install": install, "reason": reason,
+                "aptPackages": ["gcc-s390x-linux-gnu"], "missingDebs": [], "config": "s390x-unknown-linux-gnu", "kind": "gcc" })
+    }
+
     #[test]
-    fn apt_hints_are_read_from_messages() {
-        let m = "xnixpkgs: the toolchain for s390x-unknown-linux-gnu needs the Debian package `gcc-12-s390x-linux-gnu` on the build machine; install it with `apt-get install gcc-s390x-linux-gnu` (or run scripts/install-deps test)";
-        assert_eq!(apt_hint(m), Some(vec!["gcc-s390x-linux-gnu".to_string()]));
-        assert_eq!(apt_hint("no hint here"), None);
-        let (status, _) =
-            classify("xnixpkgs: no build-machine toolchain is known for avr; supported: ...");
-        assert_eq!(status, BuildStatus::NoToolchain);
+    fn statuses_become_build_statuses() {
+        assert_eq!(
+            from_status("s390x", &status(true, true, &[], "")),
+            (BuildStatus::Ok, String::new())
+        );
+        let (b, detail) = from_status(
+            "s390x",
+            &status(
+                true,
+                false,
+                &["gcc-s390x-linux-gnu", "libc6-dev-s390x-cross"],
+                "needs `gcc-12-s390x-linux-gnu`\nsecond line",
+            ),
+        );
+        assert_eq!(
+            b,
+            BuildStatus::MissingPackages(vec![
+                "gcc-s390x-linux-gnu".into(),
+                "libc6-dev-s390x-cross".into()
+            ])
+        );
+        assert_eq!(detail, "needs `gcc-12-s390x-linux-gnu`");
+        let (b, detail) = from_status("avr", &status(false, false, &[], "no toolchain for avr"));
+        assert_eq!(b, BuildStatus::NoToolchain);
+        assert_eq!(detail, "no toolchain for avr");
+        // Known, unavailable and nothing to install: the reason is all there is.
+        let (b, detail) = from_status("x", &status(true, false, &[], "broken"));
+        assert_eq!((b, detail.as_str()), (BuildStatus::Error, "broken"));
+    }
+
+    #[test]
+    fn malformed_statuses_are_errors_naming_the_attribute() {
+        for bad in [
+            json!({ "available": true, "install": [] }),
+            json!({ "known": true, "available": "yes", "install": [] }),
+            json!({ "known": true, "available": false, "install": "gcc" }),
+            json!({ "known": true, "available": false, "install": [1] }),
+            json!("text"),
+        ] {
+            let (b, detail) = from_status("s390x", &bad);
+            assert_eq!(b, BuildStatus::Error, "{bad}");
+            assert!(
+                detail.contains("pkgsCross.s390x.xnixToolchainStatus"),
+                "{detail}"
+            );
+        }
     }
 }
