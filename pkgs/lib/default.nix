@@ -56,6 +56,22 @@ let
       a // mapAttrs (n: v: if isAttrs v && a ? ${n} && isAttrs a.${n} && !(v ? type && v.type == "derivation") then recursiveUpdate a.${n} v else v) b;
     isDerivation = x: isAttrs x && x ? type && x.type == "derivation";
 
+    # ---- derivation outputs -------------------------------------------
+
+    # The output `name` of a package, as nixpkgs' helpers choose it: a
+    # package whose output was picked explicitly (`zlib.out`, which has
+    # `outputSpecified = true`) is kept; otherwise its output `name`, else
+    # `out`, else the package itself (a derivation with one output).
+    getOutput = name: pkg:
+      if pkg.outputSpecified or false then pkg
+      else pkg.${name} or pkg.out or pkg;
+    getDev = getOutput "dev";
+    getLib = getOutput "lib";
+    getBin = getOutput "bin";
+    getMan = getOutput "man";
+    # getDev on every element of a list.
+    chooseDevOutputs = map getDev;
+
     # ---- strings -------------------------------------------------------
     concatMapStrings = f: xs: concatStringsSep "" (map f xs);
     concatMapStringsSep = sep: f: xs: concatStringsSep sep (map f xs);

@@ -15,6 +15,8 @@ stdenv.mkDerivation {
     url = "mirror://debian/pool/main/l/lua5.4/lua5.4_5.4.4.orig.tar.gz";
     hash = "sha256-Fkx4SWU7gK5nvsS3RzuIS/XMjS3KBWU0dewu0nuev2E=";
   };
+  # Headers in `dev`; liblua.a, the only library, stays with the programs.
+  outputs = [ "out" "dev" ];
   dontConfigure = true;
   buildPhase = ''
     runHook preBuild

@@ -9,6 +9,9 @@ stdenv.mkDerivation {
     url = "mirror://debian/pool/main/s/sqlite3/sqlite3_3.40.1.orig.tar.xz";
     hash = "sha256-qqd2Jgq03Jdts0qniRgZSEyGdrWyeDEj68YwHiyl1lU=";
   };
+  # As nixpkgs: the shell in `bin` (the default output), the library in
+  # `out`, headers, sqlite3.pc and libsqlite3.a in `dev`.
+  outputs = [ "bin" "dev" "out" ];
   depsBuildBuild = [ buildPackages.stdenv.cc ];
   nativeBuildInputs = [ tcl ];
   buildInputs = [ zlib ];

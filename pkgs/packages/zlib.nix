@@ -12,8 +12,12 @@ stdenv.mkDerivation ({
     url = "mirror://debian/pool/main/z/zlib/zlib_1.2.13.dfsg.orig.tar.bz2";
     hash = "sha256-cf63lH48AO8SX4O3mk5Sm94xFx5bq+SLOR8GdY0asKE=";
   };
-  # zlib's configure knows no --build/--host; it takes the toolchain from CC/AR.
+  # Headers, zlib.pc and (next to the shared library) libz.a go to `dev`.
+  outputs = [ "out" "dev" ];
+  # zlib's configure knows no --build/--host (nor --bindir and the other
+  # directory options); it takes the toolchain from CC/AR.
   configurePlatforms = [ ];
+  setOutputFlags = false;
   dontAddStaticConfigureFlags = true;
   configureFlags = lib.optional static "--static";
   doCheck = true;

@@ -34,7 +34,12 @@ let
   # A dependency given as a spliced package resolves to the variant for the
   # platforms of the dependency kind; anything else is taken as it is.
   pick = role: x: if builtins.isAttrs x && x ? __spliced then x.__spliced.${role} or x else x;
-  pickAll = role: xs: map (pick role) (lib.filter (x: x != null) (lib.flatten xs));
+  # A dependency given as a whole package stands for its `dev` output when
+  # it has one (headers, pkg-config files; `dev` propagates the outputs with
+  # the libraries and programs), as `lib.getDev` chooses; an output named
+  # explicitly (`zlib.out`) is kept.
+  chooseDev = x: if builtins.isAttrs x && !(x.outputSpecified or false) && x ? dev then x.dev else x;
+  pickAll = role: xs: map (x: chooseDev (pick role x)) (lib.filter (x: x != null) (lib.flatten xs));
 
   platformMatches = p: pat:
     if builtins.isString pat then pat == p.system || pat == p.config
@@ -45,7 +50,13 @@ let
     let
       pname = attrs.pname or null;
       name = attrs.name or "${attrs.pname}-${attrs.version}";
-      meta = attrs.meta or { };
+      # The outputs, the first being the default (what `pkg` and `${pkg}` mean).
+      outputs = attrs.outputs or [ "out" ];
+      # As nixpkgs: what a user environment gets of the package by default.
+      defaultOutputsToInstall =
+        [ (if builtins.elem "bin" outputs then "bin" else if builtins.elem "out" outputs then "out" else builtins.head outputs) ]
+        ++ lib.optional (builtins.elem "man" outputs) "man";
+      meta = { outputsToInstall = defaultOutputsToInstall; } // (attrs.meta or { });
       passthru = attrs.passthru or { };
       doCheck' = (attrs.doCheck or false) && (!isCross || emulatorAvailable);
       configurePlatforms = attrs.configurePlatforms or (lib.optionals isCross [ "build" "host" ]);
@@ -101,16 +112,28 @@ let
       // crossEnv;
 
       drv = derivation env;
+
+      # The package is its first output; each output is also an attribute
+      # (`zlib.dev`), the same package seen through that output: its
+      # `outPath` and `outputName` are the output's, and `outputSpecified`
+      # tells lib.getDev and dependency lists that it was chosen explicitly.
+      byOutput = lib.genAttrs outputs (o: final // {
+        outPath = check drv.${o}.outPath;
+        outputName = o;
+        outputSpecified = true;
+      });
+      final = drv // passthru // byOutput // {
+        inherit meta passthru;
+        all = map (o: byOutput.${o}) outputs;
+        drvPath = check drv.drvPath;
+        outPath = check drv.outPath;
+        stdenv = self;
+        overrideAttrs = f:
+          let r = f attrs; in mkDerivation (attrs // (if builtins.isFunction r then r attrs else r));
+      } // lib.optionalAttrs (pname != null) { inherit pname; }
+      // lib.optionalAttrs (attrs ? version) { inherit (attrs) version; };
     in
-    drv // passthru // {
-      inherit meta passthru;
-      drvPath = check drv.drvPath;
-      outPath = check drv.outPath;
-      stdenv = self;
-      overrideAttrs = f:
-        let r = f attrs; in mkDerivation (attrs // (if builtins.isFunction r then r attrs else r));
-    } // lib.optionalAttrs (pname != null) { inherit pname; }
-    // lib.optionalAttrs (attrs ? version) { inherit (attrs) version; };
+    final;
 
   self = {
     inherit buildPlatform hostPlatform targetPlatform cc alternatives mkDerivation isCross;

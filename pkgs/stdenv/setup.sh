@@ -17,7 +17,39 @@ export NIX_BUILD_CORES
 : "${strictDeps:=}"
 : "${hostSalt:=}" "${buildSalt:=}"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-315532800}
-prefix=${prefix:-$out}
+
+# ----------------------------------------------------------------- outputs
+
+# `outputs` names the derivation's outputs (the first is the default); Nix
+# sets a variable of each name to that output's path. Each kind of file has
+# an output variable naming the output that receives it (nixpkgs' names):
+# the first of the candidates that is an output, else the first output.
+# A derivation may set any of them itself (`outputDev = "out";`).
+firstOutput() { # variable candidate...
+    local var=$1 c o
+    shift
+    [ -z "${!var-}" ] || return 0
+    for c in "$@"; do
+        for o in $outputs; do
+            if [ "$o" = "$c" ]; then printf -v "$var" %s "$c"; return 0; fi
+        done
+    done
+    for o in $outputs; do printf -v "$var" %s "$o"; return 0; done
+}
+firstOutput outputDev dev out
+firstOutput outputBin bin out
+firstOutput outputInclude "$outputDev"
+firstOutput outputLib lib out
+firstOutput outputDoc doc out
+firstOutput outputDevdoc devdoc "$outputDoc"
+firstOutput outputMan man "$outputBin"
+firstOutput outputDevman devman devdoc "$outputMan"
+firstOutput outputInfo info "$outputBin"
+multipleOutputs=""
+[ "$outputs" = out ] || multipleOutputs=1
+# The installation prefix: `out`, or the first output when there is none.
+for firstOutputName in $outputs; do break; done
+prefix=${prefix:-${out:-${!firstOutputName}}}
 
 # ---------------------------------------------------------------- utilities
 
@@ -98,6 +130,13 @@ findDeps 0 1 ${buildInputs-} ${propagatedBuildInputs-}
 findDeps 1 1 ${depsTargetTarget-} ${depsTargetTargetPropagated-}
 
 binPath=""
+# Programs for the host platform from the store (patchShebangs --host).
+HOST_PATH=""
+# Per compiler salt, the -L flags of library directories holding only static
+# archives: they come after every directory with shared libraries, so that
+# `-lz` finds a package's shared library even when its static archive moved
+# to the `dev` output, whose directory is searched first otherwise.
+declare -A staticLibDirs=()
 for entry in "${depOrder[@]}"; do
     read -r dep h t <<<"$entry"
     # Executables run on the build machine: build-platform deps, and (unless
@@ -105,16 +144,22 @@ for entry in "${depOrder[@]}"; do
     if [ "$h" = -1 ] || { [ "$h" = 0 ] && [ -z "$strictDeps" ]; }; then
         [ -d "$dep/bin" ] && binPath="${binPath:+$binPath:}$dep/bin"
     fi
+    if [ "$h" = 0 ] && [ -d "$dep/bin" ]; then HOST_PATH="${HOST_PATH:+$HOST_PATH:}$dep/bin"; fi
     # Headers and libraries, for the compiler of the platform they are for.
     salt=""
     if [ "$h" = 0 ]; then salt=$hostSalt; elif [ "$h" = -1 ]; then salt=$buildSalt; fi
     if [ -n "$salt" ]; then
         [ -d "$dep/include" ] && appendFlags "NIX_CFLAGS_COMPILE_$salt" "-isystem $dep/include"
         if [ -d "$dep/lib" ]; then
-            appendFlags "NIX_CFLAGS_LINK_$salt" "-L$dep/lib"
-            # Windows has no run-time search path: the DLLs travel with the program.
-            if [ "$salt" != "$hostSalt" ] || [ -z "${hostIsWindows-}" ]; then
-                appendFlags "NIX_CFLAGS_LINK_$salt" "-Wl,-rpath,$dep/lib"
+            sharedLibs=("$dep"/lib/*.so "$dep"/lib/*.so.* "$dep"/lib/*.dylib)
+            if [ ${#sharedLibs[@]} -gt 0 ]; then
+                appendFlags "NIX_CFLAGS_LINK_$salt" "-L$dep/lib"
+                # Windows has no run-time search path: the DLLs travel with the program.
+                if [ "$salt" != "$hostSalt" ] || [ -z "${hostIsWindows-}" ]; then
+                    appendFlags "NIX_CFLAGS_LINK_$salt" "-Wl,-rpath,$dep/lib"
+                fi
+            else
+                staticLibDirs[$salt]="${staticLibDirs[$salt]:+${staticLibDirs[$salt]} }-L$dep/lib"
             fi
         fi
     fi
@@ -127,7 +172,13 @@ for entry in "${depOrder[@]}"; do
     fi
 done
 
+for salt in "${!staticLibDirs[@]}"; do
+    appendFlags "NIX_CFLAGS_LINK_$salt" "${staticLibDirs[$salt]}"
+done
+unset salt sharedLibs staticLibDirs
+
 export PATH="${binPath:+$binPath:}/usr/local/bin:/usr/bin:/bin"
+export HOST_PATH
 
 # Setup hooks of the dependencies (compiler wrappers, cmake, meson, ...), with
 # the offsets of the dependency visible to them.
@@ -142,7 +193,7 @@ unset depHostOffset depTargetOffset
 
 # The program's own libraries are found at run time from the store.
 if [ -z "${hostIsWindows-}" ] && [ -n "$hostSalt" ]; then
-    appendFlags "NIX_CFLAGS_LINK_$hostSalt" "-Wl,-rpath,$out/lib"
+    appendFlags "NIX_CFLAGS_LINK_$hostSalt" "-Wl,-rpath,${!outputLib}/lib"
 fi
 
 # ------------------------------------------------------------------ phases
@@ -193,6 +244,18 @@ configurePhase() {
     if [ -x "${script%% *}" ] || [ -n "${configureScript-}" ]; then
         local flags=()
         [ -n "${dontAddPrefix-}" ] || flags+=("${prefixKey:---prefix=}$prefix")
+        # With several outputs an autoconf-style script installs each kind of
+        # file into its output directly (`setOutputFlags = false;` for
+        # scripts that know no such options).
+        if [ -n "$multipleOutputs" ] && [ -n "${setOutputFlags-1}" ]; then
+            local docName=${shareDocName:-${name%%-[0-9]*}}
+            flags+=(--bindir="${!outputBin}/bin" --sbindir="${!outputBin}/sbin"
+                --includedir="${!outputInclude}/include" --oldincludedir="${!outputInclude}/include"
+                --mandir="${!outputMan}/share/man" --infodir="${!outputInfo}/share/info"
+                --docdir="${!outputDoc}/share/doc/$docName"
+                --libdir="${!outputLib}/lib" --libexecdir="${!outputLib}/libexec"
+                --localedir="${!outputLib}/share/locale")
+        fi
         # shellcheck disable=SC2086
         $script "${flags[@]}" ${configureFlags-}
     else
@@ -237,19 +300,228 @@ installPhase() {
     runHook postInstall
 }
 
+# ------------------------------------------------------------------ fixup
+
+# moveToOutput PATTERN DESTINATION: moves what matches PATTERN (a glob
+# relative to an output, e.g. `lib/*.a`) from every other output to the same
+# place under DESTINATION (an output's path, e.g. "${!outputDev}"), merging
+# directories; DESTINATION `REMOVE` deletes instead. Directories emptied by
+# the move are removed (never an output itself).
+moveToOutput() {
+    local pattern=$1 dest=$2 o root src rel parent
+    for o in $outputs; do
+        root=${!o}
+        [ "$root" != "$dest" ] || continue
+        for src in "$root"/$pattern; do
+            [ -e "$src" ] || [ -L "$src" ] || continue
+            rel=${src#"$root"}
+            if [ "$dest" = REMOVE ]; then
+                echo "removing $src"
+                rm -rf "$src"
+            elif [ -d "$src" ] && [ ! -L "$src" ] && [ -d "$dest$rel" ]; then
+                echo "moving $src into $dest$rel"
+                cp -a "$src"/. "$dest$rel"/
+                rm -rf "$src"
+            else
+                echo "moving $src to $dest$rel"
+                mkdir -p "$(dirname "$dest$rel")"
+                mv "$src" "$dest$rel"
+            fi
+            parent=$(dirname "$src")
+            while [ "$parent" != "$root" ] && rmdir "$parent" 2>/dev/null; do
+                parent=$(dirname "$parent")
+            done
+        done
+    done
+}
+
+# Documentation to `doc`, `man`, `info`, ... when those outputs exist.
+moveDocsToOutputs() {
+    moveToOutput share/info "${!outputInfo}"
+    moveToOutput share/doc "${!outputDoc}"
+    moveToOutput share/gtk-doc "${!outputDevdoc}"
+    moveToOutput share/man "${!outputMan}"
+    moveToOutput share/man/man3 "${!outputDevman}"
+}
+
+# What only building against the package needs to `dev`: headers,
+# pkg-config, CMake and aclocal files, and static archives when the package
+# also has shared libraries (a static-only build keeps its archives with the
+# libraries' output, where they are the library). pkg-config files get the
+# headers' new place.
+moveDevToOutputs() {
+    [ -n "${moveToDev-1}" ] || return 0
+    local dev=${!outputDev} o shared=() f
+    moveToOutput include "${!outputInclude}"
+    moveToOutput lib/pkgconfig "$dev"
+    moveToOutput share/pkgconfig "$dev"
+    moveToOutput lib/cmake "$dev"
+    moveToOutput share/aclocal "$dev"
+    for o in $outputs; do
+        [ "${!o}" != "$dev" ] || continue
+        shared+=("${!o}"/lib/*.so "${!o}"/lib/*.so.* "${!o}"/lib/*.dylib "${!o}"/bin/*.dll "${!o}"/lib/*.dll)
+    done
+    if [ ${#shared[@]} -gt 0 ]; then moveToOutput "lib/*.a" "$dev"; fi
+    for f in "$dev"/lib/pkgconfig/*.pc "$dev"/share/pkgconfig/*.pc; do
+        sed -i -e "s|^includedir=\${prefix}|includedir=${!outputInclude}|" \
+            -e "s|^includedir=$prefix/|includedir=${!outputInclude}/|" "$f"
+    done
+}
+
+# `dev` propagates the outputs a dependent builds with: by default those with
+# programs, headers and libraries (`propagatedBuildOutputs` names others, or
+# none when empty), so a dependency on `zlib.dev` also finds `zlib.out`.
+propagateDevOutputs() {
+    local names o paths=""
+    if [ -n "${propagatedBuildOutputs+1}" ]; then names=$propagatedBuildOutputs
+    else names="$outputBin $outputInclude $outputLib"; fi
+    for o in $(tr ' ' '\n' <<<"$names" | sort -u); do
+        [ -n "$o" ] && [ "$o" != "$outputDev" ] || continue
+        paths="${paths:+$paths }${!o}"
+    done
+    [ -n "$paths" ] || return 0
+    local file=${!outputDev}/nix-support/propagated-build-inputs
+    mkdir -p "${!outputDev}/nix-support"
+    if [ -s "$file" ]; then echo "$(cat "$file") $paths" > "$file"; else echo "$paths" > "$file"; fi
+}
+
+# The first file or symlink of output $1 that refers to output $2 (by the
+# hash part of its path, which is what the store's reference scan finds).
+outputReference() {
+    local from=${!1} hash=${!2##*/}
+    hash=${hash%%-*}
+    grep -rlF -- "$hash" "$from" 2>/dev/null | head -1 || true
+    find "$from" -type l -lname "*$hash*" 2>/dev/null | head -1 || true
+}
+
+# Outputs that refer to each other are a cycle, which the store rejects:
+# say which files do it, so the build can keep the reference one-way
+# (`dev` refers to `out`, never the reverse).
+checkOutputCycles() {
+    local a b ab ba
+    for a in $outputs; do
+        for b in $outputs; do
+            [[ "$a" < "$b" ]] || continue
+            ab=$(outputReference "$a" "$b" | head -1)
+            [ -n "$ab" ] || continue
+            ba=$(outputReference "$b" "$a" | head -1)
+            [ -n "$ba" ] || continue
+            echo "xnix: outputs '$a' and '$b' refer to each other, a cycle the store rejects:" >&2
+            echo "  $ab refers to '$b'" >&2
+            echo "  $ba refers to '$a'" >&2
+            echo "  move the file(s) in postInstall/postFixup (moveToOutput) or stop one output naming the other" >&2
+            return 1
+        done
+    done
+}
+
+# patchShebangs [--build | --host] PATH...: rewrites the interpreter line of
+# every executable script under PATH (`#!/bin/sh`, `#!/usr/bin/env lua -i`)
+# to the interpreter found by name.
+#   --build (the default): for scripts the build runs, from PATH: the build
+#     platform's programs (store dependencies first, then the build
+#     machine's /usr/bin and /bin).
+#   --host: for scripts installed for the host platform (fixup does this for
+#     every output), only from the store: this derivation's own outputs and
+#     the host platform's dependencies (HOST_PATH). A build-machine program
+#     never appears in an installed script: when no store path provides the
+#     interpreter the line is kept as it is, with a warning.
+# `#!/usr/bin/env -S ...` keeps env (found the same way) as the interpreter.
+patchShebangs() {
+    local mode=build
+    case "${1-}" in
+    --build) shift ;;
+    --host) mode=host; shift ;;
+    esac
+    local search=$PATH o p f
+    if [ "$mode" = host ]; then
+        search=""
+        for o in $outputs; do search="${search:+$search:}${!o}/bin"; done
+        search="$search${HOST_PATH:+:$HOST_PATH}"
+    fi
+    for p in "$@"; do
+        [ -e "$p" ] || continue
+        while IFS= read -r -d '' f; do
+            patchShebangOf "$f" "$mode" "$search"
+        done < <(find "$p" -type f -perm -0100 -print0)
+    done
+}
+
+findInterpreter() { # name search-path mode
+    local d
+    local IFS=:
+    for d in $2; do
+        [ -n "$d" ] || continue
+        if [ "$3" = host ] && [[ "$d" != "$NIX_STORE"/* ]]; then continue; fi
+        if [ -x "$d/$1" ] && [ ! -d "$d/$1" ]; then echo "$d/$1"; return 0; fi
+    done
+    return 1
+}
+
+patchShebangOf() { # file mode search-path
+    local f=$1 mode=$2 search=$3 line interp args name found new
+    [ "$(head -c 2 "$f")" = '#!' ] || return 0
+    IFS= read -r line < "$f" || [ -n "$line" ] || return 0
+    [[ "$line" == '#!'* ]] || return 0
+    line=${line#'#!'}
+    line=${line%$'\r'}
+    line=${line#"${line%%[! $'\t']*}"}
+    interp=${line%%[ $'\t']*}
+    args=${line:${#interp}}
+    args=${args#"${args%%[! $'\t']*}"}
+    [ -n "$interp" ] || return 0
+    [[ "$interp" != "$NIX_STORE"/* ]] || return 0
+    name=${interp##*/}
+    if [ "$name" = env ] && [[ "$args" != -* ]] && [ -n "$args" ]; then
+        name=${args%%[ $'\t']*}
+        args=${args:${#name}}
+        args=${args#"${args%%[! $'\t']*}"}
+        if [[ "$name" == *=* ]]; then
+            echo "patchShebangs: $f: '#!$line' sets variables; left as it is" >&2
+            return 0
+        fi
+    fi
+    if ! found=$(findInterpreter "$name" "$search" "$mode"); then
+        echo "patchShebangs: $f: no '$name' for the $mode platform in the store; the interpreter line stays '#!$line'" >&2
+        return 0
+    fi
+    new="#!$found${args:+ $args}"
+    [ "$new" != "#!$line" ] || return 0
+    echo "patchShebangs: $f: '#!$line' -> '$new'"
+    local tmp mode_
+    tmp=$(mktemp)
+    { printf '%s\n' "$new"; tail -n +2 "$f"; } > "$tmp"
+    mode_=$(stat -c %a "$f")
+    chmod u+w "$f"
+    cat "$tmp" > "$f"
+    chmod "$mode_" "$f"
+    rm -f "$tmp"
+}
+
 fixupPhase() {
     runHook preFixup
+    local o f var file
+    for o in $outputs; do mkdir -p "${!o}"; done
+    if [ -n "$multipleOutputs" ]; then
+        moveDocsToOutputs
+        moveDevToOutputs
+    fi
     # Strip debug information with the host platform's strip.
     if [ -z "${dontStrip-}" ] && [ -n "${STRIP-}" ]; then
-        local f
-        for f in "$out"/bin/* "$out"/lib/*.so* "$out"/lib/*.a "$out"/bin/*.dll "$out"/lib/*.dll; do
-            [ -f "$f" ] && [ ! -L "$f" ] || continue
-            $STRIP -S "$f" 2>/dev/null || true
+        for o in $outputs; do
+            for f in "${!o}"/bin/* "${!o}"/lib/*.so* "${!o}"/lib/*.a "${!o}"/bin/*.dll "${!o}"/lib/*.dll; do
+                [ -f "$f" ] && [ ! -L "$f" ] || continue
+                $STRIP -S "$f" 2>/dev/null || true
+            done
         done
     fi
-    # Record propagated dependencies for packages that depend on this one.
-    mkdir -p "$out/nix-support"
-    local var file
+    if [ -z "${dontPatchShebangs-}" ]; then
+        for o in $outputs; do patchShebangs --host "${!o}"; done
+    fi
+    # Record propagated dependencies and the setup hook, in the output that
+    # dependents use (`dev` when there is one).
+    local support=${!outputDev}/nix-support
+    mkdir -p "$support"
     for var in depsBuildBuildPropagated:propagated-build-build-deps \
         propagatedNativeBuildInputs:propagated-native-build-inputs \
         depsBuildTargetPropagated:propagated-build-target-deps \
@@ -257,11 +529,15 @@ fixupPhase() {
         propagatedBuildInputs:propagated-build-inputs \
         depsTargetTargetPropagated:propagated-target-target-deps; do
         file=${var#*:}; var=${var%%:*}
-        if [ -n "${!var-}" ]; then echo "${!var}" > "$out/nix-support/$file"; fi
+        if [ -n "${!var-}" ]; then echo "${!var}" > "$support/$file"; fi
     done
-    if [ -n "${setupHook-}" ]; then cp "$setupHook" "$out/nix-support/setup-hook"; fi
-    rmdir "$out/nix-support" 2>/dev/null || true
+    if [ -n "${setupHook-}" ]; then cp "$setupHook" "$support/setup-hook"; fi
     runHook postFixup
+    if [ -n "$multipleOutputs" ]; then
+        propagateDevOutputs
+        checkOutputCycles
+    fi
+    for o in $outputs; do rmdir "${!o}/nix-support" 2>/dev/null || true; done
 }
 
 genericBuild() {

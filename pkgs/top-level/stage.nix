@@ -14,8 +14,8 @@ let
       # that one from nativeBuildInputs resolves to the build machine's.
       splice = name: value:
         if builtins.isAttrs value && (value.type or null) == "derivation" then
-          value // {
-            __spliced = {
+          let
+            variants = {
               buildBuild = l.pkgsBuildBuild.${name} or value;
               buildHost = l.pkgsBuildHost.${name} or value;
               buildTarget = l.pkgsBuildTarget.${name} or value;
@@ -23,7 +23,10 @@ let
               hostTarget = value;
               targetTarget = l.pkgsTargetTarget.${name} or value;
             };
-          }
+            # `pkg.dev` in nativeBuildInputs is the build machine's `dev` too.
+            spliceOutput = o: value.${o} // { __spliced = builtins.mapAttrs (_: v: v.${o} or v) variants; };
+          in
+          value // { __spliced = variants; } // lib.genAttrs (value.outputs or [ ]) spliceOutput
         else value;
       spliced = if isCross then builtins.mapAttrs splice self else self;
 

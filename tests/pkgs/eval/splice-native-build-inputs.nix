@@ -1,5 +1,6 @@
 # In a cross package, nativeBuildInputs come from the build machine's set and
-# buildInputs from the host's; depsBuildBuild from pkgsBuildBuild.
+# buildInputs from the host's (a package with a `dev` output stands for it);
+# depsBuildBuild from pkgsBuildBuild.
 { xnixpkgs }:
 let
   p = import xnixpkgs { };
@@ -8,7 +9,7 @@ let
 in
 builtins.elem p.cmake.outPath (paths c.cjson.drvAttrs.nativeBuildInputs)
 && builtins.elem c.stdenv.cc.outPath (paths c.cjson.drvAttrs.nativeBuildInputs)
-&& paths c.pigz.drvAttrs.buildInputs == [ c.zlib.outPath ]
+&& paths c.pigz.drvAttrs.buildInputs == [ c.zlib.dev.outPath ]
 && c.zlib.outPath != p.zlib.outPath
 && builtins.elem p.stdenv.cc.outPath (paths c.sqlite.drvAttrs.depsBuildBuild)
 && builtins.elem p.tcl.outPath (paths c.sqlite.drvAttrs.nativeBuildInputs)
