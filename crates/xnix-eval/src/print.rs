@@ -216,6 +216,20 @@ impl Evaluator {
         Ok(out)
     }
 
+    /// Append a value's JSON text to `out` as `nix-instantiate --eval --json` streams it:
+    /// when converting fails part way, `out` keeps the text written before the failure
+    /// (Nix has printed it by then too).
+    pub fn to_json_into(
+        &self,
+        v: Value,
+        pos: Pos,
+        copy_to_store: bool,
+        ctx: &mut Vec<String>,
+        out: &mut String,
+    ) -> Result<()> {
+        self.json_into(v, pos, copy_to_store, ctx, out)
+    }
+
     fn json_into(
         &self,
         v: Value,
@@ -264,7 +278,12 @@ impl Evaluator {
                     }
                     json_escape(&attr.name, out);
                     out.push(':');
-                    self.json_into(attr.value.clone(), pos, copy, ctx, out)?;
+                    if let Err(e) = self.json_into(attr.value.clone(), pos, copy, ctx, out) {
+                        // Nix's JSON writer closes every open object and list while the
+                        // error unwinds, so its partial output ends with the closers.
+                        out.push('}');
+                        return Err(e);
+                    }
                 }
                 out.push('}');
             }
@@ -274,7 +293,10 @@ impl Evaluator {
                     if i > 0 {
                         out.push(',');
                     }
-                    self.json_into(x.clone(), pos, copy, ctx, out)?;
+                    if let Err(e) = self.json_into(x.clone(), pos, copy, ctx, out) {
+                        out.push(']');
+                        return Err(e);
+                    }
                 }
                 out.push(']');
             }
@@ -291,7 +313,8 @@ impl Evaluator {
     /// Render an error as Nix does: the message, the position with the source line marked, and
     /// (with `show_trace`) the contexts.
     pub fn format_error(&self, e: &EvalError, show_trace: bool) -> String {
-        let mut out = format!("error: {}", e.message());
+        let mut out = String::from("error: ");
+        push_message_lines(&mut out, e.message());
         let push_pos = |out: &mut String, pos: Pos| {
             if let Some((file, line, col)) = self.pos_info(pos) {
                 let _ = write!(out, "\n\n       at {file}:{line}:{col}:\n");
@@ -325,5 +348,22 @@ impl Evaluator {
             out.push_str("\n(use '--show-trace' to show detailed location information)");
         }
         out
+    }
+}
+
+/// Append an error message as Nix prints it after `error: `: trailing whitespace is dropped
+/// from the whole message and from each line, and every further non-empty line is indented
+/// to line up with the text after the prefix.
+fn push_message_lines(out: &mut String, message: &str) {
+    let message = message.trim_end_matches([' ', '\n', '\r', '\t']);
+    for (i, line) in message.split('\n').enumerate() {
+        let line = line.trim_end_matches([' ', '\n', '\r', '\t']);
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str("       ");
+            }
+        }
+        out.push_str(line);
     }
 }

@@ -533,8 +533,20 @@ impl Value {
             Value::Thunk(_) => "thunk",
         }
     }
-    /// The type as Nix's error messages name it ("an integer", "a set", ...).
-    pub fn type_desc(&self) -> &'static str {
+    /// The type as Nix's error messages name it ("an integer", "a set", "a string with
+    /// context", "the built-in function 'map'", ...).
+    pub fn type_desc(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Value::String(s) if !s.ctx.is_empty() => "a string with context".into(),
+            Value::PrimOp(op) => format!("the built-in function '{}'", op.name).into(),
+            Value::PrimOpApp(app) => {
+                format!("the partially applied built-in function '{}'", app.op.name).into()
+            }
+            _ => self.type_desc_static().into(),
+        }
+    }
+
+    fn type_desc_static(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "a Boolean",

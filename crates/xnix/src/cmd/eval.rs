@@ -80,8 +80,8 @@ fn eval_one(
         cur = ev.auto_call(cur, auto)?;
         if args.json {
             let mut ctx = Vec::new();
-            let s = ev.to_json(cur.clone(), Pos::NONE, true, &mut ctx)?;
-            out.push_str(&s);
+            // Partial text stays in `out` on failure: Nix streams JSON and prints it too.
+            ev.to_json_into(cur.clone(), Pos::NONE, true, &mut ctx, out)?;
             // nix-instantiate prints JSON without a trailing newline.
             std::mem::forget(cur);
             continue;
