@@ -171,6 +171,8 @@ impl Evaluator {
         }
         let mut l = Lowerer {
             file,
+            file_name: name,
+            text: &text,
             base_dir,
             scopes,
         };
@@ -234,6 +236,19 @@ impl Evaluator {
     }
 
     /// The file table entry for a position: (file name, line, column), 1-based.
+    /// A position as Nix writes one inside a message: `file:line:column`, with `(string)`
+    /// for expressions not read from a file, or `undefined position`.
+    pub fn pos_text(&self, pos: Pos) -> String {
+        if !pos.is_some() {
+            return "undefined position".to_string();
+        }
+        let files = self.files.borrow();
+        match files.get(pos.file as usize) {
+            Some(f) => pos_text_in(&f.name, &f.text, pos.offset),
+            None => "undefined position".to_string(),
+        }
+    }
+
     pub fn pos_info(&self, pos: Pos) -> Option<(String, usize, usize)> {
         if !pos.is_some() {
             return None;
@@ -844,9 +859,12 @@ impl Evaluator {
                 }
                 let name: Sym = name.s.as_str().into();
                 match entries.binary_search_by(|a| a.name.cmp(&name)) {
-                    Ok(_) => {
+                    Ok(i) => {
                         return Err(EvalError::msg(
-                            format!("dynamic attribute '{name}' already defined"),
+                            format!(
+                                "dynamic attribute '{name}' already defined at {}",
+                                self.pos_text(entries[i].pos)
+                            ),
                             d.pos,
                         ))
                     }
@@ -1812,4 +1830,25 @@ impl AttrKey {
             AttrKey::Str(s) => a.get(&s.s),
         }
     }
+}
+
+/// `file:line:column` of a byte offset in a source text, as Nix prints positions inside
+/// messages; expressions that do not come from a file are `(string)`.
+pub(crate) fn pos_text_in(name: &str, text: &str, offset: u32) -> String {
+    let off = (offset as usize).min(text.len());
+    let before = &text.as_bytes()[..off];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = off
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0)
+        + 1;
+    let file = if name.starts_with('«') {
+        "(string)"
+    } else {
+        name
+    };
+    format!("{file}:{line}:{col}")
 }

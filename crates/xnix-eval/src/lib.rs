@@ -46,6 +46,7 @@ pub mod ir;
 mod lower;
 pub mod path;
 mod print;
+mod show;
 pub mod store;
 mod value;
 

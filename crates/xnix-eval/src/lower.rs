@@ -22,6 +22,9 @@ pub(crate) enum Scope {
 /// Lowers one file (or string) into IR.
 pub(crate) struct Lowerer<'a> {
     pub file: u32,
+    /// The source's name and text, for positions written into messages.
+    pub file_name: &'a str,
+    pub text: &'a str,
     pub base_dir: &'a str,
     pub scopes: Vec<Scope>,
 }
@@ -102,7 +105,7 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn ident_name(&self, id: &ast::Ident) -> String {
+    pub(crate) fn ident_name(&self, id: &ast::Ident) -> String {
         id.syntax().text().to_string()
     }
 
@@ -183,10 +186,8 @@ impl<'a> Lowerer<'a> {
                 Expr::Apply(f, x, pos)
             }
             ast::Expr::Assert(a) => {
-                let text = a
-                    .condition()
-                    .map(|c| c.syntax().text().to_string())
-                    .unwrap_or_default();
+                // The message shows the condition as Nix prints its syntax tree.
+                let text = a.condition().map(|c| self.show(&c)).unwrap_or_default();
                 let c = self.lower_opt(a.condition(), pos)?;
                 let b = self.lower_opt(a.body(), pos)?;
                 Expr::Assert(c, b, pos, text)
@@ -497,7 +498,7 @@ impl<'a> Lowerer<'a> {
         Ok(out.into())
     }
 
-    fn static_attr_name(&self, a: &ast::Attr) -> Option<Sym> {
+    pub(crate) fn static_attr_name(&self, a: &ast::Attr) -> Option<Sym> {
         match a {
             ast::Attr::Ident(i) => Some(self.ident_name(i).into()),
             ast::Attr::Str(s) => {
@@ -579,7 +580,8 @@ impl<'a> Lowerer<'a> {
                     if path.is_empty() {
                         return Err(self.err("syntax error, missing attribute name", pos));
                     }
-                    self.insert(&mut set, &path, Pending::Expr(value), pos, allow_dynamic)?;
+                    self.insert(&mut set, &path, Pending::Expr(value), pos, allow_dynamic)
+                        .map_err(|e| self.name_whole_path(&path, e))?;
                 }
             }
         }
@@ -665,7 +667,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
             return Err(EvalError::msg(
-                format!("attribute '{name}' already defined"),
+                format!(
+                    "attribute '{}' already defined at {}",
+                    crate::print::print_attr_name(&name),
+                    crate::eval::pos_text_in(self.file_name, self.text, set.statics[i].2.offset)
+                ),
                 pos,
             ));
         }
@@ -681,9 +687,48 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
+    /// Nix names a clash found while adding `a.b.c = ...` by that whole path, wherever on
+    /// the path the clash is. (Clashes inside a merged literal set are parse errors that
+    /// keep their bare name.)
+    fn name_whole_path(&self, path: &[ast::Attr], e: EvalError) -> EvalError {
+        if e.kind() != ErrorKind::Other {
+            return e;
+        }
+        match e.message().strip_prefix("attribute '") {
+            Some(rest) if rest.contains("' already defined at ") => {
+                let at = rest
+                    .rsplit_once("' already defined at ")
+                    .map(|x| x.1)
+                    .unwrap_or("");
+                EvalError::msg(
+                    format!(
+                        "attribute '{}' already defined at {at}",
+                        self.show_attrpath(path)
+                    ),
+                    e.pos(),
+                )
+            }
+            _ => e,
+        }
+    }
+
     fn merge_entry(&self, set: &mut PendingSet, entry: ast::Entry) -> Result<()> {
         let mut tmp = self.collect_entries(std::iter::once(entry), true)?;
         for (name, v, pos) in tmp.statics.drain(..) {
+            if let Some(&i) = set.index.get(&name) {
+                // Nix merges a literal set into an existing one a single level deep, and
+                // reports a clash the other way round: the bare name, "at" the new
+                // definition, located at the earlier one.
+                // (A parse error, so that `prefix_duplicate` leaves the bare name alone.)
+                return Err(self.err(
+                    format!(
+                        "attribute '{}' already defined at {}",
+                        crate::print::print_attr_name(&name),
+                        crate::eval::pos_text_in(self.file_name, self.text, pos.offset)
+                    ),
+                    set.statics[i].2,
+                ));
+            }
             self.insert_static(set, name, v, pos, &[], true)?;
         }
         set.dynamics.append(&mut tmp.dynamics);

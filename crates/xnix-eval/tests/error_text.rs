@@ -82,3 +82,94 @@ fn failed_json_keeps_partial_text_with_closers() {
     );
     assert_eq!(partial_json("[ 1 (x: x) 3 ]"), "[1,]");
 }
+
+#[test]
+fn duplicate_attributes_name_the_path_and_the_other_definition() {
+    assert_eq!(
+        first_line("{ a = 1; a = 2; }"),
+        "error: attribute 'a' already defined at (string):1:3"
+    );
+    assert_eq!(
+        first_line("{ a.b.c = 1; a.b.c = 2; }"),
+        "error: attribute 'a.b.c' already defined at (string):1:3"
+    );
+    assert_eq!(
+        first_line("{ a.\"x y\" = 1; a.\"x y\" = 2; }"),
+        "error: attribute 'a.\"x y\"' already defined at (string):1:3"
+    );
+    assert_eq!(
+        first_line("let x = \"a\"; in { a = 1; ${x} = 2; }"),
+        "error: dynamic attribute 'a' already defined at (string):1:19"
+    );
+    // Merging a literal set into an existing one reports the bare name at the new one.
+    assert_eq!(
+        first_line("{ a.b = 1; a = { b = 2; }; }"),
+        "error: attribute 'b' already defined at (string):1:18"
+    );
+    assert_eq!(
+        first_line("{ a.b.c = 1; a.b = { d = 2; c = 3; }; }"),
+        "error: attribute 'c' already defined at (string):1:29"
+    );
+}
+
+#[test]
+fn failed_assertions_show_the_condition_as_nix_prints_its_syntax_tree() {
+    assert_eq!(
+        first_line("assert 1 == 2; 1"),
+        "error: assertion '(1 == 2)' failed"
+    );
+    assert_eq!(
+        first_line("let x = 1; in assert builtins.isString x; x"),
+        "error: assertion '((builtins).isString x)' failed"
+    );
+    assert_eq!(
+        first_line("assert 1 <= 0 || -1 > 0; 1"),
+        "error: assertion '((! (__lessThan 0 1)) || (__lessThan 0 (__sub 0 1)))' failed"
+    );
+    assert_eq!(
+        first_line("assert { a = 1; }.a or 2 == 3; 1"),
+        "error: assertion '(({ a = 1; }).a or (2) == 3)' failed"
+    );
+    assert_eq!(
+        first_line("assert \"a${toString 1}\" == [ 1.5 ]; 1"),
+        "error: assertion '((\"a\" + (toString 1)) == [ (1.5) ])' failed"
+    );
+    assert_eq!(
+        first_line("assert ({ a, b ? 1, ... }@args: a) { a = 2; } == 1; 1"),
+        "error: assertion '((({ a, b ? 1, ... } @ args: a) { a = 2; }) == 1)' failed"
+    );
+}
+
+#[test]
+fn builtin_messages_name_the_call() {
+    assert_eq!(
+        first_line("builtins.getAttr \"y\" {}"),
+        "error: attribute 'y' missing for call to 'getAttr'"
+    );
+    assert_eq!(
+        first_line("builtins.listToAttrs [ { name = \"a\"; } ]"),
+        "error: attribute 'value' missing for call to 'listToAttrs'"
+    );
+    assert_eq!(
+        first_line("builtins.genericClosure { startSet = []; }"),
+        "error: attribute 'operator' missing for call to 'genericClosure'"
+    );
+    assert_eq!(
+        first_line("builtins.head []"),
+        "error: list index 0 is out of bounds"
+    );
+    assert_eq!(
+        first_line("builtins.functionArgs 1"),
+        "error: 'functionArgs' requires a function"
+    );
+    assert_eq!(
+        first_line("builtins.ceil \"x\""),
+        "error: value is a string while a float was expected"
+    );
+    assert_eq!(
+        first_line(
+            "builtins.genericClosure { startSet = [ { key = 1; } { key = \"a\"; } ]; operator = x: [ ]; }"
+        ),
+        "error: cannot compare a string with an integer"
+    );
+}

@@ -76,15 +76,26 @@ fn bit_xor(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     ))
 }
 
+/// `ceil` and `floor` take a number, and Nix names a float as the expected type.
+fn float_arg(ev: &Evaluator, v: &Value, pos: Pos) -> R<Value> {
+    match ev.force(v.clone())? {
+        v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
+        v => Err(EvalError::msg(
+            format!("value is {} while a float was expected", v.type_desc()),
+            pos,
+        )),
+    }
+}
+
 fn ceil(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    match num(ev, &a[0], pos)? {
+    match float_arg(ev, &a[0], pos)? {
         Value::Float(f) => Ok(Value::Int(f.ceil() as i64)),
         v => Ok(v),
     }
 }
 
 fn floor(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    match num(ev, &a[0], pos)? {
+    match float_arg(ev, &a[0], pos)? {
         Value::Float(f) => Ok(Value::Int(f.floor() as i64)),
         v => Ok(v),
     }

@@ -39,7 +39,14 @@ fn attr_values(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 fn get_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
-    ev.select_attr(a[1].clone(), &name, pos)
+    let s = ev.force_attrs(a[1].clone(), pos)?;
+    match s.get(&name) {
+        Some(v) => ev.force(v.clone()),
+        None => Err(EvalError::msg(
+            format!("attribute '{name}' missing for call to 'getAttr'"),
+            pos,
+        )),
+    }
 }
 
 fn has_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -74,12 +81,14 @@ fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         let item = ev.force_attrs(item.clone(), pos)?;
         let name = item
             .get("name")
-            .ok_or_else(|| EvalError::msg("attribute 'name' missing", pos))?
+            .ok_or_else(|| {
+                EvalError::msg("attribute 'name' missing for call to 'listToAttrs'", pos)
+            })?
             .clone();
         let name = ev.force_str_no_ctx(name, pos)?;
-        let value = item
-            .find("value")
-            .ok_or_else(|| EvalError::msg("attribute 'value' missing", pos))?;
+        let value = item.find("value").ok_or_else(|| {
+            EvalError::msg("attribute 'value' missing for call to 'listToAttrs'", pos)
+        })?;
         entries.push(Attr {
             name: Sym::intern(&name),
             value: value.value.clone(),
@@ -187,10 +196,7 @@ fn function_args(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             }
         },
         Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(Value::attrs(Attrs::default())),
-        v => Err(EvalError::msg(
-            format!("'functionArgs' requires a function, got {}", v.type_desc()),
-            pos,
-        )),
+        _ => Err(EvalError::msg("'functionArgs' requires a function", pos)),
     }
 }
 

@@ -82,9 +82,12 @@ fn closure_of(ev: &Evaluator, sd: &StoreDir, drv_path: &str, out: &mut BTreeSet<
 fn derivation_strict(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let attrs = ev.force_attrs(a[0].clone(), pos)?;
     let sd = StoreDir::new(ev.store_dir.clone()).map_err(|e| store_err(e, pos))?;
-    let name_v = attrs
-        .get("name")
-        .ok_or_else(|| EvalError::msg("required attribute 'name' missing", pos))?;
+    let name_v = attrs.get("name").ok_or_else(|| {
+        EvalError::msg(
+            "attribute 'name' missing for call to 'derivationStrict'",
+            pos,
+        )
+    })?;
     let drv_name = ev.force_str(name_v.clone(), pos)?;
     if drv_name.ends_with(".drv") {
         return Err(EvalError::msg(

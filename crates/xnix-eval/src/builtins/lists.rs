@@ -34,10 +34,7 @@ fn head(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let l = ev.force_list(a[0].clone(), pos)?;
     match l.first() {
         Some(v) => ev.force(v.clone()),
-        None => Err(EvalError::msg(
-            "'builtins.head' called on an empty list",
-            pos,
-        )),
+        None => Err(EvalError::msg("list index 0 is out of bounds", pos)),
     }
 }
 
@@ -372,12 +369,18 @@ fn group_by(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let args = ev.force_attrs(a[0].clone(), pos)?;
-    let start = args
-        .get("startSet")
-        .ok_or_else(|| EvalError::msg("attribute 'startSet' required", pos))?;
-    let op = args
-        .get("operator")
-        .ok_or_else(|| EvalError::msg("attribute 'operator' required", pos))?;
+    let start = args.get("startSet").ok_or_else(|| {
+        EvalError::msg(
+            "attribute 'startSet' missing for call to 'genericClosure'",
+            pos,
+        )
+    })?;
+    let op = args.get("operator").ok_or_else(|| {
+        EvalError::msg(
+            "attribute 'operator' missing for call to 'genericClosure'",
+            pos,
+        )
+    })?;
     let op = ev.force_function(op.clone(), pos)?;
     let mut work: std::collections::VecDeque<Value> =
         ev.force_list(start.clone(), pos)?.iter().cloned().collect();
@@ -395,10 +398,12 @@ fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         let mut found = false;
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if ev.less_than(&seen[mid], &key, pos)? {
-                lo = mid + 1;
-            } else if ev.less_than(&key, &seen[mid], pos)? {
+            // The new key on the left first, as Nix's std::set does when inserting, so
+            // that incomparable keys are named in Nix's order.
+            if ev.less_than(&key, &seen[mid], pos)? {
                 hi = mid;
+            } else if ev.less_than(&seen[mid], &key, pos)? {
+                lo = mid + 1;
             } else {
                 found = true;
                 break;

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use super::{mk_attrs, BuiltinDef};
 use crate::error::EvalError;
 use crate::eval::R;
+use crate::print::escape_string;
 use crate::value::{merge_ctx, Attr, Attrs, NixString, Pos, Value};
 use crate::Evaluator;
 
@@ -442,7 +443,10 @@ fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             .is_ok_and(|sd| sd.parse(&e.name).is_ok());
         if !in_store {
             return Err(EvalError::msg(
-                format!("context key '{}' is not a store path", e.name),
+                format!(
+                    "Context key '{}' is not a store path",
+                    escape_string(&e.name)
+                ),
                 pos,
             ));
         }
