@@ -1541,6 +1541,18 @@ fn split_search_entry(spec: &str) -> (String, String) {
     }
 }
 
+/// Read a whole file with Nix's messages: opening a directory succeeds and the read fails
+/// ("reading from file: Is a directory"); any other failure is "opening file '<path>'".
+pub(crate) fn read_file_bytes(path: &str, pos: Pos) -> R<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        if std::path::Path::new(path).is_dir() {
+            EvalError::msg("reading from file: Is a directory", pos)
+        } else {
+            EvalError::msg(format!("opening file '{path}': {}", io_msg(&e)), pos)
+        }
+    })
+}
+
 pub(crate) fn io_msg(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "No such file or directory".to_string(),

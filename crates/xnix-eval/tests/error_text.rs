@@ -173,3 +173,15 @@ fn builtin_messages_name_the_call() {
         "error: cannot compare a string with an integer"
     );
 }
+
+#[test]
+fn reading_a_directory_as_a_file_fails_in_the_read() {
+    assert_eq!(
+        first_line("builtins.readFile /tmp"),
+        "error: reading from file: Is a directory"
+    );
+    assert_eq!(
+        first_line("builtins.hashFile \"sha256\" /tmp"),
+        "error: reading from file: Is a directory"
+    );
+}

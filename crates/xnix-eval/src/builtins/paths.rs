@@ -48,8 +48,7 @@ fn path_exists(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 fn read_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let p = ev.coerce_to_path(a[0].clone(), pos)?;
-    let data = std::fs::read(&p)
-        .map_err(|e| EvalError::msg(format!("opening file '{p}': {}", io_msg(&e)), pos))?;
+    let data = crate::eval::read_file_bytes(&p, pos)?;
     Ok(Value::str(crate::bytes::from_bytes(&data)))
 }
 
@@ -114,8 +113,7 @@ fn add_filtered(
         check_expected(&expected, &h, src, pos)?;
         store::fixed_output_path(ev, name, ContentAddressMethod::Recursive, h, pos)?
     } else {
-        let data = std::fs::read(src)
-            .map_err(|e| EvalError::msg(format!("opening file '{src}': {}", io_msg(&e)), pos))?;
+        let data = crate::eval::read_file_bytes(src, pos)?;
         let h = Hash::digest(HashAlgo::Sha256, &data);
         check_expected(&expected, &h, src, pos)?;
         store::fixed_output_path(ev, name, ContentAddressMethod::Flat, h, pos)?
@@ -207,8 +205,7 @@ fn store_path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let algo = ev.force_str(a[0].clone(), pos)?;
     let p = ev.coerce_to_path(a[1].clone(), pos)?;
-    let data = std::fs::read(&p)
-        .map_err(|e| EvalError::msg(format!("opening file '{p}': {}", io_msg(&e)), pos))?;
+    let data = crate::eval::read_file_bytes(&p, pos)?;
     Ok(Value::str(
         super::strings::hash_bytes(&algo, &data, pos)?.to_base16(),
     ))
