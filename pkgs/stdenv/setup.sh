@@ -351,7 +351,7 @@ moveDocsToOutputs() {
 # headers' new place.
 moveDevToOutputs() {
     [ -n "${moveToDev-1}" ] || return 0
-    local dev=${!outputDev} o shared=() f
+    local dev=${!outputDev} o shared=() archives=() f
     moveToOutput include "${!outputInclude}"
     moveToOutput lib/pkgconfig "$dev"
     moveToOutput share/pkgconfig "$dev"
@@ -361,10 +361,19 @@ moveDevToOutputs() {
         [ "${!o}" != "$dev" ] || continue
         shared+=("${!o}"/lib/*.so "${!o}"/lib/*.so.* "${!o}"/lib/*.dylib "${!o}"/bin/*.dll "${!o}"/lib/*.dll)
     done
-    if [ ${#shared[@]} -gt 0 ]; then moveToOutput "lib/*.a" "$dev"; fi
+    local archivesMoved=""
+    if [ ${#shared[@]} -gt 0 ]; then
+        moveToOutput "lib/*.a" "$dev"
+        archives=("$dev"/lib/*.a)
+        [ ${#archives[@]} -eq 0 ] || archivesMoved=1
+    fi
     for f in "$dev"/lib/pkgconfig/*.pc "$dev"/share/pkgconfig/*.pc; do
         sed -i -e "s|^includedir=\${prefix}|includedir=${!outputInclude}|" \
             -e "s|^includedir=$prefix/|includedir=${!outputInclude}/|" "$f"
+        # The archives (and Windows import libraries) are no longer in
+        # `libdir`: name their new directory too, after it (every -L applies
+        # to every -l, in order), so shared libraries still come first.
+        if [ -n "$archivesMoved" ]; then sed -i "s|^Libs:.*|& -L$dev/lib|" "$f"; fi
     done
 }
 
