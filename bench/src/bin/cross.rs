@@ -17,8 +17,8 @@
 //!
 //! Every xnix build runs in a fresh store root (nothing cached; both include
 //! building their compiler wrapper), whose source download is copied in
-//! first, untimed. Repetitions interleave native and cross runs, alternating
-//! which goes first. The table shows medians of wall time and of CPU time
+//! first, untimed. Repetitions (default 4) interleave native and cross runs,
+//! alternating which goes first, and rotate which row goes first. The table shows medians of wall time and of CPU time
 //! (user + system of the whole process tree), and the ratio of the medians;
 //! CPU time is the steadier of the two on a shared, loaded machine.
 //! No assertion on time. A missing tool (compiler, emulator, make) is a
@@ -376,7 +376,7 @@ fn nix_string(s: &str) -> String {
 
 fn run() -> Result<(), Failure> {
     let mut positional = Vec::new();
-    let mut reps = 3usize;
+    let mut reps = 4usize;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--reps" {
@@ -544,7 +544,13 @@ fn run() -> Result<(), Failure> {
     );
     let mut samples: Vec<(Vec<Sample>, Vec<Sample>)> = vec![(Vec::new(), Vec::new()); rows.len()];
     for rep in 0..reps {
-        for (i, row) in rows.iter().enumerate() {
+        // The rows take turns going first too: on a shared machine, load
+        // that follows a pattern would otherwise always hit the same row.
+        for k in 0..rows.len() {
+            let i = (k + rep) % rows.len();
+            let row = &rows[i];
+            // A row's native and cross runs stay adjacent (same machine
+            // state) and alternate which goes first.
             let cross_first = rep % 2 == 1;
             let (n, c) = bench.pair(row, cross_first)?;
             eprintln!(
