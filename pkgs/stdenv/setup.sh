@@ -541,11 +541,9 @@ fixupPhase() {
         if [ -n "${!var-}" ]; then echo "${!var}" > "$support/$file"; fi
     done
     if [ -n "${setupHook-}" ]; then cp "$setupHook" "$support/setup-hook"; fi
+    if [ -n "$multipleOutputs" ]; then propagateDevOutputs; fi
     runHook postFixup
-    if [ -n "$multipleOutputs" ]; then
-        propagateDevOutputs
-        checkOutputCycles
-    fi
+    if [ -n "$multipleOutputs" ]; then checkOutputCycles; fi
     for o in $outputs; do rmdir "${!o}/nix-support" 2>/dev/null || true; done
 }
 
