@@ -228,3 +228,14 @@ impl Evaluator {
         self.drv_cache.borrow().drvs.get(drv_path).cloned()
     }
 }
+
+/// A hash parse error in Nix's words: Nix names the wrong length without the lengths it
+/// would have accepted.
+pub(crate) fn hash_error_text(e: &xnix_store::HashError) -> String {
+    match e {
+        xnix_store::HashError::WrongLength { hash, algo, .. } => {
+            format!("hash '{hash}' has wrong length for hash type '{algo}'")
+        }
+        e => e.to_string(),
+    }
+}

@@ -185,3 +185,30 @@ fn reading_a_directory_as_a_file_fails_in_the_read() {
         "error: reading from file: Is a directory"
     );
 }
+
+#[test]
+fn store_related_messages_use_nix_words() {
+    assert_eq!(
+        first_line(
+            "derivation { name = \"x\"; system = \"x\"; builder = \"/bin/sh\"; outputHash = \"abc\"; outputHashAlgo = \"sha256\"; }"
+        ),
+        "error: hash 'abc' has wrong length for hash type 'sha256'"
+    );
+    let to_file = first_line(
+        "builtins.toFile \"b\" \"${derivation { name = \"d\"; system = \"x\"; builder = \"/bin/sh\"; }}\"",
+    );
+    assert!(
+        to_file.starts_with(
+            "error: in 'toFile': the file named 'b' must not contain a reference to a derivation but contains (!out!/"
+        ) && to_file.ends_with("-d.drv)"),
+        "{to_file}"
+    );
+    let name = first_line(
+        "(derivation { name = \"x-${builtins.toFile \"a\" \"b\"}\"; system = \"x\"; builder = \"/bin/sh\"; }).outPath",
+    );
+    assert!(
+        name.starts_with("error: the string 'x-/")
+            && name.contains("' is not allowed to refer to a store path (such as '"),
+        "{name}"
+    );
+}

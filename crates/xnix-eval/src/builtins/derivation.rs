@@ -88,7 +88,7 @@ fn derivation_strict(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             pos,
         )
     })?;
-    let drv_name = ev.force_str(name_v.clone(), pos)?;
+    let drv_name = ev.force_str_no_ctx(name_v.clone(), pos)?;
     if drv_name.ends_with(".drv") {
         return Err(EvalError::msg(
             "derivation names are not allowed to end in '.drv'",
@@ -290,7 +290,8 @@ fn derivation_strict(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             None | Some("") => None,
             Some(a) => Some(HashAlgo::parse(a).map_err(|e| store_err(e, pos))?),
         };
-        let hash = Hash::parse(&h, algo).map_err(|e| store_err(e, pos))?;
+        let hash = Hash::parse(&h, algo)
+            .map_err(|e| EvalError::msg(crate::store::hash_error_text(&e), pos))?;
         let method = match output_hash_mode.as_deref() {
             None | Some("flat") => ContentAddressMethod::Flat,
             Some("recursive") => ContentAddressMethod::Recursive,

@@ -71,8 +71,12 @@ fn fixed_path(
             pos,
         ));
     };
-    let h = xnix_store::Hash::parse(&hash, Some(xnix_store::HashAlgo::Sha256))
-        .map_err(|e| EvalError::msg(format!("{which}: {e}"), pos))?;
+    let h = xnix_store::Hash::parse(&hash, Some(xnix_store::HashAlgo::Sha256)).map_err(|e| {
+        EvalError::msg(
+            format!("{which}: {}", crate::store::hash_error_text(&e)),
+            pos,
+        )
+    })?;
     crate::store::check_name(name, pos)?;
     let method = if recursive {
         xnix_store::ContentAddressMethod::Recursive

@@ -170,7 +170,7 @@ fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     for c in &contents.ctx {
         if c.starts_with('=') || c.starts_with('!') {
             return Err(EvalError::msg(
-                format!("in 'toFile': the file '{name}' cannot refer to derivation outputs"),
+                format!("in 'toFile': the file named '{name}' must not contain a reference to a derivation but contains ({c})"),
                 pos,
             ));
         }
@@ -214,7 +214,7 @@ fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 fn check_expected(expected: &Option<String>, actual: &Hash, src: &str, pos: Pos) -> R<()> {
     let Some(e) = expected else { return Ok(()) };
     let h = Hash::parse(e, Some(HashAlgo::Sha256))
-        .map_err(|err| EvalError::msg(err.to_string(), pos))?;
+        .map_err(|err| EvalError::msg(crate::store::hash_error_text(&err), pos))?;
     if h != *actual {
         return Err(EvalError::msg(
             format!("store path mismatch in (possibly filtered) path added from '{src}'"),
