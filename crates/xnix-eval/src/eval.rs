@@ -358,7 +358,8 @@ impl Evaluator {
                 if !seen.insert(Rc::as_ptr(a) as usize) {
                     return Ok(());
                 }
-                for attr in &a.entries {
+                // Nix visits attributes in symbol order (see `Sym::seq`).
+                for attr in attrs_in_symbol_order(&a.entries) {
                     let x = self.force(attr.value.clone()).map_err(|e| {
                         e.context(
                             attr.pos,
@@ -958,10 +959,11 @@ impl Evaluator {
     }
 
     fn lambda_desc(&self, def: &LambdaDef) -> String {
-        let at = self
-            .pos_info(def.pos)
-            .map(|(f, l, c)| format!(" at {f}:{l}:{c}"))
-            .unwrap_or_default();
+        let at = if def.pos.is_some() {
+            format!(" at {}", self.pos_text(def.pos))
+        } else {
+            String::new()
+        };
         match &def.name {
             Some(n) => format!("'{n}'{at}"),
             None => format!("anonymous function{at}"),
@@ -992,19 +994,27 @@ impl Evaluator {
                         None => match default {
                             Some(d) => vals.push(self.thunk_in_new_frame(d, &frame)),
                             None => {
+                                // Nix checks the formals in symbol order (see `Sym::seq`).
+                                let first = formals
+                                    .entries
+                                    .iter()
+                                    .filter(|(n, d)| d.is_none() && attrs.get_sym(n).is_none())
+                                    .map(|(n, _)| n)
+                                    .min_by_key(|n| n.seq())
+                                    .unwrap_or(name);
                                 return Err(EvalError::msg(
                                     format!(
-                                        "{} called without required argument '{name}'",
+                                        "{} called without required argument '{first}'",
                                         self.lambda_desc(def)
                                     ),
                                     pos,
-                                ))
+                                ));
                             }
                         },
                     }
                 }
                 if !formals.ellipsis && used < attrs.len() {
-                    for a in &attrs.entries {
+                    for a in attrs_in_symbol_order(&attrs.entries) {
                         if !formals.entries.iter().any(|(n, _)| *n == a.name) {
                             return Err(EvalError::msg(
                                 format!(
@@ -1191,7 +1201,11 @@ impl Evaluator {
                 if x.len() != y.len() {
                     return Ok(false);
                 }
-                for (i, j) in x.entries.iter().zip(y.entries.iter()) {
+                // Both sets are walked in Nix's symbol order (see `Sym::seq`), which decides
+                // which failing value is forced first.
+                let xs = attrs_in_symbol_order(&x.entries);
+                let ys = attrs_in_symbol_order(&y.entries);
+                for (i, j) in xs.iter().zip(ys.iter()) {
                     if i.name != j.name || !self.eq_values(&i.value, &j.value, pos, true)? {
                         return Ok(false);
                     }
@@ -1863,4 +1877,13 @@ pub(crate) fn pos_text_in(name: &str, text: &str, offset: u32) -> String {
         name
     };
     format!("{file}:{line}:{col}")
+}
+
+/// A set's attributes in the order Nix keeps them: by when their names were interned.
+fn attrs_in_symbol_order(entries: &[Attr]) -> Vec<&Attr> {
+    let mut v: Vec<&Attr> = entries.iter().collect();
+    if v.windows(2).any(|w| w[0].name.seq() > w[1].name.seq()) {
+        v.sort_by_key(|a| a.name.seq());
+    }
+    v
 }

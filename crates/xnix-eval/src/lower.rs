@@ -122,7 +122,13 @@ impl<'a> Lowerer<'a> {
         Ok(Rc::new(match e {
             ast::Expr::Error(_) => return Err(self.err("syntax error", pos)),
             ast::Expr::Root(r) => return self.lower_opt(r.expr(), pos),
-            ast::Expr::Paren(p) => return self.lower_opt(p.expr(), pos),
+            // Parentheses are no node in Nix's tree: a name reaches the lambda inside.
+            ast::Expr::Paren(p) => {
+                return match p.expr() {
+                    Some(e) => self.lower(e, name),
+                    None => self.lower_opt(None, pos),
+                }
+            }
             ast::Expr::Literal(l) => match l.kind() {
                 ast::LiteralKind::Integer(i) => match i.value() {
                     Ok(v) => Expr::Lit(Value::Int(v)),
@@ -854,6 +860,20 @@ impl<'a> Lowerer<'a> {
         Ok((b, body?))
     }
 
+    /// A lambda's body: Nix names a lambda in the body of a named lambda after it too
+    /// (`f = x: y: ...` gives both the name 'f' in messages).
+    fn lower_lambda_body(
+        &mut self,
+        body: Option<ast::Expr>,
+        pos: Pos,
+        name: Option<&Sym>,
+    ) -> Result<Rc<Expr>> {
+        match body {
+            Some(e) => self.lower(e, name),
+            None => self.lower_opt(None, pos),
+        }
+    }
+
     fn lower_lambda(&mut self, l: ast::Lambda, name: Option<Sym>, pos: Pos) -> Result<LambdaDef> {
         let param = l
             .param()
@@ -868,7 +888,7 @@ impl<'a> Lowerer<'a> {
                 let mut m = HashMap::new();
                 m.insert(arg.clone(), 0);
                 self.scopes.push(Scope::Names(m));
-                let body = self.lower_opt(l.body(), pos);
+                let body = self.lower_lambda_body(l.body(), pos, name.as_ref());
                 self.scopes.pop();
                 let body = body?;
                 let strict_arg = crate::ir::forces_var(&body, 0);
@@ -922,7 +942,7 @@ impl<'a> Lowerer<'a> {
                         };
                         entries.push((n, d));
                     }
-                    let body = self.lower_opt(l.body(), pos)?;
+                    let body = self.lower_lambda_body(l.body(), pos, name.as_ref())?;
                     Ok(LambdaDef {
                         name,
                         arg,

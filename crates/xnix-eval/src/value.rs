@@ -11,37 +11,103 @@ use crate::Evaluator;
 /// An attribute name (or path): interned for the life of the process, as Nix's symbols are,
 /// so copying one touches no memory (no reference count) and equal names are the same
 /// pointer (one table for all threads). A thin pointer (8 bytes), so that attributes stay small.
-// `&Box<str>` on purpose: a thin pointer, where `&str` would be two words.
-#[allow(clippy::borrowed_box)]
 #[derive(Clone)]
-pub struct Sym(&'static Box<str>);
+pub struct Sym(&'static SymData);
 
-#[allow(clippy::borrowed_box)]
-type SymbolTable = std::collections::HashMap<&'static str, &'static Box<str>, FnvBuild>;
+/// An interned name and when it was interned.
+struct SymData {
+    name: Box<str>,
+    /// Creation order. Nix keeps attributes ordered by symbol, and its symbols compare by
+    /// address, which follows creation order: deep forcing (`--strict`, `deepSeq`) and `==`
+    /// visit attributes in that order, so it decides which of several failures shows.
+    seq: u32,
+}
+
+type SymbolTable = std::collections::HashMap<&'static str, &'static SymData, FnvBuild>;
 
 /// The process-wide symbol table. Interning happens when names are created (parsing,
 /// `listToAttrs`, dynamic attributes), far less often than names are compared, so an
 /// uncontended lock costs little and buys pointer identity across threads.
 static SYMBOLS: std::sync::Mutex<Option<SymbolTable>> = std::sync::Mutex::new(None);
 
+/// The names Nix 2.8 interns before it reads any expression, in its order, so that their
+/// creation order relative to the names of the evaluated code is Nix's.
+const NIX_STARTUP_SYMBOLS: &[&str] = &[
+    "<with>",
+    "outPath",
+    "drvPath",
+    "type",
+    "meta",
+    "name",
+    "value",
+    "system",
+    "__overrides",
+    "outputs",
+    "outputName",
+    "__ignoreNulls",
+    "file",
+    "line",
+    "column",
+    "__functor",
+    "__toString",
+    "right",
+    "wrong",
+    "__structuredAttrs",
+    "builder",
+    "args",
+    "__contentAddressed",
+    "__impure",
+    "outputHash",
+    "outputHashAlgo",
+    "outputHashMode",
+    "recurseForDerivations",
+    "description",
+    "self",
+    "",
+    "startSet",
+    "operator",
+    "key",
+    "path",
+    "prefix",
+];
+
+fn intern_in(t: &mut SymbolTable, s: &str) -> &'static SymData {
+    if let Some(d) = t.get(s) {
+        return d;
+    }
+    let d: &'static SymData = Box::leak(Box::new(SymData {
+        name: Box::from(s),
+        seq: t.len() as u32,
+    }));
+    t.insert(&d.name, d);
+    d
+}
+
 impl Sym {
     /// The interned name for `s`.
-    #[allow(clippy::borrowed_box)]
     pub fn intern(s: &str) -> Sym {
         let mut guard = SYMBOLS.lock().unwrap_or_else(|e| e.into_inner());
-        let t = guard.get_or_insert_with(SymbolTable::default);
-        if let Some(b) = t.get(s) {
-            return Sym(b);
-        }
-        let b: &'static Box<str> = Box::leak(Box::new(Box::from(s)));
-        t.insert(&**b, b);
-        Sym(b)
+        let t = guard.get_or_insert_with(|| {
+            let mut t = SymbolTable::default();
+            for name in NIX_STARTUP_SYMBOLS {
+                intern_in(&mut t, name);
+            }
+            t
+        });
+        Sym(intern_in(t, s))
     }
 
     /// The interned name's address: a key as unique as the name.
     #[inline]
     pub fn address(&self) -> usize {
-        self.0 as *const Box<str> as usize
+        self.0 as *const SymData as usize
+    }
+
+    /// When the name was first interned: the order Nix visits attributes in when it forces
+    /// them all or compares two sets.
+    #[inline]
+    pub fn seq(&self) -> u32 {
+        self.0.seq
     }
 
     /// Whether two names are the same: interning makes that a pointer comparison.
@@ -54,7 +120,7 @@ impl Sym {
 impl PartialEq for Sym {
     #[inline]
     fn eq(&self, other: &Sym) -> bool {
-        std::ptr::eq(self.0, other.0) || **self.0 == **other.0
+        std::ptr::eq(self.0, other.0) || self.0.name == other.0.name
     }
 }
 
@@ -72,13 +138,13 @@ impl Ord for Sym {
         if std::ptr::eq(self.0, other.0) {
             return std::cmp::Ordering::Equal;
         }
-        (**self.0).cmp(&**other.0)
+        self.0.name.cmp(&other.0.name)
     }
 }
 
 impl std::hash::Hash for Sym {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (**self.0).hash(h)
+        self.0.name.hash(h)
     }
 }
 
@@ -86,19 +152,19 @@ impl std::ops::Deref for Sym {
     type Target = str;
     #[inline]
     fn deref(&self) -> &str {
-        self.0
+        &self.0.name
     }
 }
 
 impl AsRef<str> for Sym {
     fn as_ref(&self) -> &str {
-        self.0
+        &self.0.name
     }
 }
 
 impl std::borrow::Borrow<str> for Sym {
     fn borrow(&self) -> &str {
-        self.0
+        &self.0.name
     }
 }
 

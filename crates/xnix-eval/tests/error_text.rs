@@ -212,3 +212,45 @@ fn store_related_messages_use_nix_words() {
         "{name}"
     );
 }
+
+/// Nix keeps attributes in symbol order (creation order of names), not by name: forcing a
+/// whole value and checking a call's arguments meet the failures in that order.
+#[test]
+fn failures_are_met_in_nix_symbol_order() {
+    assert_eq!(
+        first_line("{ zzb = throw \"b\"; zza = throw \"a\"; }"),
+        "error: b"
+    );
+    assert_eq!(
+        first_line("{ zzz = throw \"z\"; name = throw \"n\"; }"),
+        "error: n"
+    );
+    assert_eq!(
+        first_line("builtins.deepSeq { y2 = throw \"y\"; x2 = throw \"x\"; } 1"),
+        "error: y"
+    );
+    assert_eq!(
+        first_line("{ qb = throw \"b\"; qa = throw \"a\"; } == { qb = 1; qa = 2; }"),
+        "error: b"
+    );
+    assert_eq!(
+        first_line("({ zz, map }: 1) {}"),
+        "error: anonymous function at (string):1:2 called without required argument 'map'"
+    );
+    assert_eq!(
+        first_line("({ }: 1) { zb = 1; za = 2; }"),
+        "error: anonymous function at (string):1:2 called with unexpected argument 'zb'"
+    );
+}
+
+#[test]
+fn lambdas_in_the_body_of_a_named_lambda_share_its_name() {
+    assert_eq!(
+        first_line("let f = x: ({ a }: a); in f 1 {}"),
+        "error: 'f' at (string):1:13 called without required argument 'a'"
+    );
+    assert_eq!(
+        first_line("let f = x: [ ({ a }: a) ]; in builtins.head (f 1) {}"),
+        "error: anonymous function at (string):1:15 called without required argument 'a'"
+    );
+}
