@@ -434,7 +434,7 @@ fn run() -> Result<(), Failure> {
            crossCc = c.stdenv.cc.realCc; crossPrefix = c.stdenv.cc.binPrefix; \
            emulator = c.stdenv.buildPlatform.canExecute c.stdenv.hostPlatform \
              || c.stdenv.hostPlatform.emulatorAvailable c.buildPackages; \
-           qemu = if c.stdenv.hostPlatform ? qemuArch then \"/usr/bin/qemu-\" + c.stdenv.hostPlatform.qemuArch else null; \
+           qemu = if c.stdenv.hostPlatform.isLinux && c.stdenv.hostPlatform ? qemuArch then \"/usr/bin/qemu-\" + c.stdenv.hostPlatform.qemuArch else null; \
            nativeCheck = n.{pkg}.doCheck or false; crossCheck = c.{pkg}.doCheck or false; \
            nativeSrc = n.{pkg}.src.outPath or null; crossSrc = c.{pkg}.src.outPath or null; \
            srcFlat = (n.{pkg}.src.outputHashMode or \"flat\") == \"flat\" \
@@ -446,11 +446,16 @@ fn run() -> Result<(), Failure> {
     let text = |k: &str| info[k].as_str().map(str::to_string);
     let flag = |k: &str| info[k].as_bool().unwrap_or(false);
     if !flag("emulator") {
+        let how = match text("qemu") {
+            Some(qemu) => {
+                format!("{qemu} is missing; install qemu-user (scripts/install-deps test)")
+            }
+            None => "the package set knows no emulator for it; pick a Linux target".into(),
+        };
         return Err(setup(format!(
-            "this machine cannot run {target} programs (no {}); without an emulator the \
-             cross build skips its emulated steps and the ratio would compare different \
-             work. Install qemu-user (scripts/install-deps test)",
-            text("qemu").unwrap_or_else(|| "emulator".into())
+            "this machine cannot run {target} programs during a build: {how}. Without an \
+             emulator the cross build skips its emulated steps and the ratio would compare \
+             different work"
         )));
     }
     let toolchain = |cc: &str, prefix: &str| -> Result<Toolchain, Failure> {
