@@ -6,7 +6,11 @@
 #   XNIX=path/to/xnix tests/pkgs/run.sh          build with `xnix build`
 #   NIXBUILD=1 tests/pkgs/run.sh                 build with real `nix-build --option sandbox false`
 #   XNIX_SEED_SOURCES=1                          with xnix: add missing sources to the store by hash first
-#   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix
+#   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix (exact names)
+# With XNIX_STORE_ROOT (a store under a physical root, as scripts/test uses),
+# outputs are inspected under that root and programs run in a mount namespace
+# (bubblewrap) that shows the store at its logical place, where their run paths
+# point. Prints how long each target took.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -14,6 +18,27 @@ pkgs="$root/pkgs"
 xnix=${XNIX:-xnix}
 passed=0 failed=0 failures=()
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+# Whether word $1 is one of the words of $2 (names such as aarch64-llvm contain
+# other names: grep -w would match llvm in it).
+inList() { local w; for w in $2; do [ "$w" = "$1" ] && return 0; done; return 1; }
+
+storeRoot="" storeDir=${XNIX_STORE_DIR:-/xnix/store}
+[ -n "${NIXBUILD-}" ] || storeRoot=${XNIX_STORE_ROOT-}
+# The physical place of a store path.
+phys() { printf '%s%s' "$storeRoot" "$1"; }
+# Runs a command with the store at its logical place.
+inStore() {
+    if [ -z "$storeRoot" ]; then "$@"; return; fi
+    # The host's top-level directories, but the one holding the store (/xnix).
+    local top binds=() d
+    top="/$(cut -d/ -f2 <<<"$storeDir")"
+    for d in /*; do
+        [ "$d" = "$top" ] && continue
+        if [ -L "$d" ]; then binds+=(--symlink "$(readlink "$d")" "$d"); else binds+=(--dev-bind "$d" "$d"); fi
+    done
+    bwrap "${binds[@]}" --bind "$storeRoot$storeDir" "$storeDir" -- "$@"
+}
 
 nixOpts=()
 if [ -n "${NIXBUILD-}" ]; then
@@ -73,29 +98,52 @@ record() { # ok? description
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; s=${s%"${s##*[![:space:]]}"}; printf '%s' "$s"; }
 
+# Resolves symbolic links (absolute ones name logical store paths) to the
+# physical file.
+realFile() { # logical path
+    local f=$1 l i
+    for i in $(seq 40); do
+        [ -L "$(phys "$f")" ] || break
+        l=$(readlink "$(phys "$f")")
+        case $l in /*) f=$l ;; *) f=$(dirname "$f")/$l ;; esac
+    done
+    readlink -f "$(phys "$f")"
+}
+
 mapfile -t targets < <(grep '^#target ' "$here/matrix.txt" | sed 's/^#target //')
 mapfile -t packages < <(grep -vE '^(#|skip:|$)' "$here/matrix.txt")
 skips=$(grep '^skip:' "$here/matrix.txt" | sed 's/^skip: *//')
+# `#only <target> :: <name>...`: the target builds just these packages and build tests.
+onlyFor() { grep "^#only $1 :: " "$here/matrix.txt" | sed 's/^#only [^ ]* :: //'; }
+# Whether the matrix builds package or build test $1 for target $2.
+wanted() {
+    local only
+    if [ -n "${ONLY_PKGS-}" ] && ! inList "$1" "$ONLY_PKGS"; then return 1; fi
+    grep -qx "$1 $2" <<<"$skips" && return 1
+    only=$(onlyFor "$2")
+    [ -z "$only" ] || inList "$1" "$only"
+}
 
 # Sources are the same for every target: seed them once, from the native set.
 for p in "${packages[@]}"; do seedSource "${p%% ::*}"; done
 
+declare -A seconds
 for t in "${targets[@]}"; do
     IFS=$'\x1f' read -r tname tprefix tclass tmachine trun <<<"${t// :: /$'\x1f'}"
     tname=$(trim "$tname"); tprefix=$(trim "$tprefix"); tclass=$(trim "$tclass"); tmachine=$(trim "$tmachine"); trun=$(trim "$trun")
-    if [ -n "${ONLY_TARGETS-}" ] && ! grep -qw -- "$tname" <<<"$ONLY_TARGETS"; then continue; fi
+    if [ -n "${ONLY_TARGETS-}" ] && ! inList "$tname" "$ONLY_TARGETS"; then continue; fi
+    start=$SECONDS
     for p in "${packages[@]}"; do
         IFS=$'\x1f' read -r pname pglob pcmd pexpect <<<"${p// :: /$'\x1f'}"
         pname=$(trim "$pname"); pglob=$(trim "$pglob"); pcmd=$(trim "$pcmd"); pexpect=$(trim "$pexpect")
-        if [ -n "${ONLY_PKGS-}" ] && ! grep -qw -- "$pname" <<<"$ONLY_PKGS"; then continue; fi
-        if grep -qx "$pname $tname" <<<"$skips"; then continue; fi
+        wanted "$pname" "$tname" || continue
         attr="$tprefix$pname"
         if ! OUT=$(build "$attr" 2>"$work/log" | tail -1) || [ -z "$OUT" ]; then
             tail -15 "$work/log"; record 1 "$attr: build"; continue
         fi
         record 0 "$attr: build"
         file=""
-        for g in $pglob; do for f in $OUT/$g; do [ -e "$f" ] && { file=$(readlink -f "$f"); break 2; }; done; done
+        for g in $pglob; do for f in $(phys "$OUT")/$g; do [ -e "$f" ] && { file=$(realFile "$OUT${f#"$(phys "$OUT")"}"); break 2; }; done; done
         if [ -z "$file" ]; then record 1 "$attr: no file matching '$pglob' in $OUT"; continue; fi
         if [ "$tclass" = PE32+ ]; then
             desc=$(file -b "$file")
@@ -112,30 +160,38 @@ for t in "${targets[@]}"; do
         fi
         if [ "$pcmd" != - ] && [ "$trun" != none ]; then
             RUN=""; [ "$trun" = native ] || RUN=$trun
-            got=$(OUT=$OUT RUN=$RUN bash -c "$pcmd" 2>&1 | tr -d '\r')
+            got=$(OUT=$OUT RUN=$RUN inStore bash -c "$pcmd" 2>&1 | tr -d '\r')
             [ "$got" = "$pexpect" ]; record $? "$attr: runs ('$pexpect'${RUN:+ under ${RUN%% *}}; got '$got')"
         fi
     done
+    seconds[$tname]=$((SECONDS - start))
 done
 
 # Build tests: each tests/pkgs/build/*.nix is a function of a package set
 # whose result must contain `ok`; built for every target (unless filtered).
 for f in "$here"/build/*.nix; do
     name=$(basename "$f" .nix)
-    [ -z "${ONLY_PKGS-}" ] || grep -qw -- "$name" <<<"$ONLY_PKGS" || continue
     for t in "${targets[@]}"; do
         IFS=$'\x1f' read -r tname tprefix _ <<<"${t// :: /$'\x1f'}"
         tname=$(trim "$tname"); tprefix=$(trim "$tprefix")
-        if [ -n "${ONLY_TARGETS-}" ] && ! grep -qw -- "$tname" <<<"$ONLY_TARGETS"; then continue; fi
+        if [ -n "${ONLY_TARGETS-}" ] && ! inList "$tname" "$ONLY_TARGETS"; then continue; fi
+        wanted "$name" "$tname" || continue
+        start=$SECONDS
         expr="import $f (import $pkgs { }).${tprefix%.}"
         [ -n "$tprefix" ] || expr="import $f (import $pkgs { })"
         if [ -n "${NIXBUILD-}" ]; then OUT=$(nix-build "${nixOpts[@]}" --no-out-link -E "$expr" 2>"$work/log" | tail -1)
         else OUT=$("$xnix" build -E "$expr" 2>"$work/log" | tail -1); fi
-        if [ -n "$OUT" ] && [ -f "$OUT/ok" ]; then record 0 "build test $name for $tname ($(cat "$OUT/ok"))"
+        if [ -n "$OUT" ] && [ -f "$(phys "$OUT")/ok" ]; then record 0 "build test $name for $tname ($(cat "$(phys "$OUT")/ok"))"
         else tail -15 "$work/log"; record 1 "build test $name for $tname"; fi
+        seconds[$tname]=$(( ${seconds[$tname]:-0} + SECONDS - start))
     done
 done
 
+echo
+for t in "${targets[@]}"; do
+    tname=$(trim "${t%% ::*}")
+    [ -z "${seconds[$tname]+set}" ] || echo "time $tname: ${seconds[$tname]} s"
+done
 echo
 for f in "${failures[@]}"; do echo "failed: $f"; done
 echo "$passed passed, $failed failed"
