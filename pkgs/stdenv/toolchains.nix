@@ -57,7 +57,8 @@ let
       aptNote = "; libc6:i386 needs the i386 architecture first: `dpkg --add-architecture i386 && apt-get update`";
     };
     "powerpc64le-unknown-linux-gnu" = gnuCross { triple = "powerpc64le-linux-gnu"; debArch = "ppc64el"; };
-    "s390x-unknown-linux-gnu" = gnuCross { triple = "s390x-linux-gnu"; debArch = "s390x"; };
+    # lld (14) has no SystemZ support: no clang stdenv (clang with GNU ld would need other wrapper flags).
+    "s390x-unknown-linux-gnu" = gnuCross { triple = "s390x-linux-gnu"; debArch = "s390x"; } // { lld = false; };
     "mips-unknown-linux-gnu" = gnuCross { triple = "mips-linux-gnu"; debArch = "mips"; };
     "mipsel-unknown-linux-gnu" = gnuCross { triple = "mipsel-linux-gnu"; debArch = "mipsel"; };
     "mips64el-unknown-linux-gnuabi64" = gnuCross { triple = "mips64el-linux-gnuabi64"; debArch = "mips64el"; };
@@ -97,6 +98,8 @@ let
 
   missingMessage = platformConfig: n:
     "xnixpkgs: the toolchain for ${platformConfig} needs the Debian package `${n.deb}` on the build machine; install it with `apt-get install ${lib.concatStringsSep " " n.apt}`${n.note} (or run scripts/install-deps test)";
+  noLldMessage = platformConfig:
+    "xnixpkgs: no clang toolchain for ${platformConfig}: Debian's lld cannot link for it; use the gcc stdenv (without useLLVM)";
   unknownMessage = platformConfig:
     "xnixpkgs: no build-machine toolchain is known for ${platformConfig}; supported: ${lib.concatStringsSep ", " (builtins.attrNames byConfig)}";
 
@@ -160,7 +163,9 @@ in
 
   # clang/lld from Debian (clang-14), for `clangStdenv`/`useLLVM`; the C
   # library and crt files still come from the GNU toolchain of the platform.
-  clangFor = p: clangFor' p (byConfig.${p.config} or (throw "xnixpkgs: no build-machine toolchain is known for ${p.config}"));
+  clangFor = p:
+    let gnu = byConfig.${p.config} or (throw "xnixpkgs: no build-machine toolchain is known for ${p.config}");
+    in if gnu.lld or true then clangFor' p gnu else throw (noLldMessage p.config);
 
   # Whether the toolchain `forPlatform p` (or, with `clang = true`, `clangFor p`)
   # is usable on this machine, as data and without failing:
@@ -171,6 +176,7 @@ in
   #     reason        why it is not available: the error building with it gives ("" when it is) }
   status = { clang ? false }: p:
     let gnu = byConfig.${p.config} or null; in
-    if clang then statusOf p "clang" (if gnu == null then [ ] else lib.unique (clangApt ++ gnu.aptPackages)) (if gnu == null then null else clangNeeds gnu)
+    if clang && gnu != null && !(gnu.lld or true) then statusOf p "clang" [ ] null // { reason = noLldMessage p.config; }
+    else if clang then statusOf p "clang" (if gnu == null then [ ] else lib.unique (clangApt ++ gnu.aptPackages)) (if gnu == null then null else clangNeeds gnu)
     else statusOf p "gcc" (if gnu == null then [ ] else gnu.aptPackages) (if gnu == null then null else gnuNeeds gnu);
 }
