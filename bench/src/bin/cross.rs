@@ -66,6 +66,61 @@ fn failed(message: impl Into<String>) -> Failure {
 struct Sample {
     wall: f64,
     cpu: f64,
+    /// User-space instructions retired by the process tree (`perf stat`),
+    /// when the machine's performance counters can be read.
+    instructions: Option<f64>,
+}
+
+/// Whether `perf stat` can count instructions here (set once at start).
+static COUNT_INSTRUCTIONS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// The event counted: instructions in user space, which do not depend on
+/// how busy the machine is (unlike wall and even CPU time).
+const PERF_EVENT: &str = "instructions:u";
+
+/// `cmd` run under `perf stat`, which writes its count to `out`.
+fn under_perf(cmd: &Command, out: &Path) -> Command {
+    let mut p = Command::new("perf");
+    p.args(["stat", "-x", ",", "-e", PERF_EVENT, "-o"])
+        .arg(out)
+        .arg("--")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => p.env(k, v),
+            None => p.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        p.current_dir(dir);
+    }
+    p
+}
+
+/// The instruction count in `perf stat -x ,` output, if it counted.
+fn parse_perf(text: &str) -> Option<f64> {
+    text.lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2].starts_with("instructions"))
+        .and_then(|f| f[0].trim().parse::<u64>().ok())
+        .map(|n| n as f64)
+}
+
+/// Whether `perf stat` counts instructions of a child on this machine.
+fn perf_counts() -> bool {
+    let Ok(out) = tempfile::NamedTempFile::new() else {
+        return false;
+    };
+    under_perf(&Command::new("true"), out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+        && std::fs::read_to_string(out.path())
+            .ok()
+            .and_then(|t| parse_perf(&t))
+            .is_some_and(|n| n > 0.0)
 }
 
 /// CPU time (user + system) of all reaped children of this process so far.
@@ -84,6 +139,14 @@ fn timed(cmd: &mut Command, what: &str) -> Result<(Sample, Vec<u8>), Failure> {
     // Children's CPU time is summed process-wide when they are reaped, so the
     // difference around one run is that run's whole process tree (the
     // builders are xnix's children and are reaped by it).
+    let count = *COUNT_INSTRUCTIONS.get().unwrap_or(&false);
+    let counts = if count {
+        Some(tempfile::NamedTempFile::new().map_err(|e| setup(format!("a scratch file: {e}")))?)
+    } else {
+        None
+    };
+    let mut perf_cmd = counts.as_ref().map(|f| under_perf(cmd, f.path()));
+    let cmd = perf_cmd.as_mut().unwrap_or(cmd);
     let cpu_before = children_cpu();
     let m = run_measured(cmd).map_err(|e| setup(format!("{what}: cannot run: {e}")))?;
     let cpu = children_cpu().saturating_sub(cpu_before);
@@ -99,6 +162,9 @@ fn timed(cmd: &mut Command, what: &str) -> Result<(Sample, Vec<u8>), Failure> {
         Sample {
             wall: m.wall.as_secs_f64(),
             cpu: cpu.as_secs_f64(),
+            instructions: counts
+                .and_then(|f| std::fs::read_to_string(f.path()).ok())
+                .and_then(|t| parse_perf(&t)),
         },
         m.stdout,
     ))
@@ -542,6 +608,10 @@ fn run() -> Result<(), Failure> {
         });
     }
 
+    let count_instructions = perf_counts();
+    COUNT_INSTRUCTIONS
+        .set(count_instructions)
+        .expect("set once, before any measurement");
     eprintln!(
         "{} rows x {reps} repetitions, native and cross alternating; load average before: {}",
         rows.len(),
@@ -559,13 +629,15 @@ fn run() -> Result<(), Failure> {
             let cross_first = rep % 2 == 1;
             let (n, c) = bench.pair(row, cross_first)?;
             eprintln!(
-                "  rep {}: {}: native {:.2} s ({:.2} s CPU), cross {:.2} s ({:.2} s CPU)",
+                "  rep {}: {}: native {:.2} s ({:.2} s CPU{}), cross {:.2} s ({:.2} s CPU{})",
                 rep + 1,
                 row.label(),
                 n.wall,
                 n.cpu,
+                giga(n.instructions),
                 c.wall,
-                c.cpu
+                c.cpu,
+                giga(c.instructions)
             );
             samples[i].0.push(n);
             samples[i].1.push(c);
@@ -580,6 +652,7 @@ fn run() -> Result<(), Failure> {
         "native CPU s",
         "cross CPU s",
         "CPU ratio",
+        "Ginstr ratio",
         "target <= 1.15",
     ]);
     for (i, (row, (native, cross))) in rows.iter().zip(&samples).enumerate() {
@@ -588,6 +661,14 @@ fn run() -> Result<(), Failure> {
         };
         let (nw, cw) = (med(native, |s| s.wall), med(cross, |s| s.wall));
         let (nc, cc) = (med(native, |s| s.cpu), med(cross, |s| s.cpu));
+        let instructions = |v: &[Sample]| {
+            let counts: Option<Vec<f64>> = v.iter().map(|s| s.instructions).collect();
+            counts.and_then(|c| median(&c))
+        };
+        let instr_ratio = match (instructions(native), instructions(cross)) {
+            (Some(n), Some(c)) => format!("{:.2}", c / n),
+            _ => "n/a".to_string(),
+        };
         let verdict = if i == 0 {
             if cw / nw <= TARGET_RATIO {
                 "met"
@@ -605,6 +686,7 @@ fn run() -> Result<(), Failure> {
             format!("{nc:.2}"),
             format!("{cc:.2}"),
             format!("{:.2}", cc / nc),
+            instr_ratio,
             verdict.to_string(),
         ]);
     }
@@ -614,7 +696,20 @@ fn run() -> Result<(), Failure> {
          in a fresh store; make -j{jobs}; load average after: {}",
         load_average()
     );
+    if !count_instructions {
+        println!(
+            "Ginstr ratio n/a: `perf stat -e {PERF_EVENT}` cannot count here (perf missing, \
+             no hardware counters, or kernel.perf_event_paranoid too high)"
+        );
+    }
     Ok(())
+}
+
+/// ", N Ginstr" for a counted run, nothing otherwise.
+fn giga(instructions: Option<f64>) -> String {
+    instructions
+        .map(|n| format!(", {:.2} Ginstr", n / 1e9))
+        .unwrap_or_default()
 }
 
 /// The 1, 5 and 15 minute load averages, for judging how noisy a run was.
