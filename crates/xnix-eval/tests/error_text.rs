@@ -254,3 +254,15 @@ fn lambdas_in_the_body_of_a_named_lambda_share_its_name() {
         "error: anonymous function at (string):1:15 called without required argument 'a'"
     );
 }
+
+#[test]
+fn fetchers_take_strings_without_context() {
+    assert_eq!(
+        first_line("builtins.fetchTarball 1"),
+        "error: value is an integer while a string was expected"
+    );
+    assert_eq!(
+        first_line("builtins.fetchurl { url = ./foo; }"),
+        "error: value is a path while a string was expected"
+    );
+}

@@ -154,7 +154,8 @@ fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn zip_attrs_with(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let f = a[0].clone();
+    // Nix forces the function first, even for an empty list.
+    let f = ev.force_function(a[0].clone(), pos)?;
     let l = ev.force_list(a[1].clone(), pos)?;
     let mut groups: std::collections::BTreeMap<Sym, Vec<Value>> = std::collections::BTreeMap::new();
     for item in l.iter() {

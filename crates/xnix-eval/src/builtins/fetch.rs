@@ -30,7 +30,7 @@ fn fetch_args(
     let (url, name, hash) = match &v {
         Value::Attrs(a) => {
             let url = match a.get("url") {
-                Some(u) => ev.coerce_to_string(u.clone(), pos, false, false)?.s,
+                Some(u) => ev.force_str_no_ctx(u.clone(), pos)?,
                 None => return Err(EvalError::msg("'url' argument required", pos)),
             };
             let name = match a.get("name") {
@@ -43,11 +43,7 @@ fn fetch_args(
             };
             (url, name, hash)
         }
-        _ => (
-            ev.coerce_to_string(v.clone(), pos, false, false)?.s,
-            None,
-            None,
-        ),
+        _ => (ev.force_str_no_ctx(v.clone(), pos)?, None, None),
     };
     let name = name.unwrap_or_else(|| match default_name {
         Some(d) => d.to_string(),

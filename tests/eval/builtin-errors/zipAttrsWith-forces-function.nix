@@ -1,0 +1,2 @@
+# The function is forced before the list: its error wins.
+builtins.tryEval (builtins.zipAttrsWith (throw "f") [ ])
