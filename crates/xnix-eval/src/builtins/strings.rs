@@ -92,7 +92,8 @@ fn replace_strings(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     for t in to.iter() {
         reps.push(Some(ev.force_string_v(t.clone(), pos)?));
     }
-    let s = ev.coerce_to_string(a[2].clone(), pos, false, true)?;
+    // The subject must be a string: Nix coerces nothing here (no paths, no `__toString`).
+    let s = ev.force_string_v(a[2].clone(), pos)?;
     let bytes = s.s.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut ctx = s.ctx.clone();
