@@ -1020,7 +1020,7 @@ impl Evaluator {
                                 format!(
                                     "{} called with unexpected argument '{}'",
                                     self.lambda_desc(def),
-                                    a.name
+                                    crate::print::print_attr_name(&a.name)
                                 ),
                                 pos,
                             ));
@@ -1105,14 +1105,22 @@ impl Evaluator {
                     }
                 }))
             }
-            (Value::Int(_) | Value::Float(_), _) => Err(EvalError::msg(
-                format!("value is {} while an integer was expected", b.type_desc()),
-                pos,
-            )),
-            _ => Err(EvalError::msg(
-                format!("value is {} while an integer was expected", a.type_desc()),
-                pos,
-            )),
+            _ => {
+                // Nix checks a divisor as a float first; otherwise both operands are
+                // taken as floats when either is one, else as integers.
+                let is_num = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
+                let any_float = matches!(a, Value::Float(_)) || matches!(b, Value::Float(_));
+                let (bad, expected) = if op == BinOp::Div && !is_num(&b) {
+                    (&b, "a float")
+                } else {
+                    let bad = if is_num(&a) { &b } else { &a };
+                    (bad, if any_float { "a float" } else { "an integer" })
+                };
+                Err(EvalError::msg(
+                    format!("value is {} while {expected} was expected", bad.type_desc()),
+                    pos,
+                ))
+            }
         }
     }
 
@@ -1880,7 +1888,7 @@ pub(crate) fn pos_text_in(name: &str, text: &str, offset: u32) -> String {
 }
 
 /// A set's attributes in the order Nix keeps them: by when their names were interned.
-fn attrs_in_symbol_order(entries: &[Attr]) -> Vec<&Attr> {
+pub(crate) fn attrs_in_symbol_order(entries: &[Attr]) -> Vec<&Attr> {
     let mut v: Vec<&Attr> = entries.iter().collect();
     if v.windows(2).any(|w| w[0].name.seq() > w[1].name.seq()) {
         v.sort_by_key(|a| a.name.seq());

@@ -266,3 +266,47 @@ fn fetchers_take_strings_without_context() {
         "error: value is a path while a string was expected"
     );
 }
+
+#[test]
+fn arithmetic_names_the_type_nix_wanted() {
+    assert_eq!(
+        first_line("4 / null"),
+        "error: value is null while a float was expected"
+    );
+    assert_eq!(
+        first_line("null * 4.0"),
+        "error: value is null while a float was expected"
+    );
+    assert_eq!(
+        first_line("null - 4"),
+        "error: value is null while an integer was expected"
+    );
+    assert_eq!(
+        first_line("builtins.add 1 null"),
+        "error: value is null while an integer was expected"
+    );
+}
+
+#[test]
+fn symbols_in_messages_are_quoted_unless_identifiers() {
+    assert_eq!(
+        first_line("builtins.getAttr \"x y\" {}"),
+        "error: attribute '\"x y\"' missing for call to 'getAttr'"
+    );
+    assert_eq!(
+        first_line("({ a }: a) { \"b c\" = 1; a = 1; }"),
+        "error: anonymous function at (string):1:2 called with unexpected argument '\"b c\"'"
+    );
+    assert_eq!(
+        first_line("builtins.appendContext \"x\" { outPath = \"/o\"; }"),
+        "error: Context key 'outPath' is not a store path"
+    );
+    assert_eq!(
+        first_line("builtins.path { outPath = \"/o\"; }"),
+        "error: unsupported argument 'outPath' to 'addPath'"
+    );
+    assert_eq!(
+        first_line("builtins.filterSource null /tmp"),
+        "error: first argument in call to 'filterSource' is not a function but null"
+    );
+}

@@ -20,37 +20,32 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
     ("floor", 1, floor),
 ];
 
-fn num(ev: &Evaluator, v: &Value, pos: Pos) -> R<Value> {
-    match ev.force(v.clone())? {
-        v @ (Value::Int(_) | Value::Float(_)) => Ok(v),
-        v => Err(EvalError::msg(
-            format!("value is {} while an integer was expected", v.type_desc()),
-            pos,
-        )),
-    }
-}
-
 fn add(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let x = num(ev, &a[0], pos)?;
-    let y = num(ev, &a[1], pos)?;
+    let x = ev.force(a[0].clone())?;
+    let y = ev.force(a[1].clone())?;
+    let is_num = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
+    if !is_num(&x) || !is_num(&y) {
+        // The operands are checked as `sub` checks them (float when either is a float).
+        return ev.arith(BinOp::Sub, x, y, pos);
+    }
     ev.add(x, y, pos)
 }
 
 fn sub(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let x = num(ev, &a[0], pos)?;
-    let y = num(ev, &a[1], pos)?;
+    let x = ev.force(a[0].clone())?;
+    let y = ev.force(a[1].clone())?;
     ev.arith(BinOp::Sub, x, y, pos)
 }
 
 fn mul(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let x = num(ev, &a[0], pos)?;
-    let y = num(ev, &a[1], pos)?;
+    let x = ev.force(a[0].clone())?;
+    let y = ev.force(a[1].clone())?;
     ev.arith(BinOp::Mul, x, y, pos)
 }
 
 fn div(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let x = num(ev, &a[0], pos)?;
-    let y = num(ev, &a[1], pos)?;
+    let x = ev.force(a[0].clone())?;
+    let y = ev.force(a[1].clone())?;
     ev.arith(BinOp::Div, x, y, pos)
 }
 

@@ -43,7 +43,11 @@ fn get_attr(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     match s.get(&name) {
         Some(v) => ev.force(v.clone()),
         None => Err(EvalError::msg(
-            format!("attribute '{name}' missing for call to 'getAttr'"),
+            // Nix prints the name as a symbol: quoted unless it is an identifier.
+            format!(
+                "attribute '{}' missing for call to 'getAttr'",
+                crate::print::print_attr_name(&name)
+            ),
             pos,
         )),
     }

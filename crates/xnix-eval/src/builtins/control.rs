@@ -24,12 +24,12 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
 ];
 
 fn throw(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let s = ev.coerce_to_string(a[0].clone(), pos, false, false)?;
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
     Err(EvalError::new(ErrorKind::Throw, s.s, pos))
 }
 
 fn abort(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let s = ev.coerce_to_string(a[0].clone(), pos, false, false)?;
+    let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
     Err(EvalError::new(
         ErrorKind::Abort,
         format!(
@@ -131,7 +131,7 @@ fn placeholder(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 fn find_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let list = ev.force_list(a[0].clone(), pos)?;
-    let name = ev.force_str(a[1].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[1].clone(), pos)?;
     for item in list.iter() {
         let item = ev.force_attrs(item.clone(), pos)?;
         let prefix = match item.get("prefix") {

@@ -24,11 +24,13 @@ fn fetch_args(
     ev: &Evaluator,
     v: &Value,
     default_name: Option<&str>,
+    which: &str,
     pos: Pos,
 ) -> R<(String, String, Option<String>)> {
     let v = ev.force(v.clone())?;
     let (url, name, hash) = match &v {
         Value::Attrs(a) => {
+            super::check_known_args(a, &["url", "name", "sha256"], which, pos)?;
             let url = match a.get("url") {
                 Some(u) => ev.force_str_no_ctx(u.clone(), pos)?,
                 None => return Err(EvalError::msg("'url' argument required", pos)),
@@ -94,12 +96,12 @@ fn fixed_path(
 }
 
 fn fetchurl(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let (url, name, hash) = fetch_args(ev, &a[0], None, pos)?;
+    let (url, name, hash) = fetch_args(ev, &a[0], None, "fetchurl", pos)?;
     fixed_path(ev, "fetchurl", &url, &name, hash, false, pos)
 }
 
 fn fetch_tarball(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let (url, name, hash) = fetch_args(ev, &a[0], Some("source"), pos)?;
+    let (url, name, hash) = fetch_args(ev, &a[0], Some("source"), "fetchTarball", pos)?;
     fixed_path(ev, "fetchTarball", &url, &name, hash, true, pos)
 }
 

@@ -139,7 +139,7 @@ fn toml_to_value(t: toml::Value) -> Value {
 }
 
 fn from_toml(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let s = ev.force_str(a[0].clone(), pos)?;
+    let s = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let t: toml::Table = s
         .parse()
         .map_err(|e| EvalError::msg(format!("while parsing a TOML string: {e}"), pos))?;

@@ -242,3 +242,25 @@ pub fn corepkg_source(path: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Reject an argument set with a name the builtin does not know, as Nix does: the first
+/// unknown name in symbol order, printed as a symbol (quoted unless an identifier).
+pub(crate) fn check_known_args(
+    args: &crate::value::Attrs,
+    known: &[&str],
+    builtin: &str,
+    pos: crate::value::Pos,
+) -> Result<(), crate::error::EvalError> {
+    for a in crate::eval::attrs_in_symbol_order(&args.entries) {
+        if !known.contains(&&*a.name) {
+            return Err(crate::error::EvalError::msg(
+                format!(
+                    "unsupported argument '{}' to '{builtin}'",
+                    crate::print::print_attr_name(&a.name)
+                ),
+                pos,
+            ));
+        }
+    }
+    Ok(())
+}

@@ -133,6 +133,12 @@ fn add_filtered(
 
 fn path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let args = ev.force_attrs(a[0].clone(), pos)?;
+    super::check_known_args(
+        &args,
+        &["path", "name", "filter", "recursive", "sha256"],
+        "addPath",
+        pos,
+    )?;
     let p = match args.get("path") {
         Some(p) => ev.coerce_to_path(p.clone(), pos)?,
         None => return Err(EvalError::msg("'path' required", pos)),
@@ -157,13 +163,23 @@ fn path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn filter_source(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let f = ev.force_function(a[0].clone(), pos)?;
+    // Nix takes the path first, then insists on a real function (no functor).
     let p = ev.coerce_to_path(a[1].clone(), pos)?;
+    let f = ev.force(a[0].clone())?;
+    if !f.is_function() {
+        return Err(EvalError::msg(
+            format!(
+                "first argument in call to 'filterSource' is not a function but {}",
+                f.type_desc()
+            ),
+            pos,
+        ));
+    }
     add_filtered(ev, &p, &base_name_of(&p), Some(f), true, None, pos)
 }
 
 fn to_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let name = ev.force_str(a[0].clone(), pos)?;
+    let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let contents = ev.force_string_v(a[1].clone(), pos)?;
     store::check_name(&name, pos)?;
     let mut refs = Vec::new();
@@ -203,7 +219,7 @@ fn store_path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let algo = ev.force_str(a[0].clone(), pos)?;
+    let algo = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let p = ev.coerce_to_path(a[1].clone(), pos)?;
     let data = crate::eval::read_file_bytes(&p, pos)?;
     Ok(Value::str(

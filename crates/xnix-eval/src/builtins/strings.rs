@@ -5,7 +5,6 @@ use std::rc::Rc;
 use super::{mk_attrs, BuiltinDef};
 use crate::error::EvalError;
 use crate::eval::R;
-use crate::print::escape_string;
 use crate::value::{merge_ctx, Attr, Attrs, NixString, Pos, Value};
 use crate::Evaluator;
 
@@ -446,7 +445,7 @@ fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             return Err(EvalError::msg(
                 format!(
                     "Context key '{}' is not a store path",
-                    escape_string(&e.name)
+                    crate::print::print_attr_name(&e.name)
                 ),
                 pos,
             ));
