@@ -1161,10 +1161,13 @@ impl Evaluator {
                 }
             }
             _ => {
+                // Nix copies paths into the store only when the left operand is a string
+                // (`{ __toString = ...; } + ./p` keeps the path as it is).
+                let copy = matches!(a, Value::String(_));
                 let mut s = String::new();
                 let mut ctx = Vec::new();
-                self.coerce_into(a, pos, false, true, &mut s, &mut ctx)?;
-                self.coerce_into(b, pos, false, true, &mut s, &mut ctx)?;
+                self.coerce_into(a, pos, false, copy, &mut s, &mut ctx)?;
+                self.coerce_into(b, pos, false, copy, &mut s, &mut ctx)?;
                 Ok(Value::str_ctx(s, ctx))
             }
         }
