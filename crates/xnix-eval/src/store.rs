@@ -236,6 +236,9 @@ pub(crate) fn hash_error_text(e: &xnix_store::HashError) -> String {
         xnix_store::HashError::WrongLength { hash, algo, .. } => {
             format!("hash '{hash}' has wrong length for hash type '{algo}'")
         }
+        xnix_store::HashError::MissingAlgo(hash) => format!(
+            "hash '{hash}' does not include a type, nor is the type otherwise known from context"
+        ),
         e => e.to_string(),
     }
 }

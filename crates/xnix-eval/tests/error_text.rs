@@ -310,3 +310,13 @@ fn symbols_in_messages_are_quoted_unless_identifiers() {
         "error: first argument in call to 'filterSource' is not a function but null"
     );
 }
+
+#[test]
+fn hashes_without_a_known_type_are_reported_as_nix_does() {
+    assert_eq!(
+        first_line(
+            "(derivation { name = \"n\"; system = \"x\"; builder = \"/bin/sh\"; outputHashAlgo = \"crc\"; outputHash = \"00\"; }).drvPath"
+        ),
+        "error: hash '00' does not include a type, nor is the type otherwise known from context"
+    );
+}

@@ -288,7 +288,8 @@ fn derivation_strict(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         }
         let algo = match output_hash_algo.as_deref() {
             None | Some("") => None,
-            Some(a) => Some(HashAlgo::parse(a).map_err(|e| store_err(e, pos))?),
+            // An algorithm Nix does not know counts as none given.
+            Some(a) => HashAlgo::parse(a).ok(),
         };
         let hash = Hash::parse(&h, algo)
             .map_err(|e| EvalError::msg(crate::store::hash_error_text(&e), pos))?;
