@@ -97,6 +97,14 @@ impl Sym {
         Sym(intern_in(t, s))
     }
 
+    /// The interned name for `s` if one exists, without creating it: a name never interned
+    /// is in no attribute set, so lookups by it can stop early without touching the table's
+    /// creation order.
+    pub fn existing(s: &str) -> Option<Sym> {
+        let guard = SYMBOLS.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().and_then(|t| t.get(s).copied()).map(Sym)
+    }
+
     /// The interned name's address: a key as unique as the name.
     #[inline]
     pub fn address(&self) -> usize {
@@ -484,22 +492,20 @@ thread_local! {
 /// outermost thunk drop on the thread.
 impl Drop for Thunk {
     fn drop(&mut self) {
-        let state = std::mem::replace(self.0.get_mut(), ThunkState::Blackhole);
-        let nests = match &state {
+        // Only a state whose drop frees a container can nest; most thunks share what they
+        // hold (the environment, a forced set) with others and are dropped right here.
+        let nests = match self.0.get_mut() {
             ThunkState::Blackhole | ThunkState::Native(_) => false,
-            ThunkState::Done(v) => matches!(
-                v,
-                Value::List(_)
-                    | Value::Attrs(_)
-                    | Value::Thunk(_)
-                    | Value::Lambda(_)
-                    | Value::PrimOpApp(_)
-            ),
-            _ => true,
+            ThunkState::Done(v) => frees_container(v),
+            ThunkState::Expr(_, env) => Rc::strong_count(env) == 1,
+            ThunkState::Apply(f, x) => frees_container(f) || frees_container(x),
+            ThunkState::ApplyName(f, _, v) => Rc::strong_count(f) == 1 || frees_container(v),
+            ThunkState::Select(v, _) => frees_container(v),
         };
         if !nests {
             return;
         }
+        let state = std::mem::replace(self.0.get_mut(), ThunkState::Blackhole);
         let start_loop = DEFERRED_DROPS
             .try_with(|d| {
                 let mut d = d.borrow_mut();
@@ -519,6 +525,19 @@ impl Drop for Thunk {
             }
         }
         DEFERRED_DROPS.with(|d| d.borrow_mut().0 = false);
+    }
+}
+
+/// Whether dropping `v` frees a value that may hold further thunks (its last reference).
+#[inline]
+fn frees_container(v: &Value) -> bool {
+    match v {
+        Value::List(l) => Rc::strong_count(l) == 1,
+        Value::Attrs(a) => Rc::strong_count(a) == 1,
+        Value::Thunk(t) => Rc::strong_count(t) == 1,
+        Value::Lambda(c) => Rc::strong_count(c) == 1,
+        Value::PrimOpApp(p) => Rc::strong_count(p) == 1,
+        _ => false,
     }
 }
 

@@ -121,10 +121,31 @@ fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let name = ev.force_str_no_ctx(a[0].clone(), pos)?;
     let l = ev.force_list(a[1].clone(), pos)?;
     let mut out = Vec::new();
+    // Every attribute name is interned, so a name that is not cannot be found; elements
+    // still have to be forced (and fail if they are not sets).
+    let sym = Sym::existing(&name);
     for item in l.iter() {
-        let s = ev.force_attrs(item.clone(), pos)?;
-        if let Some(v) = s.get(&name) {
-            out.push(v.clone());
+        // Elements that are already sets (or forced thunks of sets) are looked into in
+        // place: this is the inner loop of the module system's `zipAttrsWith`.
+        let found = match item {
+            Value::Attrs(s) => Some(sym.as_ref().and_then(|n| s.get_sym(n).cloned())),
+            Value::Thunk(t) => match &*t.0.borrow() {
+                ThunkState::Done(Value::Attrs(s)) => {
+                    Some(sym.as_ref().and_then(|n| s.get_sym(n).cloned()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let found = match found {
+            Some(found) => found,
+            None => {
+                let s = ev.force_attrs(item.clone(), pos)?;
+                sym.as_ref().and_then(|n| s.get_sym(n).cloned())
+            }
+        };
+        if let Some(v) = found {
+            out.push(v);
         }
     }
     Ok(Value::list(out))
