@@ -286,6 +286,22 @@ impl Evaluator {
         }
     }
 
+    /// Force a value held by reference: an evaluated value (or an evaluated thunk's value)
+    /// is cloned without touching the holder's reference count, which is the common case
+    /// for variables and attribute values.
+    #[inline]
+    pub(crate) fn force_ref(&self, v: &Value) -> R<Value> {
+        match v {
+            Value::Thunk(t) => {
+                if let ThunkState::Done(x) = &*t.0.borrow() {
+                    return Ok(x.clone());
+                }
+                self.force_thunk(t)
+            }
+            v => Ok(v.clone()),
+        }
+    }
+
     fn force_thunk(&self, t: &Rc<Thunk>) -> R<Value> {
         {
             let b = t.0.borrow();
@@ -390,7 +406,9 @@ impl Evaluator {
     pub(crate) fn thunk(&self, e: &Rc<Expr>, env: &Rc<Env>) -> Value {
         match &**e {
             Expr::Lit(v) => v.clone(),
-            Expr::Var { depth, index } => env.up(*depth).vals.borrow()[*index as usize].clone(),
+            Expr::Var { depth, index } => {
+                shared_value(&env.up(*depth).vals.borrow()[*index as usize])
+            }
             _ => Thunk::value(ThunkState::Expr(e.clone(), env.clone())),
         }
     }
@@ -451,10 +469,18 @@ impl Evaluator {
         match e {
             Expr::Lit(v) => Ok(v.clone()),
             Expr::Var { depth, index } => {
-                let v = env.up(*depth).vals.borrow()[*index as usize].clone();
-                match v {
-                    Value::Thunk(t) => self.force_thunk(&t),
-                    v => Ok(v),
+                let vals = env.up(*depth).vals.borrow();
+                match &vals[*index as usize] {
+                    Value::Thunk(t) => {
+                        if let ThunkState::Done(x) = &*t.0.borrow() {
+                            return Ok(x.clone());
+                        }
+                        // Forcing may fill frames (not this one's slots, but borrow safely).
+                        let t = t.clone();
+                        drop(vals);
+                        self.force_thunk(&t)
+                    }
+                    v => Ok(v.clone()),
                 }
             }
             Expr::Apply(f, x, pos) => {
@@ -556,8 +582,7 @@ impl Evaluator {
             match &v {
                 Value::Attrs(a) => match name.lookup(a) {
                     Some(x) => {
-                        let x = x.clone();
-                        v = self.force(x)?;
+                        v = self.force_ref(x)?;
                     }
                     None => {
                         if let Some(d) = default {
@@ -594,8 +619,7 @@ impl Evaluator {
                     let ns = env.up(*d).vals.borrow()[0].clone();
                     let a = self.force_attrs(ns, *pos)?;
                     if let Some(v) = a.get_sym(name) {
-                        let v = v.clone();
-                        return self.force(v);
+                        return self.force_ref(v);
                     }
                 }
                 Err(EvalError::msg(format!("undefined variable '{name}'"), *pos))
@@ -610,8 +634,7 @@ impl Evaluator {
                             // `a ? b.c` forces `a.b` but never the value of `a.b.c`.
                             Some(_) if i + 1 == path.len() => return Ok(Value::Bool(true)),
                             Some(x) => {
-                                let x = x.clone();
-                                v = self.force(x)?;
+                                v = self.force_ref(x)?;
                             }
                             None => return Ok(Value::Bool(false)),
                         },
@@ -1867,6 +1890,21 @@ impl AttrKey {
             AttrKey::Str(s) => a.get(&s.s),
         }
     }
+}
+
+/// A copy of `v` to store elsewhere: an evaluated thunk is replaced by its value, so that
+/// later reads skip the indirection (and the thunk can be freed sooner). Lists of one or two
+/// elements keep their thunk: its address is their identity when printing (see `print`).
+#[inline]
+fn shared_value(v: &Value) -> Value {
+    if let Value::Thunk(t) = v {
+        match &*t.0.borrow() {
+            ThunkState::Done(Value::List(l)) if l.len() <= 2 => {}
+            ThunkState::Done(x) => return x.clone(),
+            _ => {}
+        }
+    }
+    v.clone()
 }
 
 /// `file:line:column` of a byte offset in a source text, as Nix prints positions inside
