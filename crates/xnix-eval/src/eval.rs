@@ -484,17 +484,25 @@ impl Evaluator {
                 }
             }
             Expr::Apply(f, x, pos) => {
-                let fv = self.eval(f, env)?;
-                // A cheap argument to a lambda that forces it anyway is computed right away.
-                let eager = match &fv {
-                    Value::Lambda(c) if c.def.strict_arg => self.try_eager(x, env),
-                    _ => None,
+                let fv = match &**f {
+                    // `builtin a b`: a two-argument builtin is called with both arguments
+                    // directly, without allocating its partial application in between.
+                    Expr::Apply(g, x1, pos1) => {
+                        let gv = self.eval(g, env)?;
+                        if let Value::PrimOp(op) = &gv {
+                            if op.arity == 2 {
+                                let a1 = self.thunk(x1, env);
+                                let a2 = self.thunk(x, env);
+                                self.check_stack(*pos1)?;
+                                self.check_stack(*pos)?;
+                                return (op.func)(self, &[a1, a2], *pos);
+                            }
+                        }
+                        self.apply_to_expr(gv, x1, env, *pos1)?
+                    }
+                    _ => self.eval(f, env)?,
                 };
-                let xv = match eager {
-                    Some(v) => v,
-                    None => self.thunk(x, env),
-                };
-                self.apply(fv, xv, *pos)
+                self.apply_to_expr(fv, x, env, *pos)
             }
             Expr::If(c, t, f, pos) => {
                 if self.eval_bool(c, env, *pos)? {
@@ -540,6 +548,21 @@ impl Evaluator {
             }))),
             _ => self.eval_cold(e, env),
         }
+    }
+
+    /// Apply an evaluated function to the delayed value of `x`.
+    #[inline(always)]
+    fn apply_to_expr(&self, fv: Value, x: &Rc<Expr>, env: &Rc<Env>, pos: Pos) -> R<Value> {
+        // A cheap argument to a lambda that forces it anyway is computed right away.
+        let eager = match &fv {
+            Value::Lambda(c) if c.def.strict_arg => self.try_eager(x, env),
+            _ => None,
+        };
+        let xv = match eager {
+            Some(v) => v,
+            None => self.thunk(x, env),
+        };
+        self.apply(fv, xv, pos)
     }
 
     /// `a // { n1 = e1; ... }` with a plain attribute set literal: its values go straight
@@ -924,12 +947,16 @@ impl Evaluator {
                 }
             }
             Value::PrimOpApp(app) => {
-                let mut args = Vec::with_capacity(app.args.len() + 1);
-                args.extend(app.args.iter().cloned());
-                args.push(arg);
-                if args.len() == app.op.arity {
+                if app.args.len() + 1 == app.op.arity {
+                    // The complete argument list lives on the stack for the call.
+                    let mut args: smallvec::SmallVec<[Value; 4]> =
+                        app.args.iter().cloned().collect();
+                    args.push(arg);
                     (app.op.func)(self, &args, pos)
                 } else {
+                    let mut args = Vec::with_capacity(app.args.len() + 1);
+                    args.extend(app.args.iter().cloned());
+                    args.push(arg);
                     Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
                         op: app.op.clone(),
                         args,
