@@ -483,27 +483,13 @@ impl Evaluator {
                     v => Ok(v.clone()),
                 }
             }
-            Expr::Apply(f, x, pos) => {
-                let fv = match &**f {
-                    // `builtin a b`: a two-argument builtin is called with both arguments
-                    // directly, without allocating its partial application in between.
-                    Expr::Apply(g, x1, pos1) => {
-                        let gv = self.eval(g, env)?;
-                        if let Value::PrimOp(op) = &gv {
-                            if op.arity == 2 {
-                                let a1 = self.thunk(x1, env);
-                                let a2 = self.thunk(x, env);
-                                self.check_stack(*pos1)?;
-                                self.check_stack(*pos)?;
-                                return (op.func)(self, &[a1, a2], *pos);
-                            }
-                        }
-                        self.apply_to_expr(gv, x1, env, *pos1)?
-                    }
-                    _ => self.eval(f, env)?,
-                };
-                self.apply_to_expr(fv, x, env, *pos)
-            }
+            Expr::Apply(f, x, pos) => match &**f {
+                Expr::Apply(g, x1, pos1) => self.eval_apply2(g, (x1, *pos1), (x, *pos), env),
+                _ => {
+                    let fv = self.eval(f, env)?;
+                    self.apply_to_expr(fv, x, env, *pos)
+                }
+            },
             Expr::If(c, t, f, pos) => {
                 if self.eval_bool(c, env, *pos)? {
                     self.eval(t, env)
@@ -548,6 +534,52 @@ impl Evaluator {
             }))),
             _ => self.eval_cold(e, env),
         }
+    }
+
+    /// `g a b`: a two-argument builtin is called with both arguments directly, and a curried
+    /// lambda `x: y: body` binds both without making the closure in between; neither
+    /// intermediate value is observable.
+    #[inline(never)]
+    fn eval_apply2(
+        &self,
+        g: &Expr,
+        (xa, pa): (&Rc<Expr>, Pos),
+        (xb, pb): (&Rc<Expr>, Pos),
+        env: &Rc<Env>,
+    ) -> R<Value> {
+        let gv = self.eval(g, env)?;
+        match &gv {
+            Value::PrimOp(op) if op.arity == 2 => {
+                let a = self.thunk(xa, env);
+                let b = self.thunk(xb, env);
+                self.check_stack(pb)?;
+                return (op.func)(self, &[a, b], pb);
+            }
+            Value::Lambda(c) => {
+                if let (None, Expr::Lambda(inner)) = (&c.def.formals, &*c.def.body) {
+                    let a = self.arg_value(&c.def, xa, env);
+                    let b = self.arg_value(inner, xb, env);
+                    self.check_stack(pb)?;
+                    let frame = Env::one(a, Some(c.env.clone()));
+                    return self.call_def(inner, &frame, b, pb);
+                }
+            }
+            _ => {}
+        }
+        let fv = self.apply_to_expr(gv, xa, env, pa)?;
+        self.apply_to_expr(fv, xb, env, pb)
+    }
+
+    /// The argument value for a call of `def`: computed right away when cheap and the
+    /// lambda forces it anyway, delayed otherwise.
+    #[inline(always)]
+    fn arg_value(&self, def: &LambdaDef, x: &Rc<Expr>, env: &Rc<Env>) -> Value {
+        if def.strict_arg {
+            if let Some(v) = self.try_eager(x, env) {
+                return v;
+            }
+        }
+        self.thunk(x, env)
     }
 
     /// Apply an evaluated function to the delayed value of `x`.
