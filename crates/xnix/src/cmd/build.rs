@@ -8,9 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use xnix_build::builder::{realise, BuildOptions};
+use xnix_build::builder::{realise, BuildOptions, Realised};
 use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
 use xnix_eval::with_big_stack;
+use xnix_store::{LocalStore, StorePath};
 
 use super::instantiate::{self, EvalSource, InstantiateError};
 use super::progress::{Progress, ProgressMode};
@@ -99,6 +100,42 @@ pub fn link_name(base: &std::path::Path, index: usize, output: &str) -> PathBuf 
     PathBuf::from(s)
 }
 
+/// Realises `drvs` with the live progress display, and on failure prints
+/// each failed build's error and where its full log is. `None` when
+/// anything failed (the errors are printed).
+pub fn realise_reporting(
+    store: &LocalStore,
+    drvs: &[StorePath],
+    options: &BuildOptions,
+    print_build_logs: bool,
+) -> Option<Realised> {
+    let progress = Progress::new(
+        ProgressMode::detect(),
+        print_build_logs,
+        store.store_dir().clone(),
+    );
+    let result = realise(store, drvs, options, &progress);
+    progress.finish();
+    match result {
+        Ok(realised) => Some(realised),
+        Err(e) => {
+            for (drv, err) in &e.failures {
+                eprintln!("error: {err}");
+                if !err.to_string().contains("full log:") {
+                    let log = xnix_build::builder::build_log_path(store.state_dir(), drv);
+                    if log.exists() {
+                        eprintln!("full log: {}", log.display());
+                    }
+                }
+            }
+            if e.failures.len() > 1 {
+                eprintln!("error: {} derivations failed", e.failures.len());
+            }
+            None
+        }
+    }
+}
+
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
     let default_file = instantiate::default_file(&args.source)?;
@@ -127,30 +164,8 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         log_tail_lines: args.log_lines,
         ..BuildOptions::default()
     };
-    let progress = Progress::new(
-        ProgressMode::detect(),
-        args.print_build_logs,
-        store.store_dir().clone(),
-    );
-    let result = realise(&store, &drvs, &options, &progress);
-    progress.finish();
-    let realised = match result {
-        Ok(r) => r,
-        Err(e) => {
-            for (drv, err) in &e.failures {
-                eprintln!("error: {err}");
-                if !err.to_string().contains("full log:") {
-                    let log = xnix_build::builder::build_log_path(store.state_dir(), drv);
-                    if log.exists() {
-                        eprintln!("full log: {}", log.display());
-                    }
-                }
-            }
-            if e.failures.len() > 1 {
-                eprintln!("error: {} derivations failed", e.failures.len());
-            }
-            return Ok(1);
-        }
+    let Some(realised) = realise_reporting(&store, &drvs, &options, args.print_build_logs) else {
+        return Ok(1);
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -11,12 +11,11 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use xnix_build::builder::{realise, BuildOptions};
+use xnix_build::builder::BuildOptions;
 use xnix_eval::{with_big_stack, EvalError, Evaluator, Pos, Value};
 use xnix_platform::{Emulator, Platform};
 
 use super::instantiate::{self, EvalSource};
-use super::progress::{Progress, ProgressMode};
 use super::StoreOpts;
 
 const EXAMPLES: &str = "\
@@ -574,27 +573,13 @@ fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Ru
         sandbox_paths: super::build::sandbox_paths(&args.sandbox_path)?,
         ..BuildOptions::default()
     };
-    let progress = Progress::new(
-        ProgressMode::detect(),
+    let Some(realised) = super::build::realise_reporting(
+        &store,
+        std::slice::from_ref(&drv),
+        &options,
         args.print_build_logs,
-        store.store_dir().clone(),
-    );
-    let result = realise(&store, std::slice::from_ref(&drv), &options, &progress);
-    progress.finish();
-    let realised = match result {
-        Ok(r) => r,
-        Err(e) => {
-            for (drv, err) in &e.failures {
-                eprintln!("error: {err}");
-                if !err.to_string().contains("full log:") {
-                    let log = xnix_build::builder::build_log_path(store.state_dir(), drv);
-                    if log.exists() {
-                        eprintln!("full log: {}", log.display());
-                    }
-                }
-            }
-            return Ok(Err(1));
-        }
+    ) else {
+        return Ok(Err(1));
     };
     let out = realised
         .outputs
