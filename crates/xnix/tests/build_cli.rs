@@ -465,7 +465,10 @@ in {{
             .output()
             .expect("cannot run nix-build (Nix 2.8 is required: scripts/install-deps test)");
         let (nix_out, nix_err) = texts(&nix);
-        assert!(nix.status.success(), "nix-build -A {attr} failed: {nix_err}");
+        assert!(
+            nix.status.success(),
+            "nix-build -A {attr} failed: {nix_err}"
+        );
         let o = Command::new(XNIX)
             .args(["--store-dir", "/nix/store", "--store-root"])
             .arg(env.root())
@@ -477,7 +480,10 @@ in {{
             .output()
             .unwrap();
         let (xnix_out, xnix_err) = texts(&o);
-        assert!(o.status.success(), "xnix build -A {attr} failed: {xnix_err}");
+        assert!(
+            o.status.success(),
+            "xnix build -A {attr} failed: {xnix_err}"
+        );
         assert_eq!(xnix_out, nix_out, "printed paths of -A {attr}");
         let links = |dir: &Path| {
             let mut v: Vec<(String, PathBuf)> = fs::read_dir(dir)
