@@ -372,6 +372,14 @@ impl Attrs {
         }
         self.get(name)
     }
+    /// Look an interned name up, with its position (see [`Attrs::get_sym`]).
+    #[inline]
+    pub fn find_sym(&self, name: &Sym) -> Option<&Attr> {
+        if self.entries.len() <= LINEAR_MAX_LEN {
+            return self.entries.iter().find(|a| a.name.same(name));
+        }
+        self.find(name)
+    }
     /// Look an attribute up by name, with its position.
     pub fn find(&self, name: &str) -> Option<&Attr> {
         if self.entries.len() >= INDEX_MIN_LEN {

@@ -26,7 +26,7 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
 fn attr_names(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = ev.force_attrs(a[0].clone(), pos)?;
     Ok(Value::list(
-        s.entries.iter().map(|e| Value::str(&*e.name)).collect(),
+        s.entries.iter().map(|e| ev.name_string(&e.name)).collect(),
     ))
 }
 
@@ -81,20 +81,26 @@ fn remove_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 fn list_to_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let l = ev.force_list(a[0].clone(), pos)?;
     let mut entries: Vec<Attr> = Vec::with_capacity(l.len());
+    // Both names are interned at start-up, so lookups compare pointers.
+    static NAME: std::sync::OnceLock<Sym> = std::sync::OnceLock::new();
+    static VALUE: std::sync::OnceLock<Sym> = std::sync::OnceLock::new();
+    let name_sym = NAME.get_or_init(|| Sym::intern("name"));
+    let value_sym = VALUE.get_or_init(|| Sym::intern("value"));
     for item in l.iter() {
         let item = ev.force_attrs(item.clone(), pos)?;
-        let name = item
-            .get("name")
-            .ok_or_else(|| {
-                EvalError::msg("attribute 'name' missing for call to 'listToAttrs'", pos)
-            })?
-            .clone();
-        let name = ev.force_str_no_ctx(name, pos)?;
-        let value = item.find("value").ok_or_else(|| {
+        let name = item.get_sym(name_sym).ok_or_else(|| {
+            EvalError::msg("attribute 'name' missing for call to 'listToAttrs'", pos)
+        })?;
+        let name = ev.force_string_v(name.clone(), pos)?;
+        if !name.ctx.is_empty() {
+            // Names never refer to store paths: this reports it as Nix does.
+            ev.force_str_no_ctx(Value::String(name.clone()), pos)?;
+        }
+        let value = item.find_sym(value_sym).ok_or_else(|| {
             EvalError::msg("attribute 'value' missing for call to 'listToAttrs'", pos)
         })?;
         entries.push(Attr {
-            name: Sym::intern(&name),
+            name: Sym::intern(&name.s),
             value: value.value.clone(),
             pos: value.pos,
         });
