@@ -532,6 +532,8 @@ impl Evaluator {
                 def: d.clone(),
                 env: env.clone(),
             }))),
+            // The most frequent form of all, one call level closer.
+            Expr::Select(e, path, default, pos) => self.eval_select(e, path, default, *pos, env),
             _ => self.eval_cold(e, env),
         }
     }
