@@ -332,7 +332,11 @@ impl Evaluator {
         };
         match r {
             Ok(v) => {
-                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                let old = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Done(v.clone()));
+                // Still the black hole put there above (forcing it again only reports
+                // infinite recursion): it owns nothing, so dropping it is skipped.
+                debug_assert!(matches!(old, ThunkState::Blackhole));
+                std::mem::forget(old);
                 Ok(v)
             }
             Err(e) => {
