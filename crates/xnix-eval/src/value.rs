@@ -341,7 +341,7 @@ impl std::hash::Hasher for Fnv {
 pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 /// Sets up to this size are scanned linearly by [`Attrs::get_sym`].
-const LINEAR_MAX_LEN: usize = 12;
+const LINEAR_MAX_LEN: usize = 24;
 /// Sets smaller than this are only binary-searched.
 const INDEX_MIN_LEN: usize = 48;
 /// Lookups into a large set before it gets an index.
