@@ -467,6 +467,31 @@ impl Evaluator {
 
     // ---------------------------------------------------------------- evaluation
 
+    /// `eval` for an operand: a variable or constant (the usual operand of a selection, a
+    /// call's function, an operator) is read right here instead of through a call to
+    /// `eval`, whose entry and exit cost more than the read.
+    #[inline(always)]
+    fn eval_leaf(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
+        match e {
+            Expr::Var { depth, index } => {
+                let vals = env.up(*depth).vals.borrow();
+                match &vals[*index as usize] {
+                    Value::Thunk(t) => {
+                        if let ThunkState::Done(x) = &*t.0.borrow() {
+                            return Ok(x.clone());
+                        }
+                        let t = t.clone();
+                        drop(vals);
+                        self.force_thunk(&t)
+                    }
+                    v => Ok(v.clone()),
+                }
+            }
+            Expr::Lit(v) => Ok(v.clone()),
+            _ => self.eval(e, env),
+        }
+    }
+
     /// Evaluate an expression in an environment to weak head normal form.
     pub fn eval(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
         // The hot forms are handled here with a small stack frame; the rest in `eval_cold`.
@@ -490,7 +515,7 @@ impl Evaluator {
             Expr::Apply(f, x, pos) => match &**f {
                 Expr::Apply(g, x1, pos1) => self.eval_apply2(g, (x1, *pos1), (x, *pos), env),
                 _ => {
-                    let fv = self.eval(f, env)?;
+                    let fv = self.eval_leaf(f, env)?;
                     self.apply_to_expr(fv, x, env, *pos)
                 }
             },
@@ -507,8 +532,8 @@ impl Evaluator {
                         return self.update_with_literal(a, bind, env, *pos);
                     }
                 }
-                let av = self.eval(a, env)?;
-                let bv = self.eval(b, env)?;
+                let av = self.eval_leaf(a, env)?;
+                let bv = self.eval_leaf(b, env)?;
                 if let (Value::Int(x), Value::Int(y)) = (&av, &bv) {
                     match op {
                         BinOp::Lt => return Ok(Value::Bool(x < y)),
@@ -525,8 +550,8 @@ impl Evaluator {
                 self.binop(*op, av, bv, *pos)
             }
             Expr::Add(a, b, pos) => {
-                let av = self.eval(a, env)?;
-                let bv = self.eval(b, env)?;
+                let av = self.eval_leaf(a, env)?;
+                let bv = self.eval_leaf(b, env)?;
                 if let (Value::Int(x), Value::Int(y)) = (&av, &bv) {
                     return Ok(Value::Int(x.wrapping_add(*y)));
                 }
@@ -553,7 +578,7 @@ impl Evaluator {
         (xb, pb): (&Rc<Expr>, Pos),
         env: &Rc<Env>,
     ) -> R<Value> {
-        let gv = self.eval(g, env)?;
+        let gv = self.eval_leaf(g, env)?;
         match &gv {
             Value::PrimOp(op) if op.arity == 2 => {
                 let a = self.thunk(xa, env);
@@ -607,7 +632,7 @@ impl Evaluator {
     /// into the merged set, without building the literal's set first.
     #[inline(never)]
     fn update_with_literal(&self, a: &Expr, bind: &Bindings, env: &Rc<Env>, pos: Pos) -> R<Value> {
-        let av = self.eval(a, env)?;
+        let av = self.eval_leaf(a, env)?;
         let x = self.expect_attrs(av, pos)?;
         if bind.statics.is_empty() {
             return Ok(Value::Attrs(x));
@@ -637,7 +662,7 @@ impl Evaluator {
         pos: Pos,
         env: &Rc<Env>,
     ) -> R<Value> {
-        let mut v = self.eval(e, env)?;
+        let mut v = self.eval_leaf(e, env)?;
         for n in path.iter() {
             let name = self.attr_name(n, env)?;
             match &v {
@@ -687,7 +712,7 @@ impl Evaluator {
             }
             Expr::Select(e, path, default, pos) => self.eval_select(e, path, default, *pos, env),
             Expr::HasAttr(e, path) => {
-                let mut v = self.eval(e, env)?;
+                let mut v = self.eval_leaf(e, env)?;
                 for (i, n) in path.iter().enumerate() {
                     let name = self.attr_name(n, env)?;
                     match &v {
@@ -717,7 +742,7 @@ impl Evaluator {
                 env: env.clone(),
             }))),
             Expr::Apply(f, x, pos) => {
-                let fv = self.eval(f, env)?;
+                let fv = self.eval_leaf(f, env)?;
                 let xv = self.thunk(x, env);
                 self.apply(fv, xv, *pos)
             }
@@ -852,7 +877,7 @@ impl Evaluator {
     }
 
     fn eval_bool(&self, e: &Expr, env: &Rc<Env>, pos: Pos) -> R<bool> {
-        match self.eval(e, env)? {
+        match self.eval_leaf(e, env)? {
             Value::Bool(b) => Ok(b),
             v => Err(type_error(&v, "a Boolean", pos)),
         }
