@@ -664,6 +664,13 @@ impl Evaluator {
     ) -> R<Value> {
         let mut v = self.eval_leaf(e, env)?;
         for n in path.iter() {
+            // The usual case: a static name present in a set.
+            if let (AttrName::Static(s), Value::Attrs(a)) = (n, &v) {
+                if let Some(x) = a.get_sym(s) {
+                    v = self.force_ref(x)?;
+                    continue;
+                }
+            }
             let name = self.attr_name(n, env)?;
             match &v {
                 Value::Attrs(a) => match name.lookup(a) {
