@@ -665,8 +665,8 @@ impl Evaluator {
         let mut v = self.eval_leaf(e, env)?;
         for n in path.iter() {
             // The usual case: a static name present in a set.
-            if let (AttrName::Static(s), Value::Attrs(a)) = (n, &v) {
-                if let Some(x) = a.get_sym(s) {
+            if let (AttrName::Static(s, hint), Value::Attrs(a)) = (n, &v) {
+                if let Some(x) = a.get_sym_hinted(s, &hint.0) {
                     v = self.force_ref(x)?;
                     continue;
                 }
@@ -706,12 +706,13 @@ impl Evaluator {
             Expr::WithVar {
                 name,
                 with_depths,
+                hint,
                 pos,
             } => {
                 for d in with_depths.iter() {
                     let ns = env.up(*d).vals.borrow()[0].clone();
                     let a = self.force_attrs(ns, *pos)?;
-                    if let Some(v) = a.get_sym(name) {
+                    if let Some(v) = a.get_sym_hinted(name, &hint.0) {
                         return self.force_ref(v);
                     }
                 }
@@ -892,7 +893,7 @@ impl Evaluator {
 
     fn attr_name(&self, n: &AttrName, env: &Rc<Env>) -> R<AttrKey> {
         match n {
-            AttrName::Static(s) => Ok(AttrKey::Sym(s.clone())),
+            AttrName::Static(s, _) => Ok(AttrKey::Sym(s.clone())),
             AttrName::Dynamic(e) => {
                 let v = self.eval(e, env)?;
                 let name = self.force_string_v(v, Pos::NONE)?;

@@ -35,11 +35,17 @@ pub enum BinOp {
 
 /// One component of an attribute path.
 pub enum AttrName {
-    /// A name known at lowering time.
-    Static(Sym),
+    /// A name known at lowering time, with where it was last found.
+    Static(Sym, SlotHint),
     /// `${e}` or `"..${e}.."`.
     Dynamic(Rc<Expr>),
 }
+
+/// The index at which a lookup site last found its name. Sets built by the same code put a
+/// name at the same index, so checking that slot first skips the search; the slot is only
+/// trusted when it holds that very name, so a stale hint costs one comparison.
+#[derive(Default)]
+pub struct SlotHint(pub std::cell::Cell<u32>);
 
 /// How an attribute of a set or let gets its value.
 pub enum AttrValue {
@@ -131,6 +137,8 @@ pub enum Expr {
         name: Sym,
         /// Depths of the enclosing `with` frames, innermost first.
         with_depths: Box<[u32]>,
+        /// Where the name was last found.
+        hint: SlotHint,
         /// Where the variable occurs.
         pos: Pos,
     },

@@ -101,6 +101,7 @@ impl<'a> Lowerer<'a> {
         Ok(Expr::WithVar {
             name: name.into(),
             with_depths: with_depths.into(),
+            hint: SlotHint::default(),
             pos,
         })
     }
@@ -280,7 +281,12 @@ impl<'a> Lowerer<'a> {
                 let pending = self.collect_entries(l.entries(), false)?;
                 let b = self.lower_rec_bindings(pending, true)?;
                 let set = Rc::new(Expr::AttrSet(Rc::new(b), pos));
-                Expr::Select(set, vec![AttrName::Static("body".into())].into(), None, pos)
+                Expr::Select(
+                    set,
+                    vec![AttrName::Static("body".into(), SlotHint::default())].into(),
+                    None,
+                    pos,
+                )
             }
         }))
     }
@@ -526,7 +532,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_attr_name(&mut self, a: ast::Attr) -> Result<AttrName> {
         if let Some(s) = self.static_attr_name(&a) {
-            return Ok(AttrName::Static(s));
+            return Ok(AttrName::Static(s, SlotHint::default()));
         }
         let pos = self.pos(&a);
         Ok(AttrName::Dynamic(match a {
@@ -750,7 +756,7 @@ impl<'a> Lowerer<'a> {
                 let from = self.lower(e, None)?;
                 Ok(Rc::new(Expr::Select(
                     from,
-                    vec![AttrName::Static(n)].into(),
+                    vec![AttrName::Static(n, SlotHint::default())].into(),
                     None,
                     pos,
                 )))

@@ -372,6 +372,23 @@ impl Attrs {
         }
         self.get(name)
     }
+    /// Look an interned name up, trying the slot `hint` first and remembering where it was
+    /// found (see [`crate::ir::SlotHint`]).
+    #[inline]
+    pub fn get_sym_hinted(&self, name: &Sym, hint: &std::cell::Cell<u32>) -> Option<&Value> {
+        if let Some(a) = self.entries.get(hint.get() as usize) {
+            if a.name.same(name) {
+                return Some(&a.value);
+            }
+        }
+        let i = if self.entries.len() <= LINEAR_MAX_LEN {
+            self.entries.iter().position(|a| a.name.same(name))?
+        } else {
+            self.index_of(name)?
+        };
+        hint.set(i as u32);
+        Some(&self.entries[i].value)
+    }
     /// Look an interned name up, with its position (see [`Attrs::get_sym`]).
     #[inline]
     pub fn find_sym(&self, name: &Sym) -> Option<&Attr> {
@@ -382,9 +399,13 @@ impl Attrs {
     }
     /// Look an attribute up by name, with its position.
     pub fn find(&self, name: &str) -> Option<&Attr> {
+        self.index_of(name).map(|i| &self.entries[i])
+    }
+    /// The index of an attribute by name.
+    fn index_of(&self, name: &str) -> Option<usize> {
         if self.entries.len() >= INDEX_MIN_LEN {
             if let Some(idx) = self.index.get() {
-                return idx.get(name).map(|&i| &self.entries[i as usize]);
+                return idx.get(name).map(|&i| i as usize);
             }
             let n = self.lookups.get() + 1;
             self.lookups.set(n);
@@ -399,13 +420,10 @@ impl Attrs {
                     }
                     Box::new(m)
                 });
-                return idx.get(name).map(|&i| &self.entries[i as usize]);
+                return idx.get(name).map(|&i| i as usize);
             }
         }
-        self.entries
-            .binary_search_by(|a| (*a.name).cmp(name))
-            .ok()
-            .map(|i| &self.entries[i])
+        self.entries.binary_search_by(|a| (*a.name).cmp(name)).ok()
     }
     /// Build from unsorted entries; later duplicates win.
     pub fn from_unsorted(mut entries: Vec<Attr>) -> Attrs {
