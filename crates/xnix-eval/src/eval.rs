@@ -547,6 +547,14 @@ impl Evaluator {
                         _ => {}
                     }
                 }
+                // `x._type == "if"` and friends: strings compare by characters only.
+                if let (Value::String(x), Value::String(y)) = (&av, &bv) {
+                    match op {
+                        BinOp::Eq => return Ok(Value::Bool(x.s == y.s)),
+                        BinOp::NEq => return Ok(Value::Bool(x.s != y.s)),
+                        _ => {}
+                    }
+                }
                 self.binop(*op, av, bv, *pos)
             }
             Expr::Add(a, b, pos) => {
