@@ -473,22 +473,27 @@ impl Evaluator {
     #[inline(always)]
     fn eval_leaf(&self, e: &Expr, env: &Rc<Env>) -> R<Value> {
         match e {
-            Expr::Var { depth, index } => {
-                let vals = env.up(*depth).vals.borrow();
-                match &vals[*index as usize] {
-                    Value::Thunk(t) => {
-                        if let ThunkState::Done(x) = &*t.0.borrow() {
-                            return Ok(x.clone());
-                        }
-                        let t = t.clone();
-                        drop(vals);
-                        self.force_thunk(&t)
-                    }
-                    v => Ok(v.clone()),
-                }
-            }
+            Expr::Var { depth, index } => self.eval_var(*depth, *index, env),
             Expr::Lit(v) => Ok(v.clone()),
             _ => self.eval(e, env),
+        }
+    }
+
+    /// The value of the variable in slot `index` of the frame `depth` levels up, forced.
+    #[inline(always)]
+    fn eval_var(&self, depth: u32, index: u32, env: &Rc<Env>) -> R<Value> {
+        let vals = env.up(depth).vals.borrow();
+        match &vals[index as usize] {
+            Value::Thunk(t) => {
+                if let ThunkState::Done(x) = &*t.0.borrow() {
+                    return Ok(x.clone());
+                }
+                // Forcing may fill frames (not this one's slots, but borrow safely).
+                let t = t.clone();
+                drop(vals);
+                self.force_thunk(&t)
+            }
+            v => Ok(v.clone()),
         }
     }
 
@@ -497,21 +502,7 @@ impl Evaluator {
         // The hot forms are handled here with a small stack frame; the rest in `eval_cold`.
         match e {
             Expr::Lit(v) => Ok(v.clone()),
-            Expr::Var { depth, index } => {
-                let vals = env.up(*depth).vals.borrow();
-                match &vals[*index as usize] {
-                    Value::Thunk(t) => {
-                        if let ThunkState::Done(x) = &*t.0.borrow() {
-                            return Ok(x.clone());
-                        }
-                        // Forcing may fill frames (not this one's slots, but borrow safely).
-                        let t = t.clone();
-                        drop(vals);
-                        self.force_thunk(&t)
-                    }
-                    v => Ok(v.clone()),
-                }
-            }
+            Expr::Var { depth, index } => self.eval_var(*depth, *index, env),
             Expr::Apply(f, x, pos) => match &**f {
                 Expr::Apply(g, x1, pos1) => self.eval_apply2(g, (x1, *pos1), (x, *pos), env),
                 _ => {
