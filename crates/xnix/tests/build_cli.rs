@@ -318,6 +318,19 @@ fn build_defaults_to_the_package_collection() {
     assert!(err.contains("does not evaluate to a derivation"), "{err}");
 }
 
+/// A string no earlier run used: it makes derivations new for the machine's
+/// shared /nix/store, so `nix-build` really builds them.
+fn unique_salt() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
 /// The same derivations built by `nix-build` (the machine's /nix/store,
 /// unsandboxed, so `/bin/sh` is the host's) and by `xnix build` (store
 /// directory /nix/store under a scratch root): same output paths, and
@@ -326,14 +339,7 @@ fn build_defaults_to_the_package_collection() {
 #[test]
 fn build_matches_nix_build() {
     let env = Env::new();
-    let salt = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let salt = unique_salt();
     let file = env.work().join("diff.nix");
     fs::write(
         &file,
@@ -417,14 +423,7 @@ in mk "top" "echo ${{dep}} > $out; echo plain >> $out""#
 #[test]
 fn multiple_output_links_match_nix_build() {
     let env = Env::new();
-    let salt = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let salt = unique_salt();
     let file = env.work().join("outputs.nix");
     fs::write(
         &file,

@@ -322,51 +322,34 @@ fn doctor_reports_every_catalogue_platform() {
 
     // The cross toolchains the test command installs (scripts/install-deps):
     // they build, and their programs run natively (i686) or through qemu.
-    for (name, deb, how, emulator) in [
-        ("gnu32", "gcc-i686-linux-gnu", "native", Value::Null),
+    // (catalogue name, compiler package, emulator; none: runs natively)
+    let installed: [(&str, &str, Option<&str>); 8] = [
+        ("gnu32", "gcc-i686-linux-gnu", None),
         (
             "armv7l-hf-multiplatform",
             "gcc-arm-linux-gnueabihf",
-            "emulator",
-            Value::from("qemu-arm"),
+            Some("qemu-arm"),
         ),
-        (
-            "riscv64",
-            "gcc-riscv64-linux-gnu",
-            "emulator",
-            Value::from("qemu-riscv64"),
-        ),
-        (
-            "powernv",
-            "gcc-powerpc64le-linux-gnu",
-            "emulator",
-            Value::from("qemu-ppc64le"),
-        ),
-        (
-            "s390x",
-            "gcc-s390x-linux-gnu",
-            "emulator",
-            Value::from("qemu-s390x"),
-        ),
-        (
-            "mips-linux-gnu",
-            "gcc-mips-linux-gnu",
-            "emulator",
-            Value::from("qemu-mips"),
-        ),
+        ("riscv64", "gcc-riscv64-linux-gnu", Some("qemu-riscv64")),
+        ("powernv", "gcc-powerpc64le-linux-gnu", Some("qemu-ppc64le")),
+        ("s390x", "gcc-s390x-linux-gnu", Some("qemu-s390x")),
+        ("mips-linux-gnu", "gcc-mips-linux-gnu", Some("qemu-mips")),
         (
             "mipsel-linux-gnu",
             "gcc-mipsel-linux-gnu",
-            "emulator",
-            Value::from("qemu-mipsel"),
+            Some("qemu-mipsel"),
         ),
         (
             "mips64el-linux-gnuabi64",
             "gcc-mips64el-linux-gnuabi64",
-            "emulator",
-            Value::from("qemu-mips64el"),
+            Some("qemu-mips64el"),
         ),
-    ] {
+    ];
+    for (name, deb, emulator) in installed {
+        let (how, emulator) = match emulator {
+            Some(e) => ("emulator", Value::from(e)),
+            None => ("native", Value::Null),
+        };
         let t = target(&report, name);
         assert!(
             deb_installed(deb),
