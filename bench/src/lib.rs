@@ -20,6 +20,9 @@ pub struct Measurement {
     pub wall: Duration,
     /// Peak resident set size of the process, in KiB (`ru_maxrss`).
     pub max_rss_kib: u64,
+    /// CPU time (user + system) of the process and of every descendant it
+    /// waited for: a build's whole process tree.
+    pub cpu: Duration,
     /// How the process ended.
     pub status: ExitStatus,
     /// Everything the process wrote to standard output.
@@ -78,8 +81,10 @@ pub fn run_measured(cmd: &mut Command) -> io::Result<Measurement> {
     }
     // The child has been reaped by wait4; dropping `child` does not wait again.
     drop(child);
+    let timeval = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Ok(Measurement {
         wall,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         // Linux reports ru_maxrss in KiB.
         max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         status: ExitStatus::from_raw(raw_status),

@@ -28,7 +28,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use serde_json::Value;
 use xnix_bench::{find_xnix, median, program_available, run_measured, workspace_root, Table};
@@ -123,22 +122,10 @@ fn perf_counts() -> bool {
             .is_some_and(|n| n > 0.0)
 }
 
-/// CPU time (user + system) of all reaped children of this process so far.
-fn children_cpu() -> Duration {
-    // SAFETY: an all-zero rusage is a valid value of this plain C struct,
-    // and getrusage only writes into it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: the pointer is valid for writes for the duration of the call.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
 /// Runs `cmd` to completion and measures it; the error carries its output.
 fn timed(cmd: &mut Command, what: &str) -> Result<(Sample, Vec<u8>), Failure> {
-    // Children's CPU time is summed process-wide when they are reaped, so the
-    // difference around one run is that run's whole process tree (the
-    // builders are xnix's children and are reaped by it).
+    // The measurement's CPU time covers the whole process tree: the builders
+    // are xnix's children and are reaped by it.
     let count = *COUNT_INSTRUCTIONS.get().unwrap_or(&false);
     let counts = if count {
         Some(tempfile::NamedTempFile::new().map_err(|e| setup(format!("a scratch file: {e}")))?)
@@ -147,9 +134,7 @@ fn timed(cmd: &mut Command, what: &str) -> Result<(Sample, Vec<u8>), Failure> {
     };
     let mut perf_cmd = counts.as_ref().map(|f| under_perf(cmd, f.path()));
     let cmd = perf_cmd.as_mut().unwrap_or(cmd);
-    let cpu_before = children_cpu();
     let m = run_measured(cmd).map_err(|e| setup(format!("{what}: cannot run: {e}")))?;
-    let cpu = children_cpu().saturating_sub(cpu_before);
     if !m.status.success() {
         return Err(failed(format!(
             "{what} failed ({}):\n{}{}",
@@ -161,7 +146,7 @@ fn timed(cmd: &mut Command, what: &str) -> Result<(Sample, Vec<u8>), Failure> {
     Ok((
         Sample {
             wall: m.wall.as_secs_f64(),
-            cpu: cpu.as_secs_f64(),
+            cpu: m.cpu.as_secs_f64(),
             instructions: counts
                 .and_then(|f| std::fs::read_to_string(f.path()).ok())
                 .and_then(|t| parse_perf(&t)),
@@ -436,8 +421,11 @@ fn plain_attr_path(s: &str) -> bool {
         })
 }
 
+/// `s` as a Nix string literal: JSON's escapes are Nix's, but for `${`.
 fn nix_string(s: &str) -> String {
-    serde_json::to_string(s).expect("a string serialises")
+    serde_json::to_string(s)
+        .expect("a string serialises")
+        .replace("${", "\\${")
 }
 
 fn run() -> Result<(), Failure> {
