@@ -11,7 +11,8 @@
 //! The state directory (default: `<parent of store>/var/xnix` under the
 //! root, e.g. `/xnix/var/xnix`) holds
 //!
-//! - `db/db.sqlite`: the registry (WAL mode, busy timeout);
+//! - `db/db.sqlite`: the registry (WAL mode, busy timeout); `db/open.lock`
+//!   serialises its set-up by concurrent processes;
 //! - `gcroots/`: symlinks to store paths (direct roots), and `gcroots/auto/`
 //!   with symlinks to symlinks elsewhere (indirect roots such as `result`);
 //! - `temproots/`: one file per open store, listing paths in use by it,
@@ -546,6 +547,12 @@ impl LocalStore {
             path: db_path.clone(),
             source,
         };
+        // Setting up the registry (WAL mode, schema) is serialised across
+        // processes: SQLite answers "database is locked" at once, without
+        // waiting, when two connections race to switch a new database into
+        // WAL mode, so a busy timeout alone does not cover first use.
+        let open_lock_path = state_dir.join("db/open.lock");
+        let open_lock = lock_file(&open_lock_path, true)?;
         let conn = Connection::open(&db_path).map_err(dberr)?;
         conn.busy_timeout(Duration::from_secs(600)).map_err(dberr)?;
         conn.pragma_update(None, "journal_mode", "wal")
@@ -560,6 +567,7 @@ impl LocalStore {
             .map_err(dberr)?;
         conn.execute_batch(&format!("BEGIN IMMEDIATE; {SCHEMA} COMMIT;"))
             .map_err(dberr)?;
+        drop(open_lock);
         let store = LocalStore {
             store_dir,
             real_store,

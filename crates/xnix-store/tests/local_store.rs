@@ -462,13 +462,37 @@ fn spawn_child(root: &Path, seed: u64, rounds: usize) -> std::process::Child {
 fn concurrent_adds_from_processes() {
     let root = tempfile::tempdir().unwrap();
     let children: Vec<_> = (1..=4).map(|s| spawn_child(root.path(), s, 4)).collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
+    // Wait for all before judging, so a failure shows the first cause rather
+    // than the others losing their store when the temporary root goes.
+    let statuses: Vec<_> = children
+        .into_iter()
+        .map(|mut c| c.wait().unwrap())
+        .collect();
+    assert!(statuses.iter().all(|s| s.success()), "{statuses:?}");
     let store = open(root.path(), "/xnix/store");
     // 4 trees + 4 texts per child, plus one shared text.
     assert_eq!(store.query_all_valid_paths().unwrap().len(), 4 * 8 + 1);
     assert!(store.verify().unwrap().is_clean());
+}
+
+/// First use of a store by several processes at once: every one of them
+/// opens it. (SQLite refuses, without waiting, one of two connections that
+/// race to put a new database into WAL mode; the store must not pass that on.)
+#[test]
+fn simultaneous_first_opens_from_processes() {
+    for _ in 0..30 {
+        let root = tempfile::tempdir().unwrap();
+        let children: Vec<_> = (1..=8).map(|s| spawn_child(root.path(), s, 0)).collect();
+        let failed = children
+            .into_iter()
+            .map(|mut c| c.wait().unwrap())
+            .filter(|status| !status.success())
+            .count();
+        assert_eq!(
+            failed, 0,
+            "{failed} of 8 processes could not open a new store"
+        );
+    }
 }
 
 #[test]
