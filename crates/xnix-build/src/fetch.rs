@@ -439,6 +439,12 @@ pub struct FetchOptions {
     pub read_timeout: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// How many times to try a URL again after a failure that may pass
+    /// (no connection, a dropped connection, HTTP 5xx, 408 or 429). A 404 or
+    /// a wrong hash is never retried.
+    pub retries: u32,
+    /// The wait before the first retry; it doubles for each further one.
+    pub retry_delay: Duration,
 }
 
 impl Default for FetchOptions {
@@ -447,6 +453,8 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(120),
             user_agent: format!("xnix/{}", env!("CARGO_PKG_VERSION")),
+            retries: 2,
+            retry_delay: Duration::from_secs(2),
         }
     }
 }
@@ -518,7 +526,7 @@ fn fetch_hashed(
     let tmp = TempFile::new(dest);
     let mut attempts = Vec::new();
     for candidate in &candidates {
-        match download_one(candidate, &tmp.path, how.algo, options, on_progress) {
+        match download_with_retries(candidate, &tmp.path, how.algo, options, on_progress) {
             Ok((flat_hash, size)) => {
                 if executable {
                     fs::set_permissions(&tmp.path, fs::Permissions::from_mode(0o755))
@@ -652,46 +660,105 @@ impl Drop for TempFile {
 
 /// Downloads one candidate URL to `tmp`, returning the flat hash (with the
 /// expected algorithm) and size. Errors are messages for the attempt list.
-fn download_one(
+/// Why one download attempt failed, and whether trying again may help.
+struct DownloadFailure {
+    message: String,
+    transient: bool,
+}
+
+impl DownloadFailure {
+    /// A failure that another attempt will meet again.
+    fn permanent(message: String) -> Self {
+        DownloadFailure {
+            message,
+            transient: false,
+        }
+    }
+
+    /// A failure of the network or the server that may pass.
+    fn transient(message: String) -> Self {
+        DownloadFailure {
+            message,
+            transient: true,
+        }
+    }
+}
+
+/// [`download_one`], tried again after failures that may pass (a mirror
+/// restarting, a dropped connection), with a doubling wait between tries.
+/// Returns the last failure's message, saying how many tries were made.
+fn download_with_retries(
     url: &str,
     tmp: &Path,
     algo: HashAlgo,
     options: &FetchOptions,
     on_progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<(Hash, u64), String> {
-    let (reader, total): (Box<dyn Read>, Option<u64>) = if let Some(rest) =
-        url.strip_prefix("file://")
-    {
-        let path = percent_decode(rest.strip_prefix("localhost").unwrap_or(rest));
-        let file = fs::File::open(&path).map_err(|e| format!("cannot open {path}: {e}"))?;
-        let len = file.metadata().ok().map(|m| m.len());
-        (Box::new(file), len)
-    } else if url.starts_with("http://") || url.starts_with("https://") {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(options.connect_timeout)
-            .timeout_read(options.read_timeout)
-            .user_agent(&options.user_agent)
-            .build();
-        let response = agent.get(url).call().map_err(|e| match e {
-            ureq::Error::Status(code, resp) => {
-                format!("server answered HTTP {code} {}", resp.status_text())
+    let mut delay = options.retry_delay;
+    let mut tries = 1;
+    loop {
+        match download_one(url, tmp, algo, options, on_progress) {
+            Ok(done) => return Ok(done),
+            Err(failure) if failure.transient && tries <= options.retries => {
+                std::thread::sleep(delay);
+                delay *= 2;
+                tries += 1;
             }
-            ureq::Error::Transport(t) => t.to_string(),
-        })?;
-        let total = response
-            .header("Content-Length")
-            .and_then(|v| v.parse().ok());
-        (Box::new(response.into_reader()), total)
-    } else {
-        return Err("unsupported URL scheme (supported: http, https, file, mirror)".to_string());
-    };
+            Err(failure) if tries > 1 => {
+                return Err(format!("{} (after {tries} tries)", failure.message))
+            }
+            Err(failure) => return Err(failure.message),
+        }
+    }
+}
+
+fn download_one(
+    url: &str,
+    tmp: &Path,
+    algo: HashAlgo,
+    options: &FetchOptions,
+    on_progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<(Hash, u64), DownloadFailure> {
+    let (reader, total): (Box<dyn Read>, Option<u64>) =
+        if let Some(rest) = url.strip_prefix("file://") {
+            let path = percent_decode(rest.strip_prefix("localhost").unwrap_or(rest));
+            let file = fs::File::open(&path)
+                .map_err(|e| DownloadFailure::permanent(format!("cannot open {path}: {e}")))?;
+            let len = file.metadata().ok().map(|m| m.len());
+            (Box::new(file), len)
+        } else if url.starts_with("http://") || url.starts_with("https://") {
+            let agent = ureq::AgentBuilder::new()
+                .timeout_connect(options.connect_timeout)
+                .timeout_read(options.read_timeout)
+                .user_agent(&options.user_agent)
+                .build();
+            let response = agent.get(url).call().map_err(|e| match e {
+                ureq::Error::Status(code, resp) => {
+                    let message = format!("server answered HTTP {code} {}", resp.status_text());
+                    if code >= 500 || code == 408 || code == 429 {
+                        DownloadFailure::transient(message)
+                    } else {
+                        DownloadFailure::permanent(message)
+                    }
+                }
+                ureq::Error::Transport(t) => DownloadFailure::transient(t.to_string()),
+            })?;
+            let total = response
+                .header("Content-Length")
+                .and_then(|v| v.parse().ok());
+            (Box::new(response.into_reader()), total)
+        } else {
+            return Err(DownloadFailure::permanent(
+                "unsupported URL scheme (supported: http, https, file, mirror)".to_string(),
+            ));
+        };
 
     let _ = fs::remove_file(tmp);
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(tmp)
-        .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        .map_err(|e| DownloadFailure::permanent(format!("cannot create {}: {e}", tmp.display())))?;
     let mut hasher = Hasher::new(algo);
     let mut reader = reader;
     let mut buf = vec![0u8; 1 << 16];
@@ -701,21 +768,28 @@ fn download_one(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("reading failed after {size} bytes: {e}")),
+            Err(e) => {
+                return Err(DownloadFailure::transient(format!(
+                    "reading failed after {size} bytes: {e}"
+                )))
+            }
         };
         hasher.update(&buf[..n]);
-        file.write_all(&buf[..n])
-            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        file.write_all(&buf[..n]).map_err(|e| {
+            DownloadFailure::permanent(format!("cannot write {}: {e}", tmp.display()))
+        })?;
         size += n as u64;
         on_progress(size, total);
     }
     if let Some(total) = total {
         if size != total {
-            return Err(format!("connection closed after {size} of {total} bytes"));
+            return Err(DownloadFailure::transient(format!(
+                "connection closed after {size} of {total} bytes"
+            )));
         }
     }
     file.sync_all()
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        .map_err(|e| DownloadFailure::permanent(format!("cannot write {}: {e}", tmp.display())))?;
     Ok((hasher.finish(), size))
 }
 

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -174,6 +174,111 @@ fn start_server(body: Vec<u8>, lifetime: Duration) -> (u16, Arc<AtomicBool>) {
         }
     });
     (port, stop)
+}
+
+/// A server on 127.0.0.1 whose n-th request gets the n-th status of
+/// `statuses` (the last one from then on); 200 carries `body`. Returns the
+/// port and the number of requests served so far.
+fn start_scripted_server(statuses: Vec<u16>, body: Vec<u8>) -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = Arc::new(AtomicUsize::new(0));
+    let served2 = Arc::clone(&served);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let n = served2.fetch_add(1, Ordering::SeqCst);
+            let status = statuses[n.min(statuses.len() - 1)];
+            let payload: &[u8] = if status == 200 { &body } else { b"" };
+            let _ = write!(
+                conn,
+                "HTTP/1.0 {status} Scripted\r\nContent-Length: {}\r\n\r\n",
+                payload.len()
+            );
+            let _ = conn.write_all(payload);
+        }
+    });
+    (port, served)
+}
+
+/// Retries that wait only a moment, so the tests stay quick.
+fn quick_retries() -> FetchOptions {
+    FetchOptions {
+        retry_delay: Duration::from_millis(20),
+        ..FetchOptions::default()
+    }
+}
+
+#[test]
+fn passing_server_errors_are_retried_but_a_404_is_not() {
+    let body = b"worth the wait\n".to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let expected = flat(nix_flat_sha256(&body));
+
+    // Two 503s, then the file: the default two retries reach it.
+    let (port, served) = start_scripted_server(vec![503, 503, 200], body.clone());
+    let dest = dir.path().join("a");
+    let url = format!("http://127.0.0.1:{port}/f");
+    let no_progress = &mut |_: u64, _: Option<u64>| {};
+    fetch_url(
+        &url,
+        &MirrorTable::new(),
+        &expected,
+        false,
+        &dest,
+        &quick_retries(),
+        no_progress,
+    )
+    .unwrap();
+    assert_eq!(fs::read(&dest).unwrap(), body);
+    assert_eq!(served.load(Ordering::SeqCst), 3);
+
+    // Always 503: three tries, and the error says so.
+    let (port, served) = start_scripted_server(vec![503], body.clone());
+    let url = format!("http://127.0.0.1:{port}/f");
+    let err = fetch_url(
+        &url,
+        &MirrorTable::new(),
+        &expected,
+        false,
+        &dir.path().join("b"),
+        &quick_retries(),
+        no_progress,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("HTTP 503 Scripted (after 3 tries)"),
+        "{err}"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 3);
+    assert!(!dir.path().join("b").exists());
+
+    // A 404 will not change: one try only.
+    let (port, served) = start_scripted_server(vec![404, 200], body.clone());
+    let url = format!("http://127.0.0.1:{port}/f");
+    let err = fetch_url(
+        &url,
+        &MirrorTable::new(),
+        &expected,
+        false,
+        &dir.path().join("c"),
+        &quick_retries(),
+        no_progress,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("HTTP 404"), "{err}");
+    assert!(!err.to_string().contains("tries"), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
 fn test_body() -> Vec<u8> {

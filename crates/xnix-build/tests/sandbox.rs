@@ -597,10 +597,13 @@ fn silent_builders_are_killed_but_chatty_ones_may_run_long() {
     }
     assert!(err.to_string().contains("max-silent-time"), "{err}");
 
-    // Printing every 0.3 s for 3 s is never silent for 1.5 s.
+    // Printing every 0.2 s for 5 s is never silent for 4 s, but runs longer
+    // than that: it passes only if output restarts the silence clock. (The
+    // margin is wide so a loaded machine cannot stall the loop long enough.)
+    config.max_silent_time = Some(Duration::from_secs(4));
     let job = store.shell_job(
         "chatty",
-        "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; sleep 0.3; done; touch $out",
+        "i=0; while [ $i -lt 25 ]; do echo $i; sleep 0.2; i=$((i+1)); done; touch $out",
     );
     run_build(&config, &job, &store.log_path("chatty"), false, &mut |_| {})
         .expect("a chatty build is not silent");

@@ -353,14 +353,16 @@ fn path_locks_exclude_each_other() {
     assert!(store.try_lock_paths(&p).unwrap().is_none());
     let s2 = store.clone();
     let p2 = p.clone();
+    // The clock starts before the waiter exists, so a late start of the
+    // thread cannot make its wait look short.
+    let start = Instant::now();
     let t = std::thread::spawn(move || {
-        let start = Instant::now();
         let _l = s2.lock_paths(&p2).unwrap();
         start.elapsed()
     });
     std::thread::sleep(Duration::from_millis(300));
     drop(held);
-    assert!(t.join().unwrap() >= Duration::from_millis(250));
+    assert!(t.join().unwrap() >= Duration::from_millis(300));
     assert!(store.try_lock_paths(&p).unwrap().is_some());
 }
 
