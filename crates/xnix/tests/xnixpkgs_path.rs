@@ -1,6 +1,7 @@
-//! `<xnixpkgs>` names the package collection in every evaluating command, as a
-//! fallback that `-I` and `NIX_PATH` override and that `builtins.nixPath` does
-//! not list (as Nix's own `<nix/...>` files).
+//! Search path names: `<xnixpkgs>` names the package collection in every
+//! evaluating command, as a fallback that `-I` and `NIX_PATH` override and
+//! that `builtins.nixPath` does not list (as Nix's own `<nix/...>` files);
+//! FILE arguments may be `<NAME>`, as in nix-build.
 
 use std::process::Command;
 
@@ -81,4 +82,50 @@ fn repl_loads_xnixpkgs_by_search_path_name() {
         stdout.lines().any(|l| l.trim() == names.to_string()),
         "expected {names} pkgsCross names, stdout: {stdout}"
     );
+}
+
+/// A FILE argument written `<NAME>` is looked up in the search path, as
+/// nix-instantiate and nix-build do (`xnix build '<xnixpkgs>' -A hello`):
+/// the same output as Nix for a found name, the same error for a missing one.
+#[test]
+fn file_arguments_in_angle_brackets_use_the_search_path_as_nix_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(
+        dir.path().join("sub/default.nix"),
+        "{ x ? 1 }: { y = x * 10; z = \"s\"; }",
+    )
+    .unwrap();
+    let spec = format!("here={}", dir.path().display());
+    let run = |program: &str, first: &[&str], rest: &[&str]| {
+        let out = Command::new(program)
+            .args(first)
+            .args(["-I", &spec])
+            .args(rest)
+            .env("NIX_PATH", "")
+            .env_remove("XNIX_PKGS")
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run {program} (installed by the test command): {e}")
+            });
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let first_line = stderr.lines().next().unwrap_or("").to_string();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            first_line,
+        )
+    };
+    for args in [
+        &["<here/sub>", "--arg", "x", "4", "-A", "y"][..],
+        &["<here/sub>", "-A", "z"],
+        &["<missing>"],
+        &["<here/nothing-here>"],
+    ] {
+        let nix = run("nix-instantiate", &["--eval"], args);
+        let xnix = run(env!("CARGO_BIN_EXE_xnix"), &["eval"], args);
+        assert_eq!(xnix, nix, "for {args:?}");
+    }
+    let (ok, out, _) = run("nix-instantiate", &["--eval"], &["<here/sub>", "-A", "y"]);
+    assert!(ok && out == "10\n", "the reference itself must work: {out}");
 }

@@ -34,6 +34,18 @@ pub struct EvalArgs {
     pub eval: bool,
 }
 
+/// Evaluate a FILE argument of eval, instantiate, build and run: a file name,
+/// or `<NAME>` (as in `xnix build '<xnixpkgs>' -A hello`), which is looked up
+/// in the search path (`-I`, `NIX_PATH`) as nix-build does.
+pub fn eval_file_arg(ev: &Evaluator, input: &str) -> Result<Value, EvalError> {
+    if input.len() > 2 && input.starts_with('<') && input.ends_with('>') {
+        let file = ev.find_file(&input[1..input.len() - 1], Pos::NONE)?;
+        ev.eval_file(&file)
+    } else {
+        ev.eval_file(input)
+    }
+}
+
 /// Build the automatic arguments (`--arg`/`--argstr`) as an attribute set value.
 pub fn auto_args(
     ev: &Evaluator,
@@ -126,7 +138,7 @@ fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
                 })?;
                 ev.eval_expr(&text, &cwd)?
             } else {
-                ev.eval_file(&input)?
+                eval_file_arg(&ev, &input)?
             };
             let mut out = String::new();
             let r = eval_one(&ev, &args, root, &auto, &mut out);

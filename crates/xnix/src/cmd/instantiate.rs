@@ -130,7 +130,7 @@ fn evaluate(
         let root = if source.expr {
             ev.eval_expr(&input, &cwd)?
         } else {
-            ev.eval_file(&input)?
+            super::eval::eval_file_arg(ev, &input)?
         };
         let root = ev.auto_call(root, &auto)?;
         let paths = if source.attr.is_empty() {
