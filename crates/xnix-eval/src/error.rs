@@ -36,6 +36,7 @@ struct Inner {
     msg: String,
     pos: Pos,
     trace: Vec<TraceFrame>,
+    suggestions: Vec<String>,
 }
 
 /// An evaluation error: a message, where it happened and the chain of contexts.
@@ -50,6 +51,7 @@ impl EvalError {
             msg: msg.into(),
             pos,
             trace: Vec::new(),
+            suggestions: Vec::new(),
         }))
     }
     /// A plain evaluation error.
@@ -79,6 +81,33 @@ impl EvalError {
         }
         self
     }
+    /// Names close to a misspelt `query`, shown after the error as "Did you
+    /// mean ...?". The closest come first (Levenshtein distance over bytes,
+    /// then name order); at most five, none further than two edits, which is
+    /// what Nix suggests.
+    pub fn suggest<'a>(
+        mut self,
+        query: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut close: Vec<(usize, &str)> = candidates
+            .into_iter()
+            .map(|c| (edit_distance(query.as_bytes(), c.as_bytes()), c))
+            .filter(|&(d, _)| d <= 2)
+            .collect();
+        close.sort_unstable();
+        close.dedup();
+        self.0.suggestions = close
+            .into_iter()
+            .take(5)
+            .map(|(_, c)| c.to_string())
+            .collect();
+        self
+    }
+    /// The suggested names, closest first.
+    pub fn suggestions(&self) -> &[String] {
+        &self.0.suggestions
+    }
     /// Add a context frame.
     pub fn context(mut self, pos: Pos, msg: impl Into<String>) -> Self {
         if self.0.trace.len() < 200 {
@@ -103,6 +132,60 @@ impl fmt::Display for EvalError {
 }
 
 impl std::error::Error for EvalError {}
+
+/// The Levenshtein distance: insertions, deletions and substitutions needed
+/// to turn `a` into `b`.
+fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(x != y);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// "Did you mean hello?", "Did you mean one of a, b or c?"; empty without
+/// suggestions.
+pub fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => String::new(),
+        [one] => format!("Did you mean {one}?"),
+        [init @ .., last] => format!("Did you mean one of {} or {last}?", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance(b"", b""), 0);
+        assert_eq!(edit_distance(b"helo", b"hello"), 1);
+        assert_eq!(edit_distance(b"kitten", b"sitting"), 3);
+        assert_eq!(edit_distance(b"abc", b""), 3);
+        assert_eq!(edit_distance(b"flaw", b"lawn"), 2);
+    }
+
+    #[test]
+    fn suggestions_are_closest_first_and_bounded() {
+        let e = EvalError::msg("x", Pos::NONE)
+            .suggest("aaz", ["aai", "aah", "aaa", "aab", "aac", "aad", "zzz"]);
+        assert_eq!(e.suggestions(), ["aaa", "aab", "aac", "aad", "aah"]);
+        let e = EvalError::msg("x", Pos::NONE).suggest("helo", ["hallo", "hello", "other"]);
+        assert_eq!(
+            did_you_mean(e.suggestions()),
+            "Did you mean one of hello or hallo?"
+        );
+        let e = EvalError::msg("x", Pos::NONE).suggest("h", ["hello"]);
+        assert_eq!(did_you_mean(e.suggestions()), "");
+    }
+}
 
 /// Evaluation results.
 pub type Result<T, E = EvalError> = std::result::Result<T, E>;

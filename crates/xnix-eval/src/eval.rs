@@ -879,8 +879,9 @@ impl Evaluator {
         }
     }
 
-    fn missing_attr(&self, name: &str, _a: &Attrs, pos: Pos) -> EvalError {
+    fn missing_attr(&self, name: &str, a: &Attrs, pos: Pos) -> EvalError {
         EvalError::msg(format!("attribute '{name}' missing"), pos)
+            .suggest(name, a.entries.iter().map(|e| &*e.name))
     }
 
     fn eval_bool(&self, e: &Expr, env: &Rc<Env>, pos: Pos) -> R<bool> {
@@ -1143,7 +1144,8 @@ impl Evaluator {
                                     crate::print::print_attr_name(&a.name)
                                 ),
                                 pos,
-                            ));
+                            )
+                            .suggest(&a.name, formals.entries.iter().map(|(n, _)| &**n)));
                         }
                     }
                 }
@@ -1903,7 +1905,8 @@ impl Evaluator {
                         return Err(EvalError::msg(
                             format!("attribute '{comp}' in selection path '{path}' not found"),
                             Pos::NONE,
-                        ))
+                        )
+                        .suggest(&comp, a.entries.iter().map(|e| &*e.name)))
                     }
                 },
                 other => {

@@ -339,6 +339,10 @@ impl Evaluator {
             }
         };
         push_pos(&mut out, e.pos());
+        if !e.suggestions().is_empty() {
+            out.push_str("\n       ");
+            out.push_str(&crate::error::did_you_mean(e.suggestions()));
+        }
         if show_trace {
             for f in e.trace() {
                 let _ = write!(out, "\n\n       … {}", f.msg);
