@@ -30,8 +30,12 @@ let
         else value;
       spliced = if isCross then builtins.mapAttrs splice self else self;
 
-      mkStdenvWith = { cc, toolchain }: import ../stdenv {
-        inherit lib buildPlatform hostPlatform targetPlatform cc toolchain config;
+      # The stdenv compiling with `cc`; what it needs of the toolchain (sysroot,
+      # static linking) is what `cc` says, or `fallback`'s for a compiler
+      # that is not one of toolchains.nix's wrappers.
+      mkStdenvWith = { cc, fallback }: import ../stdenv {
+        inherit lib buildPlatform hostPlatform targetPlatform cc config;
+        toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;
         buildPackages = l.pkgsBuildHost;
       };
@@ -44,22 +48,15 @@ let
       targetPackages = l.pkgsTargetTarget;
 
       # Compiler wrappers running on this set's host, emitting code for its
-      # target: `stdenv.cc` of the next stage comes from here.
-      gccForTarget = import ../stdenv/cc-wrapper.nix {
-        inherit lib;
-        buildPlatform = hostPlatform;
-        inherit targetPlatform;
-        toolchain = toolchains.forPlatform targetPlatform;
-        impureHostDeps = import ../stdenv/impure-host-deps.nix;
-      };
-      clangForTarget = import ../stdenv/cc-wrapper.nix {
-        inherit lib;
-        buildPlatform = hostPlatform;
-        inherit targetPlatform;
-        toolchain = toolchains.clangFor targetPlatform;
-        impureHostDeps = import ../stdenv/impure-host-deps.nix;
-        isClang = true;
-      };
+      # target: `stdenv.cc` of the next stage is `buildPackages.gcc` (or
+      # `.clang`), so an overlay setting `gcc = self.gcc11;` changes it.
+      # `gccNN`/`clangNN`: every version Debian bookworm ships; one not
+      # installed fails only when used, naming what to install.
+      gcc = self."gcc${toolchains.defaultGccFor targetPlatform}";
+      clang = self."clang${toolchains.defaultClangVersion}";
+      # Former names of `gcc` and `clang`.
+      gccForTarget = self.gcc;
+      clangForTarget = self.clang;
 
       # Debian alternatives (awk, which, ...) for builders on this set's host.
       debianAlternatives = import ../stdenv/alternatives.nix {
@@ -68,11 +65,13 @@ let
         impureHostDeps = import ../stdenv/impure-host-deps.nix;
       };
 
-      gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gccForTarget; toolchain = toolchains.forPlatform hostPlatform; };
-      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clangForTarget; toolchain = toolchains.clangFor hostPlatform; };
+      # The compilers come from the finished build-tools set, overlays included.
+      gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gcc; fallback = toolchains.gccFor { } hostPlatform; };
+      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; };
       stdenv = if useClang then self.clangStdenv else self.gccStdenv;
-      # Whether `stdenv`'s toolchain is usable on this machine, as data (see toolchains.nix `status`).
-      xnixToolchainStatus = toolchains.status { clang = useClang; } hostPlatform;
+      # Whether `stdenv`'s toolchain is usable on this machine, as data (see
+      # toolchains.nix `status`): the status its compiler carries.
+      xnixToolchainStatus = self.stdenv.cc.xnixToolchainStatus or (toolchains.status { clang = useClang; } hostPlatform);
 
       callPackage = lib.callPackageWith spliced;
       newScope = extra: lib.callPackageWith (spliced // extra);
@@ -97,5 +96,20 @@ let
     };
 
   allPackages = self: prev: import ./all-packages.nix { inherit lib self; };
+
+  # gcc11, gcc12, ..., clang13, ...: the compiler wrappers of each version.
+  compilers = self: prev:
+    let
+      wrapper = kind: version: import ../stdenv/cc-wrapper.nix {
+        inherit lib buildPlatform hostPlatform targetPlatform;
+        runsOnBuildMachine = !isCross;
+        toolchain = (if kind == "clang" then toolchains.clangFor else toolchains.gccFor) { inherit version; } targetPlatform;
+        status = toolchains.status { clang = kind == "clang"; inherit version; } targetPlatform;
+        impureHostDeps = import ../stdenv/impure-host-deps.nix;
+        isClang = kind == "clang";
+      };
+      versions = kind: vs: map (v: { name = "${kind}${v}"; value = wrapper kind v; }) vs;
+    in
+    builtins.listToAttrs (versions "gcc" toolchains.gccVersions ++ versions "clang" toolchains.clangVersions);
 in
-lib.fix (lib.extends (lib.composeManyExtensions ([ allPackages ] ++ overlays)) base)
+lib.fix (lib.extends (lib.composeManyExtensions ([ compilers allPackages ] ++ overlays)) base)
