@@ -15,6 +15,8 @@
 //! - [`narinfo`]: the `.narinfo` text format of binary caches.
 //! - [`refscan`]: finding references (hash parts) in a byte stream.
 //! - [`local`]: the local store (a directory plus a SQLite registry).
+//! - [`signing`]: Ed25519 keys and signatures over store paths, in Nix's formats.
+//! - [`binary_cache`]: binary caches in Nix's layout (push, pull, verify).
 //!
 //! # What `derivationStrict` does, with this crate
 //!
@@ -42,6 +44,7 @@
 //! assert_eq!(drv_path.name(), "hello.drv");
 //! ```
 
+pub mod binary_cache;
 pub mod derivation;
 pub mod hash;
 pub mod local;
@@ -49,6 +52,7 @@ pub mod nar;
 pub mod narinfo;
 pub mod path;
 pub mod refscan;
+pub mod signing;
 
 pub use derivation::{
     fixed_output_from_attrs, hash_placeholder, Derivation, DerivationError, DerivationOutput,
