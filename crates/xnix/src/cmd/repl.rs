@@ -1,6 +1,14 @@
-//! `xnix repl`: an interactive Nix read-eval-print loop, as `nix repl`.
+//! `xnix repl`: an interactive Nix read-eval-print loop, as `nix repl` (Nix 2.8) behaves.
+//!
+//! Values print as `nix repl` prints them: derivations as `«derivation /…/x.drv»`, functions as
+//! `«lambda @ file:line:col»` / `«primop»`, a `throw` or failed `assert` inside a printed value as
+//! `«error: …»`, one level deep by default and fully with `:p`. Input that ends in the middle of an
+//! expression continues on the next line. When standard input is not a terminal the prompt and the
+//! line read are echoed, as `nix repl` does, so a piped session reads like an interactive one.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::rc::Rc;
 
@@ -11,12 +19,15 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
-use xnix_eval::{with_big_stack, Attr, Attrs, EvalError, Evaluator, Pos, Value};
+use xnix_eval::{with_big_stack, Attr, Attrs, ErrorKind, EvalError, Evaluator, Pos, Value};
+
+use super::StoreOpts;
 
 const EXAMPLES: &str = "\
 Examples:
   xnix repl
   xnix repl ./default.nix        (its attributes become variables)
+  xnix repl '<xnixpkgs>'         (the package collection: try `hello`, `:b hello`)
   xnix repl -I nixpkgs=/src/nixpkgs
 
 Inside the REPL:
@@ -35,6 +46,9 @@ pub struct ReplArgs {
     /// Add a search path entry: PATH or NAME=PATH (for `<NAME>` lookups).
     #[arg(short = 'I', long = "include")]
     pub include: Vec<String>,
+    /// Show the full chain of contexts of errors (toggle inside with `:st`).
+    #[arg(long)]
+    pub show_trace: bool,
 }
 
 const HELP: &str = "\
@@ -42,20 +56,81 @@ The following commands are available:
 
   <expr>        Evaluate and print expression
   <x> = <expr>  Bind expression to variable
-  :?, :help     Print this help
+  :a <expr>     Add attributes from resulting set to scope
+  :b <expr>     Build derivation
   :l <path>     Load Nix expression and add it to scope
   :p <expr>     Evaluate and print expression recursively
+  :q            Exit nix-repl
+  :r            Reload all files
   :t <expr>     Describe result of evaluation
-  :q, :quit     Exit the REPL";
+  :st [bool]    Enable, disable or toggle showing traces for errors
+  :?, :help     Print this help
+
+Not supported by xnix (nix repl has them):
+  :e <expr>     Open package or function in $EDITOR
+  :i <expr>     Build derivation, then install result into current profile
+                (xnix has no profiles; use :b, or `xnix build`)
+  :lf <ref>     Load Nix flake and add it to scope (xnix has no flakes)
+  :s <expr>     Build dependencies of derivation, then start nix-shell
+  :u <expr>     Build derivation, then start nix-shell
+  :doc <expr>   Show documentation of a builtin function
+  :log <expr>   Show logs for a derivation (use `xnix log DRV`)";
+
+/// The prompt, and the one continuing an incomplete expression (as wide, blank).
+const PROMPT: &str = "nix-repl> ";
+const CONTINUATION: &str = "          ";
+
+/// ANSI styles `nix repl` uses for values.
+const CYAN: &str = "\x1b[36;1m";
+const MAGENTA: &str = "\x1b[35;1m";
+const GREEN: &str = "\x1b[32;1m";
+const BLUE: &str = "\x1b[34;1m";
+const RED: &str = "\x1b[31;1m";
+const NORMAL: &str = "\x1b[0m";
+
+/// What became of one complete input.
+enum Outcome {
+    /// Keep reading.
+    Continue,
+    /// The input is an unfinished expression: read another line and try again.
+    Incomplete,
+    /// `:q`.
+    Quit,
+}
+
+/// An error while running a command: the evaluator's, or another with its message.
+enum CmdError {
+    Eval(EvalError),
+    Other(String),
+    /// Already printed (a failed build reports its own errors).
+    Reported,
+}
+
+impl From<EvalError> for CmdError {
+    fn from(e: EvalError) -> Self {
+        CmdError::Eval(e)
+    }
+}
 
 /// The REPL's state: the evaluator and the variables defined so far.
 struct Repl {
-    ev: Rc<Evaluator>,
-    scope: Rc<RefCell<Vec<Attr>>>,
+    ev: RefCell<Rc<Evaluator>>,
+    scope: RefCell<Vec<Attr>>,
+    /// Files loaded (from the command line or `:l`), as written, for `:r`.
+    loaded: RefCell<Vec<String>>,
+    include: Vec<String>,
+    store: StoreOpts,
     cwd: String,
+    show_trace: Cell<bool>,
+    /// Whether values are printed with colours (stdout is a terminal and NO_COLOR is unset).
+    color: bool,
 }
 
 impl Repl {
+    fn ev(&self) -> Rc<Evaluator> {
+        self.ev.borrow().clone()
+    }
+
     fn scope_attrs(&self) -> Attrs {
         Attrs::from_unsorted(self.scope.borrow().clone())
     }
@@ -70,115 +145,351 @@ impl Repl {
         });
     }
 
-    fn eval(&self, src: &str) -> Result<Value, EvalError> {
-        let v = self
-            .ev
-            .thunk_in_scope(src, "«string»", &self.cwd, &self.scope_attrs())?;
-        self.ev.force(v)
+    /// Parse `src` in the REPL's scope; the result is unevaluated.
+    fn parse(&self, src: &str) -> Result<Value, EvalError> {
+        self.ev()
+            .thunk_in_scope(src, "«string»", &self.cwd, &self.scope_attrs())
     }
 
-    /// Load a file, or a search path entry written `<name>` (as `:l <xnixpkgs>`).
-    fn load(&self, path: &str) -> Result<usize, EvalError> {
-        let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
-            Some(name) => self.ev.find_file(name, Pos::NONE)?,
-            None => path.to_string(),
-        };
-        let v = self.ev.eval_file(&file)?;
-        let v = self.ev.auto_call(v, &Value::attrs(Attrs::default()))?;
-        let a = self.ev.force_attrs(v, Pos::NONE)?;
+    fn eval(&self, src: &str) -> Result<Value, EvalError> {
+        let v = self.parse(src)?;
+        self.ev().force(v)
+    }
+
+    /// Add every attribute of the set `v` to the scope; prints `Added N variables.`.
+    fn add_attrs(&self, v: Value) -> Result<(), EvalError> {
+        let a = self.ev().force_attrs(v, Pos::NONE)?;
         for attr in &a.entries {
             self.add_var(&attr.name, attr.value.clone());
         }
-        Ok(a.len())
+        self.notice(&format!("Added {} variables.", a.len()));
+        Ok(())
     }
 
-    /// Print as `nix repl` does: the value and one level of attributes/list elements forced.
-    fn print_shallow(&self, v: Value) -> Result<String, EvalError> {
-        let v = self.ev.force(v)?;
-        Ok(match &v {
+    /// Load a file, or a search path entry written `<name>` (as `:l <xnixpkgs>`), calling it
+    /// with defaults if it is a function, and add its attributes to the scope.
+    fn load(&self, path: &str) -> Result<(), EvalError> {
+        {
+            let mut loaded = self.loaded.borrow_mut();
+            loaded.retain(|p| p != path);
+            loaded.push(path.to_string());
+        }
+        let ev = self.ev();
+        let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
+            Some(name) => ev.find_file(name, Pos::NONE)?,
+            None if path.starts_with('/') => path.to_string(),
+            None => format!("{}/{}", self.cwd, path),
+        };
+        let v = ev.eval_file(&file)?;
+        let v = ev.auto_call(v, &Value::attrs(Attrs::default()))?;
+        self.add_attrs(v)
+    }
+
+    /// Load the loaded files again, each announced, separated by blank lines.
+    fn load_all(&self) {
+        let files = std::mem::take(&mut *self.loaded.borrow_mut());
+        for (i, f) in files.iter().enumerate() {
+            if i > 0 {
+                self.notice("");
+            }
+            self.notice(&format!("Loading '{f}'..."));
+            if let Err(e) = self.load(f) {
+                self.report(&CmdError::Eval(e));
+            }
+        }
+    }
+
+    /// `:r`: a fresh evaluator (so changed files are read again) and only the files' variables.
+    fn reload(&self) {
+        *self.ev.borrow_mut() =
+            Rc::new(super::new_evaluator(self.store.store_dir(), &self.include));
+        self.scope.borrow_mut().clear();
+        self.load_all();
+    }
+
+    fn say(&self, line: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+
+    /// A message about the session rather than a result: on stderr, as `nix repl` has them.
+    fn notice(&self, line: &str) {
+        let _ = std::io::stdout().flush();
+        eprintln!("{line}");
+    }
+
+    fn report(&self, e: &CmdError) {
+        let _ = std::io::stdout().flush();
+        match e {
+            CmdError::Eval(e) => {
+                eprintln!("{}", self.ev().format_error(e, self.show_trace.get()))
+            }
+            CmdError::Other(msg) => eprintln!("error: {msg}"),
+            CmdError::Reported => {}
+        }
+    }
+
+    fn paint(&self, out: &mut String, style: &str, text: &str) {
+        if self.color {
+            out.push_str(style);
+            out.push_str(text);
+            out.push_str(NORMAL);
+        } else {
+            out.push_str(text);
+        }
+    }
+
+    /// Print `v` into `out` as `nix repl` does, `depth` levels of sets and lists deep. `slot`
+    /// identifies where the value was stored (its thunk), so a value reached twice prints as
+    /// `«repeated»` the second time; the top value is a fresh copy and has none. A `throw` or
+    /// failed `assert` inside prints as `«error: …»`; other errors end the printing (what was
+    /// printed so far stays in `out`).
+    fn print_value(
+        &self,
+        out: &mut String,
+        v: &Value,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+    ) -> Result<(), EvalError> {
+        let ev = self.ev();
+        let id = identity(v);
+        let v = ev.force(v.clone())?;
+        match &v {
+            Value::Null => self.paint(out, CYAN, "null"),
+            Value::Bool(b) => self.paint(out, CYAN, if *b { "true" } else { "false" }),
+            Value::Int(i) => self.paint(out, CYAN, &i.to_string()),
+            Value::Float(f) => out.push_str(&xnix_eval::fmt_float(*f)),
+            Value::String(s) => self.paint(out, MAGENTA, &xnix_eval::escape_string(&s.s)),
+            Value::Path(p) => self.paint(out, GREEN, p),
             Value::Attrs(a) => {
-                let mut out = String::from("{ ");
-                for attr in &a.entries {
-                    let x = self.ev.force(attr.value.clone())?;
-                    out.push_str(&xnix_eval::print_attr_name(&attr.name));
-                    out.push_str(" = ");
-                    out.push_str(&nested(&x));
-                    out.push_str("; ");
+                seen.extend(id);
+                if ev.is_derivation(a)? {
+                    out.push_str("«derivation ");
+                    match a.get("drvPath") {
+                        Some(p) => {
+                            let p = ev.force_string_v(p.clone(), Pos::NONE)?;
+                            out.push_str(&p.s);
+                        }
+                        None => out.push_str("???"),
+                    }
+                    out.push('»');
+                } else if depth > 0 {
+                    out.push_str("{ ");
+                    for attr in &a.entries {
+                        if is_var_name(&attr.name) {
+                            out.push_str(&attr.name);
+                        } else {
+                            out.push_str(&xnix_eval::escape_string(&attr.name));
+                        }
+                        out.push_str(" = ");
+                        self.print_child(out, &attr.value, depth - 1, seen)?;
+                        out.push_str("; ");
+                    }
+                    out.push('}');
+                } else {
+                    out.push_str("{ ... }");
                 }
-                out.push('}');
-                out
             }
             Value::List(l) => {
-                let mut out = String::from("[ ");
-                for x in l.iter() {
-                    let x = self.ev.force(x.clone())?;
-                    out.push_str(&nested(&x));
-                    out.push(' ');
+                seen.extend(id);
+                out.push_str("[ ");
+                if depth > 0 {
+                    for x in l.iter() {
+                        self.print_child(out, x, depth - 1, seen)?;
+                        out.push(' ');
+                    }
+                } else {
+                    out.push_str("... ");
                 }
                 out.push(']');
-                out
             }
-            _ => xnix_eval::print_value(&v),
-        })
+            Value::Lambda(c) => {
+                let pos = ev.pos_text(c.def.pos);
+                self.paint(out, BLUE, &format!("«lambda @ {pos}»"));
+            }
+            Value::PrimOp(_) => self.paint(out, MAGENTA, "«primop»"),
+            Value::PrimOpApp(_) => self.paint(out, BLUE, "«primop-app»"),
+            Value::Thunk(_) => out.push_str("«thunk»"),
+        }
+        Ok(())
     }
 
-    /// Handle one input line; returns false to quit.
-    fn handle(&self, line: &str) -> bool {
-        let line = line.trim();
-        if line.is_empty() {
-            return true;
+    fn print_child(
+        &self,
+        out: &mut String,
+        v: &Value,
+        depth: usize,
+        seen: &mut HashSet<usize>,
+    ) -> Result<(), EvalError> {
+        if identity(v).is_some_and(|id| seen.contains(&id)) {
+            out.push_str("«repeated»");
+            return Ok(());
         }
-        let result: Result<Option<String>, EvalError> = (|| {
-            if let Some(rest) = line.strip_prefix(':') {
-                let (cmd, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-                let arg = arg.trim();
-                match cmd {
-                    "q" | "quit" => return Ok(None),
-                    "?" | "help" => return Ok(Some(HELP.to_string())),
-                    "l" | "load" => {
-                        let n = self.load(arg)?;
-                        return Ok(Some(format!("Added {n} variables.")));
-                    }
-                    "p" | "print" => {
-                        let v = self.eval(arg)?;
-                        let v = self.ev.force_deep(v)?;
-                        let s = match &v {
-                            Value::String(s) => s.s.clone(),
-                            v => xnix_eval::print_value(v),
-                        };
-                        return Ok(Some(s));
-                    }
-                    "t" | "type" => {
-                        let v = self.eval(arg)?;
-                        return Ok(Some(Value::type_desc(&v).to_string()));
-                    }
-                    _ => return Ok(Some(format!("unknown command ':{cmd}'; type :? for help"))),
-                }
-            }
-            if let Some((name, expr)) = split_binding(line) {
-                let v = self
-                    .ev
-                    .thunk_in_scope(expr, "«string»", &self.cwd, &self.scope_attrs())?;
-                self.add_var(name, v);
-                return Ok(Some(String::new()));
-            }
-            let v = self.eval(line)?;
-            Ok(Some(self.print_shallow(v)?))
-        })();
-        match result {
-            Ok(None) => false,
-            Ok(Some(s)) => {
-                if !s.is_empty() {
-                    println!("{s}");
-                }
-                println!();
-                true
+        let mut inner = String::new();
+        match self.print_value(&mut inner, v, depth, seen) {
+            Ok(()) => out.push_str(&inner),
+            Err(e) if matches!(e.kind(), ErrorKind::Throw | ErrorKind::Assert) => {
+                let msg = self.ev().format_error(&e, self.show_trace.get());
+                let msg = if self.color {
+                    msg.replacen("error:", &format!("{RED}error:{NORMAL}"), 1)
+                } else {
+                    msg
+                };
+                self.paint(out, RED, &format!("«error: {msg}»"));
             }
             Err(e) => {
-                eprintln!("{}\n", self.ev.format_error(&e, false));
-                true
+                out.push_str(&inner);
+                return Err(e);
             }
         }
+        Ok(())
+    }
+
+    /// Evaluate and print `src` `depth` levels deep; on an error what was printed stays on the
+    /// line, as in `nix repl`.
+    fn eval_and_print(&self, src: &str, depth: usize) -> Result<(), CmdError> {
+        let v = self.eval(src)?;
+        let mut out = String::new();
+        let r = self.print_value(&mut out, &v, depth, &mut HashSet::new());
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        if r.is_ok() {
+            let _ = stdout.write_all(b"\n");
+        }
+        let _ = stdout.flush();
+        r.map_err(CmdError::Eval)
+    }
+
+    /// `:b`: write the derivation to the store, build it and list its outputs.
+    fn build(&self, src: &str) -> Result<(), CmdError> {
+        let ev = self.ev();
+        let v = self.eval(src)?;
+        let not_drv = || {
+            CmdError::Other(
+                "expression does not evaluate to a derivation, so I can't build it".into(),
+            )
+        };
+        let Value::Attrs(a) = &v else {
+            return Err(not_drv());
+        };
+        if !ev.is_derivation(a)? {
+            return Err(not_drv());
+        }
+        let drv_path = match a.get("drvPath") {
+            Some(p) => ev.force_string_v(p.clone(), Pos::NONE)?.s.clone(),
+            None => return Err(not_drv()),
+        };
+        let other = |e: anyhow::Error| CmdError::Other(format!("{e:#}"));
+        let store = self.store.open().map_err(other)?;
+        super::instantiate::write_to_store(&ev, &store).map_err(other)?;
+        let drv = super::instantiate::parse_drv(&store, &drv_path).map_err(other)?;
+        let options = xnix_build::builder::BuildOptions {
+            sandbox_paths: super::build::sandbox_paths(&[]).map_err(other)?,
+            ..Default::default()
+        };
+        let Some(realised) =
+            super::build::realise_reporting(&store, std::slice::from_ref(&drv), &options, false)
+        else {
+            return Err(CmdError::Reported);
+        };
+        let mut text = String::from("\nThis derivation produced the following outputs:\n");
+        for (name, path) in realised.outputs.get(&drv).into_iter().flatten() {
+            text.push_str(&format!("  {name} -> {}\n", store.print_path(path)));
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        Ok(())
+    }
+
+    fn command(&self, cmd: &str, arg: &str) -> Result<Outcome, CmdError> {
+        let unsupported = |what: &str| {
+            Err(CmdError::Other(format!(
+                "'{cmd}' is not supported by xnix: {what}; type :? for the commands"
+            )))
+        };
+        match cmd {
+            ":q" | ":quit" => return Ok(Outcome::Quit),
+            ":?" | ":help" => self.say(HELP),
+            ":a" | ":add" => {
+                let v = self.eval(arg)?;
+                self.add_attrs(v)?;
+            }
+            ":l" | ":load" => self.load(arg)?,
+            ":r" | ":reload" => self.reload(),
+            ":p" | ":print" => self.eval_and_print(arg, usize::MAX)?,
+            ":t" => {
+                let v = self.eval(arg)?;
+                self.say(&Value::type_desc(&v));
+            }
+            ":b" => self.build(arg)?,
+            ":st" | ":show-trace" => {
+                let on = match arg {
+                    "false" => false,
+                    "true" => true,
+                    "" => !self.show_trace.get(),
+                    _ => {
+                        return Err(CmdError::Other(format!(
+                            "unexpected argument '{arg}' to {cmd}"
+                        )))
+                    }
+                };
+                self.show_trace.set(on);
+                self.say(if on {
+                    "showing error traces"
+                } else {
+                    "not showing error traces"
+                });
+            }
+            ":e" | ":edit" => return unsupported("no editor integration"),
+            ":i" => return unsupported("there are no profiles; build with :b or `xnix build`"),
+            ":lf" | ":load-flake" => return unsupported("there are no flakes"),
+            ":s" | ":u" => return unsupported("there is no nix-shell"),
+            ":doc" => return unsupported("builtins carry no documentation"),
+            ":log" => return unsupported("use `xnix log DRV`"),
+            _ => return Err(CmdError::Other(format!("unknown command '{cmd}'"))),
+        }
+        Ok(Outcome::Continue)
+    }
+
+    /// Handle one complete input (possibly several lines).
+    fn handle(&self, input: &str) -> Outcome {
+        let line = input.trim();
+        let result = if line.is_empty() {
+            Ok(Outcome::Continue)
+        } else if line.starts_with(':') {
+            let (cmd, arg) = line
+                .split_once(|c: char| c.is_ascii_whitespace())
+                .unwrap_or((line, ""));
+            self.command(cmd, arg.trim())
+        } else if let Some((name, expr)) = split_binding(line) {
+            self.parse(expr)
+                .map(|v| {
+                    self.add_var(name, v);
+                    Outcome::Continue
+                })
+                .map_err(CmdError::Eval)
+        } else {
+            self.eval_and_print(line, 1).map(|()| Outcome::Continue)
+        };
+        let outcome = match result {
+            Ok(o) => o,
+            Err(CmdError::Eval(e))
+                if e.kind() == ErrorKind::Parse
+                    && e.message().contains("unexpected end of file") =>
+            {
+                return Outcome::Incomplete
+            }
+            Err(e) => {
+                self.report(&e);
+                Outcome::Continue
+            }
+        };
+        if !matches!(outcome, Outcome::Quit) {
+            self.say("");
+        }
+        outcome
     }
 
     /// Completion candidates for the word ending at the cursor.
@@ -203,7 +514,7 @@ impl Repl {
             .borrow()
             .iter()
             .map(|a| a.name.to_string())
-            .chain(self.ev.global_names())
+            .chain(self.ev().global_names())
             .chain(["builtins".to_string()])
             .filter(|n| n.starts_with(word))
             .collect();
@@ -213,12 +524,25 @@ impl Repl {
     }
 }
 
-fn nested(v: &Value) -> String {
+/// Where a value is stored, when that can be told: a thunk's own allocation.
+fn identity(v: &Value) -> Option<usize> {
     match v {
-        Value::Attrs(_) => "{ ... }".to_string(),
-        Value::List(_) => "[ ... ]".to_string(),
-        v => xnix_eval::print_value(v),
+        Value::Thunk(t) => Some(Rc::as_ptr(t) as usize),
+        // Empty sets and lists may be shared by unrelated values.
+        Value::Attrs(a) if !a.is_empty() => Some(Rc::as_ptr(a) as usize),
+        Value::List(l) if !l.is_empty() => Some(Rc::as_ptr(l) as usize),
+        _ => None,
     }
+}
+
+/// A name `nix repl` prints unquoted (and accepts on the left of `name = expr`).
+fn is_var_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-')
 }
 
 /// `name = expr` (but not `a == b`).
@@ -228,15 +552,7 @@ fn split_binding(line: &str) -> Option<(&str, &str)> {
         return None;
     }
     let name = lhs.trim();
-    let mut chars = name.chars();
-    let first = chars.next()?;
-    if !(first.is_ascii_alphabetic() || first == '_') {
-        return None;
-    }
-    if !chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '-') {
-        return None;
-    }
-    Some((name, rhs.trim()))
+    is_var_name(name).then_some((name, rhs))
 }
 
 struct ReplHelper {
@@ -277,68 +593,124 @@ fn history_file() -> Option<std::path::PathBuf> {
     Some(dir.join("repl-history"))
 }
 
-fn run_inner(args: ReplArgs, store_dir: &str) -> u8 {
-    let ev = Rc::new(super::new_evaluator(store_dir, &args.include));
+/// Where input lines come from: the line editor on a terminal, or plain lines echoed after the
+/// prompt otherwise.
+enum Input {
+    Editor(Box<Editor<ReplHelper, rustyline::history::DefaultHistory>>),
+    Piped(std::io::StdinLock<'static>),
+}
+
+impl Input {
+    /// The next line, `None` at end of input.
+    fn read(&mut self, prompt: &str) -> Option<String> {
+        match self {
+            Input::Editor(rl) => loop {
+                match rl.readline(prompt) {
+                    Ok(line) => {
+                        if !line.trim().is_empty() {
+                            let _ = rl.add_history_entry(line.as_str());
+                        }
+                        return Some(line);
+                    }
+                    Err(ReadlineError::Interrupted) => continue,
+                    Err(ReadlineError::Eof) => return None,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return None;
+                    }
+                }
+            },
+            Input::Piped(stdin) => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(prompt.as_bytes());
+                let _ = out.flush();
+                let mut line = String::new();
+                match stdin.read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => {
+                        if line.ends_with('\n') {
+                            line.pop();
+                        }
+                        let _ = writeln!(out, "{line}");
+                        let _ = out.flush();
+                        Some(line)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
+    let ev = Rc::new(super::new_evaluator(store.store_dir(), &args.include));
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
     let repl = Rc::new(Repl {
-        ev,
-        scope: Rc::new(RefCell::new(Vec::new())),
+        ev: RefCell::new(ev),
+        scope: RefCell::new(Vec::new()),
+        loaded: RefCell::new(args.files.clone()),
+        include: args.include.clone(),
+        store,
         cwd,
+        show_trace: Cell::new(args.show_trace),
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     });
-    println!("Welcome to xnix. Type :? for help.\n");
-    for f in &args.files {
-        match repl.load(f) {
-            Ok(n) => println!("Added {n} variables.\n"),
-            Err(e) => eprintln!("{}\n", repl.ev.format_error(&e, false)),
-        }
+    repl.notice("Welcome to xnix. Type :? for help.\n");
+    if !args.files.is_empty() {
+        repl.load_all();
+        repl.notice("");
     }
-    // Tab completes the common prefix and lists the candidates, as `nix repl` does.
-    let config = rustyline::Config::builder()
-        .completion_type(rustyline::CompletionType::List)
-        .auto_add_history(false)
-        .build();
-    let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> =
-        match Editor::with_config(config) {
-            Ok(rl) => rl,
-            Err(e) => {
-                eprintln!("error: cannot start the line editor: {e}");
-                return 1;
-            }
-        };
-    rl.set_helper(Some(ReplHelper { repl: repl.clone() }));
+    let mut input = if std::io::stdin().is_terminal() {
+        // Tab completes the common prefix and lists the candidates, as `nix repl` does.
+        let config = rustyline::Config::builder()
+            .completion_type(rustyline::CompletionType::List)
+            .auto_add_history(false)
+            .build();
+        let mut rl: Editor<ReplHelper, rustyline::history::DefaultHistory> =
+            match Editor::with_config(config) {
+                Ok(rl) => rl,
+                Err(e) => {
+                    eprintln!("error: cannot start the line editor: {e}");
+                    return 1;
+                }
+            };
+        rl.set_helper(Some(ReplHelper { repl: repl.clone() }));
+        Input::Editor(Box::new(rl))
+    } else {
+        Input::Piped(std::io::stdin().lock())
+    };
     let hist = history_file();
-    if let Some(h) = &hist {
+    if let (Input::Editor(rl), Some(h)) = (&mut input, &hist) {
         let _ = rl.load_history(h);
     }
+    let mut pending = String::new();
     loop {
-        match rl.readline("nix-repl> ") {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = rl.add_history_entry(line.as_str());
-                }
-                if !repl.handle(&line) {
-                    break;
-                }
-            }
-            Err(ReadlineError::Interrupted) => continue,
-            Err(ReadlineError::Eof) => break,
-            Err(e) => {
-                eprintln!("error: {e}");
-                break;
-            }
+        let prompt = if pending.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION
+        };
+        let Some(line) = input.read(prompt) else {
+            break;
+        };
+        pending.push_str(&line);
+        pending.push('\n');
+        match repl.handle(&pending) {
+            Outcome::Incomplete => continue,
+            Outcome::Quit => break,
+            Outcome::Continue => pending.clear(),
         }
     }
-    if let Some(h) = &hist {
+    if let (Input::Editor(rl), Some(h)) = (&mut input, &hist) {
         let _ = rl.save_history(h);
     }
     0
 }
 
 /// Run `xnix repl`.
-pub fn run(args: ReplArgs, opts: &super::StoreOpts) -> anyhow::Result<ExitCode> {
-    let store_dir = opts.store_dir().to_string();
-    let code = with_big_stack(move || run_inner(args, &store_dir));
+pub fn run(args: ReplArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
+    let store = opts.clone();
+    let code = with_big_stack(move || run_inner(args, store));
     Ok(ExitCode::from(code))
 }
