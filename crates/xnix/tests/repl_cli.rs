@@ -1,0 +1,288 @@
+//! `xnix repl` against `nix repl` (Nix 2.8): the same input lines piped into both, the
+//! transcripts compared. Both echo the prompt and each line read when input is a pipe, print
+//! values on stdout and notices and errors on stderr; the comparison merges the two streams into
+//! one file (so their order counts), strips `nix repl`'s colours (xnix colours only a terminal)
+//! and replaces the welcome line, which names the program.
+//!
+//! A plain `derivation { ... }` has the same `.drv` path in both when xnix uses the store
+//! directory /nix/store, so derivations print identically; `:b` builds into a scratch root.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+
+/// Nix settings for the reference: no binary cache (there is no network), no sandbox so the
+/// builder's `/bin/sh` is the host's.
+const NIX_CONFIG: &str = "sandbox = false\nsubstituters =\n";
+
+/// Which streams a transcript holds.
+#[derive(Clone, Copy)]
+enum Streams {
+    /// stdout and stderr interleaved, as a terminal shows them.
+    Merged,
+    /// stdout only (for `:b`, whose build progress on stderr differs by design).
+    Stdout,
+}
+
+/// Run `program args` in `dir` with `input` on stdin; the transcript, normalised.
+fn transcript(mut cmd: Command, dir: &Path, input: &str, streams: Streams) -> String {
+    let out_file = dir.join(format!("transcript-{}", std::process::id()));
+    let out = File::create(&out_file).unwrap();
+    cmd.current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(out.try_clone().unwrap());
+    match streams {
+        Streams::Merged => cmd.stderr(out),
+        Streams::Stdout => cmd.stderr(Stdio::null()),
+    };
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        panic!("cannot run {cmd:?} (Nix 2.8 is required: scripts/install-deps test): {e}")
+    });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{cmd:?} exited with {status}");
+    let text = fs::read_to_string(&out_file).unwrap();
+    fs::remove_file(&out_file).unwrap();
+    normalise(&text)
+}
+
+/// Drop ANSI colour sequences and give the welcome line one wording.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out.lines()
+        .map(|l| {
+            if l.starts_with("Welcome to ") && l.ends_with(". Type :? for help.") {
+                "Welcome. Type :? for help."
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn nix_repl(dir: &Path, args: &[&str], input: &str, streams: Streams) -> String {
+    let mut cmd = Command::new("nix");
+    cmd.arg("repl")
+        .args(args)
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .env_remove("NIX_PATH")
+        .env_remove("NIX_STORE_DIR");
+    transcript(cmd, dir, input, streams)
+}
+
+fn xnix_repl(dir: &Path, args: &[&str], input: &str, streams: Streams) -> String {
+    let mut cmd = Command::new(XNIX);
+    cmd.args(["--store-dir", "/nix/store", "--store-root"])
+        .arg(dir.join("root"))
+        .arg("repl")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("NIX_PATH")
+        .env_remove("XNIX_STATE_DIR");
+    transcript(cmd, dir, input, streams)
+}
+
+/// Both REPLs on the same input, compared.
+fn same_transcript(dir: &Path, args: &[&str], input: &str, streams: Streams) -> String {
+    let nix = nix_repl(dir, args, input, streams);
+    let xnix = xnix_repl(dir, args, input, streams);
+    assert_eq!(
+        xnix, nix,
+        "xnix repl (left) and nix repl (right) differ on input:\n{input}"
+    );
+    nix
+}
+
+/// A string no earlier run used, so `nix repl`'s `:b` really builds in the shared /nix/store.
+fn unique_salt() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+const DRV: &str = r#"derivation { name = "x"; builder = "/bin/sh"; system = "x86_64-linux"; }"#;
+
+#[test]
+fn derivations_print_as_their_drv_path_at_every_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!(
+        "d = {DRV}\nd\n{{ a = d; }}\n[ d ]\n{{ a = {{ b = d; }}; }}\n[ [ d ] ]\n:p d\n:p {{ a = d; }}\n\
+         :p [ d ]\n:p {{ a = {{ b = [ d ]; }}; }}\n:t d\nd.name\n"
+    );
+    let t = same_transcript(dir.path(), &[], &input, Streams::Merged);
+    assert!(t.contains("«derivation /nix/store/"), "{t}");
+}
+
+#[test]
+fn values_print_as_nix_repl_prints_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = r#"1.5
+true
+null
+"a\nb"
+:p "a\nb"
+x: x
+builtins.map
+builtins.map (x: x)
+{ a = 1; b = "s"; c = null; d = x: x; e = builtins.map; g = 1.5; "a b" = 2; }
+{ a = { b = 1; }; l = [ 1 ]; }
+[ 1 [ 2 ] { } ]
+:p { a = { b = [ 1 { c = 2; } ]; }; }
+let x = { a = x; }; in x
+:p let x = { a = x; }; in x
+:p let a = [ 1 ]; in [ a a ]
+:p let a = { x = 1; }; b = a; in [ a b ]
+:p [ { } { } [ ] [ ] ]
+:p [ (x: x) ]
+[ (assert false; 1) ]
+:t 1
+:t "s"
+:t x: x
+:t builtins.map
+:t builtins.head
+:t null
+:t [ ]
+:t 1.0
+:t true
+:t { }
+"#;
+    let t = same_transcript(dir.path(), &[], input, Streams::Merged);
+    assert!(
+        t.contains("nix-repl> x: x\n«lambda @ (string):1:1»\n"),
+        "{t}"
+    );
+}
+
+#[test]
+fn variables_commands_and_errors_match() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f.nix"), "{ x = 1; y = x: x + 1; }").unwrap();
+    fs::write(dir.path().join("g.nix"), "{ pkgs ? 4 }: { p = pkgs; }").unwrap();
+    let input = r#"
+a = 1
+a
+b = a + 1
+b
+a = 10
+b
+c = 1 +
+:a { z = 1; w = 2; }
+z
+:a 1
+:l ./f.nix
+y x
+:l ./g.nix
+p
+q = 3
+:r
+q
+x
+foo
+1 +
+2
+:p { a = 1; } //
+{ b = 2; }
+{ a = 1 }
+:x
+:b 1
+:b { }
+:st
+:st
+:st maybe
+:q
+1
+"#;
+    let t = same_transcript(dir.path(), &[], input, Streams::Merged);
+    assert!(t.contains("Added 2 variables."), "{t}");
+}
+
+#[test]
+fn files_on_the_command_line_are_loaded_and_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("f.nix"), "{ x = 1; y = 2; }").unwrap();
+    fs::write(dir.path().join("g.nix"), "{ }: { z = 3; }").unwrap();
+    let input = "x\nz\nv = 5\n:r\nv\ny\n";
+    let t = same_transcript(dir.path(), &["./f.nix", "./g.nix"], input, Streams::Merged);
+    assert!(t.contains("Loading './g.nix'..."), "{t}");
+}
+
+#[test]
+fn build_command_prints_the_outputs_as_nix_repl() {
+    let dir = tempfile::tempdir().unwrap();
+    let salt = unique_salt();
+    let input = format!(
+        "d = derivation {{ name = \"repl-b\"; salt = \"{salt}\"; builder = \"/bin/sh\"; \
+         args = [ \"-c\" \"echo hi > $out; echo dev > $dev\" ]; outputs = [ \"out\" \"dev\" ]; \
+         system = \"x86_64-linux\"; }}\n:b d\n:b d\nd.outPath\n"
+    );
+    let t = same_transcript(dir.path(), &[], &input, Streams::Stdout);
+    assert!(
+        t.contains("This derivation produced the following outputs:\n  dev -> /nix/store/"),
+        "{t}"
+    );
+    // The output really is in xnix's store.
+    let out_path = t
+        .lines()
+        .find_map(|l| l.strip_prefix("  out -> "))
+        .expect("an out line");
+    let physical = dir
+        .path()
+        .join("root")
+        .join(out_path.trim_start_matches('/'));
+    assert_eq!(fs::read_to_string(physical).unwrap(), "hi\n");
+}
+
+/// The package collection: a package prints as the derivation `xnix instantiate` writes.
+#[test]
+fn collection_packages_print_as_derivations() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = xnix_repl(
+        dir.path(),
+        &["<xnixpkgs>"],
+        "hello\n[ hello ]\n:p { a = hello; }\n",
+        Streams::Merged,
+    );
+    let inst = Command::new(XNIX)
+        .args(["--store-dir", "/nix/store", "eval", "-E"])
+        .arg("(import <xnixpkgs> { }).hello.drvPath")
+        .env_remove("NIX_PATH")
+        .output()
+        .unwrap();
+    assert!(inst.status.success(), "{inst:?}");
+    let printed = String::from_utf8(inst.stdout).unwrap();
+    let drv = printed.trim().trim_matches('"');
+    assert!(drv.ends_with(".drv"), "{printed}");
+    for expected in [
+        format!("nix-repl> hello\n«derivation {drv}»\n"),
+        format!("nix-repl> [ hello ]\n[ «derivation {drv}» ]\n"),
+        format!("nix-repl> :p {{ a = hello; }}\n{{ a = «derivation {drv}»; }}\n"),
+    ] {
+        assert!(t.contains(&expected), "missing {expected:?} in:\n{t}");
+    }
+}
