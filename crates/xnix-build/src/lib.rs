@@ -6,6 +6,8 @@
 //!   directly) with exactly Nix's builder environment.
 //! - [`fetch`] downloads fixed-output sources (`mirror://`, HTTP(S),
 //!   `file://`) and verifies them against their declared hash.
+//! - [`http_cache`] reads binary caches over HTTP(S) (a backend for
+//!   `xnix_store::binary_cache`).
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules
 //!   parallel builds, and registers verified outputs in the store.
 
@@ -45,6 +47,7 @@
 
 pub mod builder;
 pub mod fetch;
+pub mod http_cache;
 pub mod sandbox;
 
 mod ns;

@@ -29,6 +29,8 @@ enum Command {
     Repl(cmd::repl::ReplArgs),
     /// The store: add, dump/restore NARs, hash, path info, verify, GC.
     Store(cmd::store::StoreArgs),
+    /// Copy store paths with their closures to or from a binary cache, as `nix copy`.
+    Copy(cmd::copy::CopyArgs),
     /// Evaluate and write derivations to the store, as `nix-instantiate`.
     Instantiate(cmd::instantiate::InstantiateArgs),
     /// Build derivations and link their outputs, as `nix-build`.
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => cmd::eval::run(args, &opts),
         Command::Repl(args) => cmd::repl::run(args, &opts),
         Command::Store(args) => cmd::store::run(args, &opts),
+        Command::Copy(args) => cmd::copy::run(args, &opts),
         Command::Instantiate(args) => cmd::instantiate::run(args, opts),
         Command::Build(args) => cmd::build::run(args, opts),
         Command::ShowDerivation(args) => cmd::show_derivation::run(args, opts),

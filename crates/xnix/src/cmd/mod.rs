@@ -3,6 +3,7 @@
 //! global options that say which store a command works on.
 
 pub mod build;
+pub mod copy;
 pub mod doctor;
 pub mod eval;
 pub mod instantiate;

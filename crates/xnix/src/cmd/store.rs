@@ -27,7 +27,8 @@ Examples:
   xnix store dump ./src > src.nar            NAR bytes, as `nix-store --dump`
   xnix store path-info /xnix/store/...-src --json
   xnix store gc --dry-run
-  xnix store verify --check-contents";
+  xnix store verify --check-contents
+  xnix store generate-key cache.example.org-1 ./secret.key ./public.key";
 
 /// Arguments of `xnix store`.
 #[derive(Args)]
@@ -124,6 +125,15 @@ enum StoreCommand {
         /// Re-hash every valid path and compare with the registered NAR hash.
         #[arg(long)]
         check_contents: bool,
+    },
+    /// Make a binary-cache signing key pair (as nix-store --generate-binary-cache-key).
+    GenerateKey {
+        /// The key's name, e.g. cache.example.org-1.
+        name: String,
+        /// Where to write the secret key (never overwritten).
+        secret_file: PathBuf,
+        /// Where to write the public key.
+        public_file: PathBuf,
     },
     /// List the GC roots.
     Roots,
@@ -340,6 +350,13 @@ pub fn run(args: StoreArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
             }
             serde_json::to_writer_pretty(&mut out, &obj)?;
             writeln!(out)?;
+        }
+        StoreCommand::GenerateKey {
+            name,
+            secret_file,
+            public_file,
+        } => {
+            super::copy::generate_key(name, secret_file, public_file)?;
         }
         StoreCommand::Verify { check_contents } => {
             let store = open_store(&args, opts)?;

@@ -1,0 +1,291 @@
+//! `xnix copy` and `xnix store generate-key` against Nix 2.8: keys made by
+//! xnix sign caches that Nix writes, caches Nix writes are read by
+//! `xnix copy --from`, caches `xnix copy --to` writes are read by
+//! `nix copy --from`; refusals exit non-zero with a clear message and
+//! register nothing. Nix missing is a failure, not a skip.
+
+#[path = "../../xnix-store/tests/common/mod.rs"]
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::scratch_store;
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";
+
+fn nix(tool: &str, args: &[&str], extra_conf: &str) -> Output {
+    Command::new(tool)
+        .args(args)
+        .env("NIX_CONFIG", format!("{NIX_CONF}{extra_conf}"))
+        .env_remove("NIX_STORE_DIR")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 must be installed): {e}"))
+}
+
+fn ok(out: Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("non-UTF-8 output")
+}
+
+/// `xnix` on a store with Nix's store directory under `root`.
+fn xnix(root: &Path) -> Command {
+    let mut c = Command::new(XNIX);
+    c.arg("--store-dir")
+        .arg("/nix/store")
+        .arg("--store-root")
+        .arg(root)
+        .env_remove("XNIX_STORE_DIR")
+        .env_remove("XNIX_STORE_ROOT")
+        .env_remove("XNIX_STATE_DIR")
+        .env_remove("XNIX_TRUSTED_PUBLIC_KEYS");
+    c
+}
+
+fn run(mut c: Command) -> Output {
+    c.output().expect("cannot run xnix")
+}
+
+fn nix_dump(store: &str, path: &str) -> Vec<u8> {
+    let out = nix("nix", &["store", "dump-path", "--store", store, path], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn xnix_dump(root: &Path, path: &str) -> Vec<u8> {
+    let mut c = xnix(root);
+    c.args([
+        "store",
+        "dump",
+        &format!("{}/{}", root.display(), path.trim_start_matches('/')),
+    ]);
+    let out = run(c);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn generate_key(dir: &Path, name: &str) -> (String, String) {
+    let sk = dir.join(format!("{name}.sec"));
+    let pk = dir.join(format!("{name}.pub"));
+    let mut c = xnix(dir);
+    c.args(["store", "generate-key", name]).arg(&sk).arg(&pk);
+    ok(run(c), "xnix store generate-key");
+    (sk.display().to_string(), fs::read_to_string(&pk).unwrap())
+}
+
+#[test]
+fn nix_writes_with_an_xnix_key_and_xnix_reads() {
+    for compression in ["xz", "none"] {
+        let work = tempfile::tempdir().unwrap();
+        let salt = work.path().display().to_string();
+        let (sk, pk) = generate_key(work.path(), "cli-test-1");
+        // The secret key file is private.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&sk).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let src = scratch_store();
+        let out = ok(
+            nix(
+                "nix-instantiate",
+                &[
+                    "--store",
+                    &src,
+                    "--eval",
+                    "--read-write-mode",
+                    "-E",
+                    &format!(
+                        r#"let a = builtins.toFile "a" "A {salt}"; in builtins.toFile "b" "B uses ${{a}}""#
+                    ),
+                ],
+                "",
+            ),
+            "nix-instantiate",
+        );
+        let b = out.trim().trim_matches('"').to_string();
+        let cache = work.path().join("cache");
+        let to = format!(
+            "file://{}?compression={compression}&secret-key={sk}",
+            cache.display()
+        );
+        ok(
+            nix("nix", &["copy", "--from", &src, "--to", &to, &b], ""),
+            "nix copy --to",
+        );
+        let root = work.path().join("root");
+        let url = format!("file://{}", cache.display());
+        // Without the key: refused, nothing registered.
+        let mut c = xnix(&root);
+        c.args(["copy", "--from", &url, &b]);
+        let refused = run(c);
+        assert!(!refused.status.success());
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(err.contains("no valid signature by a trusted key"), "{err}");
+        let mut c = xnix(&root);
+        c.args(["path-info", &b]);
+        assert!(!run(c).status.success(), "a refused path was registered");
+        // With the key (from the environment): copied with its reference.
+        let mut c = xnix(&root);
+        c.args(["copy", "--json", "--from", &url, &b])
+            .env("XNIX_TRUSTED_PUBLIC_KEYS", &pk);
+        let report: serde_json::Value =
+            serde_json::from_str(&ok(run(c), "xnix copy --from")).unwrap();
+        let copied = report["copied"].as_array().unwrap();
+        assert_eq!(copied.len(), 2, "{report}");
+        assert_eq!(copied[1], b.as_str(), "references come first: {report}");
+        for p in copied {
+            let p = p.as_str().unwrap();
+            assert!(
+                xnix_dump(&root, p) == nix_dump(&src, p),
+                "NAR of {p} differs"
+            );
+        }
+        let mut c = xnix(&root);
+        c.args(["path-info", "--json", &b]);
+        let info: serde_json::Value = serde_json::from_str(&ok(run(c), "path-info")).unwrap();
+        let theirs: serde_json::Value = serde_json::from_str(&ok(
+            nix("nix", &["path-info", "--json", "--store", &src, &b], ""),
+            "nix path-info",
+        ))
+        .unwrap();
+        for k in ["narHash", "narSize", "references", "ca"] {
+            assert_eq!(info[0][k], theirs[0][k], "{k}");
+        }
+        let sigs = info[0]["signatures"].as_array().unwrap();
+        assert!(sigs
+            .iter()
+            .any(|s| s.as_str().unwrap().starts_with("cli-test-1:")));
+    }
+}
+
+#[test]
+fn xnix_writes_and_nix_reads() {
+    for compression in ["xz", "none"] {
+        let work = tempfile::tempdir().unwrap();
+        let (sk, pk) = generate_key(work.path(), "cli-push-1");
+        let root = work.path().join("root");
+        let tree = work.path().join("tree");
+        fs::create_dir_all(tree.join("sub")).unwrap();
+        fs::write(
+            tree.join("sub/file"),
+            format!("{}\n", work.path().display()),
+        )
+        .unwrap();
+        let mut c = xnix(&root);
+        c.args(["store", "add"]).arg(&tree);
+        let p = ok(run(c), "xnix store add").trim().to_string();
+        let cache = work.path().join("cache");
+        let url = format!("file://{}", cache.display());
+        let mut c = xnix(&root);
+        c.args([
+            "copy",
+            "--json",
+            "--to",
+            &url,
+            "--sign-key",
+            &sk,
+            "--compression",
+            compression,
+            &p,
+        ]);
+        let report: serde_json::Value =
+            serde_json::from_str(&ok(run(c), "xnix copy --to")).unwrap();
+        assert_eq!(report["copied"], serde_json::json!([p]));
+        // Again: already there.
+        let mut c = xnix(&root);
+        c.args(["copy", "--json", "--to", &url, &p]);
+        let report: serde_json::Value =
+            serde_json::from_str(&ok(run(c), "xnix copy --to")).unwrap();
+        assert_eq!(report["present"], serde_json::json!([p]));
+        let dest = scratch_store();
+        ok(
+            nix(
+                "nix",
+                &["copy", "--from", &url, "--to", &dest, &p],
+                &format!("trusted-public-keys = {pk}\n"),
+            ),
+            "nix copy --from",
+        );
+        assert!(xnix_dump(&root, &p) == nix_dump(&dest, &p));
+        let narinfo = fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| f.extension().is_some_and(|x| x == "narinfo"))
+            .unwrap();
+        let text = fs::read_to_string(narinfo).unwrap();
+        assert!(
+            text.contains(&format!("Compression: {compression}\n")),
+            "{text}"
+        );
+        assert!(text.contains("Sig: cli-push-1:"), "{text}");
+    }
+}
+
+#[test]
+fn usage_errors_and_help() {
+    let work = tempfile::tempdir().unwrap();
+    let mut c = xnix(work.path());
+    c.args(["copy", "--help"]);
+    let help = ok(run(c), "xnix copy --help");
+    assert!(
+        help.contains("Examples:") && help.contains("--trusted-key"),
+        "{help}"
+    );
+    let mut c = xnix(work.path());
+    c.args(["copy", "/nix/store/00000000000000000000000000000000-x"]);
+    assert!(
+        !run(c).status.success(),
+        "a copy without --to or --from succeeded"
+    );
+    // A directory that is not a cache.
+    let mut c = xnix(work.path());
+    c.args([
+        "copy",
+        "--from",
+        &format!("file://{}", work.path().display()),
+    ])
+    .arg("--no-check-sigs")
+    .arg("/nix/store/00000000000000000000000000000000-x");
+    let out = run(c);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nix-cache-info"), "{err}");
+    // A malformed trusted key.
+    let (_, _) = generate_key(work.path(), "k");
+    let mut c = xnix(work.path());
+    c.args([
+        "copy",
+        "--from",
+        "file:///nonexistent",
+        "--trusted-key",
+        "k:notbase64!",
+        "/nix/store/00000000000000000000000000000000-x",
+    ]);
+    let out = run(c);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in the trusted key 'k:notbase64!'"), "{err}");
+    // generate-key never overwrites a secret key.
+    let mut c = xnix(work.path());
+    c.args(["store", "generate-key", "k"])
+        .arg(work.path().join("k.sec"))
+        .arg(work.path().join("k2.pub"));
+    let out = run(c);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwritten"));
+}
