@@ -20,6 +20,10 @@
 //! | `tests/eval/lazy/` | none (thunks print as `<CODE>`) |
 //! | anything else      | `--strict`             |
 //!
+//! Under `tests/eval/errmsg/` error messages are compared too: when both fail,
+//! the first line of the error and its `at FILE:LINE:COLUMN:` line (if Nix
+//! prints one) must be the same.
+//!
 //! The corpus checks itself too: a file whose name starts with `err-` must
 //! fail under Nix, any other file must succeed under Nix; a mismatch is
 //! reported as a corpus error.
@@ -297,9 +301,22 @@ fn judge(file: &str, nix: &Outcome, xnix: &Outcome) -> Option<String> {
         (false, false) if xnix.stderr.trim().is_empty() => {
             Some("both failed, but xnix printed no error message".to_string())
         }
+        (false, false) if file.contains("errmsg/") => {
+            let (n, x) = (error_summary(&nix.stderr), error_summary(&xnix.stderr));
+            (n != x).then(|| format!("error messages differ:\n  nix:  {n}\n  xnix: {x}"))
+        }
         (false, false) => None,
         (true, false) => Some(format!("Nix succeeded but xnix {}", xnix.describe())),
         (false, true) => Some("Nix failed but xnix succeeded".to_string()),
+    }
+}
+
+/// The first line of an error report and the line naming its position, if any.
+fn error_summary(stderr: &str) -> String {
+    let first = stderr.lines().next().unwrap_or_default();
+    match stderr.lines().find(|l| l.trim_start().starts_with("at ")) {
+        Some(at) => format!("{first} | {}", at.trim()),
+        None => first.to_string(),
     }
 }
 

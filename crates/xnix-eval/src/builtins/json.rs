@@ -1,5 +1,6 @@
 //! JSON and TOML: `toJSON`, `fromJSON`, `fromTOML`.
 
+use super::json_parse::{parse_json, Json};
 use super::BuiltinDef;
 use crate::error::EvalError;
 use crate::eval::R;
@@ -18,6 +19,7 @@ fn to_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     Ok(Value::str_ctx(s, ctx))
 }
 
+/// A `serde_json` value as a Nix value (for JSON that xnix itself produced).
 pub(super) fn json_to_value(j: serde_json::Value) -> Value {
     match j {
         serde_json::Value::Null => Value::Null,
@@ -47,6 +49,35 @@ pub(super) fn json_to_value(j: serde_json::Value) -> Value {
     }
 }
 
+/// A decoded JSON document as a Nix value (numbers and duplicate keys as Nix 2.8 takes them).
+fn decoded_to_value(j: Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        // Nix stores unsigned numbers in its signed integers: large ones wrap.
+        Json::Unsigned(u) => Value::Int(u as i64),
+        Json::Integer(i) => Value::Int(i),
+        Json::Float(f) => Value::Float(f),
+        // Nix's strings end at a NUL character; the reader checked the bytes are UTF-8.
+        Json::String(mut s) => {
+            if let Some(i) = s.iter().position(|&b| b == 0) {
+                s.truncate(i);
+            }
+            Value::str(crate::bytes::from_bytes(&s))
+        }
+        Json::Array(a) => Value::list(a.into_iter().map(decoded_to_value).collect()),
+        Json::Object(o) => Value::attrs(Attrs::from_unsorted(
+            o.into_iter()
+                .map(|(k, v)| Attr {
+                    name: crate::bytes::from_bytes(&k).as_str().into(),
+                    value: decoded_to_value(v),
+                    pos: Pos::NONE,
+                })
+                .collect(),
+        )),
+    }
+}
+
 fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = ev.force_string_v(a[0].clone(), pos)?;
     if !s.ctx.is_empty() {
@@ -58,63 +89,11 @@ fn from_json(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             pos,
         ));
     }
-    let s = &s.s;
-    // Raw bytes that are not UTF-8 (kept as private characters) make the JSON ill-formed.
-    if std::str::from_utf8(&crate::bytes::to_bytes(s)).is_err() {
-        return Err(EvalError::msg(
-            "while decoding a JSON string: ill-formed UTF-8 byte",
-            pos,
-        ));
-    }
-    let j: serde_json::Value = serde_json::from_str(s)
-        .map_err(|e| EvalError::msg(format!("while decoding a JSON string: {e}"), pos))?;
-    let v = json_to_value(j);
-    // The JSON parser reads the integer `-0` as the float -0.0; Nix reads it as the integer 0.
-    // Only the text tells them apart, so this is decided for the whole document.
-    let (int_zero, float_zero) = negative_zero_literals(s);
-    if int_zero && !float_zero {
-        return Ok(negative_zero_to_int(v));
-    }
-    Ok(v)
-}
-
-/// Whether the JSON text has the literal `-0` as an integer, and as a float (`-0.0`, `-0e1`).
-fn negative_zero_literals(text: &str) -> (bool, bool) {
-    let b = text.as_bytes();
-    let (mut int_zero, mut float_zero, mut in_string) = (false, false, false);
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'-' if !in_string && b.get(i + 1) == Some(&b'0') => match b.get(i + 2) {
-                Some(b'.' | b'e' | b'E') => float_zero = true,
-                _ => int_zero = true,
-            },
-            _ => {}
-        }
-        i += 1;
-    }
-    (int_zero, float_zero)
-}
-
-/// Replace every float -0.0 in a decoded document by the integer 0.
-fn negative_zero_to_int(v: Value) -> Value {
-    match v {
-        Value::Float(f) if f == 0.0 && f.is_sign_negative() => Value::Int(0),
-        Value::List(l) => Value::list(l.iter().cloned().map(negative_zero_to_int).collect()),
-        Value::Attrs(a) => Value::attrs(Attrs::from_unsorted(
-            a.entries
-                .iter()
-                .map(|e| Attr {
-                    name: e.name.clone(),
-                    value: negative_zero_to_int(e.value.clone()),
-                    pos: e.pos,
-                })
-                .collect(),
-        )),
-        v => v,
-    }
+    // Nix's message names no position of its own, only the call as context.
+    let j = parse_json(&crate::bytes::to_bytes(&s.s)).map_err(|msg| {
+        EvalError::msg(msg, Pos::NONE).context(pos, "while decoding a JSON string")
+    })?;
+    Ok(decoded_to_value(j))
 }
 
 fn toml_to_value(t: toml::Value) -> Value {

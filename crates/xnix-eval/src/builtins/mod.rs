@@ -14,6 +14,7 @@ mod control;
 mod derivation;
 mod fetch;
 mod json;
+mod json_parse;
 mod lists;
 mod paths;
 mod platform;
