@@ -2,8 +2,9 @@
 //! paths.
 //!
 //! [`realise`] reads the derivations and their input derivations, skips
-//! every derivation whose wanted outputs are already valid, and builds the
-//! rest with up to [`BuildOptions::jobs`] builds at a time, dependencies
+//! every derivation whose wanted outputs are already valid or can be
+//! substituted from [`BuildOptions::substituters`] (then its inputs are not
+//! needed at all), and builds the rest with up to [`BuildOptions::jobs`] builds at a time, dependencies
 //! first. Each build:
 //!
 //! 1. locks its output paths (so two processes never build the same path);
@@ -36,6 +37,7 @@ use xnix_store::{
 
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
 use crate::sandbox::{remove_tree, run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
+use crate::substitute::{substitute_paths, SubstituteOutcome, Substituter};
 
 /// An error reported by a [`BuildStore`] implementation.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +94,16 @@ pub trait BuildStore: Sync {
     /// The default does nothing.
     fn add_temp_root(&self, _path: &StorePath) -> Result<(), StoreAccessError> {
         Ok(())
+    }
+
+    /// Tries to make `paths` valid by fetching them from `substituters`
+    /// (verified before registration). The default substitutes nothing.
+    fn substitute(
+        &self,
+        _paths: &BTreeSet<StorePath>,
+        _substituters: &[Substituter],
+    ) -> SubstituteOutcome {
+        SubstituteOutcome::default()
     }
 }
 
@@ -164,6 +176,14 @@ impl BuildStore for LocalStore {
     fn add_temp_root(&self, path: &StorePath) -> Result<(), StoreAccessError> {
         LocalStore::add_temp_root(self, path).map_err(local_err)
     }
+
+    fn substitute(
+        &self,
+        paths: &BTreeSet<StorePath>,
+        substituters: &[Substituter],
+    ) -> SubstituteOutcome {
+        substitute_paths(self, paths, substituters)
+    }
 }
 
 /// How to realise.
@@ -198,6 +218,8 @@ pub struct BuildOptions {
     pub fetch: FetchOptions,
     /// Log lines carried in failure reports.
     pub log_tail_lines: usize,
+    /// Binary caches tried, in order, for outputs before building them.
+    pub substituters: Vec<Substituter>,
 }
 
 impl Default for BuildOptions {
@@ -218,6 +240,7 @@ impl Default for BuildOptions {
             mirrors: MirrorTable::from_system().unwrap_or_default(),
             fetch: FetchOptions::default(),
             log_tail_lines: 10,
+            substituters: Vec::new(),
         }
     }
 }
@@ -271,6 +294,20 @@ pub enum BuildEvent<'a> {
         drv: &'a StorePath,
         /// Output name → path.
         outputs: &'a BTreeMap<String, StorePath>,
+    },
+    /// A path was fetched from a binary cache instead of being built.
+    Substituted {
+        /// The path (an output, or a path in an output's closure).
+        path: &'a StorePath,
+        /// The cache's URL.
+        from: &'a str,
+    },
+    /// A binary cache could not supply a derivation's outputs; it is built.
+    SubstitutionFailed {
+        /// The derivation.
+        drv: &'a StorePath,
+        /// Why.
+        message: &'a str,
     },
     /// A build failed (or could not start because a dependency failed).
     Failed {
@@ -554,6 +591,8 @@ fn output_paths(
 fn plan<S: BuildStore + ?Sized>(
     store: &S,
     roots: &[StorePath],
+    options: &BuildOptions,
+    progress: &dyn BuildProgress,
 ) -> Result<Plan, Box<(StorePath, BuildError)>> {
     let sd = store.store_dir();
     let mut drvs: BTreeMap<StorePath, Derivation> = BTreeMap::new();
@@ -576,7 +615,7 @@ fn plan<S: BuildStore + ?Sized>(
         let drv = &drvs[&drv_path];
         let outputs =
             output_paths(sd, &drv_path, drv).map_err(|e| Box::new((drv_path.clone(), e)))?;
-        let mut missing = false;
+        let mut missing = BTreeSet::new();
         for name in &wanted[&drv_path] {
             let Some(path) = outputs.get(name) else {
                 return Err(Box::new((
@@ -593,11 +632,37 @@ fn plan<S: BuildStore + ?Sized>(
                 .is_valid_path(path)
                 .map_err(|e| Box::new((drv_path.clone(), store_err(sd, &drv_path)(e))))?
             {
-                missing = true;
+                missing.insert(path.clone());
             }
         }
-        if !missing {
+        if missing.is_empty() {
             continue;
+        }
+        // Substitute before building: when every missing output can be
+        // fetched, the derivation's inputs are not needed either.
+        if !options.substituters.is_empty() {
+            let outcome = store.substitute(&missing, &options.substituters);
+            for (path, from) in &outcome.substituted {
+                progress.on_event(&BuildEvent::Substituted { path, from });
+            }
+            for message in &outcome.warnings {
+                progress.on_event(&BuildEvent::SubstitutionFailed {
+                    drv: &drv_path,
+                    message,
+                });
+            }
+            let mut still_missing = false;
+            for p in &missing {
+                if !store
+                    .is_valid_path(p)
+                    .map_err(|e| Box::new((drv_path.clone(), store_err(sd, &drv_path)(e))))?
+                {
+                    still_missing = true;
+                }
+            }
+            if !still_missing {
+                continue;
+            }
         }
         to_build.insert(drv_path.clone());
         let inputs: Vec<(StorePath, BTreeSet<String>)> = drv
@@ -646,7 +711,7 @@ pub fn realise<S: BuildStore + ?Sized>(
     options: &BuildOptions,
     progress: &dyn BuildProgress,
 ) -> Result<Realised, RealiseError> {
-    let plan = plan(store, drvs).map_err(|failure| RealiseError {
+    let plan = plan(store, drvs, options, progress).map_err(|failure| RealiseError {
         failures: vec![*failure],
         built: Vec::new(),
     })?;

@@ -8,6 +8,7 @@
 //!   `file://`) and verifies them against their declared hash.
 //! - [`http_cache`] reads binary caches over HTTP(S) (a backend for
 //!   `xnix_store::binary_cache`).
+//! - [`substitute`] fetches outputs from binary caches before building.
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules
 //!   parallel builds, and registers verified outputs in the store.
 
@@ -49,5 +50,6 @@ pub mod builder;
 pub mod fetch;
 pub mod http_cache;
 pub mod sandbox;
+pub mod substitute;
 
 mod ns;

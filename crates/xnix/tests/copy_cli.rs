@@ -289,3 +289,155 @@ fn usage_errors_and_help() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("never overwritten"));
 }
+
+const GRAPH: &str = r#"
+{ salt }:
+let
+  mk = name: script: derivation {
+    inherit name salt;
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" script ];
+  };
+in rec {
+  dep = mk "dep" "echo dep > $out";
+  top = mk "top" "mkdir $out; echo ${dep} > $out/ref; cat ${dep} > $out/copy";
+}
+"#;
+
+fn build(root: &Path, work: &Path, salt: &str, extra: &[&str]) -> Output {
+    let mut c = xnix(root);
+    c.current_dir(work)
+        .env_remove("XNIX_SUBSTITUTERS")
+        .env_remove("NIX_PATH")
+        .args([
+            "build",
+            "graph.nix",
+            "-A",
+            "top",
+            "--no-out-link",
+            "--argstr",
+            "salt",
+            salt,
+        ])
+        .args(extra);
+    run(c)
+}
+
+#[test]
+fn build_substitutes_from_a_signed_cache_and_falls_back_to_building() {
+    assert!(
+        Path::new("/bin/busybox").is_file() || Path::new("/usr/bin/busybox").is_file(),
+        "busybox-static is required (scripts/install-deps installs it)"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    fs::write(w.join("graph.nix"), GRAPH).unwrap();
+    let salt = w.display().to_string();
+    let (sk, pk) = generate_key(w, "subst-1");
+    let (_, other_pk) = generate_key(w, "other-1");
+    // Build in one store and push the output's closure.
+    let a = w.join("a");
+    let built = build(&a, w, &salt, &[]);
+    let out = ok(built, "xnix build");
+    let path = out.trim().to_string();
+    let cache = w.join("cache");
+    let url = format!("file://{}", cache.display());
+    let mut c = xnix(&a);
+    c.args(["copy", "--to", &url, "--sign-key", &sk, &path]);
+    ok(run(c), "xnix copy --to");
+
+    // A trusted cache: fetched, nothing built (the dependency neither).
+    let b = w.join("b");
+    let o = build(
+        &b,
+        w,
+        &salt,
+        &["--substituters", &url, "--trusted-key", &pk],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(ok(o, "xnix build --substituters").trim(), path);
+    assert!(
+        err.contains(&format!("copying path '{path}' from '{url}'")),
+        "{err}"
+    );
+    assert!(
+        !err.contains("building '"),
+        "built although substitutable: {err}"
+    );
+    assert!(xnix_dump(&b, &path) == xnix_dump(&a, &path));
+    let mut c = xnix(&b);
+    c.args(["store", "verify", "--check-contents"]);
+    ok(run(c), "xnix store verify");
+
+    // The same through the environment.
+    let e = w.join("e");
+    let mut c = xnix(&e);
+    c.current_dir(w)
+        .env("XNIX_SUBSTITUTERS", &url)
+        .env("XNIX_TRUSTED_PUBLIC_KEYS", &pk)
+        .args([
+            "build",
+            "graph.nix",
+            "-A",
+            "top",
+            "--no-out-link",
+            "--argstr",
+            "salt",
+            &salt,
+        ]);
+    let o = run(c);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(ok(o, "xnix build (XNIX_SUBSTITUTERS)").trim(), path);
+    assert!(!err.contains("building '"), "{err}");
+
+    // Signed by a key that is not trusted: a warning, then built.
+    let c_root = w.join("c");
+    let o = build(
+        &c_root,
+        w,
+        &salt,
+        &["--substituters", &url, "--trusted-key", &other_pk],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(ok(o, "xnix build (untrusted cache)").trim(), path);
+    assert!(
+        err.contains("warning:") && err.contains("no valid signature"),
+        "{err}"
+    );
+    assert_eq!(err.matches("building '").count(), 2, "{err}");
+
+    // A tampered NAR: refused, built instead, nothing bad registered.
+    let narinfo = cache.join(format!(
+        "{}.narinfo",
+        path.trim_start_matches("/nix/store/")
+            .split('-')
+            .next()
+            .unwrap()
+    ));
+    let text = fs::read_to_string(&narinfo).unwrap();
+    let nar_url = text
+        .lines()
+        .find_map(|l| l.strip_prefix("URL: "))
+        .unwrap()
+        .to_string();
+    let nar_file = cache.join(&nar_url);
+    let mut bytes = fs::read(&nar_file).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    fs::write(&nar_file, &bytes).unwrap();
+    let d = w.join("d");
+    let o = build(
+        &d,
+        w,
+        &salt,
+        &["--substituters", &url, "--trusted-key", &pk],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(ok(o, "xnix build (tampered cache)").trim(), path);
+    assert!(err.contains("warning:") && err.contains("corrupt"), "{err}");
+    assert!(err.contains("building '"), "{err}");
+    let mut c = xnix(&d);
+    c.args(["store", "verify", "--check-contents"]);
+    ok(run(c), "xnix store verify");
+}

@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use xnix_build::builder::{realise, BuildOptions, Realised};
 use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
+use xnix_build::substitute::Substituter;
 use xnix_eval::with_big_stack;
 use xnix_store::{LocalStore, StorePath};
 
@@ -36,7 +37,13 @@ Output paths are printed on stdout, each once, in the order selected.
 
 Builders run in a sandbox that sees the store paths they depend on, plus the
 sandbox paths: by default the host's static busybox as /bin/sh and
-/bin/busybox; add more with --sandbox-path (Nix's `sandbox-paths` syntax).";
+/bin/busybox; add more with --sandbox-path (Nix's `sandbox-paths` syntax).
+
+With --substituters URL (or XNIX_SUBSTITUTERS, space-separated) an output is
+first looked up in those binary caches (as written by `xnix copy --to` or
+`nix copy --to`) and fetched instead of built when a cache has it signed by a
+--trusted-key (or XNIX_TRUSTED_PUBLIC_KEYS); otherwise it is built:
+  xnix build -A hello --substituters file:///srv/cache --trusted-key ./public.key";
 
 /// Arguments of `xnix build`.
 #[derive(Args)]
@@ -68,6 +75,38 @@ pub struct BuildArgs {
     /// Log lines shown when a build fails.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub log_lines: usize,
+    /// Binary cache to fetch outputs from instead of building them (file:///DIR or
+    /// http(s)://...); repeatable, tried in order; needs --trusted-key.
+    #[arg(
+        long = "substituters",
+        visible_alias = "substituter",
+        value_name = "URL",
+        env = "XNIX_SUBSTITUTERS",
+        value_delimiter = ' '
+    )]
+    pub substituters: Vec<String>,
+    /// Public key whose signatures make substitutes acceptable (NAME:BASE64, or a file
+    /// holding one); repeatable.
+    #[arg(
+        long = "trusted-key",
+        value_name = "KEY",
+        env = "XNIX_TRUSTED_PUBLIC_KEYS",
+        value_delimiter = ' '
+    )]
+    pub trusted_keys: Vec<String>,
+}
+
+/// The substituters of `--substituters` / `--trusted-key` (or their variables).
+pub fn substituters(urls: &[String], keys: &[String]) -> anyhow::Result<Vec<Substituter>> {
+    let trusted_keys = super::copy::parse_trusted_keys(keys)?;
+    Ok(urls
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+        .map(|url| Substituter {
+            url: url.clone(),
+            trusted_keys: trusted_keys.clone(),
+        })
+        .collect())
 }
 
 /// The default sandbox paths (busybox as `/bin/sh` and `/bin/busybox`) plus the
@@ -162,6 +201,7 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         keep_failed: args.keep_failed,
         sandbox_paths: sandbox_paths(&args.sandbox_path)?,
         log_tail_lines: args.log_lines,
+        substituters: substituters(&args.substituters, &args.trusted_keys)?,
         ..BuildOptions::default()
     };
     let Some(realised) = realise_reporting(&store, &drvs, &options, args.print_build_logs) else {

@@ -175,6 +175,19 @@ impl BuildProgress for Progress {
                     c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
                 }
             }
+            BuildEvent::Substituted { path, from } => {
+                drop(c);
+                self.line(format!(
+                    "copying path '{}' from '{from}'...",
+                    self.store_dir.print(path)
+                ));
+                c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            }
+            BuildEvent::SubstitutionFailed { message, .. } => {
+                drop(c);
+                self.line(format!("warning: {message}"));
+                c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            }
             BuildEvent::Failed { drv, .. } => {
                 if let Some(bar) = c.running.remove(*drv) {
                     bar.finish_and_clear();
