@@ -441,3 +441,98 @@ fn build_substitutes_from_a_signed_cache_and_falls_back_to_building() {
     c.args(["store", "verify", "--check-contents"]);
     ok(run(c), "xnix store verify");
 }
+
+/// Serve `dir` over HTTP on a local port until the process ends (one
+/// request per connection; 404 for anything absent). Returns the base URL.
+fn serve_dir(dir: &Path) -> String {
+    use std::io::{BufRead, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            let name = request
+                .split(' ')
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches("/cache/")
+                .to_string();
+            let body = if name.contains("..") {
+                None
+            } else {
+                fs::read(dir.join(&name)).ok()
+            };
+            let _ = match body {
+                Some(b) => stream
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            b.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .and_then(|_| stream.write_all(&b)),
+                None => stream.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                ),
+            };
+        }
+    });
+    format!("http://{addr}/cache")
+}
+
+#[test]
+fn copy_from_an_http_cache() {
+    let work = tempfile::tempdir().unwrap();
+    let (sk, pk) = generate_key(work.path(), "http-1");
+    let root = work.path().join("root");
+    let f = work.path().join("file");
+    fs::write(&f, format!("served {}\n", work.path().display())).unwrap();
+    let mut c = xnix(&root);
+    c.args(["store", "add"]).arg(&f);
+    let p = ok(run(c), "xnix store add").trim().to_string();
+    let cache = work.path().join("cache");
+    let mut c = xnix(&root);
+    c.args([
+        "copy",
+        "--to",
+        &format!("file://{}", cache.display()),
+        "--sign-key",
+        &sk,
+        &p,
+    ]);
+    ok(run(c), "xnix copy --to");
+    let url = serve_dir(&cache);
+    // Writing over HTTP is refused.
+    let mut c = xnix(&root);
+    c.args(["copy", "--to", &url, &p]);
+    let o = run(c);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("read-only"));
+    // Reading: the path, and a clear error for a path the cache lacks.
+    let dest = work.path().join("dest");
+    let mut c = xnix(&dest);
+    c.args(["copy", "--json", "--from", &url, "--trusted-key", &pk, &p]);
+    let report: serde_json::Value = serde_json::from_str(&ok(run(c), "copy --from http")).unwrap();
+    assert_eq!(report["copied"], serde_json::json!([p]));
+    assert!(xnix_dump(&dest, &p) == xnix_dump(&root, &p));
+    let absent = "/nix/store/00000000000000000000000000000000-absent";
+    let mut c = xnix(&dest);
+    c.args(["copy", "--from", &url, "--trusted-key", &pk, absent]);
+    let o = run(c);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("does not have '{absent}'")), "{err}");
+}
