@@ -520,7 +520,8 @@ impl BinaryCache {
         Self::open(backend, store_dir)
     }
 
-    /// Open a `file://DIR` cache (creating it when `for_writing`).
+    /// Open a `file://DIR` cache (creating it when `for_writing`). Query
+    /// parameters (`?compression=...`) are left to the caller.
     pub fn open_url(url: &str, store_dir: &StoreDir, for_writing: bool) -> Result<BinaryCache> {
         let (dir, _params) = parse_file_url(url)?
             .ok_or_else(|| BinaryCacheError::UnsupportedUrl(url.to_string()))?;

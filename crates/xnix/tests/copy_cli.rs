@@ -192,17 +192,13 @@ fn xnix_writes_and_nix_reads() {
         let cache = work.path().join("cache");
         let url = format!("file://{}", cache.display());
         let mut c = xnix(&root);
-        c.args([
-            "copy",
-            "--json",
-            "--to",
-            &url,
-            "--sign-key",
-            &sk,
-            "--compression",
-            compression,
-            &p,
-        ]);
+        if compression == "xz" {
+            c.args(["copy", "--json", "--to", &url, "--sign-key", &sk, &p]);
+        } else {
+            // Nix's URL parameters instead of the options.
+            let with_params = format!("{url}?compression={compression}&secret-key={sk}");
+            c.args(["copy", "--json", "--to", &with_params, &p]);
+        }
         let report: serde_json::Value =
             serde_json::from_str(&ok(run(c), "xnix copy --to")).unwrap();
         assert_eq!(report["copied"], serde_json::json!([p]));
@@ -265,6 +261,18 @@ fn usage_errors_and_help() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nix-cache-info"), "{err}");
+    // An unknown URL parameter.
+    let mut c = xnix(work.path());
+    c.args([
+        "copy",
+        "--to",
+        &format!("file://{}/c?priority=3", work.path().display()),
+    ])
+    .arg("/nix/store/00000000000000000000000000000000-x");
+    let out = run(c);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unsupported parameter 'priority'"), "{err}");
     // A malformed trusted key.
     let (_, _) = generate_key(work.path(), "k");
     let mut c = xnix(work.path());

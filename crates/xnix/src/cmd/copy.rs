@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use xnix_build::http_cache::HttpBackend;
 use xnix_store::binary_cache::{
-    BinaryCache, Compression, CopyEvent, CopyReport, PullOptions, PushOptions,
+    parse_file_url, BinaryCache, Compression, CopyEvent, CopyReport, PullOptions, PushOptions,
 };
 use xnix_store::signing::{PublicKey, SecretKey};
 use xnix_store::{LocalStore, StoreDir, StorePath};
@@ -27,6 +27,7 @@ Examples:
   xnix store generate-key cache.example.org-1 ./secret.key ./public.key
   xnix copy --to file:///srv/cache --sign-key ./secret.key ./result
   xnix copy --to file:///srv/cache --compression none /xnix/store/...-hello
+  xnix copy --to 'file:///srv/cache?compression=none&secret-key=./secret.key' ./result
   xnix copy --from file:///srv/cache --trusted-key \"$(cat public.key)\" /xnix/store/...-hello
   xnix copy --from https://cache.example.org --trusted-key ./public.key /xnix/store/...-hello
   xnix copy --from file:///srv/cache --no-check-sigs --json /xnix/store/...-hello
@@ -202,15 +203,34 @@ fn run_inner(args: CopyArgs, opts: &StoreOpts) -> anyhow::Result<()> {
         paths.insert(super::resolve_store_path(&store, p)?);
     }
     if let Some(url) = &args.to {
+        // Nix-style parameters (`file:///DIR?compression=none&secret-key=FILE`)
+        // stand in for the options.
+        let params = parse_file_url(url)?.map(|(_, p)| p).unwrap_or_default();
+        let mut compression_param = None;
+        let mut key_param = None;
+        for (k, v) in &params {
+            match k.as_str() {
+                "compression" => compression_param = Some(v.clone()),
+                "secret-key" => key_param = Some(PathBuf::from(v)),
+                other => bail!(
+                    "unsupported parameter '{other}' in '{url}' (xnix knows compression= and secret-key=)"
+                ),
+            }
+        }
         let cache = open_cache(url, &sd, true)?;
-        let sign_key = match &args.sign_key {
+        let sign_key = match args.sign_key.as_ref().or(key_param.as_ref()) {
             Some(f) => Some(
                 SecretKey::read_file(f)
                     .with_context(|| format!("reading the secret key '{}'", f.display()))?,
             ),
             None => None,
         };
-        let compression = Compression::parse(args.compression.as_deref().unwrap_or("xz"))?;
+        let compression = Compression::parse(
+            args.compression
+                .as_deref()
+                .or(compression_param.as_deref())
+                .unwrap_or("xz"),
+        )?;
         let progress = CopyProgress::new(sd.clone(), format!("to '{}'", cache.url()));
         let result = cache.push(
             &store,
