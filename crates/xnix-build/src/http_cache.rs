@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use xnix_store::binary_cache::{BinaryCacheError, CacheBackend};
 
-/// The largest file fetched from a cache (NARs are held in memory).
+/// The largest file fetched from a cache.
 const MAX_FILE: u64 = 8 << 30;
 
 /// An `http://` or `https://` binary cache.
@@ -47,18 +47,23 @@ impl CacheBackend for HttpBackend {
         self.base.clone()
     }
 
-    /// 404 and 403 mean "not there", as for Nix (S3 answers 403 for absent keys).
     fn get(&self, name: &str) -> Result<Option<Vec<u8>>, BinaryCacheError> {
+        let Some(mut reader) = self.open(name)? else {
+            return Ok(None);
+        };
+        let mut body = Vec::new();
+        reader
+            .read_to_end(&mut body)
+            .map_err(|e| self.transport(name, e.to_string()))?;
+        Ok(Some(body))
+    }
+
+    /// Streams the body. 404 and 403 mean "not there", as for Nix (S3
+    /// answers 403 for absent keys).
+    fn open(&self, name: &str) -> Result<Option<Box<dyn Read + '_>>, BinaryCacheError> {
         let url = format!("{}/{name}", self.base);
         match self.agent.get(&url).call() {
-            Ok(resp) => {
-                let mut body = Vec::new();
-                resp.into_reader()
-                    .take(MAX_FILE)
-                    .read_to_end(&mut body)
-                    .map_err(|e| self.transport(name, e.to_string()))?;
-                Ok(Some(body))
-            }
+            Ok(resp) => Ok(Some(Box::new(resp.into_reader().take(MAX_FILE)))),
             Err(ureq::Error::Status(404 | 403, _)) => Ok(None),
             Err(ureq::Error::Status(code, resp)) => Err(self.transport(
                 name,

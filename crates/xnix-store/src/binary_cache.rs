@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
 
-use crate::hash::{Hash, HashAlgo, HashingWriter};
+use crate::hash::{HashAlgo, HashingWriter};
 use crate::local::{LocalStore, LocalStoreError, ValidPathInfo};
 use crate::narinfo::{NarInfo, NarInfoError};
 use crate::path::{StoreDir, StorePath};
@@ -206,6 +206,48 @@ pub trait CacheBackend: Send + Sync {
         let _ = (name, data);
         Err(BinaryCacheError::ReadOnly(self.url()))
     }
+    /// A reader over the file, or `None` if it does not exist. The default
+    /// reads it whole through [`Self::get`]; backends override it to stream.
+    fn open(&self, name: &str) -> Result<Option<Box<dyn Read + '_>>> {
+        Ok(self
+            .get(name)?
+            .map(|b| Box::new(io::Cursor::new(b)) as Box<dyn Read>))
+    }
+    /// Write the file from the local file `src`, with [`Self::put`]'s
+    /// atomicity. The default reads `src` whole and calls `put`.
+    fn put_file(&self, name: &str, src: &Path) -> Result<()> {
+        let data = fs::read(src).map_err(io_err("reading", src))?;
+        self.put(name, &data)
+    }
+}
+
+/// A scratch file in the system's temporary directory, removed when dropped
+/// (NARs pass through these instead of memory).
+struct ScratchFile {
+    path: PathBuf,
+}
+
+impl ScratchFile {
+    fn create() -> Result<(ScratchFile, fs::File)> {
+        let path = std::env::temp_dir().join(format!(
+            "xnix-cache-{}-{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io_err("creating scratch file", &path))?;
+        Ok((ScratchFile { path }, file))
+    }
+}
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -269,6 +311,30 @@ impl CacheBackend for FileBackend {
     /// Written to a hidden temporary beside the final name, flushed to disk,
     /// then renamed: readers never see a partial file under the final name.
     fn put(&self, name: &str, data: &[u8]) -> Result<()> {
+        self.write_atomically(name, &mut |f| f.write_all(data))
+    }
+
+    fn open(&self, name: &str) -> Result<Option<Box<dyn Read + '_>>> {
+        let path = self.file(name);
+        match fs::File::open(&path) {
+            Ok(f) => Ok(Some(Box::new(io::BufReader::new(f)))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("reading", &path)(e)),
+        }
+    }
+
+    fn put_file(&self, name: &str, src: &Path) -> Result<()> {
+        let mut from = fs::File::open(src).map_err(io_err("reading", src))?;
+        self.write_atomically(name, &mut |f| io::copy(&mut from, f).map(|_| ()))
+    }
+}
+
+impl FileBackend {
+    fn write_atomically(
+        &self,
+        name: &str,
+        fill: &mut dyn FnMut(&mut fs::File) -> io::Result<()>,
+    ) -> Result<()> {
         let path = self.file(name);
         let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
         fs::create_dir_all(&parent).map_err(io_err("creating directory", &parent))?;
@@ -281,9 +347,9 @@ impl CacheBackend for FileBackend {
             std::process::id(),
             TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let write = || -> io::Result<()> {
+        let mut write = || -> io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
-            f.write_all(data)?;
+            fill(&mut f)?;
             f.sync_all()
         };
         if let Err(e) = write() {
@@ -671,22 +737,28 @@ impl BinaryCache {
         let printed = store.print_path(&info.path);
         // Dump, hash (to catch a corrupted local path) and compress in one pass.
         let mut nar_hasher = HashingWriter::new(HashAlgo::Sha256);
-        let file = match options.compression {
-            Compression::None => {
-                let mut buf = Vec::new();
-                store.export_nar(&info.path, Tee(&mut nar_hasher, &mut buf))?;
-                buf
+        let (scratch, scratch_file) = ScratchFile::create()?;
+        let mut file_hasher = HashingWriter::new(HashAlgo::Sha256);
+        {
+            let mut out = io::BufWriter::with_capacity(1 << 16, scratch_file);
+            let mut sink = Tee(&mut file_hasher, &mut out);
+            match options.compression {
+                Compression::None => {
+                    store.export_nar(&info.path, Tee(&mut nar_hasher, &mut sink))?;
+                }
+                Compression::Xz => {
+                    let mut enc = xz2::write::XzEncoder::new(&mut sink, 6);
+                    store.export_nar(&info.path, Tee(&mut nar_hasher, &mut enc))?;
+                    enc.finish().map_err(|source| BinaryCacheError::Io {
+                        action: "compressing the NAR of",
+                        path: PathBuf::from(&printed),
+                        source,
+                    })?;
+                }
             }
-            Compression::Xz => {
-                let mut enc = xz2::write::XzEncoder::new(Vec::new(), 6);
-                store.export_nar(&info.path, Tee(&mut nar_hasher, &mut enc))?;
-                enc.finish().map_err(|source| BinaryCacheError::Io {
-                    action: "compressing the NAR of",
-                    path: PathBuf::from(&printed),
-                    source,
-                })?
-            }
-        };
+            out.flush().map_err(io_err("writing", &scratch.path))?;
+        }
+        let (file_hash, file_size) = file_hasher.finish();
         let (nar_hash, nar_size) = nar_hasher.finish();
         let registered_hash = if info.nar_hash.algo() == HashAlgo::Sha256 {
             info.nar_hash.clone()
@@ -700,14 +772,13 @@ impl BinaryCache {
                 actual: format!("{nar_hash} ({nar_size} bytes)"),
             });
         }
-        let file_hash = Hash::digest(HashAlgo::Sha256, &file);
         let url = format!(
             "nar/{}{}",
             file_hash.to_base32(),
             options.compression.extension()
         );
         if !self.backend.exists(&url)? {
-            self.backend.put(&url, &file)?;
+            self.backend.put_file(&url, &scratch.path)?;
         }
         let mut sigs = info.sigs.clone();
         if let Some(key) = &options.sign_key {
@@ -728,7 +799,7 @@ impl BinaryCache {
             url,
             compression: Some(options.compression.name().to_string()),
             file_hash: Some(file_hash),
-            file_size: Some(file.len() as u64),
+            file_size: Some(file_size),
             nar_hash,
             nar_size,
             references: info.references.iter().cloned().collect(),
@@ -740,7 +811,7 @@ impl BinaryCache {
             &Self::narinfo_name(&info.path),
             ni.to_text(&self.store_dir).as_bytes(),
         )?;
-        Ok(file.len() as u64)
+        Ok(file_size)
     }
 
     /// The narinfos of `paths` and of everything they refer to that `store`
@@ -862,22 +933,39 @@ impl BinaryCache {
                 compression: compression.to_string(),
             });
         }
-        let file = self
-            .backend
-            .get(&ni.url)?
-            .ok_or_else(|| BinaryCacheError::NarFileMissing {
-                url: self.url(),
-                path: printed.clone(),
-                file: ni.url.clone(),
+        let mut reader =
+            self.backend
+                .open(&ni.url)?
+                .ok_or_else(|| BinaryCacheError::NarFileMissing {
+                    url: self.url(),
+                    path: printed.clone(),
+                    file: ni.url.clone(),
+                })?;
+        // Spool to disk (checking FileHash needs the whole file before the
+        // NAR is unpacked); a file larger than announced is cut one byte
+        // past its FileSize, which is enough to fail the check.
+        let (scratch, scratch_file) = ScratchFile::create()?;
+        let algo = ni.file_hash.as_ref().map_or(HashAlgo::Sha256, |h| h.algo());
+        let mut file_hasher = HashingWriter::new(algo);
+        {
+            let mut out = io::BufWriter::with_capacity(1 << 16, scratch_file);
+            let limit = ni.file_size.map_or(u64::MAX, |s| s.saturating_add(1));
+            io::copy(
+                &mut (&mut reader).take(limit),
+                &mut Tee(&mut file_hasher, &mut out),
+            )
+            .and_then(|_| out.flush())
+            .map_err(|source| BinaryCacheError::Io {
+                action: "fetching",
+                path: PathBuf::from(format!("{}/{}", self.url(), ni.url)),
+                source,
             })?;
-        let size = file.len() as u64;
+        }
+        drop(reader);
+        let (actual_hash, size) = file_hasher.finish();
         let size_ok = ni.file_size.is_none_or(|s| s == size);
-        let hash_ok = match &ni.file_hash {
-            Some(h) => Hash::digest(h.algo(), &file) == *h,
-            None => true,
-        };
+        let hash_ok = ni.file_hash.as_ref().is_none_or(|h| *h == actual_hash);
         if !size_ok || !hash_ok {
-            let algo = ni.file_hash.as_ref().map_or(HashAlgo::Sha256, |h| h.algo());
             return Err(BinaryCacheError::FileMismatch {
                 url: self.url(),
                 path: printed,
@@ -890,7 +978,7 @@ impl BinaryCache {
                     ni.file_size
                         .map_or("any number of".to_string(), |s| s.to_string())
                 ),
-                actual: format!("{} ({size} bytes)", Hash::digest(algo, &file)),
+                actual: format!("{actual_hash} ({size} bytes)"),
             });
         }
         let info = ValidPathInfo {
@@ -907,12 +995,16 @@ impl BinaryCache {
         // At most one byte more than announced is read, so an oversized or
         // endless stream fails the size check instead of filling the disk.
         let limit = ni.nar_size.saturating_add(1);
+        let file = io::BufReader::with_capacity(
+            1 << 16,
+            fs::File::open(&scratch.path).map_err(io_err("reading", &scratch.path))?,
+        );
         match compression {
             "xz" => {
-                let dec = xz2::read::XzDecoder::new_multi_decoder(&file[..]);
+                let dec = xz2::read::XzDecoder::new_multi_decoder(file);
                 store.import_nar(&info, dec.take(limit))?;
             }
-            _ => store.import_nar(&info, (&file[..]).take(limit))?,
+            _ => store.import_nar(&info, file.take(limit))?,
         }
         Ok(size)
     }
