@@ -119,9 +119,10 @@ fn toml_to_value(t: toml::Value) -> Value {
 
 fn from_toml(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = ev.force_str_no_ctx(a[0].clone(), pos)?;
-    let t: toml::Table = s
-        .parse()
-        .map_err(|e| EvalError::msg(format!("while parsing a TOML string: {e}"), pos))?;
+    let t: toml::Table = s.parse().map_err(|e: toml::de::Error| {
+        let msg = toml11_message(&e, &s).unwrap_or_else(|| e.to_string());
+        EvalError::msg(format!("while parsing a TOML string: {msg}"), pos)
+    })?;
     let v = toml::Value::Table(t);
     if has_datetime(&v) {
         return Err(EvalError::msg(
@@ -139,4 +140,60 @@ fn has_datetime(v: &toml::Value) -> bool {
         toml::Value::Table(t) => t.values().any(has_datetime),
         _ => false,
     }
+}
+
+/// The first line of the message Nix 2.8's TOML reader (toml11) gives for the same mistake, for
+/// the mistakes whose wording is known; `None` for others.
+fn toml11_message(e: &toml::de::Error, text: &str) -> Option<String> {
+    let span = e.span()?;
+    let before = text.get(..span.start)?.trim_end_matches([' ', '\t']);
+    let at = text.get(span.start..).unwrap_or("");
+    let msg = e.message();
+    let duplicate = |rest: &str| -> Option<String> {
+        let key = rest.split('`').nth(1)?;
+        // A table defined twice is named a table; anything else a value.
+        let header = format!("[{key}]");
+        let is_table = text[..span.start]
+            .lines()
+            .any(|l| l.trim().replace(' ', "") == header);
+        let what = if is_table { "table" } else { "value" };
+        Some(format!(
+            "toml::insert_value: {what} (\"{key}\") already exists."
+        ))
+    };
+    let line = if let Some(rest) = msg.strip_prefix("duplicate key ") {
+        duplicate(rest)?
+    } else if let Some(rest) = msg.strip_prefix("invalid table header\nduplicate key ") {
+        duplicate(rest)?
+    } else if msg.is_empty() && before.ends_with('=') {
+        "toml::parse_key_value_pair: missing value after key-value separator '='".into()
+    } else if msg == "expected `.`, `=`" {
+        "toml::parse_key_value_pair: missing key-value separator `=`".into()
+    } else if msg == "invalid key" && at.starts_with('=') {
+        "toml::parse_key_value_pair: empty key is not allowed.".into()
+    } else if msg == "invalid key"
+        || msg == "invalid inline table\nexpected `}`"
+        || msg == "invalid table header\nexpected `.`, `]`"
+    {
+        "toml::parse_key: an invalid key appeared.".into()
+    } else if msg == "expected newline, `#`" {
+        "toml::parse_table: invalid line format".into()
+    } else if msg == "invalid basic string" {
+        "toml::parse_basic_string: the next token is not a valid string".into()
+    } else if msg == "invalid literal string" {
+        "toml::parse_literal_string: the next token is not a valid literal string".into()
+    } else if msg == "invalid array\nexpected `]`"
+        && (before.ends_with(',') || before.ends_with('['))
+    {
+        "toml::parse_array: value having invalid format appeared in an array".into()
+    } else if msg == "invalid array\nexpected `]`" {
+        "toml::parse_array: missing array separator `,` after a value".into()
+    } else if msg == "invalid hexadecimal integer" {
+        "toml::parse_hexadecimal_integer".into()
+    } else if msg == "invalid integer\nexpected digit" && before.ends_with('_') {
+        return Some("[error] bad integer: `_` should be surrounded by digits".into());
+    } else {
+        return None;
+    };
+    Some(format!("[error] {line}"))
 }

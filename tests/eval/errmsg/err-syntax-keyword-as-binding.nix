@@ -1,0 +1,1 @@
+let if = 1; in if
