@@ -26,7 +26,7 @@ writeCompiler "${targetPrefix}cc" "$realCc"
 ln -s "${targetPrefix}cc" "$out/bin/${targetPrefix}gcc"
 cat > "$out/bin/${targetPrefix}cpp" <<SCRIPT
 #!/bin/bash
-exec $realCc -E \${NIX_CFLAGS_COMPILE_$suffixSalt-} "\$@"
+exec $realCc -E $cppFlags \${NIX_CFLAGS_COMPILE_$suffixSalt-} "\$@"
 SCRIPT
 chmod +x "$out/bin/${targetPrefix}cpp"
 if [ -n "$realCxx" ]; then

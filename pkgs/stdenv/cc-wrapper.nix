@@ -28,8 +28,44 @@ let
   # build-machine and a host-machine compiler in one build keep their flags apart.
   suffixSalt = lib.sanitizeVarName targetPlatform.config;
   static = targetPlatform.isStatic || toolchain.alwaysStatic;
-  baseFlags =
-    lib.optionals isClang ([ "-fuse-ld=lld" ] ++ lib.optional (targetPlatform.config != "x86_64-unknown-linux-gnu") "--target=${toolchain.clangTarget}")
+
+  # The platform's `gcc` settings (nixpkgs' `targetPlatform.gcc`) as compiler
+  # flags, as nixpkgs' wrapper passes them. A value the compiler does not know
+  # is passed all the same: the compiler rejects it when the wrapper is used,
+  # instead of a build for another processor than asked for.
+  gccSettings = targetPlatform.gcc or { };
+  # nixpkgs names the instruction set of 32-bit ARM code `gcc.thumb` (a
+  # boolean) or, for the gcc it builds, `gcc.mode` (its `--with-mode=`); gcc
+  # has no `-mmode=` option, so both become `-mthumb`/`-marm`.
+  armMode =
+    if gccSettings ? thumb then (if gccSettings.thumb then "thumb" else "arm")
+    else gccSettings.mode or null;
+  # Debian's armhf gcc emits Thumb-2 unless told otherwise, while nixpkgs'
+  # gcc emits ARM code. Processors before ARMv6T2 have no Thumb-2, and
+  # Thumb-1 cannot use the hard-float ABI: for them ARM code is the only
+  # choice (gcc otherwise stops with "Thumb-1 'hard-float' VFP ABI").
+  preThumb2 = builtins.match "armv([2-5].*|6|6j|6k|6kz|6z|6zk)" (gccSettings.arch or "") != null
+    || builtins.match "arm[0-9].*" (gccSettings.cpu or "") != null;
+  impliedArmMode = if targetPlatform.isAarch32 && armMode == null && preThumb2 then "arm" else armMode;
+  # gcc for POWER has no `-march=` (nixpkgs leaves it out there): say so
+  # rather than build for the default processor.
+  powerArch = throw ("xnixpkgs: ${targetPlatform.config}: gcc.arch = \"${gccSettings.arch}\" cannot be honoured: "
+    + "compilers for POWER take the processor as gcc.cpu (`-mcpu=`), not gcc.arch");
+  machineFlags =
+    lib.optional (gccSettings ? arch) (if targetPlatform.isPower then powerArch else "-march=${gccSettings.arch}")
+    ++ lib.optional (gccSettings ? cpu) "-mcpu=${gccSettings.cpu}"
+    ++ lib.optional (gccSettings ? float-abi) "-mfloat-abi=${gccSettings.float-abi}"
+    ++ lib.optional (gccSettings ? fpu) "-mfpu=${gccSettings.fpu}"
+    ++ lib.optional (impliedArmMode != null) "-m${impliedArmMode}"
+    ++ lib.optional (gccSettings ? tune) "-mtune=${gccSettings.tune}"
+    # nixpkgs builds its gcc `--with-abi=`; Debian's prebuilt gcc takes the
+    # ABI on the command line instead.
+    ++ lib.optional (gccSettings ? abi) "-mabi=${gccSettings.abi}";
+
+  targetFlags = lib.optional (isClang && targetPlatform.config != "x86_64-unknown-linux-gnu") "--target=${toolchain.clangTarget}";
+  # Flags for every compiler run, preprocessing included.
+  cppFlags = targetFlags ++ machineFlags;
+  baseFlags = lib.optional isClang "-fuse-ld=lld" ++ cppFlags
     ++ lib.optional static "-static";
   binutils = [ "ar" "as" "ld" "nm" "objcopy" "objdump" "ranlib" "readelf" "size" "strings" "strip" "addr2line" ]
     ++ lib.optionals targetPlatform.isWindows [ "windres" "dlltool" ];
@@ -44,12 +80,14 @@ let
     realCc = toolchain.cc;
     realCxx = if toolchain.hasCxx then toolchain.cxx else "";
     binPrefix = toolchain.binPrefix;
-    inherit targetPrefix suffixSalt binutils baseFlags;
+    inherit targetPrefix suffixSalt binutils baseFlags cppFlags;
     targetConfig = targetPlatform.config;
     windows = if targetPlatform.isWindows then "1" else "";
   };
   passthru = {
     inherit targetPrefix suffixSalt isClang targetPlatform;
+    # The flags that carry `targetPlatform.gcc` (nixpkgs' wrapper has the same).
+    inherit machineFlags;
     isGNU = !isClang;
     version = toolchain.fullVersion;
     # The toolchain data and its status, for stdenv (sysroot, static) and `xnix doctor`.

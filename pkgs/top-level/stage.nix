@@ -86,9 +86,11 @@ let
         localSystem = { config = lib.replaceStrings [ "-gnu" ] [ "-musl" ] buildPlatform.config; };
       } // lib.optionalAttrs isCross { crossSystem = { config = lib.replaceStrings [ "-gnu" ] [ "-musl" ] hostPlatform.config; }; });
       # The host platform built with clang and lld (`useLLVM`).
+      # The platform's gcc settings (processor, FPU, ...) stay: clang takes them too.
       pkgsLLVM = nixpkgsFun {
         localSystem = buildPlatform;
-        crossSystem = { config = hostPlatform.config; useLLVM = true; linker = "lld"; };
+        crossSystem = { config = hostPlatform.config; useLLVM = true; linker = "lld"; }
+          // lib.optionalAttrs (hostPlatform ? gcc && hostPlatform.gcc != { }) { inherit (hostPlatform) gcc; };
       };
       # This set again with more overlays.
       appendOverlays = more: nixpkgsFun (topArgs // { overlays = topArgs.overlays ++ more; });
