@@ -61,7 +61,15 @@ let
     "x86_64-unknown-linux-gnu" = { gccVersions = bookwormGccVersions; gcc = nativeGnu; };
     "aarch64-unknown-linux-gnu" = gnuCross { triple = "aarch64-linux-gnu"; debArch = "arm64"; };
     "armv7l-unknown-linux-gnueabihf" = gnuCross { triple = "arm-linux-gnueabihf"; debArch = "armhf"; };
-    "armv6l-unknown-linux-gnueabihf" = gnuCross { triple = "arm-linux-gnueabihf"; debArch = "armhf"; };
+    # Debian's armhf C library and crt files are ARMv7 (Thumb-2) code: programs
+    # linked with them run on ARMv7 and later only, whatever the compiler is
+    # told (checked under qemu-arm -cpu arm1176: illegal instruction in the C
+    # library's start-up code).
+    "armv6l-unknown-linux-gnueabihf" = gnuCross { triple = "arm-linux-gnueabihf"; debArch = "armhf"; } // {
+      caveat = "Debian's armhf C library is ARMv7 code: programs run on Raspberry Pi 2 and later (ARMv7+), not on ARMv6 boards (Raspberry Pi 1, Zero)";
+    };
+    # Debian armel: soft-float ABI, C library for ARMv5TE (runs on ARMv5 and later).
+    "armv5tel-unknown-linux-gnueabi" = gnuCross { triple = "arm-linux-gnueabi"; debArch = "armel"; };
     # bookworm has no gcc-11 for riscv64 nor for mips.
     "riscv64-unknown-linux-gnu" = gnuCross { triple = "riscv64-linux-gnu"; debArch = "riscv64"; gccVersions = [ "12" ]; };
     # The build machine runs i686 programs itself (tests during builds, without
@@ -80,6 +88,7 @@ let
     "mips-unknown-linux-gnu" = gnuCross { triple = "mips-linux-gnu"; debArch = "mips"; gccVersions = [ "12" ]; };
     "mipsel-unknown-linux-gnu" = gnuCross { triple = "mipsel-linux-gnu"; debArch = "mipsel"; };
     "mips64el-unknown-linux-gnuabi64" = gnuCross { triple = "mips64el-linux-gnuabi64"; debArch = "mips64el"; };
+    "mips64-unknown-linux-gnuabi64" = gnuCross { triple = "mips64-linux-gnuabi64"; debArch = "mips64"; };
     # One gcc, whose package names carry no version (12 in bookworm).
     "x86_64-w64-mingw32" = {
       gccVersions = [ "12" ];
@@ -92,6 +101,20 @@ let
         versionDeb = "gcc-mingw-w64-x86-64-win32";
         debs = [ "gcc-mingw-w64-x86-64-win32" "gcc-mingw-w64-x86-64-win32-runtime" "gcc-mingw-w64-base:amd64" "binutils-mingw-w64-x86-64" "mingw-w64-x86-64-dev" "mingw-w64-common" ];
         optionalDebs = [ "g++-mingw-w64-x86-64-win32" ];
+      };
+    };
+    # The same for 32-bit Windows (PE32).
+    "i686-w64-mingw32" = {
+      gccVersions = [ "12" ];
+      gcc = v: {
+        binPrefix = "/usr/bin/i686-w64-mingw32-";
+        cc = "/usr/bin/i686-w64-mingw32-gcc-win32";
+        cxx = "/usr/bin/i686-w64-mingw32-g++-win32";
+        sysroot = null;
+        aptPackages = [ "gcc-mingw-w64-i686" ];
+        versionDeb = "gcc-mingw-w64-i686-win32";
+        debs = [ "gcc-mingw-w64-i686-win32" "gcc-mingw-w64-i686-win32-runtime" "gcc-mingw-w64-base:amd64" "binutils-mingw-w64-i686" "mingw-w64-i686-dev" "mingw-w64-common" ];
+        optionalDebs = [ "g++-mingw-w64-i686-win32" ];
       };
     };
     # musl-gcc drives the native default gcc with musl's specs; everything links statically.
@@ -237,11 +260,13 @@ in
   #     aptPackages   the Debian packages that provide the toolchain ([] when none is known)
   #     missingDebs   the dpkg packages it needs that are not installed
   #     install       what to `apt-get install` to make it available ([] when it is, or none is known)
-  #     reason        why it is not available: the error building with it gives ("" when it is) }
+  #     reason        why it is not available: the error building with it gives ("" when it is)
+  #     caveat        what builds but may not run where users expect ("" when nothing) }
   status = { clang ? false, version ? (if clang then defaultClangVersion else defaultGccVersion) }: p:
     let
       kind = if clang then "clang" else "gcc";
       why = impossible kind version p;
+      caveat = (byConfig.${p.config} or { }).caveat or "";
       needs = needsOf kind version p;
       missing = builtins.filter (n: !installed n.deb) needs;
     in
@@ -254,6 +279,7 @@ in
       missingDebs = [ ];
       install = [ ];
       reason = why;
+      inherit caveat;
     } else {
       inherit kind version;
       config = p.config;
@@ -263,5 +289,6 @@ in
       missingDebs = map (n: n.deb) missing;
       install = lib.unique (builtins.concatLists (map (n: n.apt) missing));
       reason = if missing == [ ] then "" else missingMessage (label kind version) p.config (builtins.head missing);
+      inherit caveat;
     };
 }

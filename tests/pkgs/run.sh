@@ -145,9 +145,10 @@ for t in "${targets[@]}"; do
         file=""
         for g in $pglob; do for f in $(phys "$OUT")/$g; do [ -e "$f" ] && { file=$(realFile "$OUT${f#"$(phys "$OUT")"}"); break 2; }; done; done
         if [ -z "$file" ]; then record 1 "$attr: no file matching '$pglob' in $OUT"; continue; fi
-        if [ "$tclass" = PE32+ ]; then
+        if [ "$tclass" = PE32+ ] || [ "$tclass" = PE32 ]; then
+            # `file` says "PE32+ executable ..." or "PE32 executable ...".
             desc=$(file -b "$file")
-            [[ "$desc" == PE32+* && "$desc" == *"$tmachine"* ]]; record $? "$attr: $(basename "$file") is $tclass $tmachine ($desc)"
+            [[ "$desc" == "$tclass "* && "$desc" == *"$tmachine"* ]]; record $? "$attr: $(basename "$file") is $tclass $tmachine ($desc)"
         else
             hdr=$(readelf -h "$file" 2>/dev/null)
             cls=$(awk -F: '/Class:/ {gsub(/ /,"",$2); print $2; exit}' <<<"$hdr")
