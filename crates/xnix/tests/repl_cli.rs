@@ -238,14 +238,15 @@ fn build_command_prints_the_outputs_as_nix_repl() {
     let salt = unique_salt();
     let input = format!(
         "d = derivation {{ name = \"repl-b\"; salt = \"{salt}\"; builder = \"/bin/sh\"; \
-         args = [ \"-c\" \"echo hi > $out; echo dev > $dev\" ]; outputs = [ \"out\" \"dev\" ]; \
-         system = \"x86_64-linux\"; }}\n:b d\n:b d\nd.outPath\n"
+         args = [ \"-c\" \"echo log line; echo hi > $out; echo dev > $dev\" ]; outputs = [ \"out\" \"dev\" ]; \
+         system = \"x86_64-linux\"; }}\n:b d\n:b d\nd.outPath\n:log d\n"
     );
     let t = same_transcript(dir.path(), &[], &input, Streams::Stdout);
     assert!(
         t.contains("This derivation produced the following outputs:\n  dev -> /nix/store/"),
         "{t}"
     );
+    assert!(t.contains("nix-repl> :log d\nlog line\n"), "{t}");
     // The output really is in xnix's store.
     let out_path = t
         .lines()

@@ -63,6 +63,7 @@ The following commands are available:
   :q            Exit nix-repl
   :r            Reload all files
   :t <expr>     Describe result of evaluation
+  :log <expr>   Show logs for a derivation
   :st [bool]    Enable, disable or toggle showing traces for errors
   :?, :help     Print this help
 
@@ -73,8 +74,7 @@ Not supported by xnix (nix repl has them):
   :lf <ref>     Load Nix flake and add it to scope (xnix has no flakes)
   :s <expr>     Build dependencies of derivation, then start nix-shell
   :u <expr>     Build derivation, then start nix-shell
-  :doc <expr>   Show documentation of a builtin function
-  :log <expr>   Show logs for a derivation (use `xnix log DRV`)";
+  :doc <expr>   Show documentation of a builtin function";
 
 /// The prompt, and the one continuing an incomplete expression (as wide, blank).
 const PROMPT: &str = "nix-repl> ";
@@ -361,8 +361,8 @@ impl Repl {
         r.map_err(CmdError::Eval)
     }
 
-    /// `:b`: write the derivation to the store, build it and list its outputs.
-    fn build(&self, src: &str) -> Result<(), CmdError> {
+    /// The `.drv` path of the derivation `src` evaluates to (for `:b` and `:log`).
+    fn drv_path(&self, src: &str) -> Result<String, CmdError> {
         let ev = self.ev();
         let v = self.eval(src)?;
         let not_drv = || {
@@ -376,10 +376,16 @@ impl Repl {
         if !ev.is_derivation(a)? {
             return Err(not_drv());
         }
-        let drv_path = match a.get("drvPath") {
-            Some(p) => ev.force_string_v(p.clone(), Pos::NONE)?.s.clone(),
-            None => return Err(not_drv()),
-        };
+        match a.get("drvPath") {
+            Some(p) => Ok(ev.force_string_v(p.clone(), Pos::NONE)?.s.clone()),
+            None => Err(not_drv()),
+        }
+    }
+
+    /// `:b`: write the derivation to the store, build it and list its outputs.
+    fn build(&self, src: &str) -> Result<(), CmdError> {
+        let ev = self.ev();
+        let drv_path = self.drv_path(src)?;
         let other = |e: anyhow::Error| CmdError::Other(format!("{e:#}"));
         let store = self.store.open().map_err(other)?;
         super::instantiate::write_to_store(&ev, &store).map_err(other)?;
@@ -399,6 +405,34 @@ impl Repl {
         }
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        Ok(())
+    }
+
+    /// `:log`: the build log of the derivation, from this store.
+    fn show_log(&self, src: &str) -> Result<(), CmdError> {
+        let drv_path = self.drv_path(src)?;
+        let other = |e: anyhow::Error| CmdError::Other(format!("{e:#}"));
+        let store = self.store.open().map_err(other)?;
+        let drv = super::instantiate::parse_drv(&store, &drv_path).map_err(other)?;
+        let log = xnix_build::builder::find_build_log(&store, &drv)
+            .map_err(|e| CmdError::Other(e.to_string()))?
+            .filter(|l| l.exists());
+        let Some(log) = log else {
+            return Err(CmdError::Other(format!(
+                "build log of '{drv_path}' is not available"
+            )));
+        };
+        let bytes = std::fs::read(&log)
+            .map_err(|e| CmdError::Other(format!("reading '{}': {e}", log.display())))?;
+        self.notice(&format!(
+            "got build log for '{drv_path}' from '{}'",
+            log.display()
+        ));
+        // As nix repl: the log, then a line end of its own.
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&bytes);
+        let _ = stdout.write_all(b"\n");
         let _ = stdout.flush();
         Ok(())
     }
@@ -447,7 +481,7 @@ impl Repl {
             ":lf" | ":load-flake" => return unsupported("there are no flakes"),
             ":s" | ":u" => return unsupported("there is no nix-shell"),
             ":doc" => return unsupported("builtins carry no documentation"),
-            ":log" => return unsupported("use `xnix log DRV`"),
+            ":log" => self.show_log(arg)?,
             _ => return Err(CmdError::Other(format!("unknown command '{cmd}'"))),
         }
         Ok(Outcome::Continue)
