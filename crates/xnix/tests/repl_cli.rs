@@ -86,6 +86,7 @@ fn nix_repl(dir: &Path, args: &[&str], input: &str, streams: Streams) -> String 
     cmd.arg("repl")
         .args(args)
         .env("NIX_CONFIG", NIX_CONFIG)
+        .env("EDITOR", "cat")
         .env_remove("NIX_PATH")
         .env_remove("NIX_STORE_DIR");
     transcript(cmd, dir, input, streams)
@@ -98,6 +99,7 @@ fn xnix_repl(dir: &Path, args: &[&str], input: &str, streams: Streams) -> String
         .arg("repl")
         .args(args)
         .env("NO_COLOR", "1")
+        .env("EDITOR", "cat")
         .env_remove("NIX_PATH")
         .env_remove("XNIX_STATE_DIR");
     transcript(cmd, dir, input, streams)
@@ -230,6 +232,26 @@ fn files_on_the_command_line_are_loaded_and_reloaded() {
     let input = "x\nz\nv = 5\n:r\nv\ny\n";
     let t = same_transcript(dir.path(), &["./f.nix", "./g.nix"], input, Streams::Merged);
     assert!(t.contains("Loading './g.nix'..."), "{t}");
+}
+
+/// `:e` runs `$EDITOR` (here `cat`, so the file shows in the transcript) on the file a
+/// function, a package (its `meta.position`) or a path comes from, then reloads.
+#[test]
+fn edit_shows_the_source_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.nix");
+    fs::write(
+        &file,
+        format!(
+            "{{\n  f = x: x;\n  p = {{ meta.position = \"{}:3\"; type = \"derivation\"; \
+             drvPath = \"/nix/store/x\"; }};\n  q = {{ meta = {{ }}; }};\n}}\n",
+            file.display()
+        ),
+    )
+    .unwrap();
+    let input = ":l ./e.nix\nv = 1\n:e f\nv\n:e p\n:e ./e.nix\n:e q\n:e 1\n";
+    let t = same_transcript(dir.path(), &[], input, Streams::Merged);
+    assert!(t.contains("  q = { meta = { }; };"), "{t}");
 }
 
 #[test]

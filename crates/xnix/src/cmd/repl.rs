@@ -58,6 +58,7 @@ The following commands are available:
   <x> = <expr>  Bind expression to variable
   :a <expr>     Add attributes from resulting set to scope
   :b <expr>     Build derivation
+  :e <expr>     Open package or function in $EDITOR
   :l <path>     Load Nix expression and add it to scope
   :p <expr>     Evaluate and print expression recursively
   :q            Exit nix-repl
@@ -68,7 +69,6 @@ The following commands are available:
   :?, :help     Print this help
 
 Not supported by xnix (nix repl has them):
-  :e <expr>     Open package or function in $EDITOR
   :i <expr>     Build derivation, then install result into current profile
                 (xnix has no profiles; use :b, or `xnix build`)
   :lf <ref>     Load Nix flake and add it to scope (xnix has no flakes)
@@ -437,6 +437,72 @@ impl Repl {
         Ok(())
     }
 
+    /// `:e`: open the file a value comes from in `$EDITOR` (default `cat`), at its line when
+    /// the editor takes `+LINE`, then reload the loaded files as `nix repl` does.
+    fn edit(&self, src: &str) -> Result<(), CmdError> {
+        let ev = self.ev();
+        let v = self.eval(src)?;
+        let (file, line) = match &v {
+            Value::Path(p) => (p.to_string(), 0),
+            Value::String(s) => (s.s.clone(), 0),
+            Value::Lambda(c) => match ev.pos_info(c.def.pos) {
+                Some((file, line, _)) => (file, line),
+                None => (String::new(), 0),
+            },
+            _ => {
+                let no_pos = || {
+                    CmdError::Other(format!(
+                        "package '{src}' has no source location information"
+                    ))
+                };
+                let Value::Attrs(a) = &v else {
+                    return Err(no_pos());
+                };
+                let meta = match a.get("meta") {
+                    Some(m) => ev.force_attrs(m.clone(), Pos::NONE)?,
+                    None => return Err(no_pos()),
+                };
+                let position = match meta.get("position") {
+                    Some(p) => ev.force_str(p.clone(), Pos::NONE)?,
+                    None => return Err(no_pos()),
+                };
+                let (file, line) = position
+                    .rsplit_once(':')
+                    .and_then(|(f, l)| Some((f.to_string(), l.parse::<usize>().ok()?)))
+                    .ok_or_else(|| {
+                        CmdError::Other(format!(
+                            "cannot parse meta.position attribute '{position}'"
+                        ))
+                    })?;
+                (file, line)
+            }
+        };
+        let editor = std::env::var("EDITOR").unwrap_or_else(|_| "cat".into());
+        let mut words = editor.split_whitespace();
+        let program = words.next().unwrap_or("cat").to_string();
+        let mut args: Vec<String> = words.map(str::to_string).collect();
+        if line > 0
+            && ["emacs", "nano", "vim", "kak"]
+                .iter()
+                .any(|e| editor.contains(e))
+        {
+            args.push(format!("+{line}"));
+        }
+        args.push(file);
+        let _ = std::io::stdout().flush();
+        let status = std::process::Command::new(&program)
+            .args(&args)
+            .status()
+            .map_err(|e| CmdError::Other(format!("cannot run the editor '{program}': {e}")))?;
+        if !status.success() {
+            return Err(CmdError::Other(format!(
+                "program '{program}' failed with {status}"
+            )));
+        }
+        self.reload();
+        Ok(())
+    }
+
     fn command(&self, cmd: &str, arg: &str) -> Result<Outcome, CmdError> {
         let unsupported = |what: &str| {
             Err(CmdError::Other(format!(
@@ -476,7 +542,7 @@ impl Repl {
                     "not showing error traces"
                 });
             }
-            ":e" | ":edit" => return unsupported("no editor integration"),
+            ":e" | ":edit" => self.edit(arg)?,
             ":i" => return unsupported("there are no profiles; build with :b or `xnix build`"),
             ":lf" | ":load-flake" => return unsupported("there are no flakes"),
             ":s" | ":u" => return unsupported("there is no nix-shell"),
