@@ -229,8 +229,21 @@ fn files_on_the_command_line_are_loaded_and_reloaded() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("f.nix"), "{ x = 1; y = 2; }").unwrap();
     fs::write(dir.path().join("g.nix"), "{ }: { z = 3; }").unwrap();
-    let input = "x\nz\nv = 5\n:r\nv\ny\n";
-    let t = same_transcript(dir.path(), &["./f.nix", "./g.nix"], input, Streams::Merged);
+    fs::write(
+        dir.path().join("h.nix"),
+        "{ n ? 1, s ? \"d\" }: { inherit n s; }",
+    )
+    .unwrap();
+    let input = "x\nz\nv = 5\n:r\nv\ny\n:l ./h.nix\nn\ns\n";
+    let t = same_transcript(
+        dir.path(),
+        &[
+            "./f.nix", "./g.nix", "--arg", "n", "2 + 3", "--argstr", "s", "hi",
+        ],
+        input,
+        Streams::Merged,
+    );
+    assert!(t.contains("nix-repl> s\n\"hi\"\n"), "{t}");
     assert!(t.contains("Loading './g.nix'..."), "{t}");
 }
 

@@ -29,6 +29,7 @@ Examples:
   xnix repl ./default.nix        (its attributes become variables)
   xnix repl '<xnixpkgs>'         (the package collection: try `hello`, `:b hello`)
   xnix repl -I nixpkgs=/src/nixpkgs
+  xnix repl ./default.nix --argstr system aarch64-linux
 
 Inside the REPL:
   nix-repl> x = 1 + 2
@@ -46,6 +47,12 @@ pub struct ReplArgs {
     /// Add a search path entry: PATH or NAME=PATH (for `<NAME>` lookups).
     #[arg(short = 'I', long = "include")]
     pub include: Vec<String>,
+    /// Pass NAME = EXPR to loaded files that are functions.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub arg: Vec<String>,
+    /// Pass NAME = "STRING" to loaded files that are functions.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
+    pub argstr: Vec<String>,
     /// Show the full chain of contexts of errors (toggle inside with `:st`).
     #[arg(long)]
     pub show_trace: bool,
@@ -119,6 +126,9 @@ struct Repl {
     /// Files loaded (from the command line or `:l`), as written, for `:r`.
     loaded: RefCell<Vec<String>>,
     include: Vec<String>,
+    /// `--arg` and `--argstr` pairs, for loaded files that are functions.
+    auto_arg: Vec<String>,
+    auto_argstr: Vec<String>,
     store: StoreOpts,
     cwd: String,
     show_trace: Cell<bool>,
@@ -181,7 +191,8 @@ impl Repl {
             None => format!("{}/{}", self.cwd, path),
         };
         let v = ev.eval_file(&file)?;
-        let v = ev.auto_call(v, &Value::attrs(Attrs::default()))?;
+        let auto = super::eval::auto_args(&ev, &self.auto_arg, &self.auto_argstr, &self.cwd)?;
+        let v = ev.auto_call(v, &auto)?;
         self.add_attrs(v)
     }
 
@@ -751,6 +762,8 @@ fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
         scope: RefCell::new(Vec::new()),
         loaded: RefCell::new(args.files.clone()),
         include: args.include.clone(),
+        auto_arg: args.arg.clone(),
+        auto_argstr: args.argstr.clone(),
         store,
         cwd,
         show_trace: Cell::new(args.show_trace),
