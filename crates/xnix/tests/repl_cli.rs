@@ -161,6 +161,15 @@ let x = { a = x; }; in x
 :p let a = [ 1 ]; in [ a a ]
 :p let a = { x = 1; }; b = a; in [ a b ]
 :p [ { } { } [ ] [ ] ]
+:p let s = { q = 1; }; in { a = s; b = s; c = [ s ]; }
+:p let s = { q = 1; }; in { a = s; b = (x: x) s; }
+:p let s = { q = 1; }; in [ s ((x: x) s) s ]
+:p let s = [ 1 ]; in { a = s; b = [ s ]; c = (x: x) s; }
+:p let s = { q = 1; }; in { a = s; b = { c = s; }; }
+:p let x = { a = x; }; in [ x x ]
+{ a = 1.0e10; b = -0.0; c = 1.0e-5; }
+{ "" = 1; "1a" = 2; a-b = 3; "a.b" = 4; }
+let f = { a ? 1 }: a; in f
 :p [ (x: x) ]
 [ (assert false; 1) ]
 :t 1

@@ -275,6 +275,9 @@ impl Repl {
             Value::Path(p) => self.paint(out, GREEN, p),
             Value::Attrs(a) => {
                 seen.extend(id);
+                // The evaluator may store a variable's forced value directly where Nix shares
+                // the variable's slot: the set itself counts as seen too.
+                seen.extend(identity(&v));
                 if ev.is_derivation(a)? {
                     out.push_str("«derivation ");
                     match a.get("drvPath") {
@@ -304,6 +307,7 @@ impl Repl {
             }
             Value::List(l) => {
                 seen.extend(id);
+                seen.extend(identity(&v));
                 out.push_str("[ ");
                 if depth > 0 {
                     for x in l.iter() {
