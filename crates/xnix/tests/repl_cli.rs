@@ -331,3 +331,33 @@ fn collection_packages_print_as_derivations() {
         assert!(t.contains(&expected), "missing {expected:?} in:\n{t}");
     }
 }
+
+/// Every command `nix repl` lists in `:?` is listed by xnix too, as available or not supported.
+#[test]
+fn help_lists_every_nix_repl_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands = |help: &str| -> Vec<String> {
+        help.lines()
+            .filter_map(|l| l.trim_start().strip_prefix(':'))
+            .map(|rest| {
+                let word: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != ',')
+                    .collect();
+                format!(":{word}")
+            })
+            .collect()
+    };
+    let nix = nix_repl(dir.path(), &[], ":?\n", Streams::Stdout);
+    let xnix = xnix_repl(dir.path(), &[], ":?\n", Streams::Stdout);
+    let nix_commands = commands(&nix);
+    assert!(nix_commands.len() > 10, "{nix}");
+    let xnix_help = xnix.replace(", :", "\n  :");
+    let xnix_commands = commands(&xnix_help);
+    for c in &nix_commands {
+        assert!(
+            xnix_commands.contains(c),
+            "`{c}` from nix repl's help is missing in xnix's:\n{xnix}"
+        );
+    }
+}

@@ -61,27 +61,25 @@ pub struct ReplArgs {
 const HELP: &str = "\
 The following commands are available:
 
-  <expr>        Evaluate and print expression
-  <x> = <expr>  Bind expression to variable
-  :a <expr>     Add attributes from resulting set to scope
-  :b <expr>     Build derivation
-  :e <expr>     Open package or function in $EDITOR
-  :l <path>     Load Nix expression and add it to scope
-  :p <expr>     Evaluate and print expression recursively
-  :q            Exit nix-repl
-  :r            Reload all files
-  :t <expr>     Describe result of evaluation
-  :log <expr>   Show logs for a derivation
-  :st [bool]    Enable, disable or toggle showing traces for errors
+  <expr>        Evaluate an expression and print its value (one level deep)
+  <x> = <expr>  Define a variable (evaluated when first used)
+  :a <expr>     Add the attributes of a set to the variables
+  :b <expr>     Build a derivation and list its outputs
+  :e <expr>     Show the file a function, package or path comes from in $EDITOR
+  :l <path>     Load a file (or <name>) and add its attributes to the variables
+  :log <expr>   Print the build log of a derivation
+  :p <expr>     Evaluate and print a value completely
+  :q            Leave the REPL
+  :r            Load the loaded files again (variables defined here are dropped)
+  :st [bool]    Show error traces: true, false, or toggle
+  :t <expr>     Print the type of a value
   :?, :help     Print this help
 
 Not supported by xnix (nix repl has them):
-  :i <expr>     Build derivation, then install result into current profile
-                (xnix has no profiles; use :b, or `xnix build`)
-  :lf <ref>     Load Nix flake and add it to scope (xnix has no flakes)
-  :s <expr>     Build dependencies of derivation, then start nix-shell
-  :u <expr>     Build derivation, then start nix-shell
-  :doc <expr>   Show documentation of a builtin function";
+  :i <expr>     Install into a profile: xnix has no profiles (use :b or `xnix build`)
+  :lf <ref>     Load a flake: xnix has no flakes
+  :s, :u <expr> Start a nix-shell: xnix has no nix-shell
+  :doc <expr>   Documentation of builtins: not available";
 
 /// The prompt, and the one continuing an incomplete expression (as wide, blank).
 const PROMPT: &str = "nix-repl> ";
