@@ -27,7 +27,9 @@ let
     buildPhase = ''
       ${avx2Program}
       $CC avx.c -o avx
-      $CC -dM -E -x c /dev/null | grep -q '^#define __AVX2__ 1$'
+      # (a file, not a pipe: grep -q stopping early would fail the compiler)
+      $CC -dM -E -x c /dev/null > macros
+      grep -q '^#define __AVX2__ 1$' macros
     '';
     installPhase = "mkdir -p $out/bin && cp avx $out/bin/";
   };
