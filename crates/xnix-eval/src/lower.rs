@@ -1159,6 +1159,74 @@ fn token_before(text: &str, offset: usize) -> Option<rnix::SyntaxKind> {
     last
 }
 
+/// What Nix's parser expects at an unexpected end that rnix names nothing for: `:` or `@`
+/// after what can only be formals, `')'` when the innermost open bracket is a parenthesis and
+/// the text so far ends a complete expression.
+/// The flag tells whether the answer overrides the kinds rnix wanted (formals) or applies
+/// only when rnix wanted none (the parenthesis).
+fn expected_at_end(text: &str) -> Option<(&'static str, bool)> {
+    use rnix::SyntaxKind as K;
+    let mut open: Vec<K> = Vec::new();
+    let mut last = None;
+    // Whether the last `{ ... }` closed could be a function's formals (no `=`, `;`, nesting).
+    let (mut brace_depth, mut formals_like) = (0usize, false);
+    for (kind, _) in rnix::tokenize(text) {
+        match kind {
+            K::TOKEN_L_BRACE => {
+                brace_depth = open.len() + 1;
+                formals_like = true;
+            }
+            K::TOKEN_ASSIGN
+            | K::TOKEN_SEMICOLON
+            | K::TOKEN_INHERIT
+            | K::TOKEN_L_PAREN
+            | K::TOKEN_L_BRACK
+            | K::TOKEN_STRING_START => formals_like = false,
+            _ => {}
+        }
+        if kind == K::TOKEN_R_BRACE && open.len() != brace_depth {
+            formals_like = false;
+        }
+        match kind {
+            K::TOKEN_L_PAREN | K::TOKEN_L_BRACK | K::TOKEN_L_BRACE => open.push(kind),
+            K::TOKEN_INTERPOL_START | K::TOKEN_STRING_START => open.push(kind),
+            K::TOKEN_R_PAREN
+            | K::TOKEN_R_BRACK
+            | K::TOKEN_R_BRACE
+            | K::TOKEN_INTERPOL_END
+            | K::TOKEN_STRING_END => {
+                open.pop();
+            }
+            _ => {}
+        }
+        if !matches!(kind, K::TOKEN_WHITESPACE | K::TOKEN_COMMENT) {
+            last = Some(kind);
+        }
+    }
+    // A list element cannot be a function: there the set is just a set.
+    if last == Some(K::TOKEN_R_BRACE) && formals_like && open.last() != Some(&K::TOKEN_L_BRACK) {
+        return Some(("':' or '@'", true));
+    }
+    let ends_expression = matches!(
+        last?,
+        K::TOKEN_IDENT
+            | K::TOKEN_CUR_POS
+            | K::TOKEN_OR
+            | K::TOKEN_INTEGER
+            | K::TOKEN_FLOAT
+            | K::TOKEN_PATH_ABS
+            | K::TOKEN_PATH_REL
+            | K::TOKEN_PATH_HOME
+            | K::TOKEN_PATH_SEARCH
+            | K::TOKEN_URI
+            | K::TOKEN_STRING_END
+            | K::TOKEN_R_PAREN
+            | K::TOKEN_R_BRACK
+            | K::TOKEN_R_BRACE
+    );
+    (ends_expression && open.last() == Some(&K::TOKEN_L_PAREN)).then_some(("')'", false))
+}
+
 /// How the text ends, for errors at its end: where the last lexeme (token, blank or comment)
 /// starts, which is where Nix's parser reports an unexpected end, and whether the text ends
 /// inside a string (`Some(indented)`, with the offset where that string opened).
@@ -1261,14 +1329,24 @@ pub(crate) fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> EvalEr
         ),
         P::UnexpectedEOF => (
             end as u32,
-            "syntax error, unexpected end of file".to_string(),
+            match expected_at_end(text) {
+                Some((wanted, _)) => {
+                    format!("syntax error, unexpected end of file, expecting {wanted}")
+                }
+                None => "syntax error, unexpected end of file".to_string(),
+            },
         ),
         P::UnexpectedEOFWanted(wanted) => (
             end as u32,
-            format!(
-                "syntax error, unexpected end of file{}",
-                expecting(wanted, token_before(text, text.len()))
-            ),
+            match expected_at_end(text) {
+                Some((formals, true)) => {
+                    format!("syntax error, unexpected end of file, expecting {formals}")
+                }
+                _ => format!(
+                    "syntax error, unexpected end of file{}",
+                    expecting(wanted, token_before(text, text.len()))
+                ),
+            },
         ),
         P::RecursionLimitExceeded => (0, "syntax error, expression nested too deeply".to_string()),
         other => (0, format!("syntax error, {other}")),
