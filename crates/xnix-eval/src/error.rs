@@ -159,6 +159,9 @@ pub fn did_you_mean(suggestions: &[String]) -> String {
     }
 }
 
+/// Evaluation results.
+pub type Result<T, E = EvalError> = std::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +189,3 @@ mod tests {
         assert_eq!(did_you_mean(e.suggestions()), "");
     }
 }
-
-/// Evaluation results.
-pub type Result<T, E = EvalError> = std::result::Result<T, E>;
