@@ -75,7 +75,9 @@ fn repl_loads_xnixpkgs_by_search_path_name() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("Added "), "stdout: {stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // As nix repl, notices such as "Added N variables." go to standard error.
+    assert!(stderr.contains("Added "), "stderr: {stderr}");
     // One pkgsCross attribute per catalogue entry.
     let names = xnix_platform::catalogue().count();
     assert!(
@@ -119,6 +121,11 @@ fn file_arguments_in_angle_brackets_use_the_search_path_as_nix_does() {
     for args in [
         &["<here/sub>", "--arg", "x", "4", "-A", "y"][..],
         &["<here/sub>", "-A", "z"],
+        // A function is called along an -A path, but the printed value only
+        // with --arg/--argstr: these print <LAMBDA>, then the called set.
+        &["<here/sub>"],
+        &["<here/sub>", "--strict"],
+        &["<here/sub>", "--arg", "x", "2", "--strict"],
         &["<missing>"],
         &["<here/nothing-here>"],
     ] {

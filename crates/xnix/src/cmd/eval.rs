@@ -80,7 +80,11 @@ fn eval_one(
     auto: &Value,
     out: &mut String,
 ) -> Result<(), EvalError> {
-    let v = ev.auto_call(root, auto)?;
+    // As nix-instantiate --eval: each step of an -A path calls a function it
+    // meets (with defaults and the --arg values), but the value printed is
+    // called only when --arg/--argstr were given (`{ }: 1` prints <LAMBDA>).
+    let call_result = !(args.source.arg.is_empty() && args.source.argstr.is_empty());
+    let v = root;
     let paths: Vec<String> = if args.source.attr.is_empty() {
         vec![String::new()]
     } else {
@@ -89,7 +93,9 @@ fn eval_one(
     for path in paths {
         let mut cur = v.clone();
         cur = ev.select_attr_path(cur, &path, auto)?;
-        cur = ev.auto_call(cur, auto)?;
+        if call_result {
+            cur = ev.auto_call(cur, auto)?;
+        }
         if args.json {
             let mut ctx = Vec::new();
             // Partial text stays in `out` on failure: Nix streams JSON and prints it too.
