@@ -323,7 +323,7 @@ fn doctor_reports_every_catalogue_platform() {
     // The cross toolchains the test command installs (scripts/install-deps):
     // they build, and their programs run natively (i686) or through qemu.
     // (catalogue name, compiler package, emulator; none: runs natively)
-    let installed: [(&str, &str, Option<&str>); 8] = [
+    let installed: [(&str, &str, Option<&str>); 10] = [
         ("gnu32", "gcc-i686-linux-gnu", None),
         (
             "armv7l-hf-multiplatform",
@@ -344,6 +344,16 @@ fn doctor_reports_every_catalogue_platform() {
             "gcc-mips64el-linux-gnuabi64",
             Some("qemu-mips64el"),
         ),
+        (
+            "mips64-linux-gnuabi64",
+            "gcc-mips64-linux-gnuabi64",
+            Some("qemu-mips64"),
+        ),
+        (
+            "armv5tel-multiplatform",
+            "gcc-arm-linux-gnueabi",
+            Some("qemu-arm"),
+        ),
     ];
     for (name, deb, emulator) in installed {
         let (how, emulator) = match emulator {
@@ -360,6 +370,26 @@ fn doctor_reports_every_catalogue_platform() {
         assert_eq!(t["run"]["how"], how, "{name}: {t}");
         assert_eq!(t["run"]["emulator"], emulator, "{name}: {t}");
         assert_eq!(t["run"]["ok"], true, "{name}: {t}");
+    }
+    // 32-bit Windows builds with the i686 MinGW toolchain.
+    assert!(
+        deb_installed("gcc-mingw-w64-i686"),
+        "gcc-mingw-w64-i686 is required"
+    );
+    let t = target(&report, "mingw32");
+    assert_eq!(t["build"]["ok"], true, "{t}");
+    // ARMv6 (raspberryPi) builds with Debian's armhf toolchain, whose C
+    // library is ARMv7 code: doctor says so; other targets have no caveat.
+    let t = target(&report, "raspberryPi");
+    assert_eq!(t["build"]["ok"], true, "{t}");
+    let caveat = t["build"]["caveat"].as_str().unwrap();
+    assert!(
+        caveat.contains("ARMv7") && caveat.contains("Raspberry Pi 1"),
+        "{t}"
+    );
+    for name in ["armv7l-hf-multiplatform", "armv5tel-multiplatform", "gnu64"] {
+        let t = target(&report, name);
+        assert_eq!(t["build"]["caveat"], "", "{name}: {t}");
     }
     // No toolchain at all for AVR, and nothing runs it.
     let t = target(&report, "avr");
@@ -570,6 +600,12 @@ fn doctor_plain_output_and_missing_collection() {
     );
     let targets = out.lines().filter(|l| l.contains("): build ")).count();
     assert_eq!(targets, 87, "{out}");
+    // The caveat is on the target's own line.
+    let pi = out
+        .lines()
+        .find(|l| l.starts_with("raspberryPi "))
+        .unwrap_or_else(|| panic!("no raspberryPi line:\n{out}"));
+    assert!(pi.contains("; caveat: ") && pi.contains("ARMv7"), "{pi}");
 
     // A collection that is not there: nothing builds, and doctor says why.
     let o = env

@@ -89,6 +89,9 @@ struct Target {
     system: String,
     build: BuildStatus,
     build_detail: String,
+    /// What builds but may not run where users expect (the collection's
+    /// `caveat`, "" when none): shown with the target whatever its status.
+    caveat: String,
     run: RunStatus,
 }
 
@@ -170,6 +173,7 @@ impl Target {
                 "status": build_status,
                 "install": build_install,
                 "detail": self.build_detail,
+                "caveat": self.caveat,
             },
             "run": {
                 "ok": self.can_run(),
@@ -202,13 +206,17 @@ fn installed_debs() -> BTreeSet<String> {
     out
 }
 
+/// What the collection says about building for one catalogue name: the status,
+/// its detail and the caveat ("" when none).
+type BuildReport = (BuildStatus, String, String);
+
 /// Build status of every catalogue name, from one evaluation of the collection.
-fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String)> {
+fn build_statuses(names: &[String], store_dir: &str) -> Vec<BuildReport> {
     let Some(pkgs_dir) = instantiate::find_pkgs() else {
         let why = "the package collection was not found (set XNIX_PKGS)".to_string();
         return names
             .iter()
-            .map(|_| (BuildStatus::Error, why.clone()))
+            .map(|_| (BuildStatus::Error, why.clone(), String::new()))
             .collect();
     };
     let ev = super::new_evaluator(store_dir, &[]);
@@ -225,7 +233,7 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String
             );
             return names
                 .iter()
-                .map(|_| (BuildStatus::Error, why.clone()))
+                .map(|_| (BuildStatus::Error, why.clone(), String::new()))
                 .collect();
         }
     };
@@ -241,13 +249,17 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildStatus, String
             })();
             match json {
                 Ok(text) => match serde_json::from_str(&text) {
-                    Ok(status) => from_status(name, &status),
+                    Ok(status) => {
+                        let (build, detail) = from_status(name, &status);
+                        (build, detail, caveat_of(&status))
+                    }
                     Err(e) => (
                         BuildStatus::Error,
                         format!("pkgsCross.{name}.{STATUS_ATTR} is not JSON data ({e})"),
+                        String::new(),
                     ),
                 },
-                Err(e) => (BuildStatus::Error, first_line(e.message())),
+                Err(e) => (BuildStatus::Error, first_line(e.message()), String::new()),
             }
         })
         .collect()
@@ -290,6 +302,11 @@ fn from_status(name: &str, status: &Json) -> (BuildStatus, String) {
         (true, false) if install.is_empty() => (BuildStatus::Error, reason),
         (true, false) => (BuildStatus::MissingPackages(install), reason),
     }
+}
+
+/// The collection's caveat for a target (`caveat`, optional): one line.
+fn caveat_of(status: &Json) -> String {
+    first_line(status.get("caveat").and_then(Json::as_str).unwrap_or(""))
 }
 
 fn run_status(
@@ -571,7 +588,7 @@ impl Report {
             )?;
         }
         for t in &self.targets {
-            writeln!(
+            write!(
                 out,
                 "{} ({}): build {}; run {}",
                 t.name,
@@ -579,6 +596,11 @@ impl Report {
                 t.build_text(),
                 t.run_text()
             )?;
+            if t.caveat.is_empty() {
+                writeln!(out)?;
+            } else {
+                writeln!(out, "; caveat: {}", t.caveat)?;
+            }
         }
         let install = self.install();
         if !install.is_empty() {
@@ -649,6 +671,9 @@ impl Report {
                     "  {:nw$}  {:cw$}  {build:bw$}  {run}",
                     t.name, t.config
                 )?;
+                if !t.caveat.is_empty() {
+                    writeln!(out, "  {:nw$}  caveat: {}", "", t.caveat)?;
+                }
             }
         }
         let install = self.install();
@@ -672,7 +697,7 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let targets: Vec<Target> = entries
         .iter()
         .zip(statuses)
-        .map(|(entry, (build_status, build_detail))| {
+        .map(|(entry, (build_status, build_detail, caveat))| {
             let platform = xnix_platform::elaborate(&entry.args).map_err(|e| e.to_string());
             let (config, system) = match &platform {
                 Ok(p) => (p.config().to_string(), p.system().to_string()),
@@ -684,6 +709,7 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
                 system,
                 build: build_status,
                 build_detail,
+                caveat,
                 run: run_status(platform, &build, &debs),
             }
         })
@@ -780,6 +806,14 @@ mod tests {
         // Known, unavailable and nothing to install: the reason is all there is.
         let (b, detail) = from_status("x", &status(true, false, &[], "broken"));
         assert_eq!((b, detail.as_str()), (BuildStatus::Error, "broken"));
+    }
+
+    #[test]
+    fn caveats_are_one_line_and_optional() {
+        let mut s = status(true, true, &[], "");
+        assert_eq!(caveat_of(&s), "");
+        s["caveat"] = json!("runs on ARMv7 only\nmore");
+        assert_eq!(caveat_of(&s), "runs on ARMv7 only");
     }
 
     #[test]
