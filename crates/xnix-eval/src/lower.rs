@@ -1304,13 +1304,23 @@ pub(crate) fn parse_error(e: &rnix::ParseError, file: u32, text: &str) -> EvalEr
             u32::from(r.start()),
             format!("syntax error, unexpected {}", token(r)),
         ),
-        P::UnexpectedExtra(r) => (
-            u32::from(r.start()),
-            format!(
-                "syntax error, unexpected {}, expecting end of file",
-                token(r)
-            ),
-        ),
+        P::UnexpectedExtra(r) => {
+            let name = token(r);
+            // A second comparison in a row (`a == b == c`) breaks the
+            // grammar's non-associativity where many tokens could follow:
+            // Nix lists none of them.
+            let chained_comparison =
+                matches!(name.as_str(), "EQ" | "NEQ" | "'<'" | "'>'" | "LEQ" | "GEQ");
+            let expecting = if chained_comparison {
+                ""
+            } else {
+                ", expecting end of file"
+            };
+            (
+                u32::from(r.start()),
+                format!("syntax error, unexpected {name}{expecting}"),
+            )
+        }
         P::UnexpectedWanted(_, r, wanted) => (
             u32::from(r.start()),
             format!(
