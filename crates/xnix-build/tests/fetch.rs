@@ -223,62 +223,40 @@ fn passing_server_errors_are_retried_but_a_404_is_not() {
     let body = b"worth the wait\n".to_vec();
     let dir = tempfile::tempdir().unwrap();
     let expected = flat(nix_flat_sha256(&body));
+    // Serves `statuses` in turn and fetches from it into `name`; returns the
+    // result and how many requests the server saw.
+    let fetch_from = |statuses: Vec<u16>, name: &str| {
+        let (port, served) = start_scripted_server(statuses, body.clone());
+        let result = fetch_url(
+            &format!("http://127.0.0.1:{port}/f"),
+            &MirrorTable::new(),
+            &expected,
+            false,
+            &dir.path().join(name),
+            &quick_retries(),
+            &mut |_, _| {},
+        );
+        (result, served.load(Ordering::SeqCst))
+    };
 
     // Two 503s, then the file: the default two retries reach it.
-    let (port, served) = start_scripted_server(vec![503, 503, 200], body.clone());
-    let dest = dir.path().join("a");
-    let url = format!("http://127.0.0.1:{port}/f");
-    let no_progress = &mut |_: u64, _: Option<u64>| {};
-    fetch_url(
-        &url,
-        &MirrorTable::new(),
-        &expected,
-        false,
-        &dest,
-        &quick_retries(),
-        no_progress,
-    )
-    .unwrap();
-    assert_eq!(fs::read(&dest).unwrap(), body);
-    assert_eq!(served.load(Ordering::SeqCst), 3);
+    let (result, served) = fetch_from(vec![503, 503, 200], "a");
+    result.unwrap();
+    assert_eq!(fs::read(dir.path().join("a")).unwrap(), body);
+    assert_eq!(served, 3);
 
     // Always 503: three tries, and the error says so.
-    let (port, served) = start_scripted_server(vec![503], body.clone());
-    let url = format!("http://127.0.0.1:{port}/f");
-    let err = fetch_url(
-        &url,
-        &MirrorTable::new(),
-        &expected,
-        false,
-        &dir.path().join("b"),
-        &quick_retries(),
-        no_progress,
-    )
-    .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("HTTP 503 Scripted (after 3 tries)"),
-        "{err}"
-    );
-    assert_eq!(served.load(Ordering::SeqCst), 3);
+    let (result, served) = fetch_from(vec![503], "b");
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("HTTP 503 Scripted (after 3 tries)"), "{err}");
+    assert_eq!(served, 3);
     assert!(!dir.path().join("b").exists());
 
     // A 404 will not change: one try only.
-    let (port, served) = start_scripted_server(vec![404, 200], body.clone());
-    let url = format!("http://127.0.0.1:{port}/f");
-    let err = fetch_url(
-        &url,
-        &MirrorTable::new(),
-        &expected,
-        false,
-        &dir.path().join("c"),
-        &quick_retries(),
-        no_progress,
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("HTTP 404"), "{err}");
-    assert!(!err.to_string().contains("tries"), "{err}");
-    assert_eq!(served.load(Ordering::SeqCst), 1);
+    let (result, served) = fetch_from(vec![404, 200], "c");
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("HTTP 404") && !err.contains("tries"), "{err}");
+    assert_eq!(served, 1);
 }
 
 fn test_body() -> Vec<u8> {

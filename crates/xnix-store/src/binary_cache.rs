@@ -38,6 +38,7 @@ use crate::hash::{HashAlgo, HashingWriter};
 use crate::local::{LocalStore, LocalStoreError, ValidPathInfo};
 use crate::narinfo::{NarInfo, NarInfoError};
 use crate::path::{StoreDir, StorePath};
+use crate::refscan::Tee;
 use crate::signing::{fingerprint, verify_any, PublicKey, SecretKey};
 
 /// The file that describes a cache.
@@ -1050,21 +1051,6 @@ fn deps<'a>(
         .collect();
     v.reverse();
     v
-}
-
-/// Writes to two writers.
-struct Tee<'a, A: Write, B: Write>(&'a mut A, &'a mut B);
-
-impl<A: Write, B: Write> Write for Tee<'_, A, B> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write_all(buf)?;
-        self.1.write_all(buf)?;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()?;
-        self.1.flush()
-    }
 }
 
 #[cfg(test)]
