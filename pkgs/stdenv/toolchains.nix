@@ -57,6 +57,22 @@ let
     optionalDebs = [ "g++-${v}" ];
   };
 
+  # Debian's mingw-w64 cross compilers (the win32 thread model) for `triple`;
+  # `debArch` is how their package names spell the CPU (x86-64, i686).
+  mingw = { triple, debArch }: {
+    gccVersions = [ "12" ];
+    gcc = v: {
+      binPrefix = "/usr/bin/${triple}-";
+      cc = "/usr/bin/${triple}-gcc-win32";
+      cxx = "/usr/bin/${triple}-g++-win32";
+      sysroot = null;
+      aptPackages = [ "gcc-mingw-w64-${debArch}" ];
+      versionDeb = "gcc-mingw-w64-${debArch}-win32";
+      debs = [ "gcc-mingw-w64-${debArch}-win32" "gcc-mingw-w64-${debArch}-win32-runtime" "gcc-mingw-w64-base:amd64" "binutils-mingw-w64-${debArch}" "mingw-w64-${debArch}-dev" "mingw-w64-common" ];
+      optionalDebs = [ "g++-mingw-w64-${debArch}-win32" ];
+    };
+  };
+
   byConfig = {
     "x86_64-unknown-linux-gnu" = { gccVersions = bookwormGccVersions; gcc = nativeGnu; };
     "aarch64-unknown-linux-gnu" = gnuCross { triple = "aarch64-linux-gnu"; debArch = "arm64"; };
@@ -89,34 +105,10 @@ let
     "mipsel-unknown-linux-gnu" = gnuCross { triple = "mipsel-linux-gnu"; debArch = "mipsel"; };
     "mips64el-unknown-linux-gnuabi64" = gnuCross { triple = "mips64el-linux-gnuabi64"; debArch = "mips64el"; };
     "mips64-unknown-linux-gnuabi64" = gnuCross { triple = "mips64-linux-gnuabi64"; debArch = "mips64"; };
-    # One gcc, whose package names carry no version (12 in bookworm).
-    "x86_64-w64-mingw32" = {
-      gccVersions = [ "12" ];
-      gcc = v: {
-        binPrefix = "/usr/bin/x86_64-w64-mingw32-";
-        cc = "/usr/bin/x86_64-w64-mingw32-gcc-win32";
-        cxx = "/usr/bin/x86_64-w64-mingw32-g++-win32";
-        sysroot = null;
-        aptPackages = [ "gcc-mingw-w64-x86-64" ];
-        versionDeb = "gcc-mingw-w64-x86-64-win32";
-        debs = [ "gcc-mingw-w64-x86-64-win32" "gcc-mingw-w64-x86-64-win32-runtime" "gcc-mingw-w64-base:amd64" "binutils-mingw-w64-x86-64" "mingw-w64-x86-64-dev" "mingw-w64-common" ];
-        optionalDebs = [ "g++-mingw-w64-x86-64-win32" ];
-      };
-    };
+    # mingw-w64: one gcc, whose package names carry no version (12 in bookworm).
+    "x86_64-w64-mingw32" = mingw { triple = "x86_64-w64-mingw32"; debArch = "x86-64"; };
     # The same for 32-bit Windows (PE32).
-    "i686-w64-mingw32" = {
-      gccVersions = [ "12" ];
-      gcc = v: {
-        binPrefix = "/usr/bin/i686-w64-mingw32-";
-        cc = "/usr/bin/i686-w64-mingw32-gcc-win32";
-        cxx = "/usr/bin/i686-w64-mingw32-g++-win32";
-        sysroot = null;
-        aptPackages = [ "gcc-mingw-w64-i686" ];
-        versionDeb = "gcc-mingw-w64-i686-win32";
-        debs = [ "gcc-mingw-w64-i686-win32" "gcc-mingw-w64-i686-win32-runtime" "gcc-mingw-w64-base:amd64" "binutils-mingw-w64-i686" "mingw-w64-i686-dev" "mingw-w64-common" ];
-        optionalDebs = [ "g++-mingw-w64-i686-win32" ];
-      };
-    };
+    "i686-w64-mingw32" = mingw { triple = "i686-w64-mingw32"; debArch = "i686"; };
     # musl-gcc drives the native default gcc with musl's specs; everything links statically.
     "x86_64-unknown-linux-musl" = {
       gccVersions = [ defaultGccVersion ];
