@@ -507,14 +507,31 @@ impl Thunk {
     }
 }
 
+/// How many thunk states may be dropped nested inside one another before further ones are
+/// queued: enough that ordinary data never queues, few enough that the native stack (even a
+/// test thread's 2 MiB) holds the nested drops.
+const MAX_NESTED_DROPS: u32 = 128;
+
+/// Per-thread state of thunk drops: how deeply drops are nested right now, and the states
+/// queued for the outermost drop to finish.
+struct DropState {
+    depth: std::cell::Cell<u32>,
+    queued: RefCell<Vec<ThunkState>>,
+}
+
 thread_local! {
-    /// Thunk states waiting to be dropped, and whether a drop loop is running on this thread.
-    static DEFERRED_DROPS: RefCell<(bool, Vec<ThunkState>)> = const { RefCell::new((false, Vec::new())) };
+    static DROPS: DropState = const {
+        DropState {
+            depth: std::cell::Cell::new(0),
+            queued: RefCell::new(Vec::new()),
+        }
+    };
 }
 
 /// Dropping a thunk drops what it holds, which may hold further thunks: a long chain of
 /// nested data (a list a million levels deep) would recurse once per level and overflow the
-/// native stack. Thunk states are instead queued and dropped one after another by the
+/// native stack. Drops nest up to [`MAX_NESTED_DROPS`] levels (the usual case, which costs
+/// no more than a counter); deeper states are queued and dropped one after another by the
 /// outermost thunk drop on the thread.
 impl Drop for Thunk {
     fn drop(&mut self) {
@@ -532,25 +549,28 @@ impl Drop for Thunk {
             return;
         }
         let state = std::mem::replace(self.0.get_mut(), ThunkState::Blackhole);
-        let start_loop = DEFERRED_DROPS
-            .try_with(|d| {
-                let mut d = d.borrow_mut();
-                d.1.push(state);
-                !std::mem::replace(&mut d.0, true)
-            })
-            .unwrap_or(false);
-        if !start_loop {
-            return;
-        }
-        loop {
-            let next = DEFERRED_DROPS.with(|d| d.borrow_mut().1.pop());
-            match next {
-                // Dropped outside the borrow: nested thunk drops queue more states.
-                Some(state) => drop(state),
-                None => break,
+        // During thread teardown the state is simply dropped here.
+        let _ = DROPS.try_with(|d| {
+            let depth = d.depth.get();
+            if depth >= MAX_NESTED_DROPS {
+                d.queued.borrow_mut().push(state);
+                return;
             }
-        }
-        DEFERRED_DROPS.with(|d| d.borrow_mut().0 = false);
+            d.depth.set(depth + 1);
+            drop(state);
+            if depth == 0 {
+                // The outermost drop empties the queue; each queued state may nest again.
+                loop {
+                    let next = d.queued.borrow_mut().pop();
+                    match next {
+                        // Dropped outside the borrow: nested thunk drops queue more states.
+                        Some(state) => drop(state),
+                        None => break,
+                    }
+                }
+            }
+            d.depth.set(depth);
+        });
     }
 }
 
