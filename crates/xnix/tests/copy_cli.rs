@@ -310,6 +310,10 @@ let
 in rec {
   dep = mk "dep" "echo dep > $out";
   top = mk "top" "mkdir $out; echo ${dep} > $out/ref; cat ${dep} > $out/copy";
+  # A single executable file, which `xnix run` runs as it is.
+  # (It names dep, so dep is in its closure, but does not read it: the store
+  # lives under another root than its logical directory in these tests.)
+  prog = mk "prog" "echo '#!/bin/sh' > $out; echo 'echo ran # ${dep}' >> $out; chmod +x $out";
 }
 "#;
 
@@ -398,6 +402,46 @@ fn build_substitutes_from_a_signed_cache_and_falls_back_to_building() {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(ok(o, "xnix build (XNIX_SUBSTITUTERS)").trim(), path);
     assert!(!err.contains("building '"), "{err}");
+
+    // `xnix run` substitutes as `xnix build` does: the program and what it
+    // refers to come from the cache, and it runs.
+    let mut c = xnix(&a);
+    c.current_dir(w).args([
+        "build",
+        "graph.nix",
+        "-A",
+        "prog",
+        "--no-out-link",
+        "--argstr",
+        "salt",
+        &salt,
+    ]);
+    let prog = ok(run(c), "xnix build prog").trim().to_string();
+    let mut c = xnix(&a);
+    c.args(["copy", "--to", &url, "--sign-key", &sk, &prog]);
+    ok(run(c), "xnix copy --to (prog)");
+    let mut c = xnix(&w.join("r"));
+    c.current_dir(w).env_remove("XNIX_SUBSTITUTERS").args([
+        "run",
+        "graph.nix",
+        "-A",
+        "prog",
+        "--argstr",
+        "salt",
+        &salt,
+        "--substituters",
+        &url,
+        "--trusted-key",
+        &pk,
+    ]);
+    let o = run(c);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(ok(o, "xnix run --substituters"), "ran\n");
+    assert!(!err.contains("building '"), "{err}");
+    let dep_copied = err
+        .lines()
+        .any(|l| l.starts_with("copying path") && l.contains("-dep'"));
+    assert!(dep_copied, "{err}");
 
     // Signed by a key that is not trusted: a warning, then built.
     let c_root = w.join("c");

@@ -75,6 +75,13 @@ pub struct BuildArgs {
     /// Log lines shown when a build fails.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub log_lines: usize,
+    #[command(flatten)]
+    pub substitute: SubstituteArgs,
+}
+
+/// Where outputs may be fetched from instead of built (`build` and `run`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct SubstituteArgs {
     /// Binary cache to fetch outputs from instead of building them (file:///DIR or
     /// http(s)://...); repeatable, tried in order; needs --trusted-key.
     #[arg(
@@ -96,17 +103,20 @@ pub struct BuildArgs {
     pub trusted_keys: Vec<String>,
 }
 
-/// The substituters of `--substituters` / `--trusted-key` (or their variables).
-pub fn substituters(urls: &[String], keys: &[String]) -> anyhow::Result<Vec<Substituter>> {
-    let trusted_keys = super::copy::parse_trusted_keys(keys)?;
-    Ok(urls
-        .iter()
-        .filter(|u| !u.trim().is_empty())
-        .map(|url| Substituter {
-            url: url.clone(),
-            trusted_keys: trusted_keys.clone(),
-        })
-        .collect())
+impl SubstituteArgs {
+    /// The substituters given, each trusting every key given.
+    pub fn substituters(&self) -> anyhow::Result<Vec<Substituter>> {
+        let trusted_keys = super::copy::parse_trusted_keys(&self.trusted_keys)?;
+        Ok(self
+            .substituters
+            .iter()
+            .filter(|u| !u.trim().is_empty())
+            .map(|url| Substituter {
+                url: url.clone(),
+                trusted_keys: trusted_keys.clone(),
+            })
+            .collect())
+    }
 }
 
 /// The default sandbox paths (busybox as `/bin/sh` and `/bin/busybox`) plus the
@@ -201,7 +211,7 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         keep_failed: args.keep_failed,
         sandbox_paths: sandbox_paths(&args.sandbox_path)?,
         log_tail_lines: args.log_lines,
-        substituters: substituters(&args.substituters, &args.trusted_keys)?,
+        substituters: args.substitute.substituters()?,
         ..BuildOptions::default()
     };
     let Some(realised) = realise_reporting(&store, &drvs, &options, args.print_build_logs) else {

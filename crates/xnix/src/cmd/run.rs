@@ -27,7 +27,9 @@ Examples:
   xnix run ./default.nix -A tools --bin mytool -- --help
   xnix run -E 'with import <xnixpkgs> {}; zlib' --bin ...
 
-With no FILE and no -E the package collection is used, as `xnix build` does.
+With no FILE and no -E the package collection is used, as `xnix build` does,
+and outputs come from --substituters (XNIX_SUBSTITUTERS) when a trusted cache
+has them.
 The program is `bin/NAME` of the selected output, NAME being --bin, else the
 package's meta.mainProgram, else its pname (or its name without the version;
 NAME.exe for Windows), else the only file in bin/. An output that is a single executable file is run
@@ -57,6 +59,8 @@ pub struct RunArgs {
     /// Extra host path visible in every sandbox: PATH, INSIDE=HOST, optionally followed by '?'.
     #[arg(long = "sandbox-path", value_name = "SPEC")]
     pub sandbox_path: Vec<String>,
+    #[command(flatten)]
+    pub substitute: super::build::SubstituteArgs,
     /// Arguments for the program (after `--`).
     #[arg(last = true, value_name = "ARGS")]
     pub program_args: Vec<String>,
@@ -571,6 +575,7 @@ fn build(args: &RunArgs, opts: &StoreOpts) -> anyhow::Result<Result<(PathBuf, Ru
     let options = BuildOptions {
         jobs: args.jobs.max(1),
         sandbox_paths: super::build::sandbox_paths(&args.sandbox_path)?,
+        substituters: args.substitute.substituters()?,
         ..BuildOptions::default()
     };
     let Some(realised) = super::build::realise_reporting(
