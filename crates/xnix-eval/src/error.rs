@@ -133,20 +133,10 @@ impl fmt::Display for EvalError {
 
 impl std::error::Error for EvalError {}
 
-/// The Levenshtein distance: insertions, deletions and substitutions needed
-/// to turn `a` into `b`.
+/// The Levenshtein distance between the bytes of `a` and `b` (Nix counts
+/// bytes, not characters).
 fn edit_distance(a: &[u8], b: &[u8]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &x) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &y) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(x != y);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
+    strsim::generic_levenshtein(&a.to_vec(), &b.to_vec())
 }
 
 /// "Did you mean hello?", "Did you mean one of a, b or c?"; empty without
