@@ -907,8 +907,9 @@ impl Evaluator {
     }
 
     fn build_frame(&self, b: &Bindings, env: &Rc<Env>) -> Rc<Env> {
-        let frame = Env::new(Vec::new(), Some(env.clone()));
-        let mut vals: Vec<Value> = Vec::with_capacity(b.statics.len());
+        let frame = Env::empty(Some(env.clone()));
+        // Built in place: a frame of up to two values then needs no buffer of its own.
+        let mut vals = EnvVals::with_capacity(b.statics.len());
         for s in &b.statics {
             let v = match &s.value {
                 AttrValue::Plain(e) => match &**e {
@@ -922,7 +923,7 @@ impl Evaluator {
             };
             vals.push(v);
         }
-        *frame.vals.borrow_mut() = EnvVals::from_vec(vals);
+        *frame.vals.borrow_mut() = vals;
         frame
     }
 
@@ -1103,8 +1104,9 @@ impl Evaluator {
             None => Env::one(arg, Some(parent.clone())),
             Some(formals) => {
                 let attrs = self.force_attrs(arg.clone(), pos)?;
-                let frame = Env::new(Vec::new(), Some(parent.clone()));
-                let mut vals = Vec::with_capacity(formals.entries.len() + 1);
+                let frame = Env::empty(Some(parent.clone()));
+                // Built in place: a frame of up to two values then needs no buffer of its own.
+                let mut vals = EnvVals::with_capacity(formals.entries.len() + 1);
                 let mut used = 0;
                 for (name, default) in &formals.entries {
                     match attrs.get_sym(name) {
@@ -1152,7 +1154,7 @@ impl Evaluator {
                 if def.arg.is_some() {
                     vals.push(arg);
                 }
-                *frame.vals.borrow_mut() = EnvVals::from_vec(vals);
+                *frame.vals.borrow_mut() = vals;
                 frame
             }
         };

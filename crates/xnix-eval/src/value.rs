@@ -606,6 +606,14 @@ impl Env {
             parent,
         })
     }
+    /// A frame without values yet, to be filled once its values (which may refer to the
+    /// frame itself) are made.
+    pub fn empty(parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            vals: RefCell::new(EnvVals::new()),
+            parent,
+        })
+    }
     /// A frame of one value (a plain lambda's argument, a `with`): a single allocation.
     pub fn one(v: Value, parent: Option<Rc<Env>>) -> Rc<Env> {
         let mut vals = EnvVals::new();
