@@ -885,6 +885,22 @@ impl Evaluator {
     }
 
     fn eval_bool(&self, e: &Expr, env: &Rc<Env>, pos: Pos) -> R<bool> {
+        // `x._type or "" == "merge"` and friends, the usual condition of module-system
+        // code: compared with the literal in place, without a call to `eval` or a copy of
+        // the literal. Anything but a string on the left goes the general way, as `eval`
+        // would (the literal operand has nothing to evaluate).
+        if let Expr::BinOp(op @ (BinOp::Eq | BinOp::NEq), a, b, op_pos) = e {
+            if let Expr::Lit(Value::String(lit)) = &**b {
+                let av = self.eval_leaf(a, env)?;
+                if let Value::String(x) = &av {
+                    return Ok((x.s == lit.s) == (*op == BinOp::Eq));
+                }
+                return match self.binop(*op, av, Value::String(lit.clone()), *op_pos)? {
+                    Value::Bool(b) => Ok(b),
+                    v => Err(type_error(&v, "a Boolean", pos)),
+                };
+            }
+        }
         match self.eval_leaf(e, env)? {
             Value::Bool(b) => Ok(b),
             v => Err(type_error(&v, "a Boolean", pos)),
