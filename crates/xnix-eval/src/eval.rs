@@ -885,21 +885,45 @@ impl Evaluator {
     }
 
     fn eval_bool(&self, e: &Expr, env: &Rc<Env>, pos: Pos) -> R<bool> {
-        // `x._type or "" == "merge"` and friends, the usual condition of module-system
-        // code: compared with the literal in place, without a call to `eval` or a copy of
-        // the literal. Anything but a string on the left goes the general way, as `eval`
-        // would (the literal operand has nothing to evaluate).
-        if let Expr::BinOp(op @ (BinOp::Eq | BinOp::NEq), a, b, op_pos) = e {
-            if let Expr::Lit(Value::String(lit)) = &**b {
-                let av = self.eval_leaf(a, env)?;
-                if let Value::String(x) = &av {
-                    return Ok((x.s == lit.s) == (*op == BinOp::Eq));
-                }
-                return match self.binop(*op, av, Value::String(lit.clone()), *op_pos)? {
-                    Value::Bool(b) => Ok(b),
-                    v => Err(type_error(&v, "a Boolean", pos)),
-                };
+        // Comparisons, the usual conditions (`x._type or "" == "merge"`, `n < 2`, nixpkgs'
+        // `isType`): decided here, without a call to `eval` and a `Value::Bool` returned
+        // through memory. Operands are evaluated as `eval` does (left, then right), and all
+        // but integers and equality of strings go through `binop` as there.
+        if let Expr::BinOp(
+            op @ (BinOp::Eq | BinOp::NEq | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge),
+            a,
+            b,
+            op_pos,
+        ) = e
+        {
+            let av = self.eval_leaf(a, env)?;
+            // A string literal on the right (`x._type or "" == "if"`) is compared in place.
+            if let (Expr::Lit(Value::String(lit)), Value::String(x), BinOp::Eq | BinOp::NEq) =
+                (&**b, &av, op)
+            {
+                return Ok((x.s == lit.s) == (*op == BinOp::Eq));
             }
+            let bv = self.eval_leaf(b, env)?;
+            match (&av, &bv) {
+                (Value::Int(x), Value::Int(y)) => {
+                    return Ok(match op {
+                        BinOp::Eq => x == y,
+                        BinOp::NEq => x != y,
+                        BinOp::Lt => x < y,
+                        BinOp::Le => x <= y,
+                        BinOp::Gt => x > y,
+                        _ => x >= y,
+                    })
+                }
+                (Value::String(x), Value::String(y)) if matches!(op, BinOp::Eq | BinOp::NEq) => {
+                    return Ok((x.s == y.s) == (*op == BinOp::Eq))
+                }
+                _ => {}
+            }
+            return match self.binop(*op, av, bv, *op_pos)? {
+                Value::Bool(b) => Ok(b),
+                v => Err(type_error(&v, "a Boolean", pos)),
+            };
         }
         match self.eval_leaf(e, env)? {
             Value::Bool(b) => Ok(b),
