@@ -925,6 +925,21 @@ impl Evaluator {
                 v => Err(type_error(&v, "a Boolean", pos)),
             };
         }
+        // Boolean operators, as `eval_cold` evaluates them, without a `Value::Bool` made
+        // and taken apart again for each level.
+        match e {
+            Expr::And(a, b, op_pos) => {
+                return Ok(self.eval_bool(a, env, *op_pos)? && self.eval_bool(b, env, *op_pos)?)
+            }
+            Expr::Or(a, b, op_pos) => {
+                return Ok(self.eval_bool(a, env, *op_pos)? || self.eval_bool(b, env, *op_pos)?)
+            }
+            Expr::Impl(a, b, op_pos) => {
+                return Ok(!self.eval_bool(a, env, *op_pos)? || self.eval_bool(b, env, *op_pos)?)
+            }
+            Expr::Not(a, op_pos) => return Ok(!self.eval_bool(a, env, *op_pos)?),
+            _ => {}
+        }
         match self.eval_leaf(e, env)? {
             Value::Bool(b) => Ok(b),
             v => Err(type_error(&v, "a Boolean", pos)),
