@@ -10,10 +10,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 
-use common::scratch_store;
+use common::{nix_dump, nix_linked_texts, nix_output, scratch_store};
 use xnix_store::binary_cache::{
     BinaryCache, BinaryCacheError, CacheBackend, Compression, FileBackend, PullOptions, PushOptions,
 };
@@ -23,18 +22,9 @@ use xnix_store::narinfo::NarInfo;
 use xnix_store::signing::{PublicKey, SecretKey};
 use xnix_store::{StoreDir, StorePath};
 
-const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";
-
 /// Run a Nix tool with extra configuration lines; returns (success, stdout, stderr).
 fn nix_try(tool: &str, args: &[&str], extra_conf: &str) -> (bool, String, String) {
-    let out = Command::new(tool)
-        .args(args)
-        .env("NIX_CONFIG", format!("{NIX_CONF}{extra_conf}"))
-        .env_remove("NIX_STORE_DIR")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {tool} (Nix 2.8 is required; scripts/install-deps test installs it): {e}")
-        });
+    let out = nix_output(tool, args, extra_conf);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -46,21 +36,6 @@ fn nix_ok(tool: &str, args: &[&str], extra_conf: &str) -> String {
     let (ok, out, err) = nix_try(tool, args, extra_conf);
     assert!(ok, "{tool} {args:?} failed:\n{err}");
     out
-}
-
-/// The NAR of `path` in the Nix store `store`, as Nix serialises it.
-fn nix_dump(store: &str, path: &str) -> Vec<u8> {
-    let out = Command::new("nix")
-        .args(["store", "dump-path", "--store", store, path])
-        .env("NIX_CONFIG", NIX_CONF)
-        .output()
-        .expect("cannot run nix (Nix 2.8 is required)");
-    assert!(
-        out.status.success(),
-        "nix store dump-path {path}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// A fresh xnix store with Nix's store directory under `root`.
@@ -258,21 +233,7 @@ fn nix_pushes_xnix_pulls_and_checks_the_signature() {
         let salt = work.path().display().to_string();
         let src = scratch_store();
         // Two text files, one referring to the other, plus a source tree.
-        let out = nix_ok(
-            "nix-instantiate",
-            &[
-                "--store",
-                &src,
-                "--eval",
-                "--read-write-mode",
-                "-E",
-                &format!(
-                    r#"let a = builtins.toFile "a" "A {salt}"; in builtins.toFile "b" "B uses ${{a}}""#
-                ),
-            ],
-            "",
-        );
-        let b = out.trim().trim_matches('"').to_string();
+        let b = nix_linked_texts(&src, &salt);
         let tree = work.path().join("tree");
         fs::create_dir_all(&tree).unwrap();
         fs::write(tree.join("f"), format!("{salt}\n").repeat(50)).unwrap();

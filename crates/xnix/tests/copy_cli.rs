@@ -11,18 +11,11 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::scratch_store;
+use common::{nix_dump, nix_linked_texts, scratch_store};
 
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
-const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";
-
 fn nix(tool: &str, args: &[&str], extra_conf: &str) -> Output {
-    Command::new(tool)
-        .args(args)
-        .env("NIX_CONFIG", format!("{NIX_CONF}{extra_conf}"))
-        .env_remove("NIX_STORE_DIR")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 must be installed): {e}"))
+    common::nix_output(tool, args, extra_conf)
 }
 
 fn ok(out: Output, what: &str) -> String {
@@ -52,16 +45,6 @@ fn xnix(root: &Path) -> Command {
 
 fn run(mut c: Command) -> Output {
     c.output().expect("cannot run xnix")
-}
-
-fn nix_dump(store: &str, path: &str) -> Vec<u8> {
-    let out = nix("nix", &["store", "dump-path", "--store", store, path], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 fn xnix_dump(root: &Path, path: &str) -> Vec<u8> {
@@ -100,24 +83,7 @@ fn nix_writes_with_an_xnix_key_and_xnix_reads() {
         let mode = fs::metadata(&sk).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let src = scratch_store();
-        let out = ok(
-            nix(
-                "nix-instantiate",
-                &[
-                    "--store",
-                    &src,
-                    "--eval",
-                    "--read-write-mode",
-                    "-E",
-                    &format!(
-                        r#"let a = builtins.toFile "a" "A {salt}"; in builtins.toFile "b" "B uses ${{a}}""#
-                    ),
-                ],
-                "",
-            ),
-            "nix-instantiate",
-        );
-        let b = out.trim().trim_matches('"').to_string();
+        let b = nix_linked_texts(&src, &salt);
         let cache = work.path().join("cache");
         let to = format!(
             "file://{}?compression={compression}&secret-key={sk}",

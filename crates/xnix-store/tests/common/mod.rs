@@ -5,20 +5,54 @@
 use std::path::Path;
 use std::process::Command;
 
+/// The configuration every Nix run here gets: no sandbox, no substituters.
+pub const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";
+
+/// Run a Nix tool with [`NIX_CONF`] plus `extra_conf` lines; panics (fails
+/// the test) only when it cannot start.
+pub fn nix_output(tool: &str, args: &[&str], extra_conf: &str) -> std::process::Output {
+    Command::new(tool)
+        .args(args)
+        .env("NIX_CONFIG", format!("{NIX_CONF}{extra_conf}"))
+        .env_remove("NIX_STORE_DIR")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 is required for this test; scripts/install-deps test installs it): {e}"))
+}
+
 /// Run a Nix tool and return its stdout; panics (fails the test) with the
 /// command and stderr when it cannot run or exits non-zero.
 pub fn nix(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool)
-        .args(args)
-        .env("NIX_CONFIG", "experimental-features = nix-command\nsandbox = false\nsubstituters =\n")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} (Nix 2.8 is required for this test; scripts/install-deps test installs it): {e}"));
+    let out = nix_output(tool, args, "");
     assert!(
         out.status.success(),
         "{tool} {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("nix printed non-UTF-8")
+}
+
+/// The NAR of `path` in the Nix store `store`, as Nix serialises it.
+pub fn nix_dump(store: &str, path: &str) -> Vec<u8> {
+    let out = nix_output("nix", &["store", "dump-path", "--store", store, path], "");
+    assert!(
+        out.status.success(),
+        "nix store dump-path {path} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Two text files in the Nix store `store`, the second referring to the
+/// first, made new by `salt`; returns the second's path.
+pub fn nix_linked_texts(store: &str, salt: &str) -> String {
+    let expr = format!(
+        r#"let a = builtins.toFile "a" "A {salt}"; in builtins.toFile "b" "B uses ${{a}}""#
+    );
+    let out = nix(
+        "nix-instantiate",
+        &["--store", store, "--eval", "--read-write-mode", "-E", &expr],
+    );
+    out.trim().trim_matches('"').to_string()
 }
 
 /// Raw bytes of a Nix tool's stdout.
