@@ -5,6 +5,10 @@
 //! build exits 1 with its log tail; `-j 2` runs builds in parallel and
 //! `--keep-going` builds what does not depend on a failure.
 
+#[path = "../../xnix-store/tests/common/mod.rs"]
+mod common;
+use common::unique_salt;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -316,19 +320,6 @@ fn build_defaults_to_the_package_collection() {
     let (_, err) = texts(&o);
     // `true` is not a derivation: the point is that <xnixpkgs> resolved.
     assert!(err.contains("does not evaluate to a derivation"), "{err}");
-}
-
-/// A string no earlier run used: it makes derivations new for the machine's
-/// shared /nix/store, so `nix-build` really builds them.
-fn unique_salt() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
 }
 
 /// The same derivations built by `nix-build` (the machine's /nix/store,

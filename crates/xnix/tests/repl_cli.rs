@@ -7,6 +7,10 @@
 //! A plain `derivation { ... }` has the same `.drv` path in both when xnix uses the store
 //! directory /nix/store, so derivations print identically; `:b` builds into a scratch root.
 
+#[path = "../../xnix-store/tests/common/mod.rs"]
+mod common;
+use common::unique_salt;
+
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
@@ -114,18 +118,6 @@ fn same_transcript(dir: &Path, args: &[&str], input: &str, streams: Streams) -> 
         "xnix repl (left) and nix repl (right) differ on input:\n{input}"
     );
     nix
-}
-
-/// A string no earlier run used, so `nix repl`'s `:b` really builds in the shared /nix/store.
-fn unique_salt() -> String {
-    format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
 }
 
 const DRV: &str = r#"derivation { name = "x"; builder = "/bin/sh"; system = "x86_64-linux"; }"#;

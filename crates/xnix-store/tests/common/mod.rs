@@ -112,3 +112,16 @@ pub fn scratch_store() -> String {
         })
         .clone()
 }
+
+/// A string no earlier run used: it makes derivations new for the machine's
+/// shared /nix/store, so that Nix really builds them.
+pub fn unique_salt() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
