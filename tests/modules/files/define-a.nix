@@ -1,0 +1,1 @@
+{ count = 2; tags = [ "a" ]; settings.x = 1; }

@@ -1,0 +1,1 @@
+{ lib, ... }: { c = lib.mkForce 7; a = 3; }

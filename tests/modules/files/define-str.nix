@@ -1,0 +1,1 @@
+{ count = "three"; name = "b"; tags = [ 1 ]; settings.x = "one"; }

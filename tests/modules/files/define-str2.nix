@@ -1,0 +1,1 @@
+{ count = "four"; name = "c"; }

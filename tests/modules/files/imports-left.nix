@@ -1,0 +1,1 @@
+{ imports = [ ./imports-deep.nix ]; tags = [ "left" ]; }

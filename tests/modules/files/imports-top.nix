@@ -1,0 +1,1 @@
+{ imports = [ ./imports-left.nix ./imports-right.nix ]; tags = [ "top" ]; }
