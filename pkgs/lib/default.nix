@@ -146,7 +146,9 @@ let
     # A Nix string literal with the value `s`.
     escapeNixString = s: replaceStrings [ "$" ] [ "\\$" ] (builtins.toJSON s);
     # An attribute name as Nix source: bare when it is an identifier.
-    escapeNixIdentifier = s: if builtins.match "[a-zA-Z_][a-zA-Z0-9_'-]*" s != null then s else escapeNixString s;
+    escapeNixIdentifier = s:
+      if builtins.match "[a-zA-Z_][a-zA-Z0-9_'-]*" s != null && !(elem s nixKeywords) then s else escapeNixString s;
+    nixKeywords = [ "assert" "else" "if" "in" "inherit" "let" "or" "rec" "then" "with" ];
     # The edit distance between two strings (insertions, deletions, substitutions).
     levenshtein = a: b:
       let

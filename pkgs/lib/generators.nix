@@ -28,9 +28,11 @@ let
       intro = "\n" + inner;
       outro = "\n" + indent;
     in
-    if isInt v || isFloat v then toString v
+    if isInt v then toString v
+    else if isFloat v then builtins.toJSON v
     else if isString v then
-      (if lib.hasInfix "\n" v then multilineString indent v else lib.escapeNixString v)
+      (if lib.hasInfix "\n" v then multilineString indent v
+      else "\"" + replaceStrings [ "\\" "\"" "\${" ] [ "\\\\" "\\\"" "\\\${" ] v + "\"")
     else if isBool v then lib.boolToString v
     else if v == null then "null"
     else if isPath v then toString v

@@ -338,7 +338,7 @@ let
       nestedTypes.elemType = elemType;
     };
 
-    either = t1: t2: mkOptionType {
+    either = t1: t2: let self = mkOptionType {
       name = "either";
       description = "${optionDescriptionPhrase (c: c == "noun" || c == "conjunction") t1} or ${optionDescriptionPhrase (c: c == "noun" || c == "conjunction" || c == "composite") t2}";
       descriptionClass = "conjunction";
@@ -347,13 +347,13 @@ let
         let values = getValues defs; in
         if all t1.check values then t1.merge loc defs
         else if all t2.check values then t2.merge loc defs
-        else mergeOneOption loc defs;
+        else throw "A definition for option `${showOption loc}' is not of type `${self.description}'. TypeError: The option `${showOption loc}` is neither a value of type `${t1.description}` nor `${t2.description}`, Definition values:${lib.options.showDefs defs}";
       typeMerge = f':
         let m1 = t1.typeMerge f'.wrapped.left.functor; m2 = t2.typeMerge f'.wrapped.right.functor; in
         if f'.name == "either" && m1 != null && m2 != null then types.either m1 m2 else null;
       functor = defaultFunctor "either" // { wrapped = { left = t1; right = t2; }; };
       nestedTypes = { left = t1; right = t2; };
-    };
+    }; in self;
     oneOf = ts:
       if ts == [ ] then throw "types.oneOf needs at least one type in its argument"
       else lib.foldl' types.either (head ts) (lib.tail ts);

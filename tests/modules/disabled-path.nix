@@ -1,0 +1,3 @@
+lib: with lib; {
+  modules = [ ./files/declare-basic.nix ./files/disable-target.nix ./files/disabler.nix { tags = [ "kept" ]; } ];
+}

@@ -1,0 +1,1 @@
+lib: with lib; { class = "nixos"; modules = [ { _class = "darwin"; } ]; }

@@ -1,0 +1,1 @@
+lib: with lib; { modules = [ { options.ns.a = mkOption { type = types.int; }; } { ns = 5; } ]; }

@@ -1,0 +1,1 @@
+lib: with lib; { modules = [ ./files/declare-basic.nix { services.x.enable = true; } ]; }

@@ -1,0 +1,1 @@
+lib: with lib; { modules = [ { options.services.web = { enable = mkEnableOption "web"; port = mkOption { type = types.port; default = 80; }; }; } ./files/define-a.nix { services.web.prot = 8080; } ]; }

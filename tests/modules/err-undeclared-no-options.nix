@@ -1,0 +1,1 @@
+lib: with lib; { modules = [ ./files/define-a.nix ]; }

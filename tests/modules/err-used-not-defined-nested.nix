@@ -1,0 +1,1 @@
+lib: with lib; { modules = [ ./files/declare-sub.nix { s.web = { }; } ]; }

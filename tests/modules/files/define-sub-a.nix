@@ -1,0 +1,1 @@
+{ s.web.port = "eighty"; }

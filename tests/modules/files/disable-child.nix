@@ -1,0 +1,1 @@
+{ tags = [ "child of disabled" ]; }

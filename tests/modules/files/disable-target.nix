@@ -1,0 +1,1 @@
+{ tags = [ "from disabled module" ]; imports = [ ./disable-child.nix ]; }

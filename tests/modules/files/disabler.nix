@@ -1,0 +1,1 @@
+{ disabledModules = [ ./disable-target.nix ]; }

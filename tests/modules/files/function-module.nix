@@ -1,0 +1,5 @@
+{ config, lib, ... }:
+{
+  imports = [ ./declare-basic.nix ];
+  config = lib.mkIf config.enable { name = "enabled:${toString config.count}"; };
+}
