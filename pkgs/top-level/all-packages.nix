@@ -4,9 +4,15 @@
 let
   inherit (self) callPackage;
   hostTool = import ../build-support/host-tool.nix { inherit lib; inherit (self) stdenv; };
+  trivialBuilders = import ../build-support/trivial-builders.nix { inherit lib; inherit (self) stdenv; };
 in
 {
   fetchurl = import ../build-support/fetchurl.nix { inherit lib; };
+
+  # ---- small derivations: shell commands, text files, scripts, symlink trees
+  inherit (trivialBuilders) runCommand runCommandWith runCommandLocal writeTextFile writeText writeScript
+    writeScriptBin writeShellScript writeShellScriptBin symlinkJoin;
+  buildEnv = import ../build-support/build-env.nix { inherit lib; inherit (trivialBuilders) runCommandWith; };
 
   # ---- build tools from the build machine (see build-support/host-tool.nix)
   cmake = hostTool { pname = "cmake"; debs = [ "cmake" "cmake-data" ]; programs = [ "cmake" "ctest" "cpack" ]; setupHook = ../build-support/hooks/cmake.sh; passthru.isCMake = true; };
