@@ -222,6 +222,13 @@ let
       mdDoc showOption showFiles showDefs getValues getFiles mergeEqualOption mergeOneOption
       mergeUniqueOption mergeDefaultOption optionAttrSetToDocList;
     inherit (types) mkOptionType isType isOptionType;
+
+    # ---- system configurations (pkgs/nixos) ------------------------------
+    # `nixosSystem { modules; specialArgs ? { }; system ? null; }`: the
+    # evaluated configuration (`config`, `options`, `pkgs`, `extendModules`);
+    # `config.system.build.toplevel` is the system.
+    nixosSystem = args: import ../nixos/lib/eval-config.nix ({ inherit lib; } // args);
+    xnixSystem = nixosSystem;
   };
 in
 lib
