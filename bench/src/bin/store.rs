@@ -7,7 +7,7 @@
 //!    no /bin/sh), unsandboxed, so the trivial builders run the host's shell;
 //! 2. NAR serialisation + SHA-256 of a generated tree of mixed files (200 MiB
 //!    by default): `xnix store dump PATH | sha256sum`, the same in-process
-//!    (`xnix_store::nar::nar_hash`), and `nix-store --dump PATH | sha256sum`;
+//!    (`xnix_fs::nar::nar_hash`), and `nix-store --dump PATH | sha256sum`;
 //!    all three hashes must agree.
 //!
 //! Times are medians of `--reps` runs; ratios are xnix/Nix. Nothing is
@@ -237,7 +237,7 @@ fn nar_throughput(
     // Warm the page cache and check that all three agree.
     let (_, xhex) = pipe_sha(&xcmd, &tree, "xnix store dump | sha256sum")?;
     let (_, nhex) = pipe_sha("nix-store --dump", &tree, "nix-store --dump | sha256sum")?;
-    let (inproc, _) = xnix_store::nar::nar_hash(&tree).map_err(|e| e.to_string())?;
+    let (inproc, _) = xnix_fs::nar::nar_hash(&tree).map_err(|e| e.to_string())?;
     let ihex = inproc.to_base16();
     let same = xhex == nhex && ihex == nhex;
     if !same {
@@ -247,7 +247,7 @@ fn nar_throughput(
     for _ in 0..o.reps {
         xt.push(secs(pipe_sha(&xcmd, &tree, "xnix store dump")?.0));
         let start = Instant::now();
-        xnix_store::nar::nar_hash(&tree).map_err(|e| e.to_string())?;
+        xnix_fs::nar::nar_hash(&tree).map_err(|e| e.to_string())?;
         it.push(secs(start.elapsed()));
         nt.push(secs(
             pipe_sha("nix-store --dump", &tree, "nix-store --dump")?.0,

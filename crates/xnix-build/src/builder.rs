@@ -29,11 +29,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use xnix_store::local::canonicalise_metadata;
-use xnix_store::{
-    ContentAddressMethod, Derivation, FixedOutputHash, Hash, HashAlgo, LocalStore, LocalStoreError,
-    StoreDir, StorePath, ValidPathInfo,
+use xnix_formats::{
+    ContentAddressMethod, Derivation, FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath,
 };
+use xnix_store::local::canonicalise_metadata;
+use xnix_store::{LocalStore, LocalStoreError, ValidPathInfo};
 
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
 use crate::sandbox::{remove_tree, run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
@@ -1435,7 +1435,7 @@ fn fixed_output_hash(
         ContentAddressMethod::Recursive if fixed.hash.algo() == HashAlgo::Sha256 => {
             Ok(nar_sha256.clone())
         }
-        ContentAddressMethod::Recursive => xnix_store::nar::nar_hash_with(path, fixed.hash.algo())
+        ContentAddressMethod::Recursive => xnix_fs::nar::nar_hash_with(path, fixed.hash.algo())
             .map(|(h, _)| h)
             .map_err(|e| BuildError::Io {
                 context: format!("hashing {}", path.display()),

@@ -15,9 +15,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use xnix_store::{
-    ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, Hasher, LocalStore, StorePath,
-};
+use xnix_formats::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, Hasher, StorePath};
+use xnix_store::LocalStore;
 
 /// Why a fetch failed. Nothing is left at the destination in any case.
 #[derive(Debug, thiserror::Error)]
@@ -535,7 +534,7 @@ fn fetch_hashed(
                 let actual = match how.method {
                     ContentAddressMethod::Flat => flat_hash,
                     ContentAddressMethod::Recursive => {
-                        xnix_store::nar::nar_hash_with(&tmp.path, how.algo)
+                        xnix_fs::nar::nar_hash_with(&tmp.path, how.algo)
                             .map_err(|e| FetchError::Io {
                                 context: format!("hashing {}", tmp.path.display()),
                                 source: io::Error::other(e.to_string()),

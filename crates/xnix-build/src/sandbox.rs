@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use xnix_store::{Hash, HashAlgo};
+use xnix_formats::{Hash, HashAlgo};
 
 use crate::ns::{self, MountOp, NsSpec};
 

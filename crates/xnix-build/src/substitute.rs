@@ -7,9 +7,10 @@
 
 use std::collections::BTreeSet;
 
+use xnix_formats::signing::PublicKey;
+use xnix_formats::{StoreDir, StorePath};
 use xnix_store::binary_cache::{BinaryCache, BinaryCacheError, PullOptions};
-use xnix_store::signing::PublicKey;
-use xnix_store::{LocalStore, StoreDir, StorePath};
+use xnix_store::LocalStore;
 
 use crate::http_cache::HttpBackend;
 

@@ -18,9 +18,8 @@ use common::nix_hash;
 use xnix_build::fetch::{
     debian_mirror_from_apt, fetch_to_store, fetch_url, FetchError, FetchOptions, MirrorTable,
 };
-use xnix_store::{
-    ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, LocalStore, LocalStoreConfig, StoreDir,
-};
+use xnix_formats::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, StoreDir};
+use xnix_store::{LocalStore, LocalStoreConfig};
 
 fn write(path: &Path, text: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -20,10 +20,11 @@ use xnix_build::builder::{
     NoProgress,
 };
 use xnix_build::sandbox::SandboxPath;
-use xnix_store::{
+use xnix_formats::{
     ContentAddressMethod, Derivation, DerivationOutput, DrvHashCache, FixedOutputHash, Hash,
-    HashAlgo, LocalStore, LocalStoreConfig, StoreDir, StorePath,
+    HashAlgo, StoreDir, StorePath,
 };
+use xnix_store::{LocalStore, LocalStoreConfig};
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use xnix_store::nar::FileKind;
-use xnix_store::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath};
+use xnix_formats::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath};
+use xnix_fs::FileKind;
 
 use crate::error::{EvalError, Result};
 use crate::value::Pos;
@@ -74,8 +74,8 @@ pub fn nar_sha256(
             }
         }
     };
-    let mut hasher = xnix_store::hash::HashingWriter::new(HashAlgo::Sha256);
-    let dumped = xnix_store::nar::dump_path_filtered(
+    let mut hasher = xnix_formats::hash::HashingWriter::new(HashAlgo::Sha256);
+    let dumped = xnix_fs::nar::dump_path_filtered(
         Path::new(path),
         std::io::BufWriter::with_capacity(1 << 16, &mut hasher),
         &mut keep,
@@ -88,9 +88,9 @@ pub fn nar_sha256(
 }
 
 /// Nix's wording for a file that cannot be read while copying a path.
-fn nar_err(e: xnix_store::nar::NarError, pos: Pos) -> EvalError {
+fn nar_err(e: xnix_fs::nar::NarFsError, pos: Pos) -> EvalError {
     match e {
-        xnix_store::nar::NarError::Io { path, source, .. } => EvalError::msg(
+        xnix_fs::nar::NarFsError::Io { path, source, .. } => EvalError::msg(
             format!(
                 "getting status of '{}': {}",
                 path.display(),
@@ -165,7 +165,7 @@ pub enum StoreObject {
         /// The store path name.
         name: String,
         /// The declared SHA-256 of the file (flat) or of the unpacked tree's NAR.
-        sha256: xnix_store::Hash,
+        sha256: xnix_formats::Hash,
         /// Whether the download is a tarball to unpack (`fetchTarball`).
         unpack: bool,
         /// The store path computed.
@@ -214,7 +214,7 @@ impl Evaluator {
     }
 
     /// Every derivation this evaluator computed (or read while hashing), by `.drv` path.
-    pub fn derivations(&self) -> Vec<(String, xnix_store::Derivation)> {
+    pub fn derivations(&self) -> Vec<(String, xnix_formats::Derivation)> {
         self.drv_cache
             .borrow()
             .drvs
@@ -224,19 +224,19 @@ impl Evaluator {
     }
 
     /// The derivation computed for `drv_path`, if this evaluator computed or read it.
-    pub fn derivation(&self, drv_path: &str) -> Option<xnix_store::Derivation> {
+    pub fn derivation(&self, drv_path: &str) -> Option<xnix_formats::Derivation> {
         self.drv_cache.borrow().drvs.get(drv_path).cloned()
     }
 }
 
 /// A hash parse error in Nix's words: Nix names the wrong length without the lengths it
 /// would have accepted.
-pub(crate) fn hash_error_text(e: &xnix_store::HashError) -> String {
+pub(crate) fn hash_error_text(e: &xnix_formats::HashError) -> String {
     match e {
-        xnix_store::HashError::WrongLength { hash, algo, .. } => {
+        xnix_formats::HashError::WrongLength { hash, algo, .. } => {
             format!("hash '{hash}' has wrong length for hash type '{algo}'")
         }
-        xnix_store::HashError::MissingAlgo(hash) => format!(
+        xnix_formats::HashError::MissingAlgo(hash) => format!(
             "hash '{hash}' does not include a type, nor is the type otherwise known from context"
         ),
         e => e.to_string(),

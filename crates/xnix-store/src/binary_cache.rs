@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! nix-cache-info            StoreDir: /nix/store, WantMassQuery: 1, Priority: 30
-//! <hashpart>.narinfo        one per store path (see [`crate::narinfo`])
+//! <hashpart>.narinfo        one per store path (see [`xnix_formats::narinfo`])
 //! nar/<filehash>.nar.xz     the path's NAR, compressed (or `.nar` uncompressed)
 //! ```
 //!
@@ -34,12 +34,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
 
-use crate::hash::{HashAlgo, HashingWriter};
 use crate::local::{LocalStore, LocalStoreError, ValidPathInfo};
-use crate::narinfo::{NarInfo, NarInfoError};
-use crate::path::{StoreDir, StorePath};
-use crate::refscan::Tee;
-use crate::signing::{fingerprint, verify_any, PublicKey, SecretKey};
+use xnix_formats::hash::{HashAlgo, HashingWriter};
+use xnix_formats::narinfo::{NarInfo, NarInfoError};
+use xnix_formats::path::{StoreDir, StorePath};
+use xnix_formats::refscan::Tee;
+use xnix_formats::signing::{fingerprint, verify_any, PublicKey, SecretKey};
 
 /// The file that describes a cache.
 pub const CACHE_INFO_FILE: &str = "nix-cache-info";

@@ -47,11 +47,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use thiserror::Error;
 
-use crate::derivation::{Derivation, DerivationError};
-use crate::hash::{Hash, HashAlgo, HashingWriter};
-use crate::nar::{self, FileKind, NarError, PathFilter};
-use crate::path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
-use crate::refscan::{RefScanner, Tee};
+use xnix_formats::derivation::{Derivation, DerivationError};
+use xnix_formats::hash::{Hash, HashAlgo, HashingWriter};
+use xnix_formats::path::{
+    ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError,
+};
+use xnix_formats::refscan::{RefScanner, Tee};
+use xnix_fs::nar::{self, NarFsError};
+use xnix_fs::{FileKind, PathFilter};
 
 /// Prefix of temporary directories inside the physical store directory.
 const TMP_PREFIX: &str = ".xnix-tmp-";
@@ -79,7 +82,7 @@ pub enum LocalStoreError {
     },
     /// Serialising or reading a tree failed.
     #[error(transparent)]
-    Nar(#[from] NarError),
+    Nar(#[from] NarFsError),
     /// A store path is invalid.
     #[error(transparent)]
     Path(#[from] StorePathError),
@@ -422,7 +425,7 @@ fn copy_tree(src: &Path, dst: &Path, filter: &mut PathFilter<'_>) -> Result<()> 
             }
         }
     } else {
-        return Err(NarError::UnsupportedType(src.to_path_buf()).into());
+        return Err(NarFsError::UnsupportedType(src.to_path_buf()).into());
     }
     Ok(())
 }
@@ -925,7 +928,7 @@ impl LocalStore {
                  sigs = excluded.sigs, ca = excluded.ca",
                 params![
                     self.print_path(&info.path),
-                    info.nar_hash.encode(crate::HashEncoding::Base16, true),
+                    info.nar_hash.encode(xnix_formats::HashEncoding::Base16, true),
                     info.registration_time,
                     info.deriver.as_ref().map(|d| self.print_path(d)),
                     info.nar_size as i64,
@@ -1163,7 +1166,7 @@ impl LocalStore {
         algo: HashAlgo,
         filter: &mut PathFilter<'_>,
     ) -> Result<(StorePath, Hash)> {
-        crate::path::check_name(name, name)?;
+        xnix_formats::path::check_name(name, name)?;
         let temp = self.new_temp()?;
         let content = temp.path.join("x");
         copy_tree(src, &content, filter)?;

@@ -1,14 +1,13 @@
 //! Source and fixed-output paths compared with `nix-store --add` and
 //! `nix-store --add-fixed [--recursive] ALGO`, and `./file` in an expression.
 
-mod common;
-use common::{nix, store_uri, Rng};
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
-use xnix_store::hash::{Hash, HashAlgo};
-use xnix_store::nar;
-use xnix_store::path::{ContentAddressMethod, FixedOutputHash, StoreDir};
+use xnix_formats::hash::{Hash, HashAlgo};
+use xnix_formats::path::{ContentAddressMethod, FixedOutputHash, StoreDir};
+use xnix_fs::nar;
+use xnix_test_support::{nix, store_uri, Rng};
 
 #[test]
 fn add_and_add_fixed_match_nix_store() {
@@ -161,10 +160,10 @@ fn filtered_sources_match_builtins_path() {
         "nix-instantiate",
         &["--store", &store_uri(root.path()), "--eval", "-E", &expr],
     );
-    let mut filter = |p: &std::path::Path, k: nar::FileKind| {
-        k != nar::FileKind::Symlink && p.file_name().unwrap() != "skip"
+    let mut filter = |p: &std::path::Path, k: xnix_fs::FileKind| {
+        k != xnix_fs::FileKind::Symlink && p.file_name().unwrap() != "skip"
     };
-    let mut h = xnix_store::hash::HashingWriter::new(HashAlgo::Sha256);
+    let mut h = xnix_formats::hash::HashingWriter::new(HashAlgo::Sha256);
     nar::dump_path_filtered(&d, &mut h, &mut filter).unwrap();
     let (hash, _) = h.finish();
     let sd = StoreDir::nix();

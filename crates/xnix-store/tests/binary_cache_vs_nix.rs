@@ -5,22 +5,20 @@
 //! caches are refused with nothing registered; an interrupted push leaves a
 //! cache that is still consistent. Nix missing is a failure, not a skip.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use common::{nix_dump, nix_linked_texts, nix_output, scratch_store};
+use xnix_formats::hash::{compress_hash, Hash, HashAlgo};
+use xnix_formats::narinfo::NarInfo;
+use xnix_formats::signing::{PublicKey, SecretKey};
+use xnix_formats::{StoreDir, StorePath};
 use xnix_store::binary_cache::{
     BinaryCache, BinaryCacheError, CacheBackend, Compression, FileBackend, PullOptions, PushOptions,
 };
-use xnix_store::hash::{compress_hash, Hash, HashAlgo};
 use xnix_store::local::{LocalStore, LocalStoreConfig, LocalStoreError};
-use xnix_store::narinfo::NarInfo;
-use xnix_store::signing::{PublicKey, SecretKey};
-use xnix_store::{StoreDir, StorePath};
+use xnix_test_support::{nix_dump, nix_linked_texts, nix_output, scratch_store};
 
 /// Run a Nix tool with extra configuration lines; returns (success, stdout, stderr).
 fn nix_try(tool: &str, args: &[&str], extra_conf: &str) -> (bool, String, String) {
@@ -145,7 +143,7 @@ fn xnix_pushes_nix_pulls_and_checks_the_signature() {
         let s = sample_closure(&store, &salt, work.path());
         let (sk, pk) = nix_key(work.path(), "xnix-test-1");
         let (_, other_pk) = nix_key(work.path(), "other-1");
-        let key = SecretKey::read_file(&sk).unwrap();
+        let key = SecretKey::parse(&fs::read_to_string(&sk).unwrap()).unwrap();
         let cache_dir = work.path().join("cache");
         push(
             &cache_dir,

@@ -2,8 +2,6 @@
 //! verify, GC roots and collection, path locks, concurrency across threads
 //! and processes, and a crash (SIGKILL) in the middle of adds.
 
-mod common;
-use common::{nix, store_uri, Rng};
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -11,10 +9,11 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use xnix_store::hash::HashAlgo;
+use xnix_formats::hash::HashAlgo;
+use xnix_formats::path::{ContentAddressMethod, StoreDir};
+use xnix_formats::{Derivation, StorePath};
 use xnix_store::local::{GcOptions, LocalStore, LocalStoreConfig};
-use xnix_store::path::{ContentAddressMethod, StoreDir};
-use xnix_store::{Derivation, StorePath};
+use xnix_test_support::{nix, store_uri, Rng};
 
 fn open(root: &Path, dir: &str) -> LocalStore {
     LocalStore::open(LocalStoreConfig::with_root(
@@ -66,10 +65,13 @@ fn adds_match_nix_and_are_registered() {
             assert_eq!(nix_size.trim(), info.nar_size.to_string());
             // Both stores hold identical bytes.
             let mut a = Vec::new();
-            xnix_store::nar::dump_path(&store.real_path(&p), &mut a).unwrap();
+            xnix_fs::nar::dump_path(&store.real_path(&p), &mut a).unwrap();
             // Nix 2.8 keeps the physical store at <root>/nix/store whatever the logical dir.
             let theirs_real = nix_root.path().join("nix/store").join(p.base_name());
-            let b = common::nix_bytes("nix-store", &["--dump", theirs_real.to_str().unwrap()]);
+            let b = xnix_test_support::nix_bytes(
+                "nix-store",
+                &["--dump", theirs_real.to_str().unwrap()],
+            );
             assert!(a == b, "{name} contents differ");
             // Store objects are read-only with mtime 1.
             let m = fs::symlink_metadata(store.real_path(&p)).unwrap();

@@ -1,13 +1,12 @@
 //! `.narinfo` files written by `nix copy --to file://...` parse and reprint
 //! byte for byte, and their NAR hashes, sizes and NAR files agree with ours.
 
-mod common;
-use common::{nix, store_uri};
 use std::fs;
-use xnix_store::hash::{Hash, HashAlgo};
-use xnix_store::nar;
-use xnix_store::narinfo::NarInfo;
-use xnix_store::path::StoreDir;
+use xnix_formats::hash::{Hash, HashAlgo};
+use xnix_formats::narinfo::NarInfo;
+use xnix_formats::path::StoreDir;
+use xnix_fs::nar;
+use xnix_test_support::{nix, store_uri};
 
 #[test]
 fn narinfo_from_nix_copy_roundtrips() {
@@ -32,7 +31,7 @@ fn narinfo_from_nix_copy_roundtrips() {
     let drv_path = sd.parse(out.trim()).unwrap();
     let drv_text =
         fs::read_to_string(root.path().join(out.trim().trim_start_matches('/'))).unwrap();
-    let drv = xnix_store::Derivation::parse_aterm(&sd, "d", &drv_text).unwrap();
+    let drv = xnix_formats::Derivation::parse_aterm(&sd, "d", &drv_text).unwrap();
     assert!(drv_path.is_derivation());
     let top = drv.env["c"].as_str();
     nix(

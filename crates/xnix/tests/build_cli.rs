@@ -5,9 +5,7 @@
 //! build exits 1 with its log tail; `-j 2` runs builds in parallel and
 //! `--keep-going` builds what does not depend on a failure.
 
-#[path = "../../xnix-store/tests/common/mod.rs"]
-mod common;
-use common::unique_salt;
+use xnix_test_support::unique_salt;
 
 use std::fs;
 use std::path::{Path, PathBuf};

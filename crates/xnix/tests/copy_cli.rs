@@ -4,18 +4,15 @@
 //! `nix copy --from`; refusals exit non-zero with a clear message and
 //! register nothing. Nix missing is a failure, not a skip.
 
-#[path = "../../xnix-store/tests/common/mod.rs"]
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{nix_dump, nix_linked_texts, scratch_store};
+use xnix_test_support::{nix_dump, nix_linked_texts, scratch_store};
 
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 fn nix(tool: &str, args: &[&str], extra_conf: &str) -> Output {
-    common::nix_output(tool, args, extra_conf)
+    xnix_test_support::nix_output(tool, args, extra_conf)
 }
 
 fn ok(out: Output, what: &str) -> String {

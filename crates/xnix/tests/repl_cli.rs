@@ -7,9 +7,7 @@
 //! A plain `derivation { ... }` has the same `.drv` path in both when xnix uses the store
 //! directory /nix/store, so derivations print identically; `:b` builds into a scratch root.
 
-#[path = "../../xnix-store/tests/common/mod.rs"]
-mod common;
-use common::unique_salt;
+use xnix_test_support::unique_salt;
 
 use std::fs::{self, File};
 use std::io::Write;

@@ -121,7 +121,7 @@ fn get_env(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 /// The placeholder string Nix substitutes for an output's path.
 pub(crate) fn placeholder_for(output: &str) -> String {
-    xnix_store::derivation::hash_placeholder(output)
+    xnix_formats::derivation::hash_placeholder(output)
 }
 
 fn placeholder(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use xnix_store::{
+use xnix_formats::{
     ContentAddressMethod, Derivation, DerivationError, DerivationOutput, DrvHashes,
     FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath,
 };

@@ -69,17 +69,18 @@ fn fixed_path(
             pos,
         ));
     };
-    let h = xnix_store::Hash::parse(&hash, Some(xnix_store::HashAlgo::Sha256)).map_err(|e| {
-        EvalError::msg(
-            format!("{which}: {}", crate::store::hash_error_text(&e)),
-            pos,
-        )
-    })?;
+    let h =
+        xnix_formats::Hash::parse(&hash, Some(xnix_formats::HashAlgo::Sha256)).map_err(|e| {
+            EvalError::msg(
+                format!("{which}: {}", crate::store::hash_error_text(&e)),
+                pos,
+            )
+        })?;
     crate::store::check_name(name, pos)?;
     let method = if recursive {
-        xnix_store::ContentAddressMethod::Recursive
+        xnix_formats::ContentAddressMethod::Recursive
     } else {
-        xnix_store::ContentAddressMethod::Flat
+        xnix_formats::ContentAddressMethod::Flat
     };
     let p = crate::store::fixed_output_path(ev, name, method, h.clone(), pos)?;
     ev.drv_cache

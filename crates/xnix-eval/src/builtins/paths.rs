@@ -1,6 +1,6 @@
 //! Path and file builtins.
 
-use xnix_store::{ContentAddressMethod, Hash, HashAlgo};
+use xnix_formats::{ContentAddressMethod, Hash, HashAlgo};
 
 use super::BuiltinDef;
 use crate::error::EvalError;

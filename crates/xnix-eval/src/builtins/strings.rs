@@ -346,10 +346,10 @@ fn split(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 /// Hash bytes with a named algorithm (`md5`, `sha1`, `sha256`, `sha512`).
-pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<xnix_store::Hash> {
-    let algo = xnix_store::HashAlgo::parse(algo)
+pub(crate) fn hash_bytes(algo: &str, data: &[u8], pos: Pos) -> R<xnix_formats::Hash> {
+    let algo = xnix_formats::HashAlgo::parse(algo)
         .map_err(|_| EvalError::msg(format!("unknown hash algorithm '{algo}'"), pos))?;
-    Ok(xnix_store::Hash::digest(algo, data))
+    Ok(xnix_formats::Hash::digest(algo, data))
 }
 
 fn hash_string(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -439,7 +439,7 @@ fn append_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let c = ev.force_attrs(a[1].clone(), pos)?;
     let mut ctx = s.ctx.clone();
     for e in &c.entries {
-        let in_store = xnix_store::StoreDir::new(ev.store_dir.clone())
+        let in_store = xnix_formats::StoreDir::new(ev.store_dir.clone())
             .is_ok_and(|sd| sd.parse(&e.name).is_ok());
         if !in_store {
             return Err(EvalError::msg(

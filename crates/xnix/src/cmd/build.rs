@@ -12,7 +12,8 @@ use xnix_build::builder::{realise, BuildOptions, Realised};
 use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
 use xnix_build::substitute::Substituter;
 use xnix_eval::with_big_stack;
-use xnix_store::{LocalStore, StorePath};
+use xnix_formats::StorePath;
+use xnix_store::LocalStore;
 
 use super::instantiate::{self, EvalSource, InstantiateError};
 use super::progress::{Progress, ProgressMode};

@@ -14,11 +14,12 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use xnix_build::http_cache::HttpBackend;
+use xnix_formats::signing::{PublicKey, SecretKey};
+use xnix_formats::{StoreDir, StorePath};
 use xnix_store::binary_cache::{
     parse_file_url, BinaryCache, Compression, CopyEvent, CopyReport, PullOptions, PushOptions,
 };
-use xnix_store::signing::{PublicKey, SecretKey};
-use xnix_store::{LocalStore, StoreDir, StorePath};
+use xnix_store::LocalStore;
 
 use super::StoreOpts;
 
@@ -220,7 +221,9 @@ fn run_inner(args: CopyArgs, opts: &StoreOpts) -> anyhow::Result<()> {
         let cache = open_cache(url, &sd, true)?;
         let sign_key = match args.sign_key.as_ref().or(key_param.as_ref()) {
             Some(f) => Some(
-                SecretKey::read_file(f)
+                std::fs::read_to_string(f)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|text| Ok(SecretKey::parse(&text)?))
                     .with_context(|| format!("reading the secret key '{}'", f.display()))?,
             ),
             None => None,

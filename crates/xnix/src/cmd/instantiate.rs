@@ -16,8 +16,9 @@ use anyhow::{anyhow, bail, Context};
 use clap::Args;
 use xnix_eval::store::StoreObject;
 use xnix_eval::{with_big_stack, EvalError, Evaluator, Value};
-use xnix_store::nar::FileKind;
-use xnix_store::{ContentAddressMethod, Derivation, HashAlgo, LocalStore, StorePath};
+use xnix_formats::{ContentAddressMethod, Derivation, HashAlgo, StorePath};
+use xnix_fs::FileKind;
+use xnix_store::LocalStore;
 
 use super::StoreOpts;
 
@@ -234,7 +235,7 @@ fn download(
     store: &LocalStore,
     url: &str,
     name: &str,
-    sha256: &xnix_store::Hash,
+    sha256: &xnix_formats::Hash,
     unpack: bool,
     expected: &StorePath,
 ) -> anyhow::Result<()> {

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use xnix_formats::{StoreDir, StorePath};
 use xnix_store::local::{LocalStore, LocalStoreConfig};
-use xnix_store::{StoreDir, StorePath};
 
 /// An evaluator for the store directory `store_dir`, with the `-I` entries `include`
 /// and the package collection as `<xnixpkgs>`. The collection is a fallback entry, as

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use serde_json::{json, Map, Value};
-use xnix_store::{LocalStore, StorePath, ValidPathInfo};
+use xnix_formats::StorePath;
+use xnix_store::{LocalStore, ValidPathInfo};
 
 use super::StoreOpts;
 

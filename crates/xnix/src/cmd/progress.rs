@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use xnix_build::builder::{BuildEvent, BuildProgress};
-use xnix_store::{StoreDir, StorePath};
+use xnix_formats::{StoreDir, StorePath};
 
 /// How build output is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

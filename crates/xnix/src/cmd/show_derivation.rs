@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use xnix_store::StorePath;
+use xnix_formats::StorePath;
 
 use super::StoreOpts;
 

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use xnix_formats::{ContentAddressMethod, Hash, HashAlgo, HashEncoding, StoreDir, StorePath};
+use xnix_fs::nar;
 use xnix_store::local::{GcOptions, LocalStore, LocalStoreConfig};
-use xnix_store::{nar, ContentAddressMethod, Hash, HashAlgo, HashEncoding, StoreDir, StorePath};
 
 use super::StoreOpts;
 

@@ -2,13 +2,12 @@
 //! scratch store; we parse each one, reprint it byte for byte, recompute its
 //! output paths the way `derivationStrict` does, and recompute its own path.
 
-mod common;
-use common::{nix, store_uri};
 use std::collections::BTreeMap;
 use std::path::Path;
-use xnix_store::derivation::{Derivation, DrvHashCache};
-use xnix_store::path::StoreDir;
-use xnix_store::StorePath;
+use xnix_formats::derivation::{Derivation, DrvHashCache};
+use xnix_formats::path::StoreDir;
+use xnix_formats::StorePath;
+use xnix_test_support::{nix, store_uri};
 
 const EXPR: &str = r#"
 let
@@ -238,7 +237,7 @@ fn placeholders_match_builtins_placeholder() {
             "nix-instantiate",
             &[
                 "--store",
-                &common::scratch_store(),
+                &xnix_test_support::scratch_store(),
                 "--eval",
                 "-E",
                 &format!("builtins.placeholder \"{out}\""),
@@ -246,7 +245,7 @@ fn placeholders_match_builtins_placeholder() {
         );
         assert_eq!(
             theirs.trim().trim_matches('"'),
-            xnix_store::hash_placeholder(out)
+            xnix_formats::hash_placeholder(out)
         );
     }
 }
@@ -273,16 +272,22 @@ fn fixed_output_attrs_give_nix_out_paths() {
         let expr = format!("(derivation {{ name = \"fo\"; system = \"x\"; builder = \"/bin/sh\"; {attrs} }}).outPath");
         let theirs = nix(
             "nix-instantiate",
-            &["--store", &common::scratch_store(), "--eval", "-E", &expr],
+            &[
+                "--store",
+                &xnix_test_support::scratch_store(),
+                "--eval",
+                "-E",
+                &expr,
+            ],
         );
-        let (fixed, _) = xnix_store::fixed_output_from_attrs(hash, *algo, *mode).unwrap();
+        let (fixed, _) = xnix_formats::fixed_output_from_attrs(hash, *algo, *mode).unwrap();
         let mut drv = Derivation {
             name: "fo".into(),
             ..Default::default()
         };
         drv.outputs.insert(
             "out".into(),
-            xnix_store::DerivationOutput {
+            xnix_formats::DerivationOutput {
                 path: None,
                 fixed: Some(fixed),
             },

@@ -15,8 +15,6 @@
 //! still fails verification.
 
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::path::Path;
 
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -25,7 +23,7 @@ use thiserror::Error;
 use crate::hash::{Hash, HashAlgo, HashEncoding};
 use crate::path::{StoreDir, StorePath};
 
-/// An error in a key, a signature, or a key file.
+/// An error in a key or a signature.
 #[derive(Debug, Error)]
 pub enum SigningError {
     /// The text is not `NAME:BASE64` with the right number of bytes.
@@ -36,19 +34,9 @@ pub enum SigningError {
         /// Why.
         message: String,
     },
-    /// A key file could not be read or written.
-    #[error("{action} key file '{path}': {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file.
-        path: String,
-        /// Why it failed.
-        source: std::io::Error,
-    },
     /// The machine's random source failed.
     #[error("cannot read random bytes for a new key: {0}")]
-    Random(std::io::Error),
+    Random(String),
 }
 
 fn split_named<'a>(
@@ -113,9 +101,7 @@ impl SecretKey {
             });
         }
         let mut seed = [0u8; 32];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut seed))
-            .map_err(SigningError::Random)?;
+        getrandom::fill(&mut seed).map_err(|e| SigningError::Random(e.to_string()))?;
         Ok(SecretKey {
             name: name.to_string(),
             key: SigningKey::from_bytes(&seed),
@@ -138,16 +124,6 @@ impl SecretKey {
             name: name.to_string(),
             key,
         })
-    }
-
-    /// Read a secret key file.
-    pub fn read_file(path: &Path) -> Result<SecretKey, SigningError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SigningError::Io {
-            action: "reading",
-            path: path.display().to_string(),
-            source,
-        })?;
-        SecretKey::parse(&text)
     }
 
     /// The key's name.

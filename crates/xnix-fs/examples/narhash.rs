@@ -5,7 +5,7 @@ fn main() {
         eprintln!("usage: narhash PATH");
         std::process::exit(2);
     };
-    match xnix_store::nar::nar_hash(std::path::Path::new(&path)) {
+    match xnix_fs::nar::nar_hash(std::path::Path::new(&path)) {
         Ok((h, size)) => println!("sha256:{} {size}", h.to_base32()),
         Err(e) => {
             eprintln!("error: {e}");

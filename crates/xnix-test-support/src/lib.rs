@@ -1,6 +1,5 @@
 //! Helpers for the differential tests: run real Nix 2.8 and return its output.
 //! A missing Nix is a test failure, never a skip.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
@@ -78,17 +77,17 @@ pub fn store_uri(dir: &Path) -> String {
 /// failures are reproducible.
 pub struct Rng(pub u64);
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
     pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
+        (0..n).map(|_| self.next_u64() as u8).collect()
     }
 }
 

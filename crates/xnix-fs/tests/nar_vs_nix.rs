@@ -1,12 +1,11 @@
 //! NAR bytes and NAR hashes compared with `nix-store --dump` and `nix-hash`.
 
-mod common;
-use common::{nix, nix_bytes, Rng};
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
-use xnix_store::hash::HashAlgo;
-use xnix_store::nar;
+use xnix_formats::hash::HashAlgo;
+use xnix_fs::nar;
+use xnix_test_support::{nix, nix_bytes, Rng};
 
 /// A varied tree: files (empty, small, odd sizes), executables, symlinks
 /// (relative, absolute, dangling), empty and nested directories, unicode and
@@ -139,7 +138,7 @@ fn restore_rejects_truncated_and_refuses_overwrite() {
         assert!(err.to_string().contains("malformed NAR"), "{err}");
     }
     let err = nar::restore(&nar_bytes[..], &root).unwrap_err();
-    assert!(matches!(err, nar::NarError::DestinationExists(_)));
+    assert!(matches!(err, nar::NarFsError::DestinationExists(_)));
     // Nix refuses what we refuse: a corrupted token.
     let mut bad = nar_bytes.clone();
     bad[20] = b'X';

@@ -1,8 +1,7 @@
 //! Hash encodings compared with `nix-hash --to-base32/--to-base16/--to-sri`.
 
-mod common;
-use common::{nix, Rng};
-use xnix_store::hash::{Hash, HashAlgo, HashEncoding};
+use xnix_formats::hash::{Hash, HashAlgo, HashEncoding};
+use xnix_test_support::{nix, Rng};
 
 #[test]
 fn conversions_match_nix_hash() {
@@ -75,7 +74,13 @@ fn hash_string_forms_match_builtins() {
         let expr = format!("builtins.hashString \"{}\" {:?}", algo.name(), s);
         let out = nix(
             "nix-instantiate",
-            &["--store", &common::scratch_store(), "--eval", "-E", &expr],
+            &[
+                "--store",
+                &xnix_test_support::scratch_store(),
+                "--eval",
+                "-E",
+                &expr,
+            ],
         );
         let ours = Hash::digest(algo, s.as_bytes());
         assert_eq!(out.trim().trim_matches('"'), ours.to_base16());
