@@ -320,7 +320,11 @@ let
 
       checkClass = m:
         if class != null && m._class != null && m._class != class
-        then throw "The module `${m._file}' was imported into `${class}' instead of `${m._class}'."
+        then throw ''
+          The module `${m._file}` (class: "${m._class}") cannot be imported into a module evaluation that expects class "${class}".
+
+          Modules declare the kind of evaluation they are written for with `_class`; import this one into an
+          evaluation of class "${m._class}" instead, or remove or correct its `_class`.''
         else m;
       # Definitions are seen latest module first (see the header).
       ordered = lib.reverseList (map checkClass collected);
