@@ -365,3 +365,57 @@ fn extend_modules_keeps_pkgs() {
     );
     assert_eq!(v, serde_json::json!(["a", "b", "x86_64-linux", "nixos"]));
 }
+
+/// The toplevel's .drv path as Nix 2.8 computes it for the same expression
+/// (lib.systems answered through tests/pkgs/nix-platform-shim.nix, which asks
+/// `xnix platform show`), and as xnix does: they must be equal.
+#[test]
+fn toplevel_drv_path_equals_nix() {
+    for args in [
+        "{ }",
+        r#"{ hostPlatform = "aarch64-linux"; buildPlatform = "x86_64-linux"; }"#,
+    ] {
+        let expr = format!(
+            "(import ./tests/system/hello-system.nix {args}).config.system.build.toplevel.drvPath"
+        );
+        let scratch = tempfile::tempdir().expect("scratch directory");
+        let nix = Command::new("nix-instantiate")
+            .current_dir(workspace_root())
+            .args(["--eval", "--readonly-mode"])
+            .args([
+                "--option",
+                "allow-unsafe-native-code-during-evaluation",
+                "true",
+            ])
+            .args(["-I", "xnix-dev-shim=tests/pkgs/nix-platform-shim.nix"])
+            .args(["-E", &expr])
+            .env("XNIX_BIN", env!("CARGO_BIN_EXE_xnix"))
+            .env("HOME", scratch.path())
+            .env("NIX_PATH", "")
+            .output()
+            .expect("nix-instantiate runs");
+        assert!(
+            nix.status.success(),
+            "nix-instantiate failed on {expr}:\n{}",
+            String::from_utf8_lossy(&nix.stderr)
+        );
+        let xnix = Command::new(env!("CARGO_BIN_EXE_xnix"))
+            .current_dir(workspace_root())
+            .args(["eval", "-E", &expr])
+            .env("XNIX_STORE_DIR", "/nix/store")
+            .env("XNIX_STORE_ROOT", scratch.path())
+            .env("HOME", scratch.path())
+            .output()
+            .expect("xnix runs");
+        assert!(
+            xnix.status.success(),
+            "{}",
+            String::from_utf8_lossy(&xnix.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&xnix.stdout),
+            String::from_utf8_lossy(&nix.stdout),
+            "drvPath of {expr}"
+        );
+    }
+}
