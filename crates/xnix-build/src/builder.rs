@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -32,11 +32,12 @@ use std::time::Duration;
 use xnix_formats::{
     ContentAddressMethod, Derivation, FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath,
 };
+use xnix_fs::ops::{self, io_err, FsError};
 use xnix_store::local::canonicalise_metadata;
 use xnix_store::{LocalStore, LocalStoreError, ValidPathInfo};
 
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
-use crate::sandbox::{remove_tree, run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
+use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
 use crate::substitute::{substitute_paths, SubstituteOutcome, Substituter};
 
 /// An error reported by a [`BuildStore`] implementation.
@@ -453,13 +454,29 @@ pub enum BuildError {
         /// The offending paths.
         paths: String,
     },
-    /// A file system operation failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done, with the path.
-        context: String,
-        /// The error.
-        source: io::Error,
+    /// A file system operation failed (what, on which path, why).
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// Finishing a built output (canonicalising, hashing, scanning) failed.
+    #[error("cannot finish output '{output}' of '{drv}': {source}")]
+    FinishOutput {
+        /// The derivation.
+        drv: String,
+        /// The output path.
+        output: String,
+        /// The store's error.
+        source: Box<LocalStoreError>,
+    },
+    /// A flat fixed output is not a non-executable regular file.
+    #[error(
+        "output '{output}' of '{drv}' should be a non-executable regular file since recursive \
+         hashing is not enabled (outputHashMode = flat)"
+    )]
+    FlatOutputNotRegular {
+        /// The derivation.
+        drv: String,
+        /// The output path.
+        output: String,
     },
 }
 
@@ -467,11 +484,6 @@ impl From<SandboxError> for BuildError {
     fn from(e: SandboxError) -> Self {
         BuildError::Sandbox(Box::new(e))
     }
-}
-
-fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> BuildError {
-    let context = context.into();
-    move |source| BuildError::Io { context, source }
 }
 
 /// The result of a successful [`realise`].
@@ -991,14 +1003,13 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         for p in outputs.values().filter(|p| !already.contains(*p)) {
             let rp = real.join(p.base_name());
             if fs::symlink_metadata(&rp).is_ok() {
-                remove_tree(&rp)
-                    .map_err(io_err(format!("removing stale output {}", rp.display())))?;
+                ops::remove_tree(&rp)?;
             }
         }
 
         let log_path = build_log_path(&state_dir, drv_path);
         if let Some(parent) = log_path.parent() {
-            fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
+            fs::create_dir_all(parent).map_err(io_err("creating directory", parent))?;
         }
         let _ = fs::remove_file(&log_path);
 
@@ -1010,7 +1021,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         .and_then(|()| self.register(drv_path, drv, &outputs, &already, &closure));
         if result.is_err() {
             for p in outputs.values().filter(|p| !already.contains(*p)) {
-                let _ = remove_tree(&real.join(p.base_name()));
+                let _ = ops::remove_tree(&real.join(p.base_name()));
             }
         }
         result.map(|()| (outputs, true))
@@ -1085,7 +1096,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 continue;
             }
             let to = real.join(outputs[name].base_name());
-            move_tree(from, &to)?;
+            ops::move_tree(from, &to)?;
         }
         Ok(())
     }
@@ -1134,8 +1145,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let executable = drv.env.get("executable").is_some_and(|v| v == "1");
         let dest = self.store.real_store_dir().join(outputs["out"].base_name());
 
-        let mut log = fs::File::create(log_path)
-            .map_err(io_err(format!("creating {}", log_path.display())))?;
+        let mut log = fs::File::create(log_path).map_err(io_err("creating", log_path))?;
         let line = format!("downloading '{url}'");
         let _ = writeln!(log, "{line}");
         self.progress.on_event(&BuildEvent::LogLine {
@@ -1300,18 +1310,23 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let mut infos = Vec::new();
         for (name, path) in outputs.iter().filter(|(_, p)| !already.contains(*p)) {
             let rp = real.join(path.base_name());
-            canonicalise_metadata(&rp).map_err(|e| BuildError::Io {
-                context: format!("canonicalising {}", rp.display()),
-                source: io::Error::other(e.to_string()),
-            })?;
-            let (nar_hash, nar_size, references) = LocalStore::hash_and_scan(&rp, &candidates)
-                .map_err(|e| BuildError::Io {
-                    context: format!("serialising {}", rp.display()),
-                    source: io::Error::other(e.to_string()),
-                })?;
+            let finish_err = |source| BuildError::FinishOutput {
+                drv: shown.clone(),
+                output: sd.print(path),
+                source: Box::new(source),
+            };
+            canonicalise_metadata(&rp).map_err(finish_err)?;
+            let (nar_hash, nar_size, references) =
+                LocalStore::hash_and_scan(&rp, &candidates).map_err(finish_err)?;
             let fixed = drv.outputs[name].fixed.as_ref();
             if let Some(fixed) = fixed {
-                let actual = fixed_output_hash(&rp, fixed, &nar_hash)?;
+                let actual = fixed_output_hash(&rp, fixed, &nar_hash).map_err(|e| match e {
+                    FixedHashError::Store(source) => finish_err(source),
+                    FixedHashError::NotRegular => BuildError::FlatOutputNotRegular {
+                        drv: shown.clone(),
+                        output: sd.print(path),
+                    },
+                })?;
                 if actual != fixed.hash {
                     return Err(BuildError::OutputHashMismatch {
                         drv: shown,
@@ -1426,109 +1441,53 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
     }
 }
 
+/// Why a fixed output's hash could not be computed.
+enum FixedHashError {
+    Store(LocalStoreError),
+    NotRegular,
+}
+
 fn fixed_output_hash(
     path: &Path,
     fixed: &FixedOutputHash,
     nar_sha256: &Hash,
-) -> Result<Hash, BuildError> {
+) -> Result<Hash, FixedHashError> {
     match fixed.method {
         ContentAddressMethod::Recursive if fixed.hash.algo() == HashAlgo::Sha256 => {
             Ok(nar_sha256.clone())
         }
         ContentAddressMethod::Recursive => xnix_fs::nar::nar_hash_with(path, fixed.hash.algo())
             .map(|(h, _)| h)
-            .map_err(|e| BuildError::Io {
-                context: format!("hashing {}", path.display()),
-                source: io::Error::other(e.to_string()),
-            }),
+            .map_err(|e| FixedHashError::Store(e.into())),
         ContentAddressMethod::Flat => {
+            let store_err = |e: FsError| FixedHashError::Store(e.into());
             let meta = fs::symlink_metadata(path)
-                .map_err(io_err(format!("reading {}", path.display())))?;
+                .map_err(io_err("getting status of", path))
+                .map_err(store_err)?;
             if !meta.is_file() || meta.permissions().mode() & 0o111 != 0 {
-                return Err(BuildError::Io {
-                    context: format!("checking {}", path.display()),
-                    source: io::Error::other(
-                        "the output should be a non-executable regular file since recursive \
-                         hashing is not enabled (outputHashMode = flat)",
-                    ),
-                });
+                return Err(FixedHashError::NotRegular);
             }
-            let f = fs::File::open(path).map_err(io_err(format!("reading {}", path.display())))?;
+            let f = fs::File::open(path)
+                .map_err(io_err("reading", path))
+                .map_err(store_err)?;
             Hash::digest_reader(fixed.hash.algo(), f)
-                .map_err(io_err(format!("hashing {}", path.display())))
+                .map_err(io_err("hashing", path))
+                .map_err(store_err)
         }
     }
 }
 
-/// Exclusive flock locks on lock files, held until dropped.
-struct FileLocks {
-    _files: Vec<fs::File>,
-}
-
-fn lock_files(dir: &Path, paths: &BTreeSet<StorePath>) -> io::Result<FileLocks> {
-    use std::os::fd::AsRawFd;
-    fs::create_dir_all(dir)?;
-    let mut files = Vec::new();
-    // A BTreeSet iterates in sorted order, so two builders never deadlock.
-    for p in paths {
-        let lp = dir.join(format!("{}.lock", p.base_name()));
-        let f = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lp)?;
-        loop {
-            // SAFETY: flock on a descriptor we own.
-            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                break;
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("locking {}: {e}", lp.display()),
-                ));
-            }
-        }
-        files.push(f);
-    }
-    Ok(FileLocks { _files: files })
-}
-
-/// Moves a tree, copying when source and destination are on different
-/// file systems.
-fn move_tree(from: &Path, to: &Path) -> Result<(), BuildError> {
-    match fs::rename(from, to) {
-        Ok(()) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-            copy_tree(from, to).map_err(io_err(format!(
-                "copying {} to {}",
-                from.display(),
-                to.display()
-            )))?;
-            remove_tree(from).map_err(io_err(format!("removing {}", from.display())))
-        }
-        Err(e) => Err(BuildError::Io {
-            context: format!("moving {} to {}", from.display(), to.display()),
-            source: e,
-        }),
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    let meta = fs::symlink_metadata(from)?;
-    if meta.file_type().is_symlink() {
-        std::os::unix::fs::symlink(fs::read_link(from)?, to)
-    } else if meta.is_dir() {
-        fs::create_dir(to)?;
-        for e in fs::read_dir(from)? {
-            let e = e?;
-            copy_tree(&e.path(), &to.join(e.file_name()))?;
-        }
-        fs::set_permissions(to, meta.permissions())
-    } else {
-        fs::copy(from, to).map(|_| ())
-    }
+/// Exclusive locks on the lock files of `paths` in `dir`, taken in sorted
+/// order (a `BTreeSet` iterates so) so that two builders never deadlock.
+fn lock_files(dir: &Path, paths: &BTreeSet<StorePath>) -> Result<Vec<fs::File>, FsError> {
+    fs::create_dir_all(dir).map_err(io_err("creating directory", dir))?;
+    paths
+        .iter()
+        .map(|p| {
+            let lp = dir.join(format!("{}.lock", p.base_name()));
+            Ok(ops::lock_file(&lp, true)?.expect("a waiting lock always returns a file"))
+        })
+        .collect()
 }
 
 #[cfg(test)]
