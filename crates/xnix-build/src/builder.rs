@@ -36,6 +36,8 @@ use xnix_fs::ops::{self, io_err, FsError};
 use xnix_store::local::canonicalise_metadata;
 use xnix_store::{LocalStore, LocalStoreError, ValidPathInfo};
 
+use xnix_platform::Machine;
+
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
 use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
 use crate::substitute::{substitute_paths, SubstituteOutcome, Substituter};
@@ -205,7 +207,10 @@ pub struct BuildOptions {
     /// Host paths visible read-only in every sandbox (Nix's
     /// `sandbox-paths`).
     pub sandbox_paths: Vec<SandboxPath>,
-    /// The system this machine builds for natively, e.g. `x86_64-linux`.
+    /// The system this machine builds for natively, e.g. `x86_64-linux`
+    /// (default: [`xnix_platform::host_double`]). Derivations for systems
+    /// whose programs it executes natively (nixpkgs' `canExecute`, e.g.
+    /// `i686-linux` on `x86_64-linux`) are built too.
     pub system: String,
     /// Further systems whose builders this machine can run.
     pub extra_platforms: Vec<String>,
@@ -233,7 +238,7 @@ impl Default for BuildOptions {
             timeout: None,
             max_silent_time: None,
             sandbox_paths: Vec::new(),
-            system: native_system(),
+            system: xnix_platform::host_double(),
             extra_platforms: Vec::new(),
             system_features: default_system_features(),
             // This machine's table: debian from its APT sources, others
@@ -256,16 +261,6 @@ pub fn default_system_features() -> BTreeSet<String> {
         features.insert("kvm".to_string());
     }
     features
-}
-
-/// This machine's Nix system name (`x86_64-linux`, `aarch64-linux`, ...).
-pub fn native_system() -> String {
-    let arch = match std::env::consts::ARCH {
-        "x86" => "i686",
-        "arm" => "armv7l",
-        other => other,
-    };
-    format!("{arch}-{}", std::env::consts::OS)
 }
 
 /// A step of the realisation, for progress displays.
@@ -763,6 +758,9 @@ pub fn realise<S: BuildStore + ?Sized>(
         options,
         progress,
         drvs: &plan.drvs,
+        // A system name xnix-platform does not know still builds
+        // derivations that name it exactly.
+        machine: Machine::with_extra_platforms(&options.system, &options.extra_platforms).ok(),
     };
 
     std::thread::scope(|scope| {
@@ -881,6 +879,7 @@ struct BuildContext<'a, S: BuildStore + ?Sized> {
     options: &'a BuildOptions,
     progress: &'a dyn BuildProgress,
     drvs: &'a BTreeMap<StorePath, Derivation>,
+    machine: Option<Machine>,
 }
 
 impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
@@ -904,7 +903,12 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
             .chain(self.options.extra_platforms.iter().map(String::as_str))
             .collect();
-        if !(systems.contains(&drv.platform.as_str()) || builtin && drv.platform == "builtin") {
+        let runs_here = systems.contains(&drv.platform.as_str())
+            || self
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.runs_natively(&drv.platform));
+        if !(runs_here || builtin && drv.platform == "builtin") {
             return Err(BuildError::WrongPlatform {
                 drv: shown,
                 platform: drv.platform.clone(),
@@ -1488,15 +1492,4 @@ fn lock_files(dir: &Path, paths: &BTreeSet<StorePath>) -> Result<Vec<fs::File>, 
             Ok(ops::lock_file(&lp, true)?.expect("a waiting lock always returns a file"))
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn native_system_name() {
-        let s = native_system();
-        assert!(s.ends_with("-linux") || s.contains('-'), "{s}");
-    }
 }
