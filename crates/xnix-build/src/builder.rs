@@ -39,13 +39,31 @@ use xnix_store::{LocalStore, LocalStoreError, ValidPathInfo};
 use xnix_platform::Machine;
 
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
-use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
+use crate::sandbox::{
+    run_build, BuildJob, BuilderStatus, SandboxConfig, SandboxError, SandboxPath,
+};
 use crate::substitute::{substitute_paths, SubstituteOutcome, Substituter};
 
-/// An error reported by a [`BuildStore`] implementation.
+/// An error reported by a [`BuildStore`] implementation, with the
+/// store's own error inside (match on it, never on its text).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreAccessError(pub String);
+pub enum StoreAccessError {
+    /// The local store failed.
+    #[error(transparent)]
+    Local(Box<LocalStoreError>),
+    /// A lock file or another file of the store's could not be used.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// Another store implementation failed.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<LocalStoreError> for StoreAccessError {
+    fn from(e: LocalStoreError) -> Self {
+        StoreAccessError::Local(Box::new(e))
+    }
+}
 
 /// What registering a freshly built output records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +88,14 @@ pub trait BuildStore: Sync {
     /// The logical store directory (e.g. `/nix/store`).
     fn store_dir(&self) -> &StoreDir;
     /// Where store paths physically live.
-    fn real_store_dir(&self) -> PathBuf;
+    fn real_store_dir(&self) -> &Path;
     /// The state directory; build logs go to its `log/`, build locks to
     /// its `build-locks/` and scratch directories to its `builds/`.
-    fn state_dir(&self) -> PathBuf;
+    fn state_dir(&self) -> &Path;
+    /// Where the store path `path` physically lives.
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        self.real_store_dir().join(path.base_name())
+    }
     /// Whether `path` is registered as valid.
     fn is_valid_path(&self, path: &StorePath) -> Result<bool, StoreAccessError>;
     /// The references of a valid path.
@@ -88,9 +110,10 @@ pub trait BuildStore: Sync {
     /// `<state dir>/build-locks/<base name>.lock`, the files the local
     /// store's own path locks use.
     fn lock_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Box<dyn Send>, StoreAccessError> {
-        lock_files(&self.state_dir().join("build-locks"), paths)
-            .map(|l| Box::new(l) as Box<dyn Send>)
-            .map_err(|e| StoreAccessError(e.to_string()))
+        Ok(Box::new(lock_files(
+            &self.state_dir().join("build-locks"),
+            paths,
+        )?))
     }
 
     /// Protects `path` from garbage collection while this process runs.
@@ -110,42 +133,36 @@ pub trait BuildStore: Sync {
     }
 }
 
-fn local_err(e: LocalStoreError) -> StoreAccessError {
-    StoreAccessError(e.to_string())
-}
-
 impl BuildStore for LocalStore {
     fn store_dir(&self) -> &StoreDir {
         LocalStore::store_dir(self)
     }
 
-    fn real_store_dir(&self) -> PathBuf {
-        LocalStore::real_store_dir(self).to_path_buf()
+    fn real_store_dir(&self) -> &Path {
+        LocalStore::real_store_dir(self)
     }
 
-    fn state_dir(&self) -> PathBuf {
-        LocalStore::state_dir(self).to_path_buf()
+    fn state_dir(&self) -> &Path {
+        LocalStore::state_dir(self)
+    }
+
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        LocalStore::real_path(self, path)
     }
 
     fn is_valid_path(&self, path: &StorePath) -> Result<bool, StoreAccessError> {
-        LocalStore::is_valid_path(self, path).map_err(local_err)
+        Ok(LocalStore::is_valid_path(self, path)?)
     }
 
     fn query_references(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, StoreAccessError> {
-        match self.query_path_info(path).map_err(local_err)? {
+        match self.query_path_info(path)? {
             Some(info) => Ok(info.references),
-            None => Err(StoreAccessError(format!(
-                "'{}' is not valid",
-                self.print_path(path)
-            ))),
+            None => Err(LocalStoreError::NotValid(self.print_path(path)).into()),
         }
     }
 
     fn query_deriver(&self, path: &StorePath) -> Result<Option<StorePath>, StoreAccessError> {
-        Ok(self
-            .query_path_info(path)
-            .map_err(local_err)?
-            .and_then(|i| i.deriver))
+        Ok(self.query_path_info(path)?.and_then(|i| i.deriver))
     }
 
     fn register_outputs(&self, outputs: &[OutputRegistration]) -> Result<(), StoreAccessError> {
@@ -167,17 +184,15 @@ impl BuildStore for LocalStore {
                 ultimate: true,
             })
             .collect();
-        self.register_valid_paths(&infos).map_err(local_err)
+        Ok(self.register_valid_paths(&infos)?)
     }
 
     fn lock_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Box<dyn Send>, StoreAccessError> {
-        LocalStore::lock_paths(self, paths)
-            .map(|l| Box::new(l) as Box<dyn Send>)
-            .map_err(local_err)
+        Ok(Box::new(LocalStore::lock_paths(self, paths)?))
     }
 
     fn add_temp_root(&self, path: &StorePath) -> Result<(), StoreAccessError> {
-        LocalStore::add_temp_root(self, path).map_err(local_err)
+        Ok(LocalStore::add_temp_root(self, path)?)
     }
 
     fn substitute(
@@ -394,9 +409,19 @@ pub enum BuildError {
         /// What is unsupported.
         what: String,
     },
-    /// The sandboxed builder failed.
-    #[error(transparent)]
-    Sandbox(Box<SandboxError>),
+    /// The sandboxed builder failed, or could not be started.
+    #[error("{source}")]
+    Builder {
+        /// The derivation.
+        drv: StorePath,
+        /// Its build log ([`build_log_path`]).
+        log_path: PathBuf,
+        /// How the builder ended, when it ran to its end and failed (not
+        /// for time-outs, set-up failures or missing outputs).
+        status: Option<BuilderStatus>,
+        /// What went wrong, as the sandbox reports it.
+        source: Box<SandboxError>,
+    },
     /// `builtin:fetchurl` failed.
     #[error("fetching for '{drv}' failed: {source}")]
     Fetch {
@@ -475,9 +500,31 @@ pub enum BuildError {
     },
 }
 
-impl From<SandboxError> for BuildError {
-    fn from(e: SandboxError) -> Self {
-        BuildError::Sandbox(Box::new(e))
+impl BuildError {
+    /// The log of a builder that ran and failed (exit status, time-out,
+    /// silence); the error's message already names it. `None` for every
+    /// other failure, whose log, if any, is at [`build_log_path`].
+    pub fn builder_log(&self) -> Option<&Path> {
+        match self {
+            BuildError::Builder {
+                log_path, source, ..
+            } => match **source {
+                SandboxError::BuilderFailed { .. }
+                | SandboxError::TimedOut { .. }
+                | SandboxError::Silent { .. } => Some(log_path),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// How the builder ended, when it ran and failed with an exit code or
+    /// a signal.
+    pub fn builder_status(&self) -> Option<BuilderStatus> {
+        match self {
+            BuildError::Builder { status, .. } => *status,
+            _ => None,
+        }
     }
 }
 
@@ -535,7 +582,7 @@ pub fn find_build_log<S: BuildStore + ?Sized>(
         store.query_deriver(path)?
     };
     Ok(drv
-        .map(|d| build_log_path(&store.state_dir(), &d))
+        .map(|d| build_log_path(store.state_dir(), &d))
         .filter(|p| p.exists()))
 }
 
@@ -552,7 +599,7 @@ pub fn read_derivation<S: BuildStore + ?Sized>(
             drv: shown.clone(),
             reason: "not a derivation (its name does not end in .drv)".to_string(),
         })?;
-    let real = store.real_store_dir().join(drv_path.base_name());
+    let real = store.real_path(drv_path);
     let text = fs::read_to_string(&real).map_err(|e| BuildError::ReadDerivation {
         drv: shown.clone(),
         reason: format!("{}: {e}", real.display()),
@@ -950,7 +997,6 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
 
         let state_dir = store.state_dir();
-        let real = store.real_store_dir();
         let output_set: BTreeSet<StorePath> = outputs.values().cloned().collect();
         let _locks = store.lock_paths(&output_set).map_err(serr())?;
         // Another process may have built them while we waited for the
@@ -1005,13 +1051,13 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
 
         // Leftovers of an interrupted earlier build are in the way.
         for p in outputs.values().filter(|p| !already.contains(*p)) {
-            let rp = real.join(p.base_name());
+            let rp = store.real_path(p);
             if fs::symlink_metadata(&rp).is_ok() {
                 ops::remove_tree(&rp)?;
             }
         }
 
-        let log_path = build_log_path(&state_dir, drv_path);
+        let log_path = build_log_path(state_dir, drv_path);
         if let Some(parent) = log_path.parent() {
             fs::create_dir_all(parent).map_err(io_err("creating directory", parent))?;
         }
@@ -1025,7 +1071,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         .and_then(|()| self.register(drv_path, drv, &outputs, &already, &closure));
         if result.is_err() {
             for p in outputs.values().filter(|p| !already.contains(*p)) {
-                let _ = ops::remove_tree(&real.join(p.base_name()));
+                let _ = ops::remove_tree(&store.real_path(p));
             }
         }
         result.map(|()| (outputs, true))
@@ -1043,7 +1089,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let store = self.store;
         let sd = store.store_dir();
         let real = store.real_store_dir();
-        let mut config = SandboxConfig::new(sd.as_str(), &real);
+        let mut config = SandboxConfig::new(sd.as_str(), real);
         config.sandbox_paths = self.options.sandbox_paths.clone();
         // xnixpkgs' contract: derivations that run the build machine's own
         // tools list the host directories they need (e.g. /usr, /bin, /lib,
@@ -1093,13 +1139,22 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                     line,
                 })
             },
-        )?;
+        )
+        .map_err(|e| BuildError::Builder {
+            drv: drv_path.clone(),
+            log_path: log_path.to_path_buf(),
+            status: match &e {
+                SandboxError::BuilderFailed { status, .. } => Some(*status),
+                _ => None,
+            },
+            source: Box::new(e),
+        })?;
         for (name, from) in &produced.outputs {
             if already.contains(&outputs[name]) {
                 // The valid copy stays; this one goes with the scratch dir.
                 continue;
             }
-            let to = real.join(outputs[name].base_name());
+            let to = store.real_path(&outputs[name]);
             ops::move_tree(from, &to)?;
         }
         Ok(())
@@ -1147,7 +1202,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 what: "builtin:fetchurl needs the attribute 'url'".to_string(),
             })?;
         let executable = drv.env.get("executable").is_some_and(|v| v == "1");
-        let dest = self.store.real_store_dir().join(outputs["out"].base_name());
+        let dest = self.store.real_path(&outputs["out"]);
 
         let mut log = fs::File::create(log_path).map_err(io_err("creating", log_path))?;
         let line = format!("downloading '{url}'");
@@ -1308,12 +1363,11 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let store = self.store;
         let sd = store.store_dir();
         let shown = sd.print(drv_path);
-        let real = store.real_store_dir();
         let candidates: BTreeSet<StorePath> =
             closure.iter().chain(outputs.values()).cloned().collect();
         let mut infos = Vec::new();
         for (name, path) in outputs.iter().filter(|(_, p)| !already.contains(*p)) {
-            let rp = real.join(path.base_name());
+            let rp = store.real_path(path);
             let finish_err = |source| BuildError::FinishOutput {
                 drv: shown.clone(),
                 output: sd.print(path),

@@ -358,7 +358,16 @@ fn keep_going_builds_what_does_not_depend_on_a_failure() {
     .unwrap_err();
     let failed: BTreeMap<_, _> = err.failures.iter().map(|(d, e)| (d.clone(), e)).collect();
     assert_eq!(failed.len(), 2, "{err}");
-    assert!(matches!(failed[&bad_drv], BuildError::Sandbox(_)), "{err}");
+    assert!(
+        matches!(failed[&bad_drv], BuildError::Builder { .. }),
+        "{err}"
+    );
+    let log = failed[&bad_drv].builder_log().expect("the builder ran");
+    assert!(log.exists() && err.to_string().contains(&log.display().to_string()));
+    assert_eq!(
+        failed[&bad_drv].builder_status(),
+        Some(xnix_build::sandbox::BuilderStatus::Exited(7))
+    );
     assert!(
         matches!(failed[&after_drv], BuildError::DependencyFailed { .. }),
         "{err}"
