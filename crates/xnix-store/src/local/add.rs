@@ -102,32 +102,53 @@ impl LocalStore {
                     });
                 }
             }
-            let real = self.real_path(path);
-            // An unregistered leftover from an interrupted add of this same path.
-            ops::remove_tree(&real)?;
             canonicalise_metadata(content)?;
             let (nar_hash, nar_size) = match nar {
                 Some(n) => n,
                 None => nar::nar_hash(content)?,
             };
-            self.sync_tree(content)?;
-            fs::rename(content, &real).map_err(io_err("moving into place", &real))?;
-            self.sync_store_dir()?;
-            self.register_valid_paths(&[ValidPathInfo {
-                path: path.clone(),
-                nar_hash,
-                nar_size,
-                references,
-                deriver: None,
-                registration_time: now(),
-                ca,
-                sigs: Vec::new(),
-                // As Nix: only built outputs are "ultimately trusted"; added objects are not.
-                ultimate: false,
-            }])?;
+            self.move_into_place(
+                content,
+                &ValidPathInfo {
+                    path: path.clone(),
+                    nar_hash,
+                    nar_size,
+                    references,
+                    deriver: None,
+                    registration_time: now(),
+                    ca,
+                    sigs: Vec::new(),
+                    // As Nix: only built outputs are "ultimately trusted"; added objects are not.
+                    ultimate: false,
+                },
+            )?;
         }
         self.add_temp_root_locked(path)?;
         drop(temp);
+        Ok(())
+    }
+
+    /// Move the finished, canonicalised `content` into place as `info.path`
+    /// and register it. The caller holds the GC lock (shared) and the path's
+    /// lock, and found the path not valid. A derivation is parsed before it
+    /// is moved; if registration is refused all the same, the moved copy is
+    /// removed again: a refused add leaves nothing unregistered behind.
+    fn move_into_place(&self, content: &Path, info: &ValidPathInfo) -> Result<()> {
+        if info.path.is_derivation() {
+            let text =
+                fs::read_to_string(content).map_err(io_err("reading derivation", content))?;
+            self.parse_derivation(&info.path, &text)?;
+        }
+        let real = self.real_path(&info.path);
+        // An unregistered leftover from an interrupted add of this same path.
+        ops::remove_tree(&real)?;
+        self.sync_tree(content)?;
+        fs::rename(content, &real).map_err(io_err("moving into place", &real))?;
+        self.sync_store_dir()?;
+        if let Err(e) = self.register_valid_paths(std::slice::from_ref(info)) {
+            let _ = ops::remove_tree(&real);
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -165,15 +186,10 @@ impl LocalStore {
                     });
                 }
             }
-            let real = self.real_path(&info.path);
-            ops::remove_tree(&real)?;
             canonicalise_metadata(&content)?;
-            self.sync_tree(&content)?;
-            fs::rename(&content, &real).map_err(io_err("moving into place", &real))?;
-            self.sync_store_dir()?;
             let mut info = info.clone();
             info.registration_time = now();
-            self.register_valid_paths(&[info.clone()])?;
+            self.move_into_place(&content, &info)?;
         }
         self.add_temp_root_locked(&info.path)?;
         drop(temp);

@@ -251,14 +251,7 @@ impl LocalStore {
                 }
             }
             if info.path.is_derivation() {
-                let text = fs::read_to_string(self.real_path(&info.path))
-                    .map_err(io_err("reading derivation", &self.real_path(&info.path)))?;
-                let name = info
-                    .path
-                    .name()
-                    .strip_suffix(".drv")
-                    .unwrap_or(info.path.name());
-                let drv = Derivation::parse_aterm(&self.store_dir, name, &text)?;
+                let drv = self.read_derivation(&info.path)?;
                 for (out, o) in &drv.outputs {
                     if let Some(p) = &o.path {
                         tx.execute(
@@ -278,11 +271,16 @@ impl LocalStore {
     pub fn read_derivation(&self, drv_path: &StorePath) -> Result<Derivation> {
         let real = self.real_path(drv_path);
         let text = fs::read_to_string(&real).map_err(io_err("reading derivation", &real))?;
+        self.parse_derivation(drv_path, &text)
+    }
+
+    /// Parse the text of the `.drv` file `drv_path`.
+    pub(super) fn parse_derivation(&self, drv_path: &StorePath, text: &str) -> Result<Derivation> {
         let name = drv_path
             .name()
             .strip_suffix(".drv")
             .unwrap_or(drv_path.name());
-        Ok(Derivation::parse_aterm(&self.store_dir, name, &text)?)
+        Ok(Derivation::parse_aterm(&self.store_dir, name, text)?)
     }
 
     /// Re-hash every valid path and compare with the registry.
