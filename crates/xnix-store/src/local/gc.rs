@@ -118,16 +118,23 @@ impl LocalStore {
         Ok(out)
     }
 
-    /// Delete every valid path not reachable from a root or a live temporary
-    /// root, and unregistered leftovers that nobody has locked.
-    pub fn gc(&self, options: &GcOptions) -> Result<GcResult> {
-        let _gc = self.gc_lock(LockMode::Exclusive)?;
+    /// Every valid path, and those alive: reachable from a root or a live
+    /// temporary root. The caller holds the GC lock exclusively.
+    fn valid_and_live(&self) -> Result<(BTreeSet<StorePath>, BTreeSet<StorePath>)> {
         let mut roots: BTreeSet<StorePath> =
             self.find_roots()?.into_iter().map(|(_, p)| p).collect();
         roots.extend(self.temp_roots()?);
         let valid = self.query_all_valid_paths()?;
         roots.retain(|r| valid.contains(r));
         let live = self.closure(&roots)?;
+        Ok((valid, live))
+    }
+
+    /// Delete every valid path not reachable from a root or a live temporary
+    /// root, and unregistered leftovers that nobody has locked.
+    pub fn gc(&self, options: &GcOptions) -> Result<GcResult> {
+        let _gc = self.gc_lock(LockMode::Exclusive)?;
+        let (valid, live) = self.valid_and_live()?;
         let dead: Vec<StorePath> = valid.difference(&live).cloned().collect();
         let mut result = GcResult::default();
         let mut locks = Vec::new();
@@ -208,12 +215,7 @@ impl LocalStore {
     /// are alive or referred to by valid paths not being deleted.
     pub fn delete_paths(&self, paths: &BTreeSet<StorePath>) -> Result<()> {
         let _gc = self.gc_lock(LockMode::Exclusive)?;
-        let mut roots: BTreeSet<StorePath> =
-            self.find_roots()?.into_iter().map(|(_, p)| p).collect();
-        roots.extend(self.temp_roots()?);
-        let valid = self.query_all_valid_paths()?;
-        roots.retain(|r| valid.contains(r));
-        let live = self.closure(&roots)?;
+        let (_, live) = self.valid_and_live()?;
         for p in paths {
             if live.contains(p) {
                 return Err(LocalStoreError::StillAlive(self.print_path(p)));
