@@ -1,6 +1,6 @@
 //! The file system side of xnix, shared by the store, the builder and the
-//! application layer: NARs of real trees (`nar`), and the kinds of entries
-//! source filters see.
+//! application layer: NARs of real trees (`nar`), unpacking tar archives
+//! (`archive`), and the kinds of entries source filters see.
 //!
 //! Architecture Invariant: this crate knows file systems, not stores: it
 //! never opens a store's registry and never decides whether a path is valid.
@@ -9,6 +9,7 @@
 use std::fs;
 use std::path::Path;
 
+pub mod archive;
 pub mod nar;
 
 /// The kind of a file system entry, as a source filter sees it
