@@ -1,0 +1,75 @@
+//! This machine, as the commands need it: its platform, the programs in its
+//! `PATH`, the emulators installed and the Debian packages that bring them.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use xnix_platform::Platform;
+
+/// The platform this program runs on, elaborated.
+pub fn build_platform() -> anyhow::Result<Platform> {
+    let system = xnix_platform::host_system()
+        .context("this machine's CPU and operating system are not a platform xnix knows")?;
+    xnix_platform::elaborate(&serde_json::Value::String(system.clone()))
+        .map_err(|e| anyhow::anyhow!("elaborating this machine's platform {system}: {e}"))
+}
+
+/// Find `program` in `PATH`.
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The installed program behind an emulator name: the name itself, or
+/// Debian's `-static` variant of qemu, or plain `wine` for `wine64`.
+pub fn find_emulator(program: &str) -> Option<PathBuf> {
+    find_in_path(program)
+        .or_else(|| {
+            program
+                .starts_with("qemu-")
+                .then(|| find_in_path(&format!("{program}-static")))
+                .flatten()
+        })
+        .or_else(|| {
+            (program == "wine64")
+                .then(|| find_in_path("wine"))
+                .flatten()
+        })
+}
+
+/// The Debian packages that provide an emulator program, or `None` when
+/// Debian packages none (wasmtime, mmix).
+pub fn emulator_apt_packages(program: &str) -> Option<Vec<&'static str>> {
+    if program.starts_with("qemu-") {
+        Some(vec!["qemu-user"])
+    } else if program == "wine64" {
+        Some(vec!["wine", "wine64"])
+    } else if program == "wine" {
+        Some(vec!["wine", "wine32"])
+    } else {
+        None
+    }
+}
+
+/// Debian packages installed here (`Package` and `Package:arch`), from dpkg's status file.
+pub fn installed_debs() -> BTreeSet<String> {
+    let text = std::fs::read_to_string("/var/lib/dpkg/status").unwrap_or_default();
+    let mut out = BTreeSet::new();
+    for para in text.split("\n\n") {
+        let field = |name: &str| {
+            para.lines()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        let installed = field("Status:").is_some_and(|s| s.ends_with("install ok installed"));
+        if let (true, Some(pkg)) = (installed, field("Package:")) {
+            if let Some(arch) = field("Architecture:") {
+                out.insert(format!("{pkg}:{arch}"));
+            }
+            out.insert(pkg);
+        }
+    }
+    out
+}
