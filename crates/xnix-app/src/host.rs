@@ -4,15 +4,16 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use anyhow::Context;
-use xnix_platform::Platform;
+use xnix_platform::Machine;
 
-/// The platform this program runs on, elaborated.
-pub fn build_platform() -> anyhow::Result<Platform> {
-    let system = xnix_platform::host_system()
-        .context("this machine's CPU and operating system are not a platform xnix knows")?;
-    xnix_platform::elaborate(&serde_json::Value::String(system.clone()))
-        .map_err(|e| anyhow::anyhow!("elaborating this machine's platform {system}: {e}"))
+/// This machine: what it runs natively, and through which emulator otherwise.
+pub fn machine() -> anyhow::Result<Machine> {
+    Machine::host().map_err(|e| {
+        anyhow::anyhow!(
+            "this machine ({}) is not a platform xnix knows: {e}",
+            xnix_platform::host_double()
+        )
+    })
 }
 
 /// Find `program` in `PATH`.

@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use xnix_build::builder::BuildError;
-use xnix_build::sandbox::{busybox_sandbox_paths, SandboxError, SandboxPath};
+use xnix_build::sandbox::{busybox_sandbox_paths, SandboxPath};
 pub use xnix_build::substitute::Substituter;
 use xnix_formats::StorePath;
 use xnix_store::LocalStore;
@@ -21,8 +20,11 @@ pub struct Failure {
     pub drv: StorePath,
     /// Why, as the builder words it (with the log's last lines when it ran).
     pub message: String,
-    /// The full build log, when one was written and `message` does not name it.
+    /// The full build log, when one was written.
     pub log: Option<PathBuf>,
+    /// Whether `message` already says where the full log is (a builder that
+    /// ran and failed), so it need not be shown again.
+    pub message_names_log: bool,
 }
 
 /// Every derivation that failed, in the order they failed.
@@ -41,20 +43,6 @@ impl std::fmt::Display for BuildFailures {
     }
 }
 
-/// Whether the error's message already ends with where the full log is
-/// (the sandbox's failures carry the log path as a field and print it).
-fn names_its_log(err: &BuildError) -> bool {
-    match err {
-        BuildError::Sandbox(s) => matches!(
-            **s,
-            SandboxError::BuilderFailed { .. }
-                | SandboxError::TimedOut { .. }
-                | SandboxError::Silent { .. }
-        ),
-        _ => false,
-    }
-}
-
 /// Realise `drvs` in `store`, reporting each step to `reporter`.
 pub fn realise(
     store: &LocalStore,
@@ -68,12 +56,21 @@ pub fn realise(
                 .failures
                 .into_iter()
                 .map(|(drv, err)| {
-                    let log = xnix_build::builder::build_log_path(store.state_dir(), &drv);
-                    let log = (!names_its_log(&err) && log.exists()).then_some(log);
+                    // A builder that ran and failed carries its log (and names
+                    // it in its message); other failures may have left one too.
+                    let message_names_log = err.builder_log().is_some();
+                    let log = match err.builder_log() {
+                        Some(log) => Some(log.to_path_buf()),
+                        None => {
+                            let log = xnix_build::builder::build_log_path(store.state_dir(), &drv);
+                            log.exists().then_some(log)
+                        }
+                    };
                     Failure {
                         message: err.to_string(),
                         drv,
                         log,
+                        message_names_log,
                     }
                 })
                 .collect(),

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 use xnix_eval::Pos;
-use xnix_platform::{Emulator, Platform};
+use xnix_platform::{Emulator, Machine, Platform};
 
 use crate::host::{emulator_apt_packages, find_emulator, installed_debs};
 use crate::installable::{find_pkgs, new_evaluator};
@@ -201,14 +201,14 @@ fn caveat_of(status: &Json) -> String {
 
 fn run_status(
     target: Result<Platform, String>,
-    build: &Platform,
+    machine: &Machine,
     debs: &BTreeSet<String>,
 ) -> RunStatus {
     let target = match target {
         Ok(t) => t,
         Err(e) => return RunStatus::Impossible(e),
     };
-    match target.emulator_on(build) {
+    match machine.execution(&target) {
         Emulator::Native => RunStatus::Native,
         Emulator::Program(p) => match (find_emulator(&p), emulator_apt_packages(&p)) {
             (Some(_), _) => RunStatus::Emulated(p),
@@ -230,7 +230,7 @@ fn run_status(
         Emulator::Unavailable => RunStatus::Impossible(format!(
             "no emulator runs {} programs on {}",
             target.system(),
-            build.system()
+            machine.system()
         )),
     }
 }
@@ -265,7 +265,7 @@ impl Report {
 /// Diagnose this machine for the store whose logical directory is
 /// `store_dir`, physically at `physical_store`.
 pub fn diagnose(store_dir: &str, physical_store: &Path) -> anyhow::Result<Report> {
-    let build = crate::host::build_platform()?;
+    let machine = crate::host::machine()?;
     let debs = installed_debs();
     let entries: Vec<xnix_platform::CatalogueEntry> = xnix_platform::catalogue().collect();
     let names: Vec<String> = entries.iter().map(|e| e.name.to_string()).collect();
@@ -286,7 +286,7 @@ pub fn diagnose(store_dir: &str, physical_store: &Path) -> anyhow::Result<Report
                 build: build_status,
                 build_detail,
                 caveat,
-                run: run_status(platform, &build, &debs),
+                run: run_status(platform, &machine, &debs),
             }
         })
         .collect();
@@ -312,7 +312,7 @@ pub fn diagnose(store_dir: &str, physical_store: &Path) -> anyhow::Result<Report
         },
     };
     let report = Report {
-        build_system: build.system().to_string(),
+        build_system: machine.system().to_string(),
         checks: vec![
             pkgs_check,
             checks::store(store_dir, physical_store),

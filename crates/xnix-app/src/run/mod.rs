@@ -3,17 +3,15 @@
 //! or through the emulator xnix-platform chooses: qemu user mode for foreign
 //! Linux CPUs, wine for Windows).
 
-pub mod binary;
-
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use xnix_eval::{EvalError, Pos, Value};
-use xnix_platform::{Emulator, Platform};
+use xnix_platform::binary::BinaryFormat;
+use xnix_platform::{Emulator, Machine};
 use xnix_store::LocalStore;
 
-use self::binary::{inspect_binary, BinaryKind};
 use crate::host::{emulator_apt_packages, find_emulator};
 use crate::installable::Installable;
 use crate::instantiate::{drv_path_of, parse_drv};
@@ -148,8 +146,8 @@ pub fn prepare(
     store.add_temp_root(out).map_err(anyhow::Error::from)?;
     let out = store.real_path(out);
     let program = choose_program(&out, bin, &runnable)?;
-    let build_platform = crate::host::build_platform()?;
-    let command = command_line(&program, &runnable, &build_platform)?;
+    let machine = crate::host::machine()?;
+    let command = command_line(&program, &runnable, &machine)?;
     Ok(RunPlan { program, command })
 }
 
@@ -252,29 +250,33 @@ fn find_sysroot(interpreter: &str, hint: Option<&str>) -> Option<PathBuf> {
 pub fn command_line(
     program: &Path,
     r: &Runnable,
-    build: &Platform,
+    machine: &Machine,
 ) -> anyhow::Result<Vec<OsString>> {
-    let kind = inspect_binary(program)
+    let binary = xnix_platform::binary::inspect(program)
         .with_context(|| format!("reading the header of {}", program.display()))?;
-    let (system, interpreter, windows) = match &kind {
-        BinaryKind::Other => return Ok(vec![program.into()]),
-        BinaryKind::Elf {
-            system,
-            interpreter,
-        } => (system.clone(), interpreter.clone(), false),
-        BinaryKind::Pe { system } => (system.clone(), None, true),
-        BinaryKind::UnknownElf { machine } => match &r.host_config {
+    // Neither ELF nor PE (a script): the kernel starts it.
+    let Some(binary) = binary else {
+        return Ok(vec![program.into()]);
+    };
+    let windows = binary.format == BinaryFormat::Pe;
+    let system = match (&binary.system, binary.format) {
+        (Some(system), _) => system.clone(),
+        // A PE file for a machine xnix does not know: let the kernel (binfmt) try.
+        (None, BinaryFormat::Pe) => return Ok(vec![program.into()]),
+        (None, BinaryFormat::Elf) => match &r.host_config {
             // The package says what it was built for; trust it.
-            Some(c) => (c.clone(), None, false),
+            Some(c) => c.clone(),
             None => bail!(
-                "{} is an ELF file for machine type {machine}, which xnix does not know; run it yourself",
-                program.display()
+                "{} is an ELF file for machine type {}, which xnix does not know; run it yourself",
+                program.display(),
+                binary.machine
             ),
         },
     };
+    let interpreter = binary.interpreter.clone();
     let platform = xnix_platform::elaborate(&serde_json::Value::String(system.clone()))
         .map_err(|e| anyhow::anyhow!("{}: platform {system}: {e}", program.display()))?;
-    match platform.emulator_on(build) {
+    match machine.execution(&platform) {
         Emulator::Native => Ok(vec![program.into()]),
         Emulator::Program(emu) => {
             let Some(emu_path) = find_emulator(&emu) else {
@@ -295,7 +297,7 @@ pub fn command_line(
                 bail!(
                     "{} is a {system} program, which this {} machine cannot run; it needs the emulator {emu}, which is not installed: {install}",
                     program.display(),
-                    build.system()
+                    machine.system()
                 );
             };
             let mut cmd: Vec<OsString> = vec![emu_path.into()];
@@ -321,7 +323,7 @@ pub fn command_line(
         Emulator::Unavailable => bail!(
             "{} is a {system} program; nothing known runs those on this {} machine",
             program.display(),
-            build.system()
+            machine.system()
         ),
     }
 }
@@ -339,5 +341,51 @@ mod tests {
         );
         assert_eq!(name_without_version("lua-5.4.4"), "lua");
         assert_eq!(name_without_version("x"), "x");
+    }
+
+    #[test]
+    fn own_executable_runs_natively_and_scripts_directly() {
+        let machine = crate::host::machine().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        let r = Runnable::default();
+        assert_eq!(command_line(&exe, &r, &machine).unwrap(), [exe.as_os_str()]);
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("hello");
+        std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+        assert_eq!(
+            command_line(&script, &r, &machine).unwrap(),
+            [script.as_os_str()]
+        );
+    }
+
+    #[test]
+    fn programs_are_chosen_by_bin_main_program_pname_or_the_only_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        std::fs::create_dir(out.join("bin")).unwrap();
+        for name in ["hello", "other"] {
+            std::fs::write(out.join("bin").join(name), "").unwrap();
+        }
+        let r = Runnable {
+            name: "hello-2.10".into(),
+            ..Runnable::default()
+        };
+        assert_eq!(
+            choose_program(out, None, &r).unwrap(),
+            out.join("bin/hello")
+        );
+        assert_eq!(
+            choose_program(out, Some("other"), &r).unwrap(),
+            out.join("bin/other")
+        );
+        let err = choose_program(out, Some("missing"), &r)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("hello, other"), "{err}");
+        let unknown = Runnable {
+            name: "tools-1.0".into(),
+            ..Runnable::default()
+        };
+        assert!(choose_program(out, None, &unknown).is_err());
     }
 }

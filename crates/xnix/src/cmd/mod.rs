@@ -114,8 +114,11 @@ pub fn report_failure(e: AppError) -> anyhow::Result<u8> {
         AppError::Build(b) => {
             for f in &b.failures {
                 eprintln!("error: {}", f.message);
-                if let Some(log) = &f.log {
-                    eprintln!("full log: {}", log.display());
+                match &f.log {
+                    Some(log) if !f.message_names_log => {
+                        eprintln!("full log: {}", log.display())
+                    }
+                    _ => {}
                 }
             }
             if b.failures.len() > 1 {
