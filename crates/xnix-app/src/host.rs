@@ -58,6 +58,13 @@ pub fn emulator_apt_packages(program: &str) -> Option<Vec<&'static str>> {
 /// Debian packages installed here (`Package` and `Package:arch`), from dpkg's status file.
 pub fn installed_debs() -> BTreeSet<String> {
     let text = std::fs::read_to_string("/var/lib/dpkg/status").unwrap_or_default();
+    parse_dpkg_status(&text)
+}
+
+/// The installed packages in the text of a dpkg status file: each paragraph
+/// whose `Status` ends in `install ok installed`, as `Package` and
+/// `Package:Architecture`.
+pub fn parse_dpkg_status(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for para in text.split("\n\n") {
         let field = |name: &str| {
@@ -73,4 +80,40 @@ pub fn installed_debs() -> BTreeSet<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dpkg_status_lists_installed_packages_only() {
+        let text = "Package: qemu-user\nStatus: install ok installed\nArchitecture: amd64\n\n\
+                    Package: wine\nStatus: deinstall ok config-files\nArchitecture: amd64\n\n\
+                    Package: libc6-arm64-cross\nStatus: install ok installed\nArchitecture: all\n";
+        let debs = parse_dpkg_status(text);
+        let want: BTreeSet<String> = [
+            "qemu-user",
+            "qemu-user:amd64",
+            "libc6-arm64-cross",
+            "libc6-arm64-cross:all",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(debs, want);
+    }
+
+    #[test]
+    fn emulators_and_their_packages() {
+        assert_eq!(
+            emulator_apt_packages("qemu-riscv64"),
+            Some(vec!["qemu-user"])
+        );
+        assert_eq!(
+            emulator_apt_packages("wine64"),
+            Some(vec!["wine", "wine64"])
+        );
+        assert_eq!(emulator_apt_packages("mmix"), None);
+    }
 }

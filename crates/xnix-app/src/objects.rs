@@ -213,7 +213,10 @@ fn download(
         [one] if one.file_type()?.is_dir() => one.path(),
         _ => scratch.path().to_path_buf(),
     };
-    let got = store.add_to_store(name, &root)?;
+    let added = store.add_to_store(name, &root);
+    // Unpacked directories may be read-only: remove the tree ourselves.
+    let _ = xnix_fs::ops::remove_tree(scratch.path());
+    let got = added?;
     if &got != expected {
         bail!(
             "hash mismatch in '{url}': unpacked, it is '{}', but sha256 {} declares '{}'",
@@ -223,4 +226,50 @@ fn download(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Silent;
+    use crate::{EvalRequest, Installable, Session};
+    use xnix_store::local::LocalStoreConfig;
+
+    #[test]
+    fn recorded_objects_land_at_the_evaluated_paths() {
+        let root = tempfile::tempdir().unwrap();
+        let src = root.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        std::fs::write(src.join("a.txt"), "a\n").unwrap();
+        let store = LocalStore::open(LocalStoreConfig {
+            root: Some(root.path().join("root")),
+            ..Default::default()
+        })
+        .unwrap();
+        let expr = format!(
+            r#"derivation {{ name = "x"; system = "x86_64-linux"; builder = "/bin/sh";
+                 src = {}; text = builtins.toFile "t.txt" "hello"; }}"#,
+            src.display()
+        );
+        xnix_eval::with_big_stack(move || {
+            let session = Session::new(
+                store.store_dir().as_str(),
+                EvalRequest::new(Installable::Exprs(vec![expr])),
+            )
+            .unwrap();
+            let selected = crate::instantiate::instantiate(&session, &store, &Silent).unwrap();
+            assert_eq!(selected.len(), 1);
+            assert_eq!(selected[0].output, "out");
+            let drv = crate::instantiate::parse_drv(&store, &selected[0].drv_path).unwrap();
+            assert!(store.is_valid_path(&drv).unwrap());
+            let read = store.read_derivation(&drv).unwrap();
+            // The source and the text the derivation uses are valid too.
+            assert_eq!(read.input_srcs.len(), 2);
+            for input in &read.input_srcs {
+                assert!(store.is_valid_path(input).unwrap(), "{input:?}");
+            }
+            // Writing again finds everything there.
+            super::write_to_store(session.evaluator(), &store, &Silent).unwrap();
+        });
+    }
 }
