@@ -12,6 +12,7 @@
 //! - [`realise`]: building with progress [`events`](progress::Event), and
 //!   failures as data; [`build`]: instantiate + realise + result links;
 //! - [`run`]: choosing the program of a package and the emulator it needs;
+//! - [`host`]: this machine (its platform, emulators, installed packages);
 //! - [`doctor`]: what this machine can build and run;
 //! - [`cache`]: binary caches (opening by URL, copying, keys).
 //!
