@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+/// most of what this program's time goes to.
+#[global_allocator]
+static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+
 /// Nix-style cross-compilation.
 #[derive(Parser)]
 #[command(name = "xnix", version, about, long_about = None, propagate_version = true)]

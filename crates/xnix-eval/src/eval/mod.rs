@@ -208,6 +208,7 @@ impl Evaluator {
         }
     }
 
+    /// The file name, line and column (both from 1) of a position, if it has one.
     pub fn pos_info(&self, pos: Pos) -> Option<(String, usize, usize)> {
         if !pos.is_some() {
             return None;
