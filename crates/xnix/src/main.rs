@@ -16,6 +16,11 @@ Examples:
   xnix doctor                                         what this machine can build and run
   xnix COMMAND --help                                 each command's options and examples";
 
+/// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+/// most of what this program's time goes to.
+#[global_allocator]
+static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+
 /// Nix-style cross-compilation.
 #[derive(Parser)]
 #[command(name = "xnix", version, about, long_about = None, propagate_version = true, after_help = EXAMPLES)]
