@@ -32,4 +32,5 @@ in
   cjson = callPackage ../packages/cjson.nix { };
   inih = callPackage ../packages/inih.nix { };
   xz = callPackage ../packages/xz.nix { };
+  ncurses = callPackage ../packages/ncurses.nix { };
 }
