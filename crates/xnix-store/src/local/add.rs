@@ -15,9 +15,10 @@ use xnix_fs::nar::{self};
 use xnix_fs::ops::{self, CopyModes, LockMode};
 use xnix_fs::PathFilter;
 
+use xnix_fs::io_err;
+
 use super::{
-    canonicalise_metadata, io_err, now, LocalStore, LocalStoreError, Result, StoreTemp,
-    ValidPathInfo,
+    canonicalise_metadata, now, LocalStore, LocalStoreError, Result, StoreTemp, ValidPathInfo,
 };
 
 impl LocalStore {

@@ -48,8 +48,8 @@ use xnix_formats::derivation::DerivationError;
 use xnix_formats::hash::Hash;
 use xnix_formats::path::{StoreDir, StorePath, StorePathError};
 use xnix_fs::nar::NarFsError;
-use xnix_fs::ops::{self};
-use xnix_fs::FsError;
+use xnix_fs::ops;
+use xnix_fs::{io_err, FsError};
 
 mod add;
 mod gc;
@@ -115,14 +115,6 @@ pub enum LocalStoreError {
 }
 
 type Result<T, E = LocalStoreError> = std::result::Result<T, E>;
-
-/// [`xnix_fs::io_err`], for this module's error type.
-fn io_err<'a>(
-    action: &'static str,
-    path: &'a Path,
-) -> impl FnOnce(io::Error) -> LocalStoreError + 'a {
-    move |source| FsError::new(action, path, source).into()
-}
 
 /// Where a local store lives.
 #[derive(Debug, Clone, Default)]

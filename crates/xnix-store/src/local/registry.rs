@@ -10,7 +10,9 @@ use xnix_formats::hash::Hash;
 use xnix_formats::path::StorePath;
 use xnix_fs::nar::{self};
 
-use super::{io_err, LocalStore, LocalStoreError, Result, ValidPathInfo, VerifyReport};
+use xnix_fs::io_err;
+
+use super::{LocalStore, LocalStoreError, Result, ValidPathInfo, VerifyReport};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS ValidPaths (
