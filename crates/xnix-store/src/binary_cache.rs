@@ -647,7 +647,7 @@ impl BinaryCache {
         for p in &closure {
             let info = store
                 .query_path_info(p)?
-                .ok_or_else(|| LocalStoreError::NotValid(store.print_path(p)))?;
+                .ok_or_else(|| LocalStoreError::NotValid(store.full_path(p)))?;
             refs.insert(p.clone(), info.references.clone());
             infos.insert(p.clone(), info);
         }

@@ -98,8 +98,8 @@ impl LocalStore {
             for r in &references {
                 if !self.is_valid_path(r)? {
                     return Err(LocalStoreError::MissingReference {
-                        path: self.print_path(path),
-                        reference: self.print_path(r),
+                        path: self.full_path(path),
+                        reference: self.full_path(r),
                     });
                 }
             }
@@ -171,7 +171,7 @@ impl LocalStore {
         let (nar_hash, nar_size) = reader.hasher.finish();
         if nar_hash != info.nar_hash || nar_size != info.nar_size {
             return Err(LocalStoreError::NarMismatch {
-                path: self.print_path(&info.path),
+                path: self.full_path(&info.path),
                 expected: format!("{} ({} bytes)", info.nar_hash, info.nar_size),
                 actual: format!("{nar_hash} ({nar_size} bytes)"),
             });
@@ -182,8 +182,8 @@ impl LocalStore {
             for r in info.references.iter().filter(|r| **r != info.path) {
                 if !self.is_valid_path(r)? {
                     return Err(LocalStoreError::MissingReference {
-                        path: self.print_path(&info.path),
-                        reference: self.print_path(r),
+                        path: self.full_path(&info.path),
+                        reference: self.full_path(r),
                     });
                 }
             }
@@ -200,7 +200,7 @@ impl LocalStore {
     /// Write the NAR serialisation of a valid path to `out` (as `nix-store --dump`).
     pub fn export_nar(&self, path: &StorePath, out: impl Write) -> Result<()> {
         if !self.is_valid_path(path)? {
-            return Err(LocalStoreError::NotValid(self.print_path(path)));
+            return Err(LocalStoreError::NotValid(self.full_path(path)));
         }
         nar::dump_path(&self.real_path(path), out)?;
         Ok(())

@@ -220,11 +220,11 @@ impl LocalStore {
         let (_, live) = self.valid_and_live()?;
         for p in paths {
             if live.contains(p) {
-                return Err(LocalStoreError::StillAlive(self.print_path(p)));
+                return Err(LocalStoreError::StillAlive(self.full_path(p)));
             }
             for r in self.query_referrers(p)? {
                 if r != *p && !paths.contains(&r) {
-                    return Err(LocalStoreError::StillAlive(self.print_path(p)));
+                    return Err(LocalStoreError::StillAlive(self.full_path(p)));
                 }
             }
         }

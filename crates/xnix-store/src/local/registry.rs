@@ -194,7 +194,7 @@ impl LocalStore {
             }
             let info = self
                 .query_info_locked(&c, &p)?
-                .ok_or_else(|| LocalStoreError::NotValid(self.print_path(&p)))?;
+                .ok_or_else(|| LocalStoreError::NotValid(self.full_path(&p)))?;
             todo.extend(info.references.into_iter().filter(|r| !done.contains(r)));
             done.insert(p);
         }
@@ -247,8 +247,8 @@ impl LocalStore {
                     .map_err(|e| self.db_err(e))?;
                 if n == 0 {
                     return Err(LocalStoreError::MissingReference {
-                        path: me,
-                        reference: self.print_path(r),
+                        path: self.full_path(&info.path),
+                        reference: self.full_path(r),
                     });
                 }
             }
@@ -291,7 +291,7 @@ impl LocalStore {
         for p in self.query_all_valid_paths()? {
             let info = self
                 .query_path_info(&p)?
-                .ok_or_else(|| LocalStoreError::NotValid(self.print_path(&p)))?;
+                .ok_or_else(|| LocalStoreError::NotValid(self.full_path(&p)))?;
             report.checked += 1;
             let real = self.real_path(&p);
             if fs::symlink_metadata(&real).is_err() {
