@@ -75,7 +75,7 @@ pub enum BuildError {
     Builder {
         /// The derivation.
         drv: StorePath,
-        /// Its build log ([`build_log_path`]).
+        /// Its build log ([`build_log_path`](super::build_log_path)).
         log_path: PathBuf,
         /// How the builder ended, when it ran to its end and failed (not
         /// for time-outs, set-up failures or missing outputs).
@@ -164,7 +164,7 @@ pub enum BuildError {
 impl BuildError {
     /// The log of a builder that ran and failed (exit status, time-out,
     /// silence); the error's message already names it. `None` for every
-    /// other failure, whose log, if any, is at [`build_log_path`].
+    /// other failure, whose log, if any, is at [`build_log_path`](super::build_log_path).
     pub fn builder_log(&self) -> Option<&Path> {
         match self {
             BuildError::Builder {

@@ -55,7 +55,7 @@ impl LocalStore {
     }
 
     /// Finish a path that a builder wrote in place at [`Self::real_path`]
-    /// (while holding its [`PathLocks`]): canonicalise its metadata, hash it,
+    /// (while holding its [`PathLocks`](crate::local::PathLocks)): canonicalise its metadata, hash it,
     /// and find its references among `candidates` (typically the build's
     /// input closure plus its own outputs). The result is ready for
     /// [`Self::register_valid_paths`].
