@@ -16,10 +16,9 @@ Examples:
   xnix doctor                                         what this machine can build and run
   xnix COMMAND --help                                 each command's options and examples";
 
-/// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
-/// most of what this program's time goes to.
-#[global_allocator]
-static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+// most of what this program's time goes to.
+xnix_eval::global_allocator!();
 
 /// Nix-style cross-compilation.
 #[derive(Parser)]
