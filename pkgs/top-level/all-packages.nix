@@ -34,4 +34,5 @@ in
   xz = callPackage ../packages/xz.nix { };
   ncurses = callPackage ../packages/ncurses.nix { };
   readline = callPackage ../packages/readline.nix { };
+  bash = callPackage ../packages/bash.nix { };
 }
