@@ -1,6 +1,6 @@
 # Calls a locked flake. Each node of the lock file becomes a flake, or its plain source
 # tree for `flake = false`; a node's tree is fetched only when something uses it.
-lockText: rootSource: fetchLocked:
+lockText: lockFile: rootSource: fetchLocked:
 let
   lock = builtins.fromJSON lockText;
 
@@ -27,7 +27,7 @@ let
 
   nodes = builtins.mapAttrs (key: node:
     let
-      source = if key == lock.root then rootSource else fetchLocked key node.locked;
+      source = if key == lock.root then rootSource else fetchLocked lockFile key node.locked;
       subdir = if key == lock.root then rootSource.__subdir else node.locked.dir or "";
       flakeDir = /. + (source.__dir + (if subdir == "" then "" else "/" + subdir));
       flake = import (flakeDir + "/flake.nix");

@@ -41,7 +41,10 @@ pub struct Tree {
     pub rev_count: Option<u64>,
     /// A Git work tree with uncommitted changes.
     pub dirty: bool,
-    nar_hash: OnceCell<Hash>,
+    /// Local paths pin their newest modification time (from the hashing walk).
+    mtime_from_walk: bool,
+    /// The NAR hash and the newest modification time, computed on first use.
+    walked: OnceCell<(Hash, u64)>,
 }
 
 impl Tree {
@@ -54,25 +57,43 @@ impl Tree {
             rev: None,
             rev_count: None,
             dirty: false,
-            nar_hash: OnceCell::new(),
+            mtime_from_walk: false,
+            walked: OnceCell::new(),
         }
     }
 
-    /// The SHA-256 of the tree's NAR (computed once, on first use).
-    pub fn nar_hash(&self) -> Result<Hash, FlakeError> {
-        if let Some(h) = self.nar_hash.get() {
-            return Ok(h.clone());
+    fn walk(&self) -> Result<&(Hash, u64), FlakeError> {
+        if let Some(w) = self.walked.get() {
+            return Ok(w);
         }
-        let (h, mtime) = hash_tree(&self.root, &self.excluded)?;
-        let _ = mtime;
-        let _ = self.nar_hash.set(h.clone());
-        Ok(h)
+        let w = hash_tree(&self.root, &self.excluded)?;
+        Ok(self.walked.get_or_init(|| w))
+    }
+
+    /// The SHA-256 of the tree's NAR (computed once, on first use: a local tree is not
+    /// read at all unless something needs its hash).
+    pub fn nar_hash(&self) -> Result<Hash, FlakeError> {
+        Ok(self.walk()?.0.clone())
+    }
+
+    /// `lastModified`: the commit time of Git trees, the newest modification time of
+    /// local paths (which needs a walk of the tree, done on first use).
+    pub fn last_modified(&self) -> Result<Option<u64>, FlakeError> {
+        if self.mtime_from_walk && self.last_modified.is_none() {
+            return Ok(Some(self.walk()?.1));
+        }
+        Ok(self.last_modified)
     }
 
     /// The locked reference: the input with `narHash` and, as the type has them,
     /// `lastModified`, `rev` and `revCount`.
     pub fn locked(&self) -> Result<FlakeRef, FlakeError> {
         let mut r = self.base_locked.clone();
+        if self.mtime_from_walk {
+            if let Some(t) = self.last_modified()? {
+                r.set("lastModified", AttrValue::Int(t));
+            }
+        }
         r.set("narHash", AttrValue::Str(self.nar_hash()?.to_sri()));
         Ok(r)
     }
@@ -201,13 +222,11 @@ impl Fetcher {
             }
         }
         locked.subdir = r.subdir.clone();
-        // Nix pins a path's modification time with its hash; both come from one walk.
-        let (h, mtime) = hash_tree(&p, &[])?;
-        let mtime = r.get_int("lastModified").unwrap_or(mtime);
-        locked.set("lastModified", AttrValue::Int(mtime));
+        // Nix pins a path's modification time with its hash; both come from one walk,
+        // done only when something asks for either.
         let mut t = Tree::new(p, locked);
-        t.last_modified = Some(mtime);
-        let _ = t.nar_hash.set(h);
+        t.mtime_from_walk = true;
+        t.last_modified = r.get_int("lastModified");
         Ok(t)
     }
 
@@ -551,7 +570,7 @@ impl Fetcher {
                 let dest = by_hash.join(h.to_base32());
                 if dest.exists() {
                     let t = Tree::new(dest, locked);
-                    let _ = t.nar_hash.set(h);
+                    let _ = t.walked.set((h, 0));
                     return Ok(t);
                 }
             }
@@ -576,7 +595,7 @@ impl Fetcher {
             std::fs::rename(&tmp, &dest).map_err(io(format!("creating '{}'", dest.display())))?;
         }
         let t = Tree::new(dest, locked);
-        let _ = t.nar_hash.set(h);
+        let _ = t.walked.set((h, 0));
         Ok(t)
     }
 }

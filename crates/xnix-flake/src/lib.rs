@@ -135,7 +135,8 @@ pub enum FlakeError {
     },
 }
 
-/// The Nix code that calls a locked flake: `lockText: rootSource: fetchLocked: flake`.
+/// The Nix code that calls a locked flake: `lockText: lockFile: rootSource: fetchLocked:
+/// flake`.
 /// Every node of the lock becomes a flake (its `outputs` called with `self` and its
 /// inputs, merged with its source information) or, for `flake = false`, its source tree;
 /// nodes are fetched only when something uses them. `rootSource` and what
