@@ -144,7 +144,7 @@ fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
                 })?;
                 ev.eval_expr(&text, &cwd)?
             } else {
-                eval_file_arg(&ev, &input)?
+                super::flake::eval_arg(&ev, &input, &args.source.flake)?
             };
             let mut out = String::new();
             let r = eval_one(&ev, &args, root, &auto, &mut out);

@@ -58,6 +58,9 @@ pub struct EvalSource {
     /// Show the chain of contexts an error happened in.
     #[arg(long = "show-trace")]
     pub show_trace: bool,
+    /// Flake installables (`.#attr`): lock file options.
+    #[command(flatten)]
+    pub flake: super::flake::FlakeArgs,
 }
 
 /// Arguments of `xnix instantiate`.
@@ -131,7 +134,7 @@ fn evaluate(
         let root = if source.expr {
             ev.eval_expr(&input, &cwd)?
         } else {
-            super::eval::eval_file_arg(ev, &input)?
+            super::flake::eval_arg(ev, &input, &source.flake)?
         };
         let root = ev.auto_call(root, &auto)?;
         let paths = if source.attr.is_empty() {

@@ -6,6 +6,7 @@ pub mod build;
 pub mod copy;
 pub mod doctor;
 pub mod eval;
+pub mod flake;
 pub mod instantiate;
 pub mod log;
 pub mod path_info;

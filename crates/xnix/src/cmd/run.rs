@@ -98,7 +98,7 @@ fn evaluate(
     }
     let root = match (source.args.first(), source.expr) {
         (Some(e), true) => ev.eval_expr(e, &cwd)?,
-        (Some(f), false) => ev.eval_file(f)?,
+        (Some(f), false) => super::flake::eval_arg(ev, f, &source.flake)?,
         (None, true) => {
             return Err(EvalError::msg(
                 "-E needs an expression: xnix run -E 'EXPR'",
