@@ -220,17 +220,28 @@ impl Locker<'_> {
                 }
             }
             // Lock it anew (or re-read it to apply changes below it).
-            let resolved = self.resolve_relative(&original, dir)?;
+            let declaring = match dir {
+                Some(d) => d.join("flake.nix").display().to_string(),
+                None => self.flake_file.clone(),
+            };
+            let in_input = |e: FlakeError| match e {
+                e @ FlakeError::BadFlake { .. } => e,
+                e => FlakeError::BadFlake {
+                    file: declaring.clone(),
+                    why: format!("input '{}': {e}", path.join("/")),
+                },
+            };
+            let resolved = self.resolve_relative(&original, dir).map_err(in_input)?;
             let (tree, locked) = match reusable {
                 Some(i) => {
                     let old = st.old.expect("old lock");
                     let locked = old.nodes[i].locked.clone().expect("locked node");
-                    (self.fetcher.fetch(&locked)?, locked)
+                    (self.fetcher.fetch(&locked).map_err(in_input)?, locked)
                 }
                 None => {
-                    let target = self.registry.resolve(&resolved)?;
-                    let tree = self.fetcher.fetch(&target)?;
-                    let mut locked = tree.locked()?;
+                    let target = self.registry.resolve(&resolved).map_err(in_input)?;
+                    let tree = self.fetcher.fetch(&target).map_err(in_input)?;
+                    let mut locked = tree.locked().map_err(in_input)?;
                     locked.subdir = target.subdir.clone();
                     (tree, locked)
                 }
