@@ -491,9 +491,28 @@ fn fetch_locked(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let key = ev.force_str(a[1].clone(), pos)?;
     let attrs = ev.force_attrs(a[2].clone(), pos)?;
     let r = FlakeRef::from_attrs(ref_attrs_of(ev, &attrs, pos)?).map_err(|e| flake_err(e, pos))?;
-    let tree = Fetcher::new()
-        .fetch(&r)
-        .map_err(|e| EvalError::msg(format!("input '{key}' locked in '{lock_file}': {e}"), pos))?;
+    // The error names the lock file and the input; a position inside the flake-calling
+    // code would mean nothing to the user.
+    let tree = Fetcher::new().fetch(&r).map_err(|e| {
+        let bundled = registry(ev).ok().and_then(|reg| {
+            reg.entries()
+                .iter()
+                .find(|(n, _)| xnix_flake::registry::BUNDLED_NAMES.contains(&n.as_str()))
+                .map(|(_, t)| t.clone())
+        });
+        let hint = match (&e, bundled) {
+            (FlakeError::HashMismatch { .. }, Some(b))
+                if r.input_type() == "path" && b.get_str("path") == r.get_str("path") =>
+            {
+                format!("\nThe bundled collection changed since '{lock_file}' was written (xnix was updated); run 'xnix flake update {key}' to lock the new one")
+            }
+            _ => String::new(),
+        };
+        EvalError::msg(
+            format!("input '{key}' locked in '{lock_file}': {e}{hint}"),
+            Pos::NONE,
+        )
+    })?;
     Ok(source_value(
         Rc::new(tree),
         r.get_str("narHash").map(str::to_string),
