@@ -153,6 +153,16 @@ pub fn hash_tree(root: &Path, excluded: &[String]) -> Result<(Hash, u64), FlakeE
     Ok((hasher.finish().0, newest))
 }
 
+/// Print a warning once per process (a flake may be locked and then evaluated, fetching
+/// the same tree twice).
+fn warn_once(msg: String) {
+    static SEEN: std::sync::Mutex<Option<BTreeSet<String>>> = std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.get_or_insert_with(BTreeSet::new).insert(msg.clone()) {
+        eprintln!("{msg}");
+    }
+}
+
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> FlakeError {
     let what = what.into();
     move |source| FlakeError::Io { what, source }
@@ -282,12 +292,12 @@ impl Fetcher {
             )?;
             if !untracked.is_empty() {
                 let shown: Vec<&str> = untracked.iter().take(5).map(String::as_str).collect();
-                eprintln!(
+                warn_once(format!(
                     "warning: Git tree '{}' has files Git does not track ({}{}); the flake cannot see them, as in Nix: add them with 'git add'",
                     repo.display(),
                     shown.join(", "),
                     if untracked.len() > 5 { ", ..." } else { "" }
-                );
+                ));
             }
             (self.tracked_view(&repo, &tracked)?, Vec::new())
         };
@@ -313,7 +323,7 @@ impl Fetcher {
                 t.rev = Some(rev);
                 t.rev_count = Some(count);
             } else {
-                eprintln!("warning: Git tree '{}' is dirty", repo.display());
+                warn_once(format!("warning: Git tree '{}' is dirty", repo.display()));
             }
         }
         Ok(t)

@@ -10,6 +10,7 @@
 //! pins them (commit, NAR hash). What evaluation uses is copied into the store by whoever
 //! writes the evaluation's store objects.
 
+pub mod evalcache;
 pub mod fetch;
 pub mod flakeref;
 pub mod lock;

@@ -216,7 +216,9 @@ fn update_and_override() {
         std::fs::read_to_string(root.join("flake.lock")).unwrap(),
         first
     );
-    // A changed input: its locked hash no longer matches, and the error says what to do.
+    // A changed input: its locked hash no longer matches, and the error says what to do
+    // (the evaluation cache holds the answer for the old content, but must not serve it).
+    assert_eq!(ok(&xnix(&root, &home, &["eval", ".#answer"])).trim(), "42");
     write(
         &tmp.path().join("lib/flake.nix"),
         r#"{ description = "lib"; outputs = { self }: { value = 41; }; }"#,
@@ -429,4 +431,35 @@ fn collection_as_flake_and_installables() {
         ],
     );
     assert_eq!(ok(&out).trim(), "\"hello-2.10\"");
+}
+
+#[test]
+fn evaluation_cache_follows_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let dir = tmp.path().join("f");
+    // `currentTime` makes a cached answer visible: it is the time of the first evaluation.
+    write(
+        &dir.join("flake.nix"),
+        r#"{ outputs = { self }: { t = "${toString builtins.currentTime} ${import ./v.nix}"; }; }"#,
+    );
+    write(&dir.join("v.nix"), "\"one\"\n");
+    // A Git tree with uncommitted changes (nothing is committed at all) is cached too.
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "."]);
+    let first = ok(&xnix(&dir, &home, &["eval", ".#t"]));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(ok(&xnix(&dir, &home, &["eval", ".#t"])), first, "cached");
+    let fresh = ok(&xnix(&dir, &home, &["eval", ".#t", "--no-eval-cache"]));
+    assert_ne!(fresh, first, "--no-eval-cache evaluates again");
+    // Changing a tracked file's content changes the key.
+    write(&dir.join("v.nix"), "\"two\"\n");
+    let changed = ok(&xnix(&dir, &home, &["eval", ".#t"]));
+    assert!(changed.contains("two"), "{changed}");
+    // Back to the old content: the old result again.
+    write(&dir.join("v.nix"), "\"one\"\n");
+    assert_eq!(ok(&xnix(&dir, &home, &["eval", ".#t"])), first);
+    // An untracked file is not part of the tree: no effect on the key.
+    write(&dir.join("notes.txt"), "x");
+    assert_eq!(ok(&xnix(&dir, &home, &["eval", ".#t"])), first);
 }

@@ -134,6 +134,23 @@ fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
             args.source.args.clone()
         };
         for input in inputs {
+            let cache_key = if !args.source.expr && super::flake::is_installable(&input) {
+                let s = &args.source;
+                let purpose = format!(
+                    "eval\0{store_dir}\0strict={}\0json={}\0attr={:?}\0arg={:?}\0argstr={:?}",
+                    args.strict, args.json, s.attr, s.arg, s.argstr
+                );
+                super::flake::cache_key(&ev, &input, &s.flake, &purpose)?
+            } else {
+                None
+            };
+            if let Some(text) = cache_key.as_deref().and_then(super::flake::cache_get) {
+                let stdout = std::io::stdout();
+                let mut lock = stdout.lock();
+                let _ = lock.write_all(&xnix_eval::bytes::to_bytes(&text));
+                let _ = lock.flush();
+                continue;
+            }
             let root = if args.source.expr {
                 ev.eval_expr(&input, &cwd)?
             } else if input == "-" {
@@ -148,6 +165,9 @@ fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
             };
             let mut out = String::new();
             let r = eval_one(&ev, &args, root, &auto, &mut out);
+            if let (Ok(()), Some(key)) = (&r, &cache_key) {
+                super::flake::cache_put(key, &out);
+            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             let _ = lock.write_all(&xnix_eval::bytes::to_bytes(&out));

@@ -33,6 +33,10 @@ pub struct FlakeArgs {
     /// Fail if flake.lock is missing or does not match flake.nix.
     #[arg(long = "no-update-lock-file", help_heading = "Flake options")]
     pub no_update_lock_file: bool,
+    /// Do not use or fill the evaluation cache (which is keyed by the content of the flake,
+    /// its lock, the collection and the installed toolchains, so it also serves dirty trees).
+    #[arg(long = "no-eval-cache", help_heading = "Flake options")]
+    pub no_eval_cache: bool,
 }
 
 impl FlakeArgs {
@@ -151,6 +155,72 @@ pub fn eval_repl_flake(ev: &Evaluator, arg: &str) -> Result<Value, EvalError> {
         return Ok(v);
     }
     eval_installable(ev, arg, &FlakeArgs::default())
+}
+
+/// The evaluation cache key of installable `arg` evaluated for `purpose` (the command,
+/// the store directory and every flag that changes the result), or `None` when the cache
+/// is off or an input is not pinned (a dirty Git input). Locks the flake (writing a
+/// changed lock file, as evaluating it would).
+pub fn cache_key(
+    ev: &Evaluator,
+    arg: &str,
+    flake: &FlakeArgs,
+    purpose: &str,
+) -> Result<Option<String>, EvalError> {
+    if flake.no_eval_cache {
+        return Ok(None);
+    }
+    let err = |e: xnix_flake::FlakeError| EvalError::msg(e.to_string(), Pos::NONE);
+    let (r, fragment) = FlakeRef::parse_with_fragment(arg, &cwd()).map_err(err)?;
+    let locked = eflake::lock_flake(ev, &r, &flake.options()?).map_err(err)?;
+    if !xnix_flake::lock::unlocked_inputs(&locked.lock).is_empty() {
+        return Ok(None);
+    }
+    let mut k = xnix_flake::evalcache::KeyBuilder::default();
+    k.program()
+        .part("purpose", purpose.as_bytes())
+        .part("fragment", fragment.as_bytes())
+        .part("flake", locked.reference.to_url().as_bytes())
+        .part(
+            "tree",
+            locked.tree.nar_hash().map_err(err)?.to_base32().as_bytes(),
+        )
+        .part("lock", locked.lock.to_text().as_bytes())
+        .part("system", xnix_eval::builtins::current_system().as_bytes())
+        .part(
+            "XNIX_SYSTEM",
+            std::env::var("XNIX_SYSTEM").unwrap_or_default().as_bytes(),
+        )
+        .part(
+            "NIX_PATH",
+            std::env::var("NIX_PATH").unwrap_or_default().as_bytes(),
+        )
+        .part("search", format!("{:?}", ev.search_path()).as_bytes())
+        .file("dpkg", Path::new("/var/lib/dpkg/status"));
+    if let Some(pkgs) = super::instantiate::find_pkgs() {
+        k.tree("collection", &pkgs).map_err(err)?;
+    }
+    // Local `path:` inputs can change under their lock; their content is part of the key,
+    // so a changed one is evaluated again (and fails its hash check) instead of hitting.
+    for node in &locked.lock.nodes {
+        if let Some(r) = node.locked.as_ref().filter(|r| r.input_type() == "path") {
+            let p = Path::new(r.get_str("path").unwrap_or(""));
+            if p.exists() {
+                k.tree("path-input", p).map_err(err)?;
+            }
+        }
+    }
+    Ok(Some(k.finish()))
+}
+
+/// A cached result.
+pub fn cache_get(key: &str) -> Option<String> {
+    xnix_flake::evalcache::EvalCache::new().get(key)
+}
+
+/// Remember a result.
+pub fn cache_put(key: &str, value: &str) {
+    xnix_flake::evalcache::EvalCache::new().put(key, value)
 }
 
 /// A FILE argument of eval, instantiate, build and run: an installable, `<NAME>` or a file.

@@ -99,6 +99,38 @@ pub fn instantiate(
     default_file: &str,
 ) -> Result<Vec<Selected>, InstantiateError> {
     let ev = super::new_evaluator(store_dir, &source.include);
+    // One flake installable: the evaluation cache may already know its derivations.
+    let cache_key = match source.args.as_slice() {
+        [one] if !source.expr && super::flake::is_installable(one) => {
+            let purpose = format!(
+                "instantiate\0{store_dir}\0attr={:?}\0arg={:?}\0argstr={:?}",
+                source.attr, source.arg, source.argstr
+            );
+            super::flake::cache_key(&ev, one, &source.flake, &purpose)
+                .map_err(|e| InstantiateError::Eval(ev.format_error(&e, source.show_trace)))?
+        }
+        _ => None,
+    };
+    if let Some(text) = cache_key.as_deref().and_then(super::flake::cache_get) {
+        let cached: Vec<Selected> = text
+            .lines()
+            .filter_map(|l| l.split_once('!'))
+            .map(|(d, o)| Selected {
+                drv_path: d.to_string(),
+                output: o.to_string(),
+            })
+            .collect();
+        // Usable only while every derivation is still in the store.
+        let all_valid = !cached.is_empty()
+            && cached.iter().all(|s| {
+                parse_drv(store, &s.drv_path)
+                    .and_then(|p| Ok(store.is_valid_path(&p)?))
+                    .unwrap_or(false)
+            });
+        if all_valid {
+            return Ok(cached);
+        }
+    }
     let selected = match evaluate(&ev, source, default_file) {
         Ok(s) => s,
         Err(e) => {
@@ -108,6 +140,13 @@ pub fn instantiate(
         }
     };
     write_to_store(&ev, store).map_err(InstantiateError::Other)?;
+    if let Some(key) = &cache_key {
+        let text: String = selected
+            .iter()
+            .map(|s| format!("{}!{}\n", s.drv_path, s.output))
+            .collect();
+        super::flake::cache_put(key, &text);
+    }
     Ok(selected)
 }
 
