@@ -463,3 +463,58 @@ fn evaluation_cache_follows_content() {
     write(&dir.join("notes.txt"), "x");
     assert_eq!(ok(&xnix(&dir, &home, &["eval", ".#t"])), first);
 }
+
+#[test]
+fn tarball_inputs_and_fetch_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let src = tmp.path().join("src/dep-1.0");
+    write(
+        &src.join("flake.nix"),
+        r#"{ outputs = { self }: { greeting = "from a tarball"; }; }"#,
+    );
+    let tarball = tmp.path().join("dep.tar.gz");
+    let st = Command::new("tar")
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(tmp.path().join("src"))
+        .arg("dep-1.0")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let url = format!("file://{}", tarball.display());
+    // fetchTree unpacks (dropping the top directory) and gives the NAR hash.
+    let expr = format!("(builtins.fetchTree {{ type = \"tarball\"; url = \"{url}\"; }}).narHash");
+    let hash = ok(&xnix(tmp.path(), &home, &["eval", "-E", &expr]));
+    let (h, _) = xnix_flake::fetch::hash_tree(&src, &[]).unwrap();
+    assert_eq!(hash.trim(), format!("\"{}\"", h.to_sri()));
+    // A wrong pinned hash is an error naming both hashes.
+    let bad = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let expr = format!("(builtins.fetchTree {{ type = \"tarball\"; url = \"{url}\"; narHash = \"{bad}\"; }}).outPath");
+    let err = fails(&xnix(tmp.path(), &home, &["eval", "-E", &expr]));
+    assert!(
+        err.contains("NAR hash mismatch") && err.contains(bad),
+        "{err}"
+    );
+    // As a flake input.
+    let dir = tmp.path().join("f");
+    write(
+        &dir.join("flake.nix"),
+        &format!(
+            r#"{{ inputs.dep.url = "{url}"; outputs = {{ self, dep }}: {{ g = dep.greeting; }}; }}"#
+        ),
+    );
+    assert_eq!(
+        ok(&xnix(&dir, &home, &["eval", ".#g"])).trim(),
+        "\"from a tarball\""
+    );
+    let lock = std::fs::read_to_string(dir.join("flake.lock")).unwrap();
+    assert!(
+        lock.contains("\"type\": \"tarball\"") && lock.contains(&h.to_sri()),
+        "{lock}"
+    );
+    // Nix locks it the same way.
+    std::fs::remove_file(dir.join("flake.lock")).unwrap();
+    assert_eq!(nix_lock(&dir), lock);
+}
