@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use xnix_eval::builtins::flake::{self as eflake, FlakeOptions};
+use xnix_app::flake::FlakeRequest;
+use xnix_eval::builtins::flake as eflake;
 use xnix_eval::{with_big_stack, EvalError, Evaluator, Pos, Value};
 use xnix_flake::{FlakeRef, LockFile, LockedInput};
 
@@ -40,25 +41,19 @@ pub struct FlakeArgs {
 }
 
 impl FlakeArgs {
-    /// The evaluator's options for these arguments.
-    pub fn options(&self) -> Result<FlakeOptions, EvalError> {
-        let mut o = FlakeOptions {
-            write_lock_file: !self.no_write_lock_file,
+    /// The request these arguments make.
+    pub fn request(&self) -> FlakeRequest {
+        FlakeRequest {
+            override_input: self
+                .override_input
+                .chunks(2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect(),
+            update_input: self.update_input.clone(),
+            no_write_lock_file: self.no_write_lock_file,
             no_update_lock_file: self.no_update_lock_file,
-            ..Default::default()
-        };
-        let cwd = cwd();
-        for pair in self.override_input.chunks(2) {
-            let path = xnix_flake::lock::parse_follows(&pair[0]);
-            let r = FlakeRef::parse_cli(&pair[1], &cwd).map_err(|e| {
-                EvalError::msg(format!("--override-input {}: {e}", pair[0]), Pos::NONE)
-            })?;
-            o.lock.overrides.insert(path, r);
+            no_eval_cache: self.no_eval_cache,
         }
-        for u in &self.update_input {
-            o.lock.update.insert(xnix_flake::lock::parse_follows(u));
-        }
-        Ok(o)
     }
 }
 
@@ -68,167 +63,16 @@ fn cwd() -> PathBuf {
 
 /// Whether a FILE argument is a flake installable (`REF#ATTR`) rather than a file.
 pub fn is_installable(arg: &str) -> bool {
-    arg.contains('#')
-}
-
-/// The attribute paths an installable's fragment is looked up at, in Nix's order.
-pub fn attr_paths(fragment: &str, system: &str) -> Vec<String> {
-    if fragment.is_empty() {
-        return vec![
-            format!("packages.{system}.default"),
-            format!("defaultPackage.{system}"),
-        ];
-    }
-    vec![
-        format!("packages.{system}.{fragment}"),
-        format!("legacyPackages.{system}.{fragment}"),
-        fragment.to_string(),
-    ]
-}
-
-/// Follow `path` from `v`; `Ok(None)` when an attribute on the way is missing.
-fn try_select(ev: &Evaluator, v: Value, path: &str) -> Result<Option<Value>, EvalError> {
-    let mut cur = v;
-    for name in split_attr_path(path) {
-        match ev.force(cur)? {
-            Value::Attrs(a) => match a.get(&name) {
-                Some(next) => cur = next.clone(),
-                None => return Ok(None),
-            },
-            _ => return Ok(None),
-        }
-    }
-    Ok(Some(cur))
-}
-
-/// `a.b."c.d"` as names.
-fn split_attr_path(path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in path.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '.' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out.retain(|s| !s.is_empty());
-    out
-}
-
-/// Evaluate an installable `REF#ATTR`: the flake's output at the first of
-/// [`attr_paths`] that exists.
-pub fn eval_installable(ev: &Evaluator, arg: &str, flake: &FlakeArgs) -> Result<Value, EvalError> {
-    let (r, fragment) = FlakeRef::parse_with_fragment(arg, &cwd())
-        .map_err(|e| EvalError::msg(e.to_string(), Pos::NONE))?;
-    let (v, _) = eflake::get_flake(ev, &r, &flake.options()?)?;
-    let system = xnix_eval::builtins::current_system();
-    let tried = attr_paths(&fragment, &system);
-    for path in &tried {
-        if let Some(found) = try_select(ev, v.clone(), path)? {
-            return Ok(found);
-        }
-    }
-    Err(EvalError::msg(
-        format!(
-            "flake '{}' does not provide attribute {}",
-            r.to_url(),
-            tried
-                .iter()
-                .map(|p| format!("'{p}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Pos::NONE,
-    ))
+    xnix_app::flake::is_installable(arg)
 }
 
 /// `xnix repl REF#ATTR`: the attribute (Nix's search order), or the whole flake (its
 /// outputs, `inputs`, `sourceInfo`) for `REF#`.
 pub fn eval_repl_flake(ev: &Evaluator, arg: &str) -> Result<Value, EvalError> {
-    if arg.ends_with('#') {
-        let r = FlakeRef::parse_cli(arg.trim_end_matches('#'), &cwd())
-            .map_err(|e| EvalError::msg(e.to_string(), Pos::NONE))?;
-        let (v, _) = eflake::get_flake(ev, &r, &FlakeArgs::default().options()?)?;
-        return Ok(v);
-    }
-    eval_installable(ev, arg, &FlakeArgs::default())
-}
-
-/// The evaluation cache key of installable `arg` evaluated for `purpose` (the command,
-/// the store directory and every flag that changes the result), or `None` when the cache
-/// is off or an input is not pinned (a dirty Git input). Locks the flake (writing a
-/// changed lock file, as evaluating it would).
-pub fn cache_key(
-    ev: &Evaluator,
-    arg: &str,
-    flake: &FlakeArgs,
-    purpose: &str,
-) -> Result<Option<String>, EvalError> {
-    if flake.no_eval_cache {
-        return Ok(None);
-    }
-    let err = |e: xnix_flake::FlakeError| EvalError::msg(e.to_string(), Pos::NONE);
-    let (r, fragment) = FlakeRef::parse_with_fragment(arg, &cwd()).map_err(err)?;
-    let locked = eflake::lock_flake(ev, &r, &flake.options()?).map_err(err)?;
-    if !xnix_flake::lock::unlocked_inputs(&locked.lock).is_empty() {
-        return Ok(None);
-    }
-    let mut k = xnix_flake::evalcache::KeyBuilder::default();
-    k.program()
-        .part("purpose", purpose.as_bytes())
-        .part("fragment", fragment.as_bytes())
-        .part("flake", locked.reference.to_url().as_bytes())
-        .part(
-            "tree",
-            locked.tree.nar_hash().map_err(err)?.to_base32().as_bytes(),
-        )
-        .part("lock", locked.lock.to_text().as_bytes())
-        .part("system", xnix_eval::builtins::current_system().as_bytes())
-        .part(
-            "XNIX_SYSTEM",
-            std::env::var("XNIX_SYSTEM").unwrap_or_default().as_bytes(),
-        )
-        .part(
-            "NIX_PATH",
-            std::env::var("NIX_PATH").unwrap_or_default().as_bytes(),
-        )
-        .part("search", format!("{:?}", ev.search_path()).as_bytes())
-        .file("dpkg", Path::new("/var/lib/dpkg/status"));
-    if let Some(pkgs) = super::instantiate::find_pkgs() {
-        k.tree("collection", &pkgs).map_err(err)?;
-    }
-    // Local `path:` inputs can change under their lock; their content is part of the key,
-    // so a changed one is evaluated again (and fails its hash check) instead of hitting.
-    for node in &locked.lock.nodes {
-        if let Some(r) = node.locked.as_ref().filter(|r| r.input_type() == "path") {
-            let p = Path::new(r.get_str("path").unwrap_or(""));
-            if p.exists() {
-                k.tree("path-input", p).map_err(err)?;
-            }
-        }
-    }
-    Ok(Some(k.finish()))
-}
-
-/// A cached result.
-pub fn cache_get(key: &str) -> Option<String> {
-    xnix_flake::evalcache::EvalCache::new().get(key)
-}
-
-/// Remember a result.
-pub fn cache_put(key: &str, value: &str) {
-    xnix_flake::evalcache::EvalCache::new().put(key, value)
-}
-
-/// A FILE argument of eval, instantiate, build and run: an installable, `<NAME>` or a file.
-pub fn eval_arg(ev: &Evaluator, input: &str, flake: &FlakeArgs) -> Result<Value, EvalError> {
-    if is_installable(input) {
-        eval_installable(ev, input, flake)
-    } else {
-        super::eval::eval_file_arg(ev, input)
+    let request = FlakeRequest::default();
+    match arg.strip_suffix('#') {
+        Some(reference) => xnix_app::flake::eval_flake(ev, reference, &request),
+        None => xnix_app::flake::eval_installable(ev, arg, &request),
     }
 }
 
@@ -343,11 +187,11 @@ fn run_inner(cmd: FlakeCommand, store_dir: &str) -> u8 {
         | FlakeCommand::Check(c) => c.clone(),
         FlakeCommand::Update { common, .. } => common.clone(),
     };
-    let ev = super::new_evaluator(store_dir, &common.include);
+    let ev = xnix_app::installable::new_evaluator(store_dir, &common.include);
     let result = (|| -> Result<(), EvalError> {
         let r = FlakeRef::parse_cli(&common.flake, &cwd())
             .map_err(|e| EvalError::msg(e.to_string(), Pos::NONE))?;
-        let mut options = common.flake_args.options()?;
+        let mut options = common.flake_args.request().options()?;
         match &cmd {
             FlakeCommand::Update { inputs, .. } => {
                 if inputs.is_empty() {
