@@ -58,6 +58,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
     Doctor(cmd::doctor::DoctorArgs),
+    /// Flakes: show, metadata, lock, update, check, init.
+    Flake(cmd::flake::FlakeCmdArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Log(args) => cmd::log::run(args, opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
+        Command::Flake(args) => cmd::flake::run(args, &opts),
     };
     match result {
         Ok(code) => code,
