@@ -13,6 +13,7 @@ pub mod platform;
 pub mod progress;
 pub mod repl;
 pub mod run;
+pub mod serve;
 pub mod show_derivation;
 pub mod store;
 
