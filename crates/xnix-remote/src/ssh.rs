@@ -96,6 +96,14 @@ impl SshUrl {
     }
 }
 
+/// How long connecting to a host may take before it counts as unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The extra ssh options of the environment: `XNIX_SSHOPTS`, split at white space.
+pub fn ssh_opts_from_env() -> Vec<String> {
+    split_ssh_opts(&std::env::var("XNIX_SSHOPTS").unwrap_or_default())
+}
+
 /// Split `XNIX_SSHOPTS`-style text into ssh arguments at white space.
 pub fn split_ssh_opts(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()

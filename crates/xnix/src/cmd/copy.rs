@@ -16,6 +16,8 @@ use serde_json::json;
 use xnix_build::http_cache::HttpBackend;
 use xnix_formats::signing::{PublicKey, SecretKey};
 use xnix_formats::{StoreDir, StorePath};
+use xnix_remote::copy::{copy_from, copy_to};
+use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
 use xnix_store::binary_cache::{
     parse_file_url, BinaryCache, Compression, CopyEvent, CopyReport, PullOptions, PushOptions,
 };
@@ -32,11 +34,21 @@ Examples:
   xnix copy --from file:///srv/cache --trusted-key \"$(cat public.key)\" /xnix/store/...-hello
   xnix copy --from https://cache.example.org --trusted-key ./public.key /xnix/store/...-hello
   xnix copy --from file:///srv/cache --no-check-sigs --json /xnix/store/...-hello
+  xnix copy --to ssh://root@board ./result
+  XNIX_SSHOPTS='-i ./deploy.key -p 2222' xnix copy --from ssh://builder /xnix/store/...-hello
+  xnix --store-dir /nix/store copy --to ssh://nix-machine /nix/store/...-hello
 
 A cache is a directory (file://DIR) or, for reading, an HTTP(S) URL, laid out
 as Nix lays out binary caches (nix-cache-info, HASH.narinfo, nar/FILEHASH.nar.xz),
 so `nix copy` reads what `xnix copy` writes and the other way round. Each path
 is copied with everything it refers to, references first.
+
+ssh://[USER@]HOST[:PORT] copies to or from another machine's store through the
+system's ssh (one connection per host; extra options in XNIX_SSHOPTS, as Nix's
+NIX_SSHOPTS): only the paths the other side lacks travel, and the receiving
+store checks each NAR's hash and size before registering it. The other side
+runs `xnix serve --stdio` (or, for --store-dir /nix/store, Nix's own
+`nix-store --serve` when it has no xnix; ?remote-program=PATH names another).
 
 Copying from a cache requires every path to carry a valid signature by a
 trusted key: --trusted-key KEY (a public key NAME:BASE64, or a file holding
@@ -51,7 +63,7 @@ that fails any check is not registered.
 #[derive(Args)]
 #[command(after_help = EXAMPLES)]
 pub struct CopyArgs {
-    /// Copy to this binary cache (file:///DIR).
+    /// Copy to this binary cache (file:///DIR) or machine (ssh://[USER@]HOST).
     #[arg(
         long,
         value_name = "URL",
@@ -59,7 +71,7 @@ pub struct CopyArgs {
         conflicts_with = "from"
     )]
     pub to: Option<String>,
-    /// Copy from this binary cache (file:///DIR or http(s)://...) into the local store.
+    /// Copy from this binary cache (file:///DIR or http(s)://...) or machine (ssh://[USER@]HOST) into the local store.
     #[arg(long, value_name = "URL")]
     pub from: Option<String>,
     /// With --to: sign each path with this secret key file (Nix's NAME:BASE64 format).
@@ -203,6 +215,10 @@ fn run_inner(args: CopyArgs, opts: &StoreOpts) -> anyhow::Result<()> {
     for p in &args.paths {
         paths.insert(super::resolve_store_path(&store, p)?);
     }
+    let ssh_url = args.to.as_deref().or(args.from.as_deref()).unwrap_or("");
+    if let Some(url) = SshUrl::parse(ssh_url)? {
+        return copy_ssh(&store, &url, args.to.is_some(), &paths, args.json);
+    }
     if let Some(url) = &args.to {
         // Nix-style parameters (`file:///DIR?compression=none&secret-key=FILE`)
         // stand in for the options.
@@ -261,6 +277,30 @@ fn run_inner(args: CopyArgs, opts: &StoreOpts) -> anyhow::Result<()> {
     } else {
         bail!("say where to copy: --to URL or --from URL")
     }
+}
+
+/// `xnix copy --to/--from ssh://...`: one master connection, one serve session.
+fn copy_ssh(
+    store: &LocalStore,
+    url: &SshUrl,
+    to: bool,
+    paths: &BTreeSet<StorePath>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let sd = store.store_dir().clone();
+    let master = SshMaster::connect(url, &ssh_opts_from_env(), CONNECT_TIMEOUT)?;
+    let mut client = master.serve_client(&sd)?;
+    let verb = if to { "to" } else { "from" };
+    let progress = CopyProgress::new(sd, format!("{verb} '{}'", url.display()));
+    let result = if to {
+        copy_to(store, &mut client, paths, &mut |e| progress.event(e))
+    } else {
+        copy_from(store, &mut client, paths, &mut |e| progress.event(e))
+    };
+    progress.finish();
+    let report = result.with_context(|| format!("copying {verb} '{}'", url.display()))?;
+    client.close()?;
+    print_report(store, &report, json)
 }
 
 /// Run `xnix copy`.
