@@ -43,6 +43,8 @@ enum Command {
     Log(cmd::log::LogArgs),
     /// Answer the serve protocol on stdin/stdout (the far end of ssh:// copies), as `nix-store --serve`.
     Serve(cmd::serve::ServeArgs),
+    /// Build a system configuration and switch a machine to it, as `nixos-rebuild`.
+    Rebuild(cmd::rebuild::RebuildArgs),
     /// Build a package and run its program (through qemu or wine when needed).
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::PathInfo(args) => cmd::path_info::run(args, opts),
         Command::Log(args) => cmd::log::run(args, opts),
         Command::Serve(args) => cmd::serve::run(args, &opts),
+        Command::Rebuild(args) => cmd::rebuild::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
     };

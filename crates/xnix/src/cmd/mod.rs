@@ -11,6 +11,7 @@ pub mod log;
 pub mod path_info;
 pub mod platform;
 pub mod progress;
+pub mod rebuild;
 pub mod repl;
 pub mod run;
 pub mod serve;
