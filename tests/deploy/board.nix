@@ -1,7 +1,7 @@
 # A riscv64 board's system, cross-built on x86_64, for the deployment tests
 # (crates/xnix/tests/deploy_ssh.rs): each generation has its own /etc entry
-# and a small C program that prints the generation.
-{ generation ? 1 }:
+# and a small C program that prints the generation. `modules` adds to it.
+{ generation ? 1, modules ? [ ] }:
 let lib = import ../../pkgs/lib; in
 lib.nixosSystem {
   modules = [
@@ -22,5 +22,5 @@ lib.nixosSystem {
         })
       ];
     })
-  ];
+  ] ++ modules;
 }

@@ -20,6 +20,8 @@
 #   wait ID                     wait for the status of ID, print the log, exit with it
 #   decide ID yes|no [ACTION]   confirm (keep) or refuse (roll back now); prints
 #                               "confirmed" or "rolled-back" (whoever decided first wins)
+#   outcome ID                  wait until ID is decided (by `decide` or by the
+#                               timeout) and print "confirmed" or "rolled-back"
 #   previous                    the generation before the current one: N TARGET
 set -u
 state=$1; cmd=$2; shift 2
@@ -136,8 +138,14 @@ decide)
     while [ ! -e "$dir/final" ]; do sleep 0.1; done
     cat "$dir/final"
     ;;
+outcome)
+    dir=$runs/$1
+    [ -d "$dir" ] || { echo "error: no activation $1 on this machine" >&2; exit 1; }
+    while [ ! -e "$dir/final" ]; do sleep 0.1; done
+    cat "$dir/final"
+    ;;
 *)
-    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|decide ..." >&2
+    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|decide|outcome ..." >&2
     exit 2
     ;;
 esac

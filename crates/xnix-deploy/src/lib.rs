@@ -31,6 +31,8 @@ use xnix_store::LocalStore;
 /// The target-side script.
 pub const AGENT: &str = include_str!("agent.sh");
 
+pub mod fleet;
+
 /// An error deploying.
 #[derive(Debug, Error)]
 pub enum DeployError {
@@ -345,6 +347,16 @@ impl Target {
         }
     }
 
+    /// Wait until activation `id` is decided (confirmed, refused, or gone
+    /// back by itself at its timeout) and say which.
+    pub fn outcome(&self, id: &str) -> Result<Decision> {
+        match self.agent_ok(&["outcome", id])?.trim() {
+            "confirmed" => Ok(Decision::Confirmed),
+            "rolled-back" => Ok(Decision::RolledBack),
+            other => Err(self.err(format!("unexpected outcome: '{other}'"))),
+        }
+    }
+
     /// The generation before the current one.
     pub fn previous_generation(&self) -> Result<Option<Generation>> {
         let out = self.agent_ok(&["previous"])?;
@@ -386,7 +398,7 @@ pub struct MagicRollback<'a> {
     pub timeout: Duration,
     /// Opens a new connection to the target (the confirmation must prove
     /// that the new system still lets the deployer in).
-    pub reconnect: &'a dyn Fn() -> Result<Target>,
+    pub reconnect: &'a (dyn Fn() -> Result<Target> + Sync),
     /// Commands that must succeed on the target before confirming.
     pub health_checks: &'a [String],
 }
@@ -394,7 +406,7 @@ pub struct MagicRollback<'a> {
 /// What happened to one deployment, step by step (for progress displays).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeployEvent {
-    /// Copying the closure (paths to copy, paths present).
+    /// Copying the closure.
     Copying,
     /// The closure is there: paths copied, paths that were present.
     Copied(usize, usize),
@@ -402,8 +414,19 @@ pub enum DeployEvent {
     Activating,
     /// Activation finished with this status.
     Activated(i32),
-    /// Waiting for the confirmation connection.
+    /// Confirming over a new connection.
     Confirming,
+}
+
+/// A system activated on a target, not yet confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activated {
+    /// The activation.
+    pub activation: Activation,
+    /// The action it ran.
+    pub action: Action,
+    /// Whether the target waits for a confirmation.
+    pub awaits_confirmation: bool,
 }
 
 /// The outcome of [`deploy`].
@@ -424,18 +447,17 @@ impl DeployOutcome {
     }
 }
 
-/// Deploy `system` (valid in `store`) to `target`: copy its closure when the
-/// target is remote, activate it with `action`, and with `magic` confirm it
-/// over a new connection (or, when activation or a health check fails,
-/// refuse it so the target goes back at once).
-pub fn deploy(
+/// Copy `system`'s closure to `target` (when remote) and activate it with
+/// `action`, detached; with `confirm_within`, the target then waits that
+/// long for [`confirm`] and otherwise goes back by itself.
+pub fn copy_and_activate(
     store: &LocalStore,
     target: &Target,
     system: &StorePath,
     action: Action,
-    magic: Option<&MagicRollback<'_>>,
+    confirm_within: Option<Duration>,
     events: &mut dyn FnMut(DeployEvent),
-) -> Result<DeployOutcome> {
+) -> Result<Activated> {
     if let Some(master) = target.master() {
         events(DeployEvent::Copying);
         let mut client = master.serve_client(store.store_dir())?;
@@ -449,70 +471,127 @@ pub fn deploy(
     }
     let full = store.print_path(system);
     events(DeployEvent::Activating);
-    let magic = magic.filter(|_| action != Action::DryActivate);
-    let id = target.start(action, &full, magic.map(|m| m.timeout), None)?;
+    let confirm_within = confirm_within.filter(|_| action != Action::DryActivate);
+    let id = target.start(action, &full, confirm_within, None)?;
     let activation = target.wait(&id)?;
     events(DeployEvent::Activated(activation.status));
-    let Some(magic) = magic else {
-        return Ok(DeployOutcome {
-            activation,
-            decision: None,
-            refusal: None,
-        });
-    };
-    events(DeployEvent::Confirming);
-    if activation.status != 0 {
-        let decision = target.decide(&id, false, action)?;
-        return Ok(DeployOutcome {
-            activation,
-            decision: Some(decision),
-            refusal: Some("activation failed".into()),
-        });
+    Ok(Activated {
+        activation,
+        action,
+        awaits_confirmation: confirm_within.is_some(),
+    })
+}
+
+/// What checking an activation over a new connection found.
+#[derive(Debug)]
+pub enum Verified {
+    /// A new connection works and every health check passed over it.
+    Ready(Target),
+    /// It must not stay: why, and the new connection if there is one.
+    Refused(Option<Target>, String),
+    /// No new connection could be made: only the target's own timeout decides.
+    Unreachable(String),
+}
+
+/// Check an activation that awaits confirmation: it succeeded, a new
+/// connection (`magic.reconnect`) works, and every health check passes
+/// over that connection.
+pub fn verify(activated: &Activated, magic: &MagicRollback<'_>) -> Verified {
+    if activated.activation.status != 0 {
+        return Verified::Refused(None, "activation failed".into());
     }
     // The confirmation must come over a new connection: the old one may
     // survive a configuration that locks everyone else out.
     let fresh = match (magic.reconnect)() {
         Ok(t) => t,
-        Err(e) => {
-            // Nobody can confirm: the target goes back by itself when its
-            // timeout passes; wait for that through the old connection.
-            let decision = wait_for_own_decision(target, &id, magic.timeout, action);
-            return Ok(DeployOutcome {
-                activation,
-                decision: Some(decision),
-                refusal: Some(format!("the confirmation connection failed: {e}")),
-            });
-        }
+        Err(e) => return Verified::Unreachable(format!("the confirmation connection failed: {e}")),
     };
     for check in magic.health_checks {
-        let (ok, out) = fresh.run_check(check)?;
-        if !ok {
-            let decision = fresh.decide(&id, false, action)?;
-            return Ok(DeployOutcome {
-                activation,
-                decision: Some(decision),
-                refusal: Some(format!("the health check '{check}' failed: {}", out.trim())),
-            });
+        match fresh.run_check(check) {
+            Ok((true, _)) => {}
+            Ok((false, out)) => {
+                let why = format!("the health check '{check}' failed: {}", out.trim());
+                return Verified::Refused(Some(fresh), why);
+            }
+            Err(e) => return Verified::Refused(Some(fresh), e.to_string()),
         }
     }
-    let decision = fresh.decide(&id, true, action)?;
-    Ok(DeployOutcome {
-        activation,
-        decision: Some(decision),
-        refusal: (decision == Decision::RolledBack)
-            .then(|| "the confirmation came too late".to_string()),
-    })
+    Verified::Ready(fresh)
 }
 
-/// After a failed confirmation connection: the target decides by itself
-/// at its timeout. Ask (through the old connection, if it still works) what
-/// it decided; if nothing answers, it went back, as it must.
-fn wait_for_own_decision(target: &Target, id: &str, timeout: Duration, action: Action) -> Decision {
-    std::thread::sleep(timeout);
-    // `decide no` either finds the target's own decision or makes it.
-    target
-        .decide(id, false, action)
-        .unwrap_or(Decision::RolledBack)
+/// Decide an activation after [`verify`]: confirm it when it is ready and
+/// `keep`; refuse it otherwise (the target goes back now); when it is
+/// unreachable, wait through the old connection for the target to go back
+/// by itself at its timeout. Says what happened and why.
+pub fn settle(
+    target: &Target,
+    activated: &Activated,
+    verified: Verified,
+    keep: bool,
+) -> Result<(Decision, Option<String>)> {
+    let id = &activated.activation.id;
+    let action = activated.action;
+    match verified {
+        Verified::Ready(fresh) if keep => {
+            let d = fresh.decide(id, true, action)?;
+            Ok((
+                d,
+                (d == Decision::RolledBack).then(|| "the confirmation came too late".to_string()),
+            ))
+        }
+        Verified::Ready(fresh) => {
+            let d = fresh.decide(id, false, action)?;
+            Ok((d, Some("another machine failed (all or nothing)".into())))
+        }
+        Verified::Refused(fresh, why) => {
+            let d = fresh.as_ref().unwrap_or(target).decide(id, false, action)?;
+            Ok((d, Some(why)))
+        }
+        Verified::Unreachable(why) => Ok((target.outcome(id)?, Some(why))),
+    }
+}
+
+/// [`verify`] then [`settle`].
+pub fn confirm(
+    target: &Target,
+    activated: &Activated,
+    magic: &MagicRollback<'_>,
+    keep: bool,
+) -> Result<(Decision, Option<String>)> {
+    settle(target, activated, verify(activated, magic), keep)
+}
+
+/// Deploy `system` (valid in `store`) to `target`: [`copy_and_activate`],
+/// then with `magic` [`confirm`].
+pub fn deploy(
+    store: &LocalStore,
+    target: &Target,
+    system: &StorePath,
+    action: Action,
+    magic: Option<&MagicRollback<'_>>,
+    events: &mut dyn FnMut(DeployEvent),
+) -> Result<DeployOutcome> {
+    let activated = copy_and_activate(
+        store,
+        target,
+        system,
+        action,
+        magic.map(|m| m.timeout),
+        events,
+    )?;
+    let (decision, refusal) = match magic {
+        Some(m) if activated.awaits_confirmation => {
+            events(DeployEvent::Confirming);
+            let (d, r) = confirm(target, &activated, m, true)?;
+            (Some(d), r)
+        }
+        _ => (None, None),
+    };
+    Ok(DeployOutcome {
+        activation: activated.activation,
+        decision,
+        refusal,
+    })
 }
 
 /// Roll `target` back to the generation before the current one with

@@ -12,7 +12,8 @@
 //! it, also when the test process dies (the holders read a pipe from it).
 //!
 //! Keys are made per lab: one client key (root may log in to every host
-//! with it) and one host key per host, listed in the lab's known_hosts.
+//! with it: /etc/ssh/authorized_keys.d/root) and one host key per host,
+//! listed in the lab's known_hosts.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -57,7 +58,7 @@ PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
-AuthorizedKeysFile .ssh/authorized_keys
+AuthorizedKeysFile /etc/ssh/authorized_keys.d/%u
 UsePAM no
 StrictModes no
 PidFile /run/sshd.pid
@@ -177,6 +178,15 @@ impl Lab {
         )
     }
 
+    /// The lab's public client key (what a host's
+    /// /etc/ssh/authorized_keys.d/root must hold to let the lab in).
+    pub fn public_key(&self) -> String {
+        std::fs::read_to_string(self.dir().join("id.pub"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
     /// Start a host. `programs` are (file, name) pairs installed in the
     /// host's `/usr/local/bin` (e.g. the xnix binary under test).
     pub fn host(&mut self, name: &str, programs: &[(&Path, &str)]) -> Host {
@@ -226,9 +236,12 @@ impl Lab {
         run(Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
             .arg(root.join("etc/ssh/test_host_key")));
+        // Keys live under /etc, so a system configuration deployed there can
+        // manage them (and lock the deployer out).
+        std::fs::create_dir_all(root.join("etc/ssh/authorized_keys.d")).unwrap();
         std::fs::copy(
             self.dir().join("id.pub"),
-            root.join("root/.ssh/authorized_keys"),
+            root.join("etc/ssh/authorized_keys.d/root"),
         )
         .unwrap();
         let host_pub = std::fs::read_to_string(root.join("etc/ssh/test_host_key.pub")).unwrap();

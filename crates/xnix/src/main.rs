@@ -45,6 +45,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Build a system configuration and switch a machine to it, as `nixos-rebuild`.
     Rebuild(cmd::rebuild::RebuildArgs),
+    /// Deploy system configurations to many machines in parallel, with magic rollback.
+    Deploy(cmd::deploy::DeployArgs),
     /// Build a package and run its program (through qemu or wine when needed).
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Log(args) => cmd::log::run(args, opts),
         Command::Serve(args) => cmd::serve::run(args, &opts),
         Command::Rebuild(args) => cmd::rebuild::run(args, &opts),
+        Command::Deploy(args) => cmd::deploy::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
     };
