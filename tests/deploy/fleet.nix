@@ -2,8 +2,9 @@
 # configuration per address in `hosts` (board1, board2, ...), each managing
 # root's authorized keys. The boards named in `lockout` get a configuration
 # that lets nobody in, so the deployer's confirmation connection is refused;
-# those in `failCheck` have a failing health check.
-{ hosts, key, generation ? 1, lockout ? [ ], failCheck ? [ ], confirmTimeout ? 4 }:
+# those in `failCheck` have a failing health check, those in `slowCheck` one
+# that takes 2 s.
+{ hosts, key, generation ? 1, lockout ? [ ], failCheck ? [ ], slowCheck ? [ ], confirmTimeout ? 4 }:
 let
   lib = import ../../pkgs/lib;
   board = i: host:
@@ -19,7 +20,8 @@ let
             tags = [ "boards" (if i == 1 then "first" else "rest") ];
             inherit confirmTimeout;
             healthChecks = [ "test -e /etc/board-generation" ]
-              ++ lib.optional (builtins.elem name failCheck) "false";
+              ++ lib.optional (builtins.elem name failCheck) "false"
+              ++ lib.optional (builtins.elem name slowCheck) "sleep 2";
           };
         }];
       };

@@ -196,3 +196,93 @@ fn deploy_to_three_boards_with_magic_rollback() {
     assert_eq!(state(&lab, &hosts[0]).1, "4");
     assert_eq!(state(&lab, &hosts[2]).1, "1");
 }
+
+/// The activation directories on a host (STATE/deploy/ID), newest last.
+fn activations(host: &Host) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(host.root().join("xnix/var/xnix/deploy"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !done() {
+        assert!(
+            t.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() {
+    let mut lab = Lab::new();
+    let hosts = vec![lab.host("board1", &[(Path::new(XNIX), "xnix")])];
+    let (out, _) = deploy(&lab, &hosts, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
+    let before = activations(&hosts[0]).len();
+
+    // Generation 2, with a health check slow enough to kill the deployer
+    // while it confirms; the board was activated and waits for a confirmation.
+    let list = format!("[ \"{}\" ]", hosts[0].address);
+    let mut child = lab
+        .command(XNIX)
+        .current_dir(workspace_root())
+        .arg("--store-root")
+        .arg(lab.dir().join("deployer"))
+        .args([
+            "deploy",
+            "-f",
+            "tests/deploy/fleet.nix",
+            "--arg",
+            "hosts",
+            &list,
+        ])
+        .args(["--argstr", "key", &lab.public_key()])
+        .args([
+            "--arg",
+            "generation",
+            "2",
+            "--arg",
+            "slowCheck",
+            "[ \"board1\" ]",
+        ])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the activation", 60, || {
+        activations(&hosts[0])
+            .get(before)
+            .is_some_and(|d| d.join("status").exists())
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let dir = activations(&hosts[0])[before].clone();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("status")).unwrap().trim(),
+        "0"
+    );
+    // Nobody confirms: the board goes back by itself within its timeout (4 s).
+    wait_for("the board's own decision", 15, || {
+        dir.join("final").exists()
+    });
+    assert_eq!(
+        std::fs::read_to_string(dir.join("final")).unwrap().trim(),
+        "rolled-back"
+    );
+    assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
+}

@@ -178,3 +178,78 @@ fn ok_stderr(out: &Output) -> String {
     ok(out);
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+#[test]
+fn a_deployer_killed_during_activation_leaves_the_target_at_the_new_generation() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    let root = lab.dir().join("deployer");
+    ok(&rebuild(&lab, &root, "switch", 1, &board));
+    let deploy_dir = board.root().join("xnix/var/xnix/deploy");
+    let count = || {
+        std::fs::read_dir(&deploy_dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let before = count();
+    // Generation 2 activates slowly; the deployer is killed meanwhile.
+    let mut child = lab
+        .command(XNIX)
+        .current_dir(workspace_root())
+        .arg("--store-root")
+        .arg(&root)
+        .args([
+            "rebuild",
+            "switch",
+            "-f",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            "2",
+        ])
+        .args([
+            "--arg",
+            "modules",
+            "[ { system.activationScripts.slow = \"sleep 2\"; } ]",
+        ])
+        .args(["--target-host", &board.destination()])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while count() == before {
+        assert!(t.elapsed().as_secs() < 60, "the activation did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The activation goes on without the deployer and finishes.
+    let t = std::time::Instant::now();
+    let status = loop {
+        let done = std::fs::read_dir(&deploy_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+            .count();
+        if done > before {
+            break done;
+        }
+        assert!(t.elapsed().as_secs() < 20, "the activation did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status, before + 1);
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-2-link".into(),
+            "2".into(),
+            "board generation 2".into()
+        )
+    );
+}
