@@ -241,6 +241,30 @@ pub struct BuildOptions {
     pub log_tail_lines: usize,
     /// Binary caches tried, in order, for outputs before building them.
     pub substituters: Vec<Substituter>,
+    /// Other machines that build derivations this one cannot (or, without
+    /// `build_locally`, every derivation): `--builders`.
+    pub remote_builders: Option<std::sync::Arc<dyn RemoteBuilders>>,
+    /// Whether this machine builds at all (`-j 0` with builders: no).
+    pub build_locally: bool,
+}
+
+/// Builds on other machines, as the scheduler asks for them: the
+/// implementation copies the derivation's inputs there, builds, and makes
+/// the outputs valid in the local store (xnix-remote's builders).
+pub trait RemoteBuilders: Send + Sync + std::fmt::Debug {
+    /// Whether some builder takes derivations for `platform` needing
+    /// `features`.
+    fn accepts(&self, platform: &str, features: &[&str]) -> bool;
+    /// Build `drv_path` (valid in the local store, with its input
+    /// outputs) remotely; on success its outputs are valid locally. Log
+    /// lines go to `log`.
+    fn build(
+        &self,
+        drv_path: &StorePath,
+        platform: &str,
+        features: &[&str],
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(), String>;
 }
 
 impl Default for BuildOptions {
@@ -262,6 +286,8 @@ impl Default for BuildOptions {
             fetch: FetchOptions::default(),
             log_tail_lines: 10,
             substituters: Vec::new(),
+            remote_builders: None,
+            build_locally: true,
         }
     }
 }
@@ -955,6 +981,45 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .machine
                 .as_ref()
                 .is_some_and(|m| m.runs_natively(&drv.platform));
+        // Built-in builders (fetching) always run here.
+        let builds_here =
+            builtin && drv.platform == "builtin" || runs_here && self.options.build_locally;
+        if let Some(remote) = self
+            .options
+            .remote_builders
+            .as_ref()
+            .filter(|_| !builds_here)
+        {
+            let features: Vec<&str> = drv
+                .env
+                .get("requiredSystemFeatures")
+                .map(|v| v.split_whitespace().collect())
+                .unwrap_or_default();
+            if remote.accepts(&drv.platform, &features) {
+                let mut log = |line: &str| {
+                    self.progress.on_event(&BuildEvent::LogLine {
+                        drv: drv_path,
+                        line,
+                    })
+                };
+                remote
+                    .build(drv_path, &drv.platform, &features, &mut log)
+                    .map_err(|why| BuildError::Unsupported {
+                        drv: shown.clone(),
+                        what: format!("building it remotely failed: {why}"),
+                    })?;
+                return Ok((outputs, true));
+            }
+        }
+        if !builds_here && runs_here {
+            return Err(BuildError::Unsupported {
+                drv: shown,
+                what: format!(
+                    "local builds are off (-j 0) and no builder takes '{}' derivations",
+                    drv.platform
+                ),
+            });
+        }
         if !(runs_here || builtin && drv.platform == "builtin") {
             return Err(BuildError::WrongPlatform {
                 drv: shown,

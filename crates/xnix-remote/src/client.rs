@@ -358,6 +358,30 @@ impl ServeClient {
         )
     }
 
+    /// Build derivations on the server (`drv!out1,out2` entries), whose
+    /// inputs it must have; `Ok(None)` on success, the server's message on
+    /// failure.
+    pub fn build_paths(
+        &mut self,
+        paths: &[String],
+        settings: &BuildSettings,
+    ) -> Result<Option<String>> {
+        self.call(
+            serve::Command::BuildPaths,
+            |w, v| {
+                serve::write_strings(w, paths)?;
+                settings.write(w, v)
+            },
+            |r, _| match serve::read_u64(r)? {
+                0 => Ok(None),
+                status => {
+                    let msg = serve::read_string(r)?;
+                    Ok(Some(format!("{msg} (status {status})")))
+                }
+            },
+        )
+    }
+
     /// End the session: close our side and wait for the server to exit.
     pub fn close(mut self) -> Result<()> {
         let child = self.child.take();

@@ -15,6 +15,7 @@
 //! every reference is already valid before registering it; a copy broken off
 //! at any moment leaves only complete, verified paths registered.
 
+pub mod builders;
 pub mod client;
 pub mod copy;
 pub mod server;

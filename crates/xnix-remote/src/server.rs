@@ -20,6 +20,8 @@ pub struct ServeOptions {
     /// Allow adding paths (and building); without it the store is read-only
     /// to the client, as `nix-store --serve` without `--write`.
     pub write_allowed: bool,
+    /// How derivations sent to be built are built here.
+    pub build: xnix_build::builder::BuildOptions,
 }
 
 fn wire(source: WireError) -> RemoteError {
@@ -136,12 +138,16 @@ pub fn serve(
                 ));
             }
             serve::Command::BuildPaths => {
-                let _paths = serve::read_strings(&mut r).map_err(wire)?;
-                let _settings = BuildSettings::read(&mut r, version).map_err(wire)?;
+                let paths = serve::read_strings(&mut r).map_err(wire)?;
+                let settings = BuildSettings::read(&mut r, version).map_err(wire)?;
                 need_write("building")?;
-                serve::write_u64(&mut w, build_status::MISC_FAILURE).map_err(io_wire)?;
-                serve::write_str(&mut w, "this xnix server does not build paths by name; send derivations (build-derivation)")
-                    .map_err(io_wire)?;
+                match build_paths(store, &paths, &settings, options) {
+                    Ok(()) => serve::write_u64(&mut w, 0).map_err(io_wire)?,
+                    Err(msg) => {
+                        serve::write_u64(&mut w, 1).map_err(io_wire)?;
+                        serve::write_str(&mut w, &msg).map_err(io_wire)?;
+                    }
+                }
             }
             serve::Command::BuildDerivation => {
                 let drv_path = serve::read_string(&mut r).map_err(wire)?;
@@ -162,6 +168,56 @@ pub fn serve(
         w.flush().map_err(io_wire)?;
     }
     Ok(())
+}
+
+/// Log lines of builds on this server go to its stderr, which the client's
+/// ssh shows its user.
+struct StderrProgress;
+
+impl xnix_build::builder::BuildProgress for StderrProgress {
+    fn on_event(&self, event: &xnix_build::builder::BuildEvent<'_>) {
+        if let xnix_build::builder::BuildEvent::LogLine { line, .. } = event {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Realise `drv!outputs` entries with this machine's builder.
+fn build_paths(
+    store: &LocalStore,
+    paths: &[String],
+    settings: &BuildSettings,
+    options: &ServeOptions,
+) -> std::result::Result<(), String> {
+    let mut drvs = Vec::new();
+    for p in paths {
+        let drv = p.split('!').next().unwrap_or_default();
+        let drv = store
+            .parse_path(drv)
+            .map_err(|e| format!("'{p}' is not a derivation of this store: {e}"))?;
+        if !drv.is_derivation() {
+            return Err(format!(
+                "'{p}' is not a derivation; only derivations are built here"
+            ));
+        }
+        drvs.push(drv);
+    }
+    let mut build = options.build.clone();
+    if settings.build_timeout > 0 {
+        build.timeout = Some(std::time::Duration::from_secs(settings.build_timeout));
+    }
+    if settings.max_silent_time > 0 {
+        build.max_silent_time = Some(std::time::Duration::from_secs(settings.max_silent_time));
+    }
+    xnix_build::builder::realise(store, &drvs, &build, &StderrProgress)
+        .map(|_| ())
+        .map_err(|e| {
+            e.failures
+                .iter()
+                .map(|(_, err)| err.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
 }
 
 /// A path's metadata as the protocol sends it.

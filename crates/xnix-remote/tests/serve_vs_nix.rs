@@ -167,8 +167,17 @@ fn xnix_server(
 ) {
     let (c2s_r, c2s_w) = std::io::pipe().unwrap();
     let (s2c_r, s2c_w) = std::io::pipe().unwrap();
-    let server =
-        std::thread::spawn(move || serve(&store, c2s_r, s2c_w, &ServeOptions { write_allowed }));
+    let server = std::thread::spawn(move || {
+        serve(
+            &store,
+            c2s_r,
+            s2c_w,
+            &ServeOptions {
+                write_allowed,
+                ..Default::default()
+            },
+        )
+    });
     let client = ServeClient::new(
         Box::new(s2c_r),
         Box::new(c2s_w),

@@ -3,6 +3,9 @@
 //! (its own `/etc`, `/xnix`, `/nix`, `/root`, `/tmp`, `/run`; `/usr` is the
 //! machine's, read-only, with the host's own `/usr/local` over it).
 //!
+//! The host's root becomes the root of its mount namespace (pivot_root),
+//! so that builds there can make their own namespaces.
+//!
 //! A [`Lab`] is a network namespace of its own (only loopback at first);
 //! each [`Host`] gets a veth pair whose one end is in the lab and the other
 //! in the host's namespace, `10.77.N.1` and `10.77.N.2`. Commands of the
@@ -35,6 +38,9 @@ done
 ip link set lo up
 ip addr add "$addr/24" dev eth0
 ip link set eth0 up
+# The host's root as a mount point of its own (pivot_root needs one), the
+# machine's /usr read-only in it, and the host's own /usr/local over that.
+mount --bind "$root" "$root"
 mount --bind /usr "$root/usr"
 mount -o remount,bind,ro "$root/usr"
 mount --bind "$dir/usr-local" "$root/usr/local"
@@ -42,9 +48,16 @@ mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys" 2>/dev/null || true
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
-mkdir -p "$root/run/sshd"
+mkdir -p "$root/run/sshd" "$root/.old-root"
+# Make the host's root the root of this mount namespace (pivot_root, not
+# chroot: the kernel refuses user namespaces, which builds need, in a chroot).
+cd "$root"
+pivot_root . .old-root
+cd /
+umount -l /.old-root
+rmdir /.old-root 2>/dev/null || true
 # Keep running while the test holds our stdin open.
-chroot "$root" /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config </dev/null 2>"$dir/sshd.log" &
+/usr/sbin/sshd -D -e -f /etc/ssh/sshd_config </dev/null 2>/var/log/sshd.log &
 sshd=$!
 cat >/dev/null || true
 kill "$sshd" 2>/dev/null || true
@@ -303,7 +316,7 @@ impl Lab {
         // Ready when sshd listens.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let log = std::fs::read_to_string(host.dir.join("sshd.log")).unwrap_or_default();
+            let log = host.sshd_log();
             if log.contains("Server listening") {
                 break;
             }
@@ -382,7 +395,7 @@ impl Host {
 
     /// What sshd logged.
     pub fn sshd_log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("root/var/log/sshd.log")).unwrap_or_default()
     }
 }
 

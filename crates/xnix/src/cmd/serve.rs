@@ -47,6 +47,10 @@ pub fn run(args: ServeArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
     let store = opts.open()?;
     let options = ServeOptions {
         write_allowed: args.write,
+        build: xnix_build::builder::BuildOptions {
+            sandbox_paths: super::build::sandbox_paths(&[])?,
+            ..Default::default()
+        },
     };
     serve(
         &store,
