@@ -1,6 +1,10 @@
 //! Evaluate a file strictly and print the result, as `nix-instantiate --eval --strict FILE`
 //! (a minimal driver for profiling the evaluator without the whole CLI).
 
+/// The allocator `xnix` runs the evaluator with, so that profiles match.
+#[global_allocator]
+static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: eval_file FILE");

@@ -46,6 +46,7 @@
 //! assert!(drv.env["out"].starts_with("/nix/store/") && drv.env["out"].ends_with("-hello"));
 //! assert_eq!(drv_path.name(), "hello.drv");
 //! ```
+#![deny(missing_docs)]
 
 pub mod derivation;
 pub mod hash;

@@ -24,6 +24,7 @@
 //! catalogue), [`doubles`] (the doubles lists), [`binary`] (what an ELF or PE
 //! file is for); [`Machine`] and [`host_system`] say what this machine is
 //! and what it runs natively or through which emulator.
+#![deny(missing_docs)]
 
 pub mod architectures;
 pub mod binary;
@@ -33,6 +34,7 @@ mod error;
 pub mod examples;
 pub mod inspect;
 mod machine;
+pub mod nix_tables;
 pub mod parse;
 mod suggest;
 

@@ -7,9 +7,23 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+const EXAMPLES: &str = "\
+Examples:
+  xnix build -A hello                                 build from the package collection
+  xnix run -A pkgsCross.aarch64-multiplatform.hello   build for aarch64 and run it through qemu
+  xnix eval -E 'builtins.currentSystem'
+  xnix platform show riscv64-linux
+  xnix doctor                                         what this machine can build and run
+  xnix COMMAND --help                                 each command's options and examples";
+
+/// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+/// most of what this program's time goes to.
+#[global_allocator]
+static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+
 /// Nix-style cross-compilation.
 #[derive(Parser)]
-#[command(name = "xnix", version, about, long_about = None, propagate_version = true)]
+#[command(name = "xnix", version, about, long_about = None, propagate_version = true, after_help = EXAMPLES)]
 struct Cli {
     #[command(flatten)]
     store: cmd::StoreOpts,

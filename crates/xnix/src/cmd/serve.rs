@@ -48,7 +48,7 @@ pub fn run(args: ServeArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
     let options = ServeOptions {
         write_allowed: args.write,
         build: xnix_build::builder::BuildOptions {
-            sandbox_paths: super::build::sandbox_paths(&[])?,
+            sandbox_paths: xnix_app::realise::sandbox_paths(&[])?,
             ..Default::default()
         },
     };
