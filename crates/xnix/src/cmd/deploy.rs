@@ -1,19 +1,21 @@
 //! `xnix deploy`: build the system configurations that set
 //! `deployment.targetHost` and deploy them in parallel, with magic rollback,
 //! a live line per machine and a summary table. Evaluating and building are
-//! `xnix eval` / `xnix build` (children of this program); the deployment is
-//! `xnix_deploy::fleet`.
+//! `xnix_app`'s; the deployment is `xnix_deploy::fleet`.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
+use xnix_app::eval::{print_selected, PrintOptions};
+use xnix_app::installable::{EvalRequest, Installable};
+use xnix_app::{with_big_stack, Session};
 use xnix_deploy::fleet::{deploy_fleet, FleetEvent, FleetOptions, Node, NodeResult};
 use xnix_deploy::{state_dir_for, Action, DeployEvent};
 use xnix_remote::ssh::{ssh_opts_from_env, SshUrl};
@@ -77,21 +79,6 @@ pub struct DeployArgs {
     pub json: bool,
 }
 
-fn child(opts: &StoreOpts) -> anyhow::Result<Command> {
-    let exe = std::env::current_exe().context("finding the xnix program")?;
-    let mut cmd = Command::new(exe);
-    if let Some(d) = &opts.store_dir {
-        cmd.args(["--store-dir", d]);
-    }
-    if let Some(r) = &opts.store_root {
-        cmd.arg("--store-root").arg(r);
-    }
-    if let Some(s) = &opts.state_dir {
-        cmd.arg("--state-dir").arg(s);
-    }
-    Ok(cmd)
-}
-
 /// An expression (a function of the --arg set) for the configurations.
 fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
     let Some(file) = &args.file else {
@@ -121,15 +108,6 @@ fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
     ))
 }
 
-fn pass_args(cmd: &mut Command, args: &DeployArgs) {
-    for pair in args.arg.chunks(2) {
-        cmd.arg("--arg").args(pair);
-    }
-    for pair in args.argstr.chunks(2) {
-        cmd.arg("--argstr").args(pair);
-    }
-}
-
 struct Machine {
     name: String,
     deployment: Value,
@@ -138,21 +116,40 @@ struct Machine {
 
 fn evaluate(args: &DeployArgs, opts: &StoreOpts) -> anyhow::Result<Vec<Machine>> {
     let configs = configurations_expr(args)?;
-    let expr = format!(
+    let mut expr = format!(
         "{{ ... }}@args: builtins.mapAttrs (n: c: {{ deployment = c.config.deployment; system = c.config.system.build.toplevel.outPath; }}) (({configs}) args)"
     );
-    let mut cmd = child(opts)?;
-    cmd.args(["eval", "--json", "--strict", "-E", &expr]);
-    pass_args(&mut cmd, args);
-    let out = cmd
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("running xnix eval")?;
-    if !out.status.success() {
-        bail!("evaluating the configurations failed (see above)");
+    if args.arg.is_empty() && args.argstr.is_empty() {
+        // Without automatic arguments the root is printed uncalled.
+        expr = format!("({expr}) {{ }}");
     }
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let mut request = EvalRequest::new(Installable::Exprs(vec![expr]));
+    request.arg_exprs = pairs(&args.arg);
+    request.arg_strs = pairs(&args.argstr);
+    let session = Session::new(opts.store_dir(), request)?;
+    let mut json = String::new();
+    let result = session.auto_args().and_then(|auto| {
+        session.for_each_root(|root| {
+            let options = PrintOptions {
+                strict: true,
+                json: true,
+            };
+            print_selected(&session, root, &auto, options, &mut json)
+        })
+    });
+    if let Err(e) = result {
+        let msg = session.format_error(&e);
+        session.leak();
+        bail!("evaluating the configurations failed:\n{msg}");
+    }
+    session.leak();
     let v: BTreeMap<String, Value> =
-        serde_json::from_slice(&out.stdout).context("reading the evaluated configurations")?;
+        serde_json::from_str(&json).context("reading the evaluated configurations")?;
     Ok(v.into_iter()
         .map(|(name, m)| Machine {
             name,
@@ -179,32 +176,27 @@ fn selected(m: &Machine, on: &[String]) -> bool {
     })
 }
 
-fn build(args: &DeployArgs, opts: &StoreOpts, machines: &[Machine]) -> anyhow::Result<()> {
-    let mut cmd = child(opts)?;
-    cmd.args([
-        "build",
-        "--no-out-link",
-        "-j",
-        "2",
-        "-E",
-        &configurations_expr(args)?,
-    ]);
-    for m in machines {
-        cmd.args([
-            "-A",
-            &format!("\"{}\".config.system.build.toplevel", m.name),
-        ]);
-    }
-    pass_args(&mut cmd, args);
-    let out = cmd
-        .stderr(std::process::Stdio::inherit())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .context("running xnix build")?;
-    if !out.success() {
-        bail!("building the systems failed (see above)");
-    }
-    Ok(())
+/// Build every machine's toplevel; `Err(code)` after a reported failure.
+fn build(
+    args: &DeployArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    machines: &[Machine],
+) -> anyhow::Result<Result<(), u8>> {
+    let attrs = machines
+        .iter()
+        .map(|m| format!("\"{}\".config.system.build.toplevel", m.name))
+        .collect();
+    let built = super::rebuild::build_selected(
+        store,
+        opts,
+        Installable::Exprs(vec![configurations_expr(args)?]),
+        attrs,
+        &args.arg,
+        &args.argstr,
+        false,
+    )?;
+    Ok(built.map(|_| ()))
 }
 
 fn describe(e: &FleetEvent) -> String {
@@ -257,8 +249,10 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         machines.len(),
         if machines.len() == 1 { "" } else { "s" }
     );
-    build(&args, opts, &machines)?;
     let store = opts.open()?;
+    if let Err(code) = build(&args, opts, &store, &machines)? {
+        return Ok(code);
+    }
     let state_dir = state_dir_for(store.store_dir());
     let mut nodes = Vec::new();
     for m in &machines {
@@ -379,5 +373,8 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
 
 /// Run `xnix deploy`.
 pub fn run(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::from(run_inner(args, opts)?))
+    let opts = opts.clone();
+    Ok(ExitCode::from(with_big_stack(move || {
+        run_inner(args, &opts)
+    })?))
 }

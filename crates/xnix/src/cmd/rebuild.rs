@@ -1,17 +1,21 @@
 //! `xnix rebuild ACTION`: build a system configuration and make it a
-//! machine's system, as `nixos-rebuild`. Building is `xnix build` (run as a
-//! child of this program, so the evaluation and build options stay one
-//! concept); generations, activation and rollback are `xnix_deploy`'s.
+//! machine's system, as `nixos-rebuild`. Evaluating and building are
+//! `xnix_app`'s (a session over the file or expression); generations,
+//! activation and rollback are `xnix_deploy`'s.
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::{Args, ValueEnum};
+use xnix_app::installable::{EvalRequest, Installable};
+use xnix_app::realise::{sandbox_paths, BuildOptions};
+use xnix_app::{with_big_stack, Session};
 use xnix_deploy::{rollback, state_dir_for, Action, DeployEvent, Target};
 use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
 
+use super::progress::Progress;
 use super::StoreOpts;
 
 const EXAMPLES: &str = "\
@@ -131,61 +135,78 @@ fn open_target(args: &RebuildArgs, opts: &StoreOpts) -> anyhow::Result<Target> {
     .with_sudo(args.use_remote_sudo))
 }
 
-/// Build the toplevel with `xnix build` and return its store path.
-fn build_system(args: &RebuildArgs, opts: &StoreOpts, link: bool) -> anyhow::Result<String> {
+/// Evaluate `installable` with `attrs` selected and `--arg`/`--argstr`
+/// pairs, build the selected derivations (linking `./result` when `link`),
+/// and return the outputs in the order selected; `Err(code)` after the
+/// failure has been reported.
+pub fn build_selected(
+    store: &xnix_store::LocalStore,
+    opts: &StoreOpts,
+    installable: Installable,
+    attrs: Vec<String>,
+    arg: &[String],
+    argstr: &[String],
+    link: bool,
+) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let mut request = EvalRequest::new(installable);
+    request.attr_paths = attrs;
+    request.arg_exprs = pairs(arg);
+    request.arg_strs = pairs(argstr);
+    let session = Session::new(opts.store_dir(), request)?;
+    let options = BuildOptions {
+        sandbox_paths: sandbox_paths(&[])?,
+        ..BuildOptions::default()
+    };
+    let progress = Progress::new(store.store_dir().clone(), false);
+    let result = xnix_app::build::build(
+        &session,
+        store,
+        &options,
+        link.then_some(std::path::Path::new("result")),
+        &progress,
+    );
+    progress.finish();
+    session.leak();
+    match result {
+        Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),
+        Err(e) => Ok(Err(super::report_failure(e)?)),
+    }
+}
+
+/// Build the system's toplevel; `Err(code)` after a reported failure.
+fn build_system(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    link: bool,
+) -> anyhow::Result<Result<xnix_formats::StorePath, u8>> {
     if args.flake.is_some() {
         bail!("--flake is not supported yet; pass the configuration with -f FILE [-A ATTR] or -E EXPR");
     }
-    let exe = std::env::current_exe().context("finding the xnix program")?;
-    let mut cmd = Command::new(exe);
-    if let Some(d) = &opts.store_dir {
-        cmd.args(["--store-dir", d]);
-    }
-    if let Some(r) = &opts.store_root {
-        cmd.arg("--store-root").arg(r);
-    }
-    if let Some(s) = &opts.state_dir {
-        cmd.arg("--state-dir").arg(s);
-    }
-    cmd.arg("build");
-    match (&args.file, &args.expr) {
-        (Some(f), None) => {
-            cmd.arg(f);
-        }
-        (None, Some(e)) => {
-            cmd.arg("-E").arg(e);
-        }
+    let installable = match (&args.file, &args.expr) {
+        (Some(f), None) => Installable::Files(vec![f.display().to_string()]),
+        (None, Some(e)) => Installable::Exprs(vec![e.clone()]),
         _ => bail!("say which system to build: -f FILE [-A ATTR] or -E EXPR"),
-    }
+    };
     let attr = match &args.attr {
         Some(a) => format!("{a}.config.system.build.toplevel"),
         None => "config.system.build.toplevel".to_string(),
     };
-    cmd.args(["-A", &attr]);
-    for pair in args.arg.chunks(2) {
-        cmd.arg("--arg").args(pair);
-    }
-    for pair in args.argstr.chunks(2) {
-        cmd.arg("--argstr").args(pair);
-    }
-    if !link {
-        cmd.arg("--no-out-link");
-    }
-    let out = cmd
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("running xnix build")?;
-    if !out.status.success() {
-        bail!("building the system failed (see above)");
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let path = stdout
-        .lines()
-        .last()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .context("xnix build printed no path")?;
-    Ok(path.to_string())
+    Ok(build_selected(
+        store,
+        opts,
+        installable,
+        vec![attr],
+        &args.arg,
+        &args.argstr,
+        link,
+    )?
+    .map(|mut v| v.remove(0)))
 }
 
 fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
@@ -194,8 +215,12 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     }
     match args.action {
         RebuildAction::Build => {
-            let path = build_system(&args, opts, true)?;
-            println!("{path}");
+            let store = opts.open()?;
+            let path = match build_system(&args, opts, &store, true)? {
+                Ok(p) => p,
+                Err(code) => return Ok(code),
+            };
+            println!("{}", store.print_path(&path));
             return Ok(0);
         }
         RebuildAction::ListGenerations => {
@@ -242,11 +267,11 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         );
         return Ok(0);
     }
-    let built = build_system(&args, opts, false)?;
     let store = opts.open()?;
-    let system = store
-        .parse_path(&built)
-        .with_context(|| format!("xnix build printed '{built}'"))?;
+    let system = match build_system(&args, opts, &store, false)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
     let outcome = xnix_deploy::deploy(&store, &target, &system, action, None, &mut |e| match e {
         DeployEvent::Copying => eprintln!("copying the system to {}...", target.name()),
         DeployEvent::Copied(n, present) => {
@@ -270,5 +295,8 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
 
 /// Run `xnix rebuild`.
 pub fn run(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
-    Ok(ExitCode::from(run_inner(args, opts)?))
+    let opts = opts.clone();
+    Ok(ExitCode::from(with_big_stack(move || {
+        run_inner(args, &opts)
+    })?))
 }
