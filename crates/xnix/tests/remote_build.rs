@@ -95,3 +95,48 @@ fn builds_go_to_the_builder_that_declares_their_system() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("aarch64-linux"), "{err}");
 }
+
+#[test]
+fn a_machine_running_only_nix_builds_through_its_own_serve_protocol() {
+    let mut lab = Lab::new();
+    // No xnix there: nix-store --serve answers, and Nix 2.8 builds.
+    let nixonly = lab.host("nixonly", &[]);
+    std::fs::write(
+        nixonly.root().join("etc/nix/nix.conf"),
+        "build-users-group =\nsandbox = false\nsubstituters =\n",
+    )
+    .unwrap();
+    let root = lab.dir().join("local");
+    let salt = unique_salt();
+    let out = lab
+        .command(XNIX)
+        .arg("--store-dir")
+        .arg("/nix/store")
+        .arg("--store-root")
+        .arg(&root)
+        .args(["build", "--no-out-link", "-j", "0", "--builders"])
+        .arg(format!("ssh://{} x86_64-linux", nixonly.destination()))
+        .args(["-E", &chain(&salt, "x86_64-linux")])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .env_remove("XNIX_STORE_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let local = LocalStore::open(LocalStoreConfig::with_root(StoreDir::nix(), &root)).unwrap();
+    let p = local.parse_path(&path).unwrap();
+    let text = std::fs::read_to_string(local.real_path(&p)).unwrap();
+    assert_eq!(text.trim(), format!("b uses a-{salt}"));
+    assert!(local.verify().unwrap().is_clean());
+    // Nix built it there and knows it.
+    let (good, text) = lab.ssh(
+        &nixonly,
+        &format!("nix-store --verify-path {path} && echo valid"),
+    );
+    assert!(good && text.contains("valid"), "{text}");
+}
