@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 /// host directory, the host's address.
 const HOST_INIT: &str = r#"
 set -eu
-dir=$1; addr=$2
+dir=$1; addr=$2; xnix_size=$3
 root=$dir/root
 # Wait for the test to move our end of the veth pair in.
 i=0
@@ -41,6 +41,8 @@ ip link set eth0 up
 # The host's root as a mount point of its own (pivot_root needs one), the
 # machine's /usr read-only in it, and the host's own /usr/local over that.
 mount --bind "$root" "$root"
+# A host with a small disk: /xnix on a tmpfs of that size.
+[ "$xnix_size" = - ] || mount -t tmpfs -o "size=$xnix_size" tmpfs "$root/xnix"
 mount --bind /usr "$root/usr"
 mount -o remount,bind,ro "$root/usr"
 mount --bind "$dir/usr-local" "$root/usr/local"
@@ -203,6 +205,17 @@ impl Lab {
     /// Start a host. `programs` are (file, name) pairs installed in the
     /// host's `/usr/local/bin` (e.g. the xnix binary under test).
     pub fn host(&mut self, name: &str, programs: &[(&Path, &str)]) -> Host {
+        self.host_with_disk(name, programs, None)
+    }
+
+    /// [`Lab::host`] with `/xnix` on a tmpfs of `xnix_size` (e.g. `"4m"`),
+    /// for tests of a full disk.
+    pub fn host_with_disk(
+        &mut self,
+        name: &str,
+        programs: &[(&Path, &str)],
+        xnix_size: Option<&str>,
+    ) -> Host {
         self.hosts += 1;
         let n = self.hosts;
         let address = format!("10.77.{n}.2");
@@ -283,6 +296,7 @@ impl Lab {
         ])
         .arg(&dir)
         .arg(&address)
+        .arg(xnix_size.unwrap_or("-"))
         .stdin(Stdio::piped());
         let child = init.spawn().expect("starting a test host (unshare)");
         // The host's PID 1 is unshare's child.

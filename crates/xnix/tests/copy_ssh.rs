@@ -291,3 +291,65 @@ fn a_copy_killed_half_way_leaves_only_complete_paths_and_completes_when_run_agai
     assert_eq!(remote.query_all_valid_paths().unwrap().len(), 36);
     assert!(remote.verify().unwrap().is_clean());
 }
+
+#[test]
+fn a_full_disk_on_the_target_is_a_clear_error_and_loses_nothing() {
+    let mut lab = Lab::new();
+    let small = lab.host_with_disk("small", &[(Path::new(XNIX), "xnix")], Some("6m"));
+    let local = lab.dir().join("local");
+    let local_s = local.display().to_string();
+    let store = store_at(&local, "/xnix/store");
+    let salt = unique_salt();
+    // A small closure fits.
+    let fits = closure(&store, &format!("{salt}-small"), 1 << 10);
+    let fits_top = store.print_path(&fits[2]);
+    ok(&xnix(
+        &lab,
+        &[
+            "--store-root",
+            &local_s,
+            "copy",
+            "--to",
+            &small.url(),
+            &fits_top,
+        ],
+    ));
+    // One of 8 MB does not.
+    let big = closure(&store, &format!("{salt}-big"), 8 << 20);
+    let big_top = store.print_path(&big[2]);
+    let out = xnix(
+        &lab,
+        &[
+            "--store-root",
+            &local_s,
+            "copy",
+            "--to",
+            &small.url(),
+            &big_top,
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No space left on device"), "{err}");
+    // Ask the host itself: its /xnix is a tmpfs in its own mount namespace.
+    let valid = |p: &StorePath| {
+        lab.ssh(
+            &small,
+            &format!("xnix path-info {} >/dev/null 2>&1", store.print_path(p)),
+        )
+        .0
+    };
+    let (good, text) = lab.ssh(&small, "xnix store verify --check-contents");
+    assert!(good, "{text}");
+    for p in &fits {
+        assert!(valid(p), "what was there stays");
+    }
+    for p in &big {
+        assert!(!valid(p), "nothing partial is registered");
+    }
+    // No scratch copy is left behind filling the disk.
+    let (good, text) = lab.ssh(&small, "df -k /xnix | tail -1");
+    assert!(good, "{text}");
+    let used_kb: u64 = text.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(used_kb < 3 << 10, "{used_kb} KiB still used: {text}");
+}
