@@ -52,6 +52,45 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .machine
                 .as_ref()
                 .is_some_and(|m| m.runs_natively(&drv.platform));
+        // Built-in builders (fetching) always run here.
+        let builds_here =
+            builtin && drv.platform == "builtin" || runs_here && self.options.build_locally;
+        if let Some(remote) = self
+            .options
+            .remote_builders
+            .as_ref()
+            .filter(|_| !builds_here)
+        {
+            let features: Vec<&str> = drv
+                .env
+                .get("requiredSystemFeatures")
+                .map(|v| v.split_whitespace().collect())
+                .unwrap_or_default();
+            if remote.accepts(&drv.platform, &features) {
+                let mut log = |line: &str| {
+                    self.progress.on_event(&BuildEvent::LogLine {
+                        drv: drv_path,
+                        line,
+                    })
+                };
+                remote
+                    .build(drv_path, &drv.platform, &features, &mut log)
+                    .map_err(|why| BuildError::Unsupported {
+                        drv: shown.clone(),
+                        what: format!("building it remotely failed: {why}"),
+                    })?;
+                return Ok((outputs, true));
+            }
+        }
+        if !builds_here && runs_here {
+            return Err(BuildError::Unsupported {
+                drv: shown,
+                what: format!(
+                    "local builds are off (-j 0) and no builder takes '{}' derivations",
+                    drv.platform
+                ),
+            });
+        }
         if !(runs_here || builtin && drv.platform == "builtin") {
             return Err(BuildError::WrongPlatform {
                 drv: shown,
