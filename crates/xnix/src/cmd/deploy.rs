@@ -187,7 +187,7 @@ fn build(
         .iter()
         .map(|m| format!("\"{}\".config.system.build.toplevel", m.name))
         .collect();
-    let built = super::rebuild::build_selected(
+    let built = super::build_selected(
         store,
         opts,
         Installable::Exprs(vec![configurations_expr(args)?]),

@@ -61,21 +61,6 @@ fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
 }
 
-/// Whether a FILE argument is a flake installable (`REF#ATTR`) rather than a file.
-pub fn is_installable(arg: &str) -> bool {
-    xnix_app::flake::is_installable(arg)
-}
-
-/// `xnix repl REF#ATTR`: the attribute (Nix's search order), or the whole flake (its
-/// outputs, `inputs`, `sourceInfo`) for `REF#`.
-pub fn eval_repl_flake(ev: &Evaluator, arg: &str) -> Result<Value, EvalError> {
-    let request = FlakeRequest::default();
-    match arg.strip_suffix('#') {
-        Some(reference) => xnix_app::flake::eval_flake(ev, reference, &request),
-        None => xnix_app::flake::eval_installable(ev, arg, &request),
-    }
-}
-
 const EXAMPLES: &str = "\
 Examples:
   xnix flake init                       # a flake.nix using the bundled collection
