@@ -399,6 +399,31 @@ fn collection_as_flake_and_installables() {
     );
     let lock = std::fs::read_to_string(dir.join("flake.lock")).unwrap();
     assert!(lock.contains("\"id\": \"nixpkgs\""), "{lock}");
+    // The REPL loads a flake's outputs (`REF#`) or an attribute of it.
+    let mut repl = Command::new(env!("CARGO_BIN_EXE_xnix"))
+        .current_dir(&dir)
+        .args(["repl", ".#"])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XNIX_PKGS", workspace_root().join("pkgs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = repl.stdin.take().unwrap();
+        stdin
+            .write_all(b"packages.x86_64-linux.mine.name\ninputs.nixpkgs.lib ? nixosSystem\n")
+            .unwrap();
+    }
+    let out = repl.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"hello-2.10\"") && text.contains("true"),
+        "{text}"
+    );
     let show = ok(&xnix(&dir, &home, &["flake", "show"]));
     assert!(show.contains("mine: package 'hello-2.10'"), "{show}");
     ok(&xnix(&dir, &home, &["flake", "check"]));
