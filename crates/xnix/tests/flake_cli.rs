@@ -543,3 +543,73 @@ fn tarball_inputs_and_fetch_tree() {
     std::fs::remove_file(dir.join("flake.lock")).unwrap();
     assert_eq!(nix_lock(&dir), lock);
 }
+
+#[test]
+fn only_what_is_evaluated_is_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let root = tmp.path().join("root");
+    let dir = tmp.path().join("f");
+    write(
+        &dir.join("flake.nix"),
+        r#"{
+  outputs = { self }: {
+    small = derivation {
+      name = "small";
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ "-c" "cp ${./data.txt} $out" ];
+    };
+    whole = derivation {
+      name = "whole";
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ "-c" "cp -r ${self} $out" ];
+    };
+  };
+}"#,
+    );
+    write(&dir.join("data.txt"), "data\n");
+    write(&dir.join("big/unrelated.bin"), &"x".repeat(1 << 20));
+    let instantiate = |attr: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xnix"))
+            .current_dir(&dir)
+            .args(["instantiate", attr])
+            .env("HOME", &home)
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XNIX_STORE_ROOT", &root)
+            .output()
+            .unwrap();
+        ok(&out)
+    };
+    let names = || -> Vec<String> {
+        std::fs::read_dir(root.join("xnix/store"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    instantiate(".#small");
+    let after_small = names();
+    assert!(
+        after_small.iter().any(|n| n.ends_with("-data.txt")),
+        "{after_small:?}"
+    );
+    assert!(
+        !after_small.iter().any(|n| n.ends_with("-source")),
+        "the whole tree was copied: {after_small:?}"
+    );
+    // Using `self` copies the tree, once, under Nix's name.
+    instantiate(".#whole");
+    let after_whole = names();
+    assert!(
+        after_whole.iter().any(|n| n.ends_with("-source")),
+        "{after_whole:?}"
+    );
+    let _ = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(&root)
+        .status();
+}
