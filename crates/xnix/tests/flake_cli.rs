@@ -352,15 +352,36 @@ fn bad_flakes_are_clear_errors() {
         "{err}"
     );
 
-    let err = fails(&xnix(
-        &dir,
-        &home,
-        &["eval", "github:no/such-repo#x", "--no-write-lock-file"],
-    ));
+    // A remote input that cannot be fetched (`.invalid` never resolves): the error names
+    // the input and suggests overriding it with a local copy, which then works.
+    write(
+        &file,
+        r#"{ inputs.dep.url = "git+https://example.invalid/dep.git"; outputs = { self, dep }: { x = dep.value; }; }"#,
+    );
+    let err = fails(&xnix(&dir, &home, &["eval", ".#x"]));
     assert!(
-        err.contains("--override-input") || err.contains("cannot fetch"),
+        err.contains(&shown)
+            && err.contains("cannot fetch")
+            && err.contains("--override-input dep"),
         "{err}"
     );
+    let local = tmp.path().join("dep");
+    write(
+        &local.join("flake.nix"),
+        r#"{ outputs = { self }: { value = 5; }; }"#,
+    );
+    let out = xnix(
+        &dir,
+        &home,
+        &[
+            "eval",
+            ".#x",
+            "--override-input",
+            "dep",
+            &format!("path:{}", local.display()),
+        ],
+    );
+    assert_eq!(ok(&out).trim(), "5");
 }
 
 #[test]
