@@ -239,6 +239,31 @@ fn update_and_override() {
         std::fs::read_to_string(root.join("flake.lock")).unwrap(),
         first
     );
+    // A new input with --no-update-lock-file: the lock is stale, and nothing is written.
+    let before = std::fs::read_to_string(root.join("flake.lock")).unwrap();
+    let text = std::fs::read_to_string(root.join("flake.nix")).unwrap();
+    let added = format!(
+        "inputs.extra.url = \"path:{}\";\n  inputs.dep.url",
+        other.display()
+    );
+    std::fs::write(
+        root.join("flake.nix"),
+        text.replacen("inputs.dep.url", &added, 1),
+    )
+    .unwrap();
+    let err = fails(&xnix(
+        &root,
+        &home,
+        &["eval", ".#answer", "--no-update-lock-file"],
+    ));
+    assert!(
+        err.contains("does not match") && err.contains("flake.lock"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("flake.lock")).unwrap(),
+        before
+    );
 }
 
 #[test]
