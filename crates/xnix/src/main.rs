@@ -16,10 +16,9 @@ Examples:
   xnix doctor                                         what this machine can build and run
   xnix COMMAND --help                                 each command's options and examples";
 
-/// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
-/// most of what this program's time goes to.
-#[global_allocator]
-static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+// most of what this program's time goes to.
+xnix_eval::global_allocator!();
 
 /// Nix-style cross-compilation.
 #[derive(Parser)]
@@ -55,6 +54,12 @@ enum Command {
     PathInfo(cmd::path_info::PathInfoArgs),
     /// Print the build log of a derivation or output path, as `nix log`.
     Log(cmd::log::LogArgs),
+    /// Answer the serve protocol on stdin/stdout (the far end of ssh:// copies), as `nix-store --serve`.
+    Serve(cmd::serve::ServeArgs),
+    /// Build a system configuration and switch a machine to it, as `nixos-rebuild`.
+    Rebuild(cmd::rebuild::RebuildArgs),
+    /// Deploy system configurations to many machines in parallel, with magic rollback.
+    Deploy(cmd::deploy::DeployArgs),
     /// Build a package and run its program (through qemu or wine when needed).
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
@@ -78,6 +83,9 @@ fn main() -> ExitCode {
         Command::ShowDerivation(args) => cmd::show_derivation::run(args, opts),
         Command::PathInfo(args) => cmd::path_info::run(args, opts),
         Command::Log(args) => cmd::log::run(args, opts),
+        Command::Serve(args) => cmd::serve::run(args, &opts),
+        Command::Rebuild(args) => cmd::rebuild::run(args, &opts),
+        Command::Deploy(args) => cmd::deploy::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
         Command::Flake(args) => cmd::flake::run(args, &opts),

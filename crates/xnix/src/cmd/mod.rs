@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod copy;
+pub mod deploy;
 pub mod doctor;
 pub mod eval;
 pub mod flake;
@@ -12,8 +13,10 @@ pub mod log;
 pub mod path_info;
 pub mod platform;
 pub mod progress;
+pub mod rebuild;
 pub mod repl;
 pub mod run;
+pub mod serve;
 pub mod show_derivation;
 pub mod store;
 
