@@ -659,3 +659,39 @@ fn only_what_is_evaluated_is_copied() {
         .arg(&root)
         .status();
 }
+
+#[test]
+fn flake_show_json_matches_nix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let dir = tmp.path().join("f");
+    write(
+        &dir.join("flake.nix"),
+        r#"{ outputs = { self }: {
+  packages.x86_64-linux.hi = derivation { name = "hi-1.0"; system = "x86_64-linux"; builder = "/bin/sh"; };
+  nixosConfigurations.board = { config = { }; };
+  overlays.default = final: prev: { };
+  lib.x = 1;
+  legacyPackages.x86_64-linux.a = 1;
+}; }"#,
+    );
+    let ours = ok(&xnix(&dir, &home, &["flake", "show", "--json"]));
+    let nix = xnix_test_support::nix_output(
+        "nix",
+        &[
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "flake",
+            "show",
+            "--json",
+            &format!("path:{}", dir.display()),
+        ],
+        "flake-registry = \n",
+    );
+    assert!(
+        nix.status.success(),
+        "{}",
+        String::from_utf8_lossy(&nix.stderr)
+    );
+    assert_eq!(ours.trim(), String::from_utf8_lossy(&nix.stdout).trim());
+}
