@@ -35,5 +35,6 @@ in
   zstd = callPackage ../packages/zstd.nix { };
   ncurses = callPackage ../packages/ncurses.nix { };
   readline = callPackage ../packages/readline.nix { };
+  libffi = callPackage ../packages/libffi.nix { };
   bash = callPackage ../packages/bash.nix { };
 }
