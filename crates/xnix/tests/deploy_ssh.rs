@@ -253,3 +253,44 @@ fn a_deployer_killed_during_activation_leaves_the_target_at_the_new_generation()
         )
     );
 }
+
+#[test]
+fn rebuild_with_a_build_host_builds_there_and_copies_straight_to_the_target() {
+    let mut lab = Lab::new();
+    let program: &[(&Path, &str)] = &[(Path::new(XNIX), "xnix")];
+    let builder = lab.host("builder", program);
+    let board = lab.host("board", program);
+    let root = lab.dir().join("deployer");
+    let out = xnix(
+        &lab,
+        &root,
+        &[
+            "rebuild",
+            "switch",
+            "-f",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            "5",
+            "--build-host",
+            &builder.destination(),
+            "--target-host",
+            &board.destination(),
+        ],
+    );
+    ok(&out);
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-1-link".into(),
+            "5".into(),
+            "board generation 5".into()
+        )
+    );
+    // Built on the build host, not here.
+    let system =
+        std::fs::read_link(board.root().join("xnix/var/xnix/profiles/system-1-link")).unwrap();
+    let base = system.file_name().unwrap().to_owned();
+    assert!(builder.root().join("xnix/store").join(&base).exists());
+    assert!(!root.join("xnix/store").join(&base).exists());
+}

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use xnix_app::installable::{EvalRequest, Installable};
 use xnix_app::realise::{sandbox_paths, BuildOptions};
@@ -27,6 +27,7 @@ Examples:
   xnix rebuild dry-activate -f ./board.nix --target-host root@board
   xnix rebuild list-generations --target-host root@board
   xnix rebuild switch --rollback --target-host root@board
+  xnix rebuild switch -f ./board.nix --build-host root@builder --target-host root@board
 
 FILE (or -E EXPR, with -A ATTR) must evaluate to a system configuration (what
 lib.nixosSystem returns); its config.system.build.toplevel is built here.
@@ -87,7 +88,8 @@ pub struct RebuildArgs {
     /// The machine to deploy to ([USER@]HOST, or ssh://...); default: this machine.
     #[arg(long, value_name = "[USER@]HOST")]
     pub target_host: Option<String>,
-    /// Build on this machine instead of here.
+    /// Build on this machine ([USER@]HOST) instead of here; the result goes
+    /// from there straight to the target.
     #[arg(long, value_name = "HOST")]
     pub build_host: Option<String>,
     /// Go back to the generation before the current one (switch, boot, test).
@@ -178,13 +180,8 @@ pub fn build_selected(
     }
 }
 
-/// Build the system's toplevel; `Err(code)` after a reported failure.
-fn build_system(
-    args: &RebuildArgs,
-    opts: &StoreOpts,
-    store: &xnix_store::LocalStore,
-    link: bool,
-) -> anyhow::Result<Result<xnix_formats::StorePath, u8>> {
+/// The installable and attribute path of the system's toplevel.
+fn system_selection(args: &RebuildArgs) -> anyhow::Result<(Installable, String)> {
     if args.flake.is_some() {
         bail!("--flake is not supported yet; pass the configuration with -f FILE [-A ATTR] or -E EXPR");
     }
@@ -197,6 +194,17 @@ fn build_system(
         Some(a) => format!("{a}.config.system.build.toplevel"),
         None => "config.system.build.toplevel".to_string(),
     };
+    Ok((installable, attr))
+}
+
+/// Build the system's toplevel; `Err(code)` after a reported failure.
+fn build_system(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    link: bool,
+) -> anyhow::Result<Result<xnix_formats::StorePath, u8>> {
+    let (installable, attr) = system_selection(args)?;
     Ok(build_selected(
         store,
         opts,
@@ -209,13 +217,114 @@ fn build_system(
     .map(|mut v| v.remove(0)))
 }
 
-fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
-    if args.build_host.is_some() {
-        bail!("--build-host is not supported yet: build here (drop --build-host)");
+/// Evaluate the system and write its derivations here (nothing is built
+/// here), and connect to the build host.
+fn instantiate_for_build_host(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    host: &str,
+) -> anyhow::Result<Result<(xnix_formats::StorePath, SshMaster), u8>> {
+    let (installable, attr) = system_selection(args)?;
+    let mut request = EvalRequest::new(installable);
+    request.attr_paths = vec![attr];
+    request.arg_exprs = pairs(&args.arg);
+    request.arg_strs = pairs(&args.argstr);
+    let session = Session::new(opts.store_dir(), request)?;
+    let progress = Progress::new(store.store_dir().clone(), false);
+    let selected = xnix_app::instantiate::instantiate(&session, store, &progress);
+    progress.finish();
+    session.leak();
+    let selected = match selected {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(super::report_failure(e)?)),
+    };
+    let drv = store.parse_path(&selected.first().context("no system selected")?.drv_path)?;
+    let master = SshMaster::connect(&target_url(host)?, &ssh_opts_from_env(), CONNECT_TIMEOUT)?;
+    Ok(Ok((drv, master)))
+}
+
+/// `--build-host`: build there, copy the system from there straight to the
+/// target (through this machine, stored only on the two ends), activate.
+fn deploy_from_build_host(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    host: &str,
+    target: &Target,
+    action: Action,
+) -> anyhow::Result<u8> {
+    let (drv, master) = match instantiate_for_build_host(args, opts, store, host)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    eprintln!("building on {}...", master.url().display());
+    let (mut build_client, outputs) = xnix_deploy::build_on(store, &master, &drv)?;
+    let system = outputs
+        .iter()
+        .next()
+        .context("the system has no output")?
+        .clone();
+    match target.master() {
+        Some(t) => {
+            eprintln!(
+                "copying the system from {} to {}...",
+                master.url().display(),
+                target.name()
+            );
+            let mut to = t.serve_client(store.store_dir())?;
+            xnix_remote::copy::copy_between(&mut build_client, &mut to, &outputs, &mut |_| {})?;
+            to.close()?;
+        }
+        None => {
+            xnix_remote::copy::copy_from(store, &mut build_client, &outputs, &mut |_| {})?;
+        }
     }
+    build_client.close()?;
+    eprintln!("activating ({})...", action.as_str());
+    let activated = xnix_deploy::activate(
+        target,
+        &store.print_path(&system),
+        action,
+        None,
+        &mut |_| {},
+    )?;
+    eprint!("{}", activated.activation.log);
+    if activated.activation.status != 0 {
+        eprintln!(
+            "error: switch-to-configuration {} on {} failed (exit status {})",
+            action.as_str(),
+            target.name(),
+            activated.activation.status
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn pairs(v: &[String]) -> Vec<(String, String)> {
+    v.chunks(2)
+        .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+        .collect()
+}
+
+fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     match args.action {
         RebuildAction::Build => {
             let store = opts.open()?;
+            if let Some(host) = &args.build_host {
+                let (drv, master) = match instantiate_for_build_host(&args, opts, &store, host)? {
+                    Ok(x) => x,
+                    Err(code) => return Ok(code),
+                };
+                let (mut client, outputs) = xnix_deploy::build_on(&store, &master, &drv)?;
+                xnix_remote::copy::copy_from(&store, &mut client, &outputs, &mut |_| {})?;
+                client.close()?;
+                for o in &outputs {
+                    println!("{}", store.print_path(o));
+                }
+                return Ok(0);
+            }
             let path = match build_system(&args, opts, &store, true)? {
                 Ok(p) => p,
                 Err(code) => return Ok(code),
@@ -268,6 +377,9 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let store = opts.open()?;
+    if let Some(host) = &args.build_host {
+        return deploy_from_build_host(&args, opts, &store, host, &target, action);
+    }
     let system = match build_system(&args, opts, &store, false)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
