@@ -1,20 +1,49 @@
-//! The allocator evaluating programs install as their global allocator:
+//! The allocator evaluating programs install as their global allocator, with one line at
+//! the top level of the program's crate:
 //!
 //! ```ignore
-//! #[global_allocator]
-//! static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+//! xnix_eval::global_allocator!();
 //! ```
+//!
+//! The macro defines the per-thread free lists and the allocator static in the program's own
+//! crate: reached through another crate's thread-local, every allocation would pay an
+//! indirect call (about a tenth more instructions on module-system evaluations).
 //!
 //! Evaluation allocates and frees many small objects (thunks, environments) and large
 //! attribute-set vectors; mimalloc handles that pattern several times faster than glibc's
 //! allocator, whose consolidation of freed chunks dominated `//`-heavy evaluations. The
 //! library itself sets no global allocator: that choice belongs to the program.
 
+/// An allocation that cannot be satisfied ends the process as Nix's does: `error: out of
+/// memory` on standard error and exit status 1 (the standard library's handler would abort,
+/// which reads as a crash). No evaluation survives running out of memory anyway, and
+/// nothing here allocates.
+#[cold]
+#[inline(never)]
+fn out_of_memory() -> ! {
+    const MESSAGE: &[u8] = b"error: out of memory\n";
+    // SAFETY: writing a static buffer to standard error, then ending the process without
+    // running anything else (exit handlers might allocate).
+    unsafe {
+        libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        libc::_exit(1)
+    }
+}
+
 /// mimalloc, entered through its plain `malloc` for the usual alignments (the `mimalloc`
 /// crate always calls `mi_malloc_aligned`, whose generic path cost a tenth of all
 /// instructions of attribute-set-heavy evaluations), behind per-thread free lists for
 /// small blocks (see [`SmallPool`]).
-pub struct EvalAllocator;
+pub struct EvalAllocator {
+    pool: &'static std::thread::LocalKey<SmallPool>,
+}
+
+impl EvalAllocator {
+    /// The allocator over the free lists in `pool` (made by [`global_allocator!`]).
+    pub const fn new(pool: &'static std::thread::LocalKey<SmallPool>) -> EvalAllocator {
+        EvalAllocator { pool }
+    }
+}
 
 /// Every mimalloc block is aligned to at least a machine word.
 const PLAIN_ALIGN: usize = std::mem::size_of::<usize>();
@@ -40,17 +69,33 @@ const SMALL_CHUNK: usize = 64 << 10;
 /// are never returned: a freed block goes to the freeing thread's list for the next
 /// allocation of its size, on any thread, so memory is reused but not given back to the
 /// system (the lists of a thread that ends stay unused).
-struct SmallPool {
+pub struct SmallPool {
     free: [std::cell::Cell<*mut u8>; SMALL_CLASSES],
 }
 
-thread_local! {
-    // No destructor (plain pointers), so the allocator may use it at any time, even while
-    // the thread's other thread-locals are being destroyed.
-    static SMALL_POOL: SmallPool = const {
+impl SmallPool {
+    /// Empty free lists. The pool has no destructor (plain pointers), so the allocator may
+    /// use it at any time, even while the thread's other thread-locals are being destroyed.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> SmallPool {
         SmallPool {
             free: [const { std::cell::Cell::new(std::ptr::null_mut()) }; SMALL_CLASSES],
         }
+    }
+}
+
+/// Installs [`EvalAllocator`] as the program's global allocator, with its free lists in a
+/// thread-local of the program's crate (see the module documentation).
+#[macro_export]
+macro_rules! global_allocator {
+    () => {
+        ::std::thread_local! {
+            static XNIX_EVAL_SMALL_POOL: $crate::alloc::SmallPool =
+                const { $crate::alloc::SmallPool::new() };
+        }
+        #[global_allocator]
+        static XNIX_EVAL_ALLOCATOR: $crate::alloc::EvalAllocator =
+            $crate::alloc::EvalAllocator::new(&XNIX_EVAL_SMALL_POOL);
     };
 }
 
@@ -71,8 +116,8 @@ fn small_class(layout: std::alloc::Layout) -> Option<usize> {
 
 /// A block of size class `class` from the thread's free list.
 #[inline(always)]
-unsafe fn small_alloc(class: usize) -> *mut u8 {
-    SMALL_POOL.with(|pool| {
+unsafe fn small_alloc(pool: &'static std::thread::LocalKey<SmallPool>, class: usize) -> *mut u8 {
+    pool.with(|pool| {
         let cell = &pool.free[class];
         let head = cell.get();
         if head.is_null() {
@@ -93,7 +138,7 @@ unsafe fn small_refill(cell: &std::cell::Cell<*mut u8>, class: usize) -> *mut u8
     // SAFETY: plain mimalloc allocation.
     let chunk = unsafe { libmimalloc_sys::mi_malloc_aligned(SMALL_CHUNK, SMALL_ALIGN) } as *mut u8;
     if chunk.is_null() {
-        return chunk;
+        out_of_memory();
     }
     let count = SMALL_CHUNK / size;
     let mut next: *mut u8 = std::ptr::null_mut();
@@ -112,9 +157,9 @@ unsafe fn small_refill(cell: &std::cell::Cell<*mut u8>, class: usize) -> *mut u8
 
 /// Put a block of size class `class` on the thread's free list.
 #[inline(always)]
-unsafe fn small_free(ptr: *mut u8, class: usize) {
+unsafe fn small_free(pool: &'static std::thread::LocalKey<SmallPool>, ptr: *mut u8, class: usize) {
     // During thread teardown the list may be gone; the block is then simply not reused.
-    let _ = SMALL_POOL.try_with(|pool| {
+    let _ = pool.try_with(|pool| {
         let cell = &pool.free[class];
         // SAFETY: the block is no longer in use; its first word now holds the link.
         unsafe { *(ptr as *mut *mut u8) = cell.get() };
@@ -134,36 +179,44 @@ unsafe impl std::alloc::GlobalAlloc for EvalAllocator {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         if let Some(class) = small_class(layout) {
-            return unsafe { small_alloc(class) };
+            return unsafe { small_alloc(self.pool, class) };
         }
-        if layout.align() <= PLAIN_ALIGN {
+        let p = if layout.align() <= PLAIN_ALIGN {
             libmimalloc_sys::mi_malloc(layout.size()) as *mut u8
         } else {
             libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8
+        };
+        if p.is_null() {
+            out_of_memory();
         }
+        p
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         if let Some(class) = small_class(layout) {
-            let p = unsafe { small_alloc(class) };
+            let p = unsafe { small_alloc(self.pool, class) };
             if !p.is_null() {
                 // SAFETY: the block holds at least `layout.size()` bytes.
                 unsafe { std::ptr::write_bytes(p, 0, layout.size()) };
             }
             return p;
         }
-        if layout.align() <= PLAIN_ALIGN {
+        let p = if layout.align() <= PLAIN_ALIGN {
             libmimalloc_sys::mi_zalloc(layout.size()) as *mut u8
         } else {
             libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8
+        };
+        if p.is_null() {
+            out_of_memory();
         }
+        p
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         if let Some(class) = small_class(layout) {
-            return unsafe { small_free(ptr, class) };
+            return unsafe { small_free(self.pool, ptr, class) };
         }
         libmimalloc_sys::mi_free(ptr as *mut std::ffi::c_void)
     }
@@ -184,7 +237,7 @@ unsafe impl std::alloc::GlobalAlloc for EvalAllocator {
                 return p;
             }
         }
-        if layout.align() <= PLAIN_ALIGN {
+        let p = if layout.align() <= PLAIN_ALIGN {
             libmimalloc_sys::mi_realloc(ptr as *mut std::ffi::c_void, new_size) as *mut u8
         } else {
             libmimalloc_sys::mi_realloc_aligned(
@@ -192,6 +245,10 @@ unsafe impl std::alloc::GlobalAlloc for EvalAllocator {
                 new_size,
                 layout.align(),
             ) as *mut u8
+        };
+        if p.is_null() {
+            out_of_memory();
         }
+        p
     }
 }

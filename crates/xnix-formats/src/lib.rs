@@ -62,4 +62,6 @@ pub use derivation::{
     DrvHashCache, DrvHashes,
 };
 pub use hash::{compress_hash, Hash, HashAlgo, HashEncoding, HashError, Hasher};
-pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
+pub use path::{
+    ContentAddressMethod, FixedOutputHash, FullStorePath, StoreDir, StorePath, StorePathError,
+};

@@ -30,7 +30,7 @@ pub fn copy_to(
     for p in closure.difference(&present) {
         let info = store
             .query_path_info(p)?
-            .ok_or_else(|| xnix_store::LocalStoreError::NotValid(store.print_path(p)))?;
+            .ok_or_else(|| xnix_store::LocalStoreError::NotValid(store.full_path(p)))?;
         refs.insert(p.clone(), info.references.clone());
         infos.insert(p.clone(), info);
     }

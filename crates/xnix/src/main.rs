@@ -16,10 +16,9 @@ Examples:
   xnix doctor                                         what this machine can build and run
   xnix COMMAND --help                                 each command's options and examples";
 
-/// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
-/// most of what this program's time goes to.
-#[global_allocator]
-static ALLOCATOR: xnix_eval::alloc::EvalAllocator = xnix_eval::alloc::EvalAllocator;
+// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+// most of what this program's time goes to.
+xnix_eval::global_allocator!();
 
 /// Nix-style cross-compilation.
 #[derive(Parser)]
@@ -65,6 +64,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
     Doctor(cmd::doctor::DoctorArgs),
+    /// Flakes: show, metadata, lock, update, check, init.
+    Flake(cmd::flake::FlakeCmdArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +88,7 @@ fn main() -> ExitCode {
         Command::Deploy(args) => cmd::deploy::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
+        Command::Flake(args) => cmd::flake::run(args, &opts),
     };
     match result {
         Ok(code) => code,

@@ -277,7 +277,7 @@ pub fn read_derivation<S: BuildStore + ?Sized>(
     store: &S,
     drv_path: &StorePath,
 ) -> Result<Derivation, BuildError> {
-    let shown = store.store_dir().print(drv_path);
+    let shown = store.store_dir().full(drv_path);
     let name = drv_path
         .name()
         .strip_suffix(".drv")

@@ -42,20 +42,72 @@ thread_local! {
 /// Run `f` on a thread with a large stack so that deep (but finite) recursion in Nix code
 /// works, and record the stack's extent so that runaway recursion becomes the error
 /// `stack overflow (possible infinite recursion)` instead of a crash.
+///
+/// The stack is 1 GiB of address space (only what is touched becomes memory) unless the
+/// process's address space is limited (`ulimit -v`, `prlimit --as`): then it takes an
+/// eighth of the limit, so that the heap keeps the rest. If even that cannot be had, the
+/// size is halved until a thread starts, and as a last resort `f` runs on the calling
+/// thread with a conservative bound.
 pub fn with_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    const SIZE: usize = 1 << 30;
-    std::thread::Builder::new()
-        .stack_size(SIZE)
-        .spawn(move || {
-            let marker = 0u8;
-            let base = &marker as *const u8 as usize;
-            // Leave generous head room for the native code between checks.
-            STACK_BOUNDS.with(|b| b.set((base, SIZE - (64 << 20))));
-            f()
-        })
-        .expect("spawning the evaluation thread")
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    const MOST: usize = 1 << 30;
+    const LEAST: usize = 8 << 20;
+    let mut size = match address_space_limit() {
+        Some(limit) => (limit / 8).clamp(LEAST, MOST),
+        None => MOST,
+    };
+    // `f` moves into the thread that starts; a failed start hands it back.
+    let f = std::sync::Arc::new(std::sync::Mutex::new(Some(f)));
+    loop {
+        let job = f.clone();
+        let started = std::thread::Builder::new().stack_size(size).spawn(move || {
+            let f = job.lock().ok().and_then(|mut f| f.take());
+            let f = f.expect("the evaluation job runs once");
+            run_with_stack_bounds(size, f)
+        });
+        match started {
+            Ok(thread) => {
+                return thread
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            }
+            Err(_) if size > LEAST => size /= 2,
+            Err(_) => break,
+        }
+    }
+    let f = f
+        .lock()
+        .ok()
+        .and_then(|mut f| f.take())
+        .expect("the evaluation job has not run");
+    // The calling thread's stack: assume the smallest usual main-thread stack.
+    run_with_stack_bounds(LEAST, f)
+}
+
+/// Runs `f` with the stack guard set for a stack of `size` bytes that begins here.
+fn run_with_stack_bounds<R>(size: usize, f: impl FnOnce() -> R) -> R {
+    let marker = 0u8;
+    let base = &marker as *const u8 as usize;
+    // Leave head room for the native code between checks (a quarter, at most 64 MiB).
+    let head_room = (size / 4).min(64 << 20);
+    let old = STACK_BOUNDS.with(|b| b.replace((base, size - head_room)));
+    let result = f();
+    STACK_BOUNDS.with(|b| b.set(old));
+    result
+}
+
+/// The process's address-space limit (`RLIMIT_AS`) in bytes, if it has one.
+fn address_space_limit() -> Option<usize> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit structure, which `limit` is.
+    if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return None;
+    }
+    usize::try_from(limit.rlim_cur).ok()
 }
 
 /// A Nix evaluator: the global environment, the search path, parsed files and the import cache.

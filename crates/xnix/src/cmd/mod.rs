@@ -7,6 +7,7 @@ pub mod copy;
 pub mod deploy;
 pub mod doctor;
 pub mod eval;
+pub mod flake;
 pub mod instantiate;
 pub mod log;
 pub mod path_info;
@@ -52,6 +53,9 @@ pub struct EvalSource {
     /// Show the chain of contexts an error happened in.
     #[arg(long = "show-trace")]
     pub show_trace: bool,
+    /// Flake installables (`.#attr`): lock file and cache options.
+    #[command(flatten)]
+    pub flake: flake::FlakeArgs,
 }
 
 impl EvalSource {
@@ -70,6 +74,7 @@ impl EvalSource {
             arg_strs: pairs(&self.argstr),
             include: self.include.clone(),
             show_trace: self.show_trace,
+            flake: self.flake.request(),
         }
     }
 }
