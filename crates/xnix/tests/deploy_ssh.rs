@@ -294,3 +294,55 @@ fn rebuild_with_a_build_host_builds_there_and_copies_straight_to_the_target() {
     assert!(builder.root().join("xnix/store").join(&base).exists());
     assert!(!root.join("xnix/store").join(&base).exists());
 }
+
+#[test]
+fn rebuild_from_a_flake() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    let root = lab.dir().join("deployer");
+    let flake = lab.dir().join("flake");
+    std::fs::create_dir_all(&flake).unwrap();
+    std::fs::copy(
+        workspace_root().join("tests/deploy/flake/flake.nix"),
+        flake.join("flake.nix"),
+    )
+    .unwrap();
+    let out = lab
+        .command(XNIX)
+        .current_dir(&flake)
+        .arg("--store-root")
+        .arg(&root)
+        .args([
+            "rebuild",
+            "switch",
+            "--flake",
+            ".#board",
+            "--target-host",
+            &board.destination(),
+        ])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("XNIX_PKGS", workspace_root().join("pkgs"))
+        .env("XDG_CACHE_HOME", lab.dir().join("cache"))
+        .env("NIX_PATH", "")
+        .env_remove("XNIX_STORE_DIR")
+        .output()
+        .unwrap();
+    ok(&out);
+    let (good, text) = lab.ssh(
+        &board,
+        "readlink /xnix/var/xnix/profiles/system; cat /etc/board-generation",
+    );
+    assert!(good, "{text}");
+    assert_eq!(text, "system-1-link\nflake\n");
+    // Without a configuration name: a clear error.
+    let out = lab
+        .command(XNIX)
+        .current_dir(&flake)
+        .arg("--store-root")
+        .arg(&root)
+        .args(["rebuild", "build", "--flake", "."])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--flake .#board"));
+}

@@ -28,6 +28,7 @@ Examples:
   xnix deploy -f ./fleet.nix --on board1,@lab -j 4
   xnix deploy -f ./fleet.nix --all-or-nothing --json
   xnix deploy -f ./fleet.nix test                  activate without making it the default
+  xnix deploy --flake . --on @boards               a flake's nixosConfigurations
 
 FILE (a function is called with --arg/--argstr) evaluates to an attribute set
 of system configurations (what lib.nixosSystem returns), or to one holding
@@ -62,7 +63,7 @@ pub struct DeployArgs {
     /// Pass NAME = "STRING" to a file that is a function.
     #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
     pub argstr: Vec<String>,
-    /// A flake's configurations.
+    /// A flake whose nixosConfigurations to deploy (`.`, a path, or a flake reference).
     #[arg(long, value_name = "FLAKE")]
     pub flake: Option<String>,
     /// Only these machines: names and @tags, comma-separated.
@@ -81,14 +82,22 @@ pub struct DeployArgs {
 
 /// An expression (a function of the --arg set) for the configurations.
 fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
-    let Some(file) = &args.file else {
-        if args.flake.is_some() {
-            bail!("--flake is not supported yet; pass the configurations with -f FILE");
+    let source = match (&args.file, &args.flake) {
+        (Some(file), None) => {
+            let file = std::fs::canonicalize(file)
+                .with_context(|| format!("cannot find '{}'", file.display()))?;
+            format!(
+                "import {}",
+                super::rebuild::nix_string(&file.display().to_string())
+            )
         }
-        bail!("say where the configurations are: -f FILE");
+        (None, Some(flake)) => format!(
+            "builtins.getFlake {}",
+            super::rebuild::nix_string(&super::rebuild::flake_ref(flake)?)
+        ),
+        (Some(_), Some(_)) => bail!("give either -f FILE or --flake FLAKE, not both"),
+        (None, None) => bail!("say where the configurations are: -f FILE or --flake FLAKE"),
     };
-    let file =
-        std::fs::canonicalize(file).with_context(|| format!("cannot find '{}'", file.display()))?;
     let select = match &args.attr {
         Some(a) => {
             if a.is_empty()
@@ -103,8 +112,7 @@ fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
         None => "f".into(),
     };
     Ok(format!(
-        "{{ ... }}@args: let f0 = import {}; f = if builtins.isFunction f0 then f0 args else f0; s0 = {select}; in if s0 ? nixosConfigurations then s0.nixosConfigurations else s0",
-        file.display()
+        "{{ ... }}@args: let f0 = {source}; f = if builtins.isFunction f0 then f0 args else f0; s0 = {select}; in if s0 ? nixosConfigurations then s0.nixosConfigurations else s0"
     ))
 }
 

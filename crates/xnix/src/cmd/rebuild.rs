@@ -28,9 +28,11 @@ Examples:
   xnix rebuild list-generations --target-host root@board
   xnix rebuild switch --rollback --target-host root@board
   xnix rebuild switch -f ./board.nix --build-host root@builder --target-host root@board
+  xnix rebuild switch --flake .#board --target-host root@board
 
 FILE (or -E EXPR, with -A ATTR) must evaluate to a system configuration (what
-lib.nixosSystem returns); its config.system.build.toplevel is built here.
+lib.nixosSystem returns), as must --flake FLAKE#NAME's nixosConfigurations.NAME;
+its config.system.build.toplevel is built here.
 With --target-host the closure is copied over ssh (only what the target
 lacks; extra ssh options in XNIX_SSHOPTS), then the target's switch-to-
 configuration runs detached there: a dropped connection does not stop it.
@@ -82,7 +84,7 @@ pub struct RebuildArgs {
     /// Pass NAME = "STRING" to a file that is a function.
     #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
     pub argstr: Vec<String>,
-    /// A flake's system configuration (.#NAME).
+    /// A flake's system configuration: FLAKE#NAME is FLAKE's nixosConfigurations.NAME.
     #[arg(long, value_name = "FLAKE#NAME")]
     pub flake: Option<String>,
     /// The machine to deploy to ([USER@]HOST, or ssh://...); default: this machine.
@@ -182,8 +184,19 @@ pub fn build_selected(
 
 /// The installable and attribute path of the system's toplevel.
 fn system_selection(args: &RebuildArgs) -> anyhow::Result<(Installable, String)> {
-    if args.flake.is_some() {
-        bail!("--flake is not supported yet; pass the configuration with -f FILE [-A ATTR] or -E EXPR");
+    if let Some(flake) = &args.flake {
+        let Some((reference, name)) = flake.split_once('#').filter(|(_, n)| !n.is_empty()) else {
+            bail!("--flake {flake}: name the configuration, as in --flake .#board (nixosConfigurations.board)");
+        };
+        let expr = format!(
+            "(builtins.getFlake {}).nixosConfigurations.{}",
+            nix_string(&flake_ref(reference)?),
+            nix_string(name)
+        );
+        return Ok((
+            Installable::Exprs(vec![expr]),
+            "config.system.build.toplevel".into(),
+        ));
     }
     let installable = match (&args.file, &args.expr) {
         (Some(f), None) => Installable::Files(vec![f.display().to_string()]),
@@ -300,6 +313,35 @@ fn deploy_from_build_host(
         return Ok(1);
     }
     Ok(0)
+}
+
+/// A flake reference for `builtins.getFlake`: a path (`.`, `./x`, `/x`)
+/// made absolute, anything else as given.
+pub fn flake_ref(reference: &str) -> anyhow::Result<String> {
+    let r = if reference.is_empty() { "." } else { reference };
+    if r.starts_with('.') || r.starts_with('/') {
+        let abs =
+            std::fs::canonicalize(r).with_context(|| format!("cannot find the flake '{r}'"))?;
+        Ok(abs.display().to_string())
+    } else {
+        Ok(r.to_string())
+    }
+}
+
+/// `s` as a Nix string literal.
+pub fn nix_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn pairs(v: &[String]) -> Vec<(String, String)> {
