@@ -286,3 +286,33 @@ fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() 
     );
     assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
 }
+
+#[test]
+fn a_board_with_build_on_target_builds_its_own_system() {
+    let mut lab = Lab::new();
+    let hosts = vec![lab.host("board1", &[(Path::new(XNIX), "xnix")])];
+    let (out, summary) = deploy(
+        &lab,
+        &hosts,
+        &[
+            "--arg",
+            "generation",
+            "6",
+            "--arg",
+            "buildOnTarget",
+            "[ \"board1\" ]",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(statuses(&summary), vec![pair("board1", "deployed")]);
+    assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "6"));
+    // Built there: the system is in the board's store, not in the deployer's.
+    let system = summary[0]["system"].as_str().unwrap();
+    let base = Path::new(system).file_name().unwrap();
+    assert!(hosts[0].root().join("xnix/store").join(base).exists());
+    assert!(!lab.dir().join("deployer/xnix/store").join(base).exists());
+}
