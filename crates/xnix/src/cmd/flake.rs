@@ -154,7 +154,7 @@ pub enum FlakeCommand {
     Check(Common),
     /// Write a flake.nix template into the current directory.
     #[command(
-        after_help = "Examples:\n  mkdir board && cd board && xnix flake init && xnix flake show"
+        after_help = "Examples:\n  xnix flake init\n  mkdir board && cd board && xnix flake init && xnix flake show"
     )]
     Init {
         /// Directory to write into (default: the current directory).

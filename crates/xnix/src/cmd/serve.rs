@@ -13,7 +13,7 @@ use super::StoreOpts;
 
 const EXAMPLES: &str = "\
 Examples:
-  xnix serve --stdio --write                what `xnix copy --to ssh://board` runs on board
+  xnix serve --stdio --write                (what xnix copy --to ssh://board runs there)
   xnix --store-dir /nix/store serve --stdio --write
   nix copy --to 'ssh://board?remote-program=xnix --store-dir /nix/store serve --stdio' ./result
 
