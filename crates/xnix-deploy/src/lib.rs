@@ -18,6 +18,7 @@
 //! so a deployer killed at any moment leaves the target at the old or the new
 //! generation, never in between; with magic rollback, a target that no one
 //! confirms returns to the old one by itself.
+#![deny(missing_docs)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
