@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use xnix_app::installable::{EvalRequest, Installable};
-use xnix_app::realise::{sandbox_paths, BuildOptions};
+
 use xnix_app::{with_big_stack, Session};
 use xnix_deploy::{rollback, state_dir_for, Action, DeployEvent, Target};
 use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
@@ -158,10 +158,7 @@ pub fn build_selected(
     request.arg_exprs = pairs(arg);
     request.arg_strs = pairs(argstr);
     let session = Session::new(opts.store_dir(), request)?;
-    let options = BuildOptions {
-        sandbox_paths: sandbox_paths(&[])?,
-        ..BuildOptions::default()
-    };
+    let options = opts.settings.build_options()?;
     let progress = Progress::new(store.store_dir().clone(), false);
     let result = xnix_app::build::build(
         &session,
