@@ -353,18 +353,16 @@ impl Settings {
         self.list("sandbox-paths")
     }
 
-    /// `allowed-impure-host-deps` (default `/usr /bin /lib /lib64`).
+    /// `allowed-impure-host-deps` (`$XNIX_ALLOWED_IMPURE_HOST_DEPS` wins;
+    /// default `/usr /bin /lib /lib64`).
     pub fn allowed_impure_host_deps(&self) -> Vec<PathBuf> {
+        let words = |v: &str| v.split_whitespace().map(PathBuf::from).collect();
+        if let Ok(v) = std::env::var("XNIX_ALLOWED_IMPURE_HOST_DEPS") {
+            return words(&v);
+        }
         match self.raw("allowed-impure-host-deps") {
-            Some(_) => self
-                .list("allowed-impure-host-deps")
-                .into_iter()
-                .map(PathBuf::from)
-                .collect(),
-            None => ["/usr", "/bin", "/lib", "/lib64"]
-                .iter()
-                .map(PathBuf::from)
-                .collect(),
+            Some(v) => words(v),
+            None => words("/usr /bin /lib /lib64"),
         }
     }
 
@@ -403,9 +401,13 @@ impl Settings {
             jobs: self.max_jobs().max(1),
             cores: self.cores(),
             keep_failed: self.keep_failed(),
+            allowed_impure_host_deps: self.allowed_impure_host_deps(),
             sandbox_paths: crate::realise::sandbox_paths(&self.sandbox_paths())?,
             system: self.system(),
-            extra_platforms: self.extra_platforms(),
+            // Only what the settings name: builds for emulated systems
+            // need the sandbox to register the emulator per build, so the
+            // default (every emulated system) reaches builds with that.
+            extra_platforms: self.list("extra-platforms"),
             substituters: crate::realise::substituters(
                 &self.substituters(),
                 &self.trusted_public_keys(),
