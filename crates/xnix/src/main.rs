@@ -14,6 +14,7 @@ Examples:
   xnix eval -E 'builtins.currentSystem'
   xnix platform show riscv64-linux
   xnix doctor                                         what this machine can build and run
+  xnix build -A hello --option cores 4                a setting for this run (xnix show-config)
   xnix COMMAND --help                                 each command's options and examples";
 
 // The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
