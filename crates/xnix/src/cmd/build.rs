@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use xnix_app::installable::DefaultInstallable;
-use xnix_app::realise::{sandbox_paths, BuildOptions};
+use xnix_app::realise::{remote_builders, sandbox_paths, BuildOptions};
 use xnix_app::{with_big_stack, Session};
 
 use super::progress::Progress;
@@ -88,30 +88,6 @@ pub struct BuildArgs {
     pub builders: Option<String>,
 }
 
-/// The `--builders` of a build, for the scheduler (xnix-remote's builders).
-pub fn remote_builders(
-    spec: Option<&str>,
-    opts: &StoreOpts,
-) -> anyhow::Result<Option<std::sync::Arc<dyn xnix_build::builder::RemoteBuilders>>> {
-    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let machines = xnix_remote::builders::parse_machines(spec, &xnix_platform::host_double())?;
-    let config = xnix_store::LocalStoreConfig {
-        store_dir: Some(xnix_formats::StoreDir::new(opts.store_dir().to_string())?),
-        root: opts.store_root.clone(),
-        state_dir: opts.state_dir.clone(),
-        ..Default::default()
-    };
-    Ok(Some(std::sync::Arc::new(
-        xnix_remote::builders::Builders::new(
-            machines,
-            config,
-            xnix_remote::ssh::ssh_opts_from_env(),
-        ),
-    )))
-}
-
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
     let session = Session::new(
@@ -123,7 +99,7 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let builders = args.builders.clone().or_else(|| opts.settings.builders());
     let options = BuildOptions {
         jobs: jobs.max(1),
-        remote_builders: remote_builders(builders.as_deref(), &opts)?,
+        remote_builders: remote_builders(builders.as_deref(), opts.config()?)?,
         build_locally: jobs > 0 || builders.is_none(),
         keep_going: args.keep_going,
         keep_failed: args.keep_failed || settings.keep_failed,

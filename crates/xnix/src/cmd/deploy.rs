@@ -4,14 +4,13 @@
 //! `xnix_app`'s; the deployment is `xnix_deploy::fleet`.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 use xnix_app::eval::{print_selected, PrintOptions};
 use xnix_app::installable::{EvalRequest, Installable};
@@ -187,7 +186,7 @@ fn build(
         .iter()
         .map(|m| format!("\"{}\".config.system.build.toplevel", m.name))
         .collect();
-    let built = super::rebuild::build_selected(
+    let built = super::build_selected(
         store,
         opts,
         Installable::Exprs(vec![configurations_expr(args)?]),
@@ -292,41 +291,14 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         ssh_opts: ssh_opts_from_env(),
     };
     let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
-    let multi = std::io::stderr()
-        .is_terminal()
-        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)));
-    let bars: BTreeMap<String, ProgressBar> = match &multi {
-        Some(mp) => nodes
-            .iter()
-            .map(|n| {
-                let bar = mp.add(ProgressBar::new_spinner());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.set_prefix(format!("{:width$}", n.name));
-                bar.set_message("waiting");
-                bar.enable_steady_tick(Duration::from_millis(100));
-                (n.name.clone(), bar)
-            })
-            .collect(),
-        None => BTreeMap::new(),
-    };
+    let progress = super::progress::Progress::new(store.store_dir().clone(), false);
+    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    progress.track(&format!("deploying to {} machines", names.len()), &names);
     let events = |name: &str, e: FleetEvent| {
-        let text = describe(&e);
-        match bars.get(name) {
-            Some(bar) => {
-                if matches!(e, FleetEvent::Done(_)) {
-                    bar.finish_with_message(text);
-                } else {
-                    bar.set_message(text);
-                }
-            }
-            None => eprintln!("{name:width$}  {text}"),
-        }
+        progress.item_status(name, &describe(&e), matches!(e, FleetEvent::Done(_)));
     };
     let reports = deploy_fleet(&store, &nodes, &options, &events);
-    drop(bars);
+    progress.finish();
     let ok = reports.iter().all(|r| r.result.succeeded());
     if args.json {
         let list: Vec<Value> = reports

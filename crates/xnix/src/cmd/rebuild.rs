@@ -9,13 +9,11 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use xnix_app::installable::{EvalRequest, Installable};
-
-use xnix_app::{with_big_stack, Session};
+use xnix_app::installable::Installable;
+use xnix_app::with_big_stack;
 use xnix_deploy::{rollback, state_dir_for, Action, DeployEvent, Target};
 use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
 
-use super::progress::Progress;
 use super::StoreOpts;
 
 const EXAMPLES: &str = "\
@@ -135,46 +133,6 @@ fn open_target(args: &RebuildArgs, opts: &StoreOpts) -> anyhow::Result<Target> {
     .with_sudo(args.use_remote_sudo))
 }
 
-/// Evaluate `installable` with `attrs` selected and `--arg`/`--argstr`
-/// pairs, build the selected derivations (linking `./result` when `link`),
-/// and return the outputs in the order selected; `Err(code)` after the
-/// failure has been reported.
-pub fn build_selected(
-    store: &xnix_store::LocalStore,
-    opts: &StoreOpts,
-    installable: Installable,
-    attrs: Vec<String>,
-    arg: &[String],
-    argstr: &[String],
-    link: bool,
-) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
-    let pairs = |v: &[String]| -> Vec<(String, String)> {
-        v.chunks(2)
-            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-            .collect()
-    };
-    let mut request = EvalRequest::new(installable);
-    request.attr_paths = attrs;
-    request.arg_exprs = pairs(arg);
-    request.arg_strs = pairs(argstr);
-    let session = Session::new(opts.store_dir(), request)?;
-    let options = opts.settings.build_options()?;
-    let progress = Progress::new(store.store_dir().clone(), false);
-    let result = xnix_app::build::build(
-        &session,
-        store,
-        &options,
-        link.then_some(std::path::Path::new("result")),
-        &progress,
-    );
-    progress.finish();
-    session.leak();
-    match result {
-        Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),
-        Err(e) => Ok(Err(super::report_failure(e)?)),
-    }
-}
-
 /// Build the system's toplevel; `Err(code)` after a reported failure.
 fn build_system(
     args: &RebuildArgs,
@@ -194,7 +152,7 @@ fn build_system(
         Some(a) => format!("{a}.config.system.build.toplevel"),
         None => "config.system.build.toplevel".to_string(),
     };
-    Ok(build_selected(
+    Ok(super::build_selected(
         store,
         opts,
         installable,
