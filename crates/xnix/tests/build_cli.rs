@@ -331,6 +331,17 @@ fn max_jobs_setting_reaches_the_scheduler() {
         e1 <= s2 || e2 <= s1,
         "with max-jobs 1 the builds overlapped: {s1}-{e1}, {s2}-{e2}"
     );
+    // A command's flag wins over the setting.
+    variant("graph5.nix", "seven", "eight");
+    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(
+        &env,
+        "graph5.nix",
+        &["-j", "1", "--option", "max-jobs", "2"],
+    );
+    assert!(
+        e1 <= s2 || e2 <= s1,
+        "-j 1 did not win over max-jobs 2: {s1}-{e1}, {s2}-{e2}"
+    );
 }
 
 #[test]
