@@ -46,7 +46,7 @@ const SPECS: &[Spec] = &[
     Spec {
         name: "system",
         kind: Kind::Text,
-        description: "the system this machine builds for natively",
+        description: "the system this machine builds for natively (and builtins.currentSystem)",
     },
     Spec {
         name: "extra-platforms",
@@ -298,6 +298,11 @@ impl Settings {
         };
         self.entries.insert(spec.name, Entry { value, origin });
         Ok(())
+    }
+
+    /// Whether `name` was set (by a file, `$XNIX_CONFIG` or `--option`).
+    pub fn is_set(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
     }
 
     fn raw(&self, name: &str) -> Option<&str> {

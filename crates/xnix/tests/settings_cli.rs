@@ -37,6 +37,7 @@ impl Env {
             .env_remove("XNIX_CONFIG")
             .env_remove("XNIX_SUBSTITUTERS")
             .env_remove("XNIX_BUILDERS")
+            .env_remove("XNIX_SYSTEM")
             .env("XNIX_STORE_ROOT", self.dir.path().join("root"))
             .env("XNIX_STORE_DIR", "/xnix/store")
             .env_remove("XNIX_STATE_DIR")
@@ -100,6 +101,17 @@ fn file_then_option_with_extra_appending() {
         j["substituters"]["value"],
         serde_json::json!(["file:///srv/a", "file:///srv/b", "file:///srv/c"])
     );
+
+    // `system` is the evaluator's currentSystem, as in Nix.
+    let (out, _) = env.ok(&[
+        "eval",
+        "-E",
+        "builtins.currentSystem",
+        "--option",
+        "system",
+        "riscv64-linux",
+    ]);
+    assert_eq!(out.trim(), "\"riscv64-linux\"");
 
     // The option is global: it may come before the command.
     let (out, _) = env.ok(&["--option", "cores", "9", "show-config"]);

@@ -253,6 +253,12 @@ impl StoreOpts {
         for w in &settings.warnings {
             eprintln!("warning: {w}");
         }
+        // The evaluator's `builtins.currentSystem` is the `system` setting, as
+        // in Nix; it reads XNIX_SYSTEM, which (set by the user) still wins.
+        // Set here, before any thread starts.
+        if settings.is_set("system") && std::env::var_os("XNIX_SYSTEM").is_none() {
+            std::env::set_var("XNIX_SYSTEM", settings.system());
+        }
         self.settings = std::sync::Arc::new(settings);
         Ok(())
     }
