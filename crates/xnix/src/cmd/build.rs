@@ -47,7 +47,13 @@ builds: their inputs are copied there, the outputs copied back and checked. A
 builder runs xnix (or, for --store-dir /nix/store, Nix); one that cannot be
 reached is skipped and tried again a minute later:
   xnix build -A pkgsCross.riscv64.hello --builders 'ssh://root@rv-board riscv64-linux'
-  xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines";
+  xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines
+
+Settings (/etc/xnix/xnix.conf or --option NAME VALUE; `xnix show-config` lists
+them) give the defaults: max-jobs, cores, sandbox-paths, keep-failed,
+substituters, trusted-public-keys, builders; flags and their environment
+variables win over them:
+  xnix build -A hello --option cores 2 --option extra-sandbox-paths /etc/hosts";
 
 /// Arguments of `xnix build`.
 #[derive(Args)]
