@@ -46,7 +46,7 @@ with -j 0, all of them) are built on other machines over ssh, as Nix's remote
 builds: their inputs are copied there, the outputs copied back and checked. A
 builder runs xnix (or, for --store-dir /nix/store, Nix); one that cannot be
 reached is skipped and tried again a minute later:
-  xnix build -A pkgsCross.riscv64.hello --builders 'ssh://root@rv-board riscv64-linux'
+  xnix build -E '(import <xnixpkgs> { localSystem = \"riscv64-linux\"; }).hello' --builders 'ssh://root@rv-board riscv64-linux'
   xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines
 
 Settings (/etc/xnix/xnix.conf or --option NAME VALUE; `xnix show-config` lists
