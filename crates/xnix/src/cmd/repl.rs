@@ -23,7 +23,7 @@ use xnix_eval::{with_big_stack, Attr, Attrs, ErrorKind, EvalError, Evaluator, Po
 
 use xnix_app::installable::{auto_args, new_evaluator};
 use xnix_app::instantiate::parse_drv;
-use xnix_app::realise::{find_build_log, realise, sandbox_paths, BuildOptions};
+use xnix_app::realise::{find_build_log, realise};
 use xnix_app::AppError;
 
 use super::StoreOpts;
@@ -412,10 +412,7 @@ impl Repl {
         let progress = super::progress::Progress::new(store.store_dir().clone(), false);
         xnix_app::objects::write_to_store(&ev, &store, &progress).map_err(other)?;
         let drv = parse_drv(&store, &drv_path).map_err(other)?;
-        let options = BuildOptions {
-            sandbox_paths: sandbox_paths(&[]).map_err(other)?,
-            ..Default::default()
-        };
+        let options = self.store.settings.build_options().map_err(other)?;
         let result = realise(&store, std::slice::from_ref(&drv), &options, &progress);
         progress.finish();
         let realised = match result {
