@@ -1002,7 +1002,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
         let _ = fs::remove_file(&log_path);
 
-        let result = if builtin {
+        let result = if drv.builder == "builtin:unpack-debs" {
+            self.run_unpack_debs(drv_path, drv, &outputs, &closure, &log_path)
+        } else if builtin {
             self.run_builtin(drv_path, drv, &outputs, &log_path)
         } else {
             self.run_sandboxed(drv_path, drv, &outputs, &already, &closure, &log_path)
@@ -1103,7 +1105,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             return Err(BuildError::Unsupported {
                 drv: shown,
                 what: format!(
-                    "unknown builtin builder '{}' (only builtin:fetchurl exists)",
+                    "unknown builtin builder '{}' (builtin:fetchurl and builtin:unpack-debs exist)",
                     drv.builder
                 ),
             });
@@ -1178,6 +1180,71 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             Err(source) => {
                 let _ = writeln!(log, "{source}");
                 Err(BuildError::Fetch { drv: shown, source })
+            }
+        }
+    }
+
+    /// `builtin:unpack-debs` (see [`crate::unpack_debs`]).
+    fn run_unpack_debs(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        outputs: &BTreeMap<String, StorePath>,
+        closure: &BTreeSet<StorePath>,
+        log_path: &Path,
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let shown = sd.print(drv_path);
+        let unsupported = |what: String| BuildError::Unsupported {
+            drv: shown.clone(),
+            what,
+        };
+        let out = match (outputs.get("out"), outputs.len()) {
+            (Some(o), 1) => o,
+            _ => {
+                return Err(unsupported(
+                    "builtin:unpack-debs needs exactly one output 'out'".to_string(),
+                ))
+            }
+        };
+        let real = self.store.real_store_dir();
+        let mut debs = Vec::new();
+        for p in drv
+            .env
+            .get("debs")
+            .map(String::as_str)
+            .unwrap_or("")
+            .split_whitespace()
+        {
+            let path = sd.parse(p).map_err(|_| {
+                unsupported(format!(
+                    "builtin:unpack-debs: '{p}' in 'debs' is not a store path"
+                ))
+            })?;
+            if !closure.contains(&path) {
+                return Err(unsupported(format!(
+                    "builtin:unpack-debs: '{p}' is not an input of the derivation"
+                )));
+            }
+            debs.push(real.join(path.base_name()));
+        }
+        let deb_refs: Vec<&Path> = debs.iter().map(PathBuf::as_path).collect();
+        let mut log = fs::File::create(log_path)
+            .map_err(io_err(format!("creating {}", log_path.display())))?;
+        match crate::unpack_debs::unpack_debs(&deb_refs, &real.join(out.base_name())) {
+            Ok(lines) => {
+                for line in lines {
+                    let _ = writeln!(log, "{line}");
+                    self.progress.on_event(&BuildEvent::LogLine {
+                        drv: drv_path,
+                        line: &line,
+                    });
+                }
+                Ok(())
+            }
+            Err(message) => {
+                let _ = writeln!(log, "{message}");
+                Err(unsupported(message))
             }
         }
     }

@@ -48,6 +48,22 @@ pub enum FetchError {
         /// What went wrong with each candidate.
         attempts: Vec<String>,
     },
+    /// A locked `.deb` (`mirror://debian/pool/...`) that the archive no
+    /// longer serves: Debian removes a package's old versions from the pool
+    /// when it publishes new ones.
+    #[error(
+        "the Debian archive no longer serves '{url}' (a locked .deb replaced by a newer \
+         version?):\n{}\nrefresh the lock of Debian packages with `xnix debian lock` (it \
+         rewrites pkgs/debian/<suite>-<arch>.json from the archive's current indexes), then \
+         build again",
+        .attempts.join("\n")
+    )]
+    GoneFromDebianPool {
+        /// The URL as requested.
+        url: String,
+        /// What each candidate answered.
+        attempts: Vec<String>,
+    },
     /// The downloaded contents do not have the declared hash.
     #[error("hash mismatch in fixed-output fetch of '{url}':\n  specified: {}\n  got:       {}", .expected.to_sri(), .actual.to_sri())]
     HashMismatch {
@@ -315,10 +331,43 @@ fn fetch_hashed(
             Err(message) => attempts.push(format!("  {candidate}: {message}")),
         }
     }
+    let not_found =
+        |a: &String| a.contains("HTTP 404") || a.contains("HTTP 410") || a.contains("No such file");
+    if url.starts_with("mirror://debian/pool/")
+        && !attempts.is_empty()
+        && attempts.iter().all(not_found)
+    {
+        return Err(FetchError::GoneFromDebianPool {
+            url: url.to_string(),
+            attempts,
+        });
+    }
     Err(FetchError::Download {
         url: url.to_string(),
         attempts,
     })
+}
+
+/// Downloads `url` (after mirror resolution) and returns its bytes, for
+/// small files the caller checks itself (e.g. an archive's indexes, whose
+/// hashes its `Release` file lists).
+pub fn download_bytes(
+    url: &str,
+    mirrors: &MirrorTable,
+    options: &FetchOptions,
+) -> Result<Vec<u8>, FetchError> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dest = std::env::temp_dir().join(format!("xnix-download-{}-{n}", std::process::id()));
+    let how = HashRequest {
+        method: ContentAddressMethod::Flat,
+        algo: HashAlgo::Sha256,
+        expected: None,
+    };
+    fetch_hashed(url, mirrors, &how, false, &dest, options, &mut |_, _| {})?;
+    let bytes = fs::read(&dest).map_err(io_err(format!("reading {}", dest.display())));
+    let _ = fs::remove_file(&dest);
+    bytes
 }
 
 /// Downloads `url` into `store` as the fixed-output path `name`, the way

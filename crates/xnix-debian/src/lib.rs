@@ -4,6 +4,7 @@
 //! - [`deb822`]: control-file paragraphs;
 //! - [`version`]: Debian versions and dpkg's order;
 //! - [`relation`]: `Depends`-style relationship fields;
+//! - [`archive`]: loading a suite's checked indexes through a caller's fetcher;
 //! - [`index`]: a suite's `Release` and its `Packages` indexes;
 //! - [`compress`]: the compressions archives and APT use;
 //! - [`deb`]: reading a `.deb` and unpacking it (merged-/usr aware);
@@ -15,10 +16,12 @@
 //! network (callers fetch).
 
 pub mod apt;
+pub mod archive;
 pub mod compress;
 pub mod deb;
 pub mod deb822;
 pub mod index;
+pub mod lock;
 pub mod relation;
 pub mod version;
 

@@ -45,6 +45,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
     Doctor(cmd::doctor::DoctorArgs),
+    /// The collection's lock of Debian packages (toolchains, C libraries).
+    Debian(cmd::debian::DebianArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Log(args) => cmd::log::run(args, opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
+        Command::Debian(args) => cmd::debian::run(args),
     };
     match result {
         Ok(code) => code,
