@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
-use std::io::{self, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -32,17 +32,38 @@ use std::time::Duration;
 use xnix_formats::{
     ContentAddressMethod, Derivation, FixedOutputHash, Hash, HashAlgo, StoreDir, StorePath,
 };
+use xnix_fs::ops::{self, io_err, FsError};
 use xnix_store::local::canonicalise_metadata;
 use xnix_store::{LocalStore, LocalStoreError, ValidPathInfo};
 
+use xnix_platform::Machine;
+
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
-use crate::sandbox::{remove_tree, run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
+use crate::sandbox::{
+    run_build, BuildJob, BuilderStatus, SandboxConfig, SandboxError, SandboxPath,
+};
 use crate::substitute::{substitute_paths, SubstituteOutcome, Substituter};
 
-/// An error reported by a [`BuildStore`] implementation.
+/// An error reported by a [`BuildStore`] implementation, with the
+/// store's own error inside (match on it, never on its text).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreAccessError(pub String);
+pub enum StoreAccessError {
+    /// The local store failed.
+    #[error(transparent)]
+    Local(Box<LocalStoreError>),
+    /// A lock file or another file of the store's could not be used.
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// Another store implementation failed.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<LocalStoreError> for StoreAccessError {
+    fn from(e: LocalStoreError) -> Self {
+        StoreAccessError::Local(Box::new(e))
+    }
+}
 
 /// What registering a freshly built output records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +88,14 @@ pub trait BuildStore: Sync {
     /// The logical store directory (e.g. `/nix/store`).
     fn store_dir(&self) -> &StoreDir;
     /// Where store paths physically live.
-    fn real_store_dir(&self) -> PathBuf;
+    fn real_store_dir(&self) -> &Path;
     /// The state directory; build logs go to its `log/`, build locks to
     /// its `build-locks/` and scratch directories to its `builds/`.
-    fn state_dir(&self) -> PathBuf;
+    fn state_dir(&self) -> &Path;
+    /// Where the store path `path` physically lives.
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        self.real_store_dir().join(path.base_name())
+    }
     /// Whether `path` is registered as valid.
     fn is_valid_path(&self, path: &StorePath) -> Result<bool, StoreAccessError>;
     /// The references of a valid path.
@@ -85,9 +110,10 @@ pub trait BuildStore: Sync {
     /// `<state dir>/build-locks/<base name>.lock`, the files the local
     /// store's own path locks use.
     fn lock_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Box<dyn Send>, StoreAccessError> {
-        lock_files(&self.state_dir().join("build-locks"), paths)
-            .map(|l| Box::new(l) as Box<dyn Send>)
-            .map_err(|e| StoreAccessError(e.to_string()))
+        Ok(Box::new(lock_files(
+            &self.state_dir().join("build-locks"),
+            paths,
+        )?))
     }
 
     /// Protects `path` from garbage collection while this process runs.
@@ -107,42 +133,36 @@ pub trait BuildStore: Sync {
     }
 }
 
-fn local_err(e: LocalStoreError) -> StoreAccessError {
-    StoreAccessError(e.to_string())
-}
-
 impl BuildStore for LocalStore {
     fn store_dir(&self) -> &StoreDir {
         LocalStore::store_dir(self)
     }
 
-    fn real_store_dir(&self) -> PathBuf {
-        LocalStore::real_store_dir(self).to_path_buf()
+    fn real_store_dir(&self) -> &Path {
+        LocalStore::real_store_dir(self)
     }
 
-    fn state_dir(&self) -> PathBuf {
-        LocalStore::state_dir(self).to_path_buf()
+    fn state_dir(&self) -> &Path {
+        LocalStore::state_dir(self)
+    }
+
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        LocalStore::real_path(self, path)
     }
 
     fn is_valid_path(&self, path: &StorePath) -> Result<bool, StoreAccessError> {
-        LocalStore::is_valid_path(self, path).map_err(local_err)
+        Ok(LocalStore::is_valid_path(self, path)?)
     }
 
     fn query_references(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, StoreAccessError> {
-        match self.query_path_info(path).map_err(local_err)? {
+        match self.query_path_info(path)? {
             Some(info) => Ok(info.references),
-            None => Err(StoreAccessError(format!(
-                "'{}' is not valid",
-                self.print_path(path)
-            ))),
+            None => Err(LocalStoreError::NotValid(self.print_path(path)).into()),
         }
     }
 
     fn query_deriver(&self, path: &StorePath) -> Result<Option<StorePath>, StoreAccessError> {
-        Ok(self
-            .query_path_info(path)
-            .map_err(local_err)?
-            .and_then(|i| i.deriver))
+        Ok(self.query_path_info(path)?.and_then(|i| i.deriver))
     }
 
     fn register_outputs(&self, outputs: &[OutputRegistration]) -> Result<(), StoreAccessError> {
@@ -164,17 +184,15 @@ impl BuildStore for LocalStore {
                 ultimate: true,
             })
             .collect();
-        self.register_valid_paths(&infos).map_err(local_err)
+        Ok(self.register_valid_paths(&infos)?)
     }
 
     fn lock_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Box<dyn Send>, StoreAccessError> {
-        LocalStore::lock_paths(self, paths)
-            .map(|l| Box::new(l) as Box<dyn Send>)
-            .map_err(local_err)
+        Ok(Box::new(LocalStore::lock_paths(self, paths)?))
     }
 
     fn add_temp_root(&self, path: &StorePath) -> Result<(), StoreAccessError> {
-        LocalStore::add_temp_root(self, path).map_err(local_err)
+        Ok(LocalStore::add_temp_root(self, path)?)
     }
 
     fn substitute(
@@ -204,7 +222,10 @@ pub struct BuildOptions {
     /// Host paths visible read-only in every sandbox (Nix's
     /// `sandbox-paths`).
     pub sandbox_paths: Vec<SandboxPath>,
-    /// The system this machine builds for natively, e.g. `x86_64-linux`.
+    /// The system this machine builds for natively, e.g. `x86_64-linux`
+    /// (default: [`xnix_platform::host_double`]). Derivations for systems
+    /// whose programs it executes natively (nixpkgs' `canExecute`, e.g.
+    /// `i686-linux` on `x86_64-linux`) are built too.
     pub system: String,
     /// Further systems whose builders this machine can run.
     pub extra_platforms: Vec<String>,
@@ -232,7 +253,7 @@ impl Default for BuildOptions {
             timeout: None,
             max_silent_time: None,
             sandbox_paths: Vec::new(),
-            system: native_system(),
+            system: xnix_platform::host_double(),
             extra_platforms: Vec::new(),
             system_features: default_system_features(),
             // This machine's table: debian from its APT sources, others
@@ -255,16 +276,6 @@ pub fn default_system_features() -> BTreeSet<String> {
         features.insert("kvm".to_string());
     }
     features
-}
-
-/// This machine's Nix system name (`x86_64-linux`, `aarch64-linux`, ...).
-pub fn native_system() -> String {
-    let arch = match std::env::consts::ARCH {
-        "x86" => "i686",
-        "arm" => "armv7l",
-        other => other,
-    };
-    format!("{arch}-{}", std::env::consts::OS)
 }
 
 /// A step of the realisation, for progress displays.
@@ -398,9 +409,19 @@ pub enum BuildError {
         /// What is unsupported.
         what: String,
     },
-    /// The sandboxed builder failed.
-    #[error(transparent)]
-    Sandbox(Box<SandboxError>),
+    /// The sandboxed builder failed, or could not be started.
+    #[error("{source}")]
+    Builder {
+        /// The derivation.
+        drv: StorePath,
+        /// Its build log ([`build_log_path`]).
+        log_path: PathBuf,
+        /// How the builder ended, when it ran to its end and failed (not
+        /// for time-outs, set-up failures or missing outputs).
+        status: Option<BuilderStatus>,
+        /// What went wrong, as the sandbox reports it.
+        source: Box<SandboxError>,
+    },
     /// `builtin:fetchurl` failed.
     #[error("fetching for '{drv}' failed: {source}")]
     Fetch {
@@ -453,25 +474,58 @@ pub enum BuildError {
         /// The offending paths.
         paths: String,
     },
-    /// A file system operation failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done, with the path.
-        context: String,
-        /// The error.
-        source: io::Error,
+    /// A file system operation failed (what, on which path, why).
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    /// Finishing a built output (canonicalising, hashing, scanning) failed.
+    #[error("cannot finish output '{output}' of '{drv}': {source}")]
+    FinishOutput {
+        /// The derivation.
+        drv: String,
+        /// The output path.
+        output: String,
+        /// The store's error.
+        source: Box<LocalStoreError>,
+    },
+    /// A flat fixed output is not a non-executable regular file.
+    #[error(
+        "output '{output}' of '{drv}' should be a non-executable regular file since recursive \
+         hashing is not enabled (outputHashMode = flat)"
+    )]
+    FlatOutputNotRegular {
+        /// The derivation.
+        drv: String,
+        /// The output path.
+        output: String,
     },
 }
 
-impl From<SandboxError> for BuildError {
-    fn from(e: SandboxError) -> Self {
-        BuildError::Sandbox(Box::new(e))
+impl BuildError {
+    /// The log of a builder that ran and failed (exit status, time-out,
+    /// silence); the error's message already names it. `None` for every
+    /// other failure, whose log, if any, is at [`build_log_path`].
+    pub fn builder_log(&self) -> Option<&Path> {
+        match self {
+            BuildError::Builder {
+                log_path, source, ..
+            } => match **source {
+                SandboxError::BuilderFailed { .. }
+                | SandboxError::TimedOut { .. }
+                | SandboxError::Silent { .. } => Some(log_path),
+                _ => None,
+            },
+            _ => None,
+        }
     }
-}
 
-fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> BuildError {
-    let context = context.into();
-    move |source| BuildError::Io { context, source }
+    /// How the builder ended, when it ran and failed with an exit code or
+    /// a signal.
+    pub fn builder_status(&self) -> Option<BuilderStatus> {
+        match self {
+            BuildError::Builder { status, .. } => *status,
+            _ => None,
+        }
+    }
 }
 
 /// The result of a successful [`realise`].
@@ -528,7 +582,7 @@ pub fn find_build_log<S: BuildStore + ?Sized>(
         store.query_deriver(path)?
     };
     Ok(drv
-        .map(|d| build_log_path(&store.state_dir(), &d))
+        .map(|d| build_log_path(store.state_dir(), &d))
         .filter(|p| p.exists()))
 }
 
@@ -545,7 +599,7 @@ pub fn read_derivation<S: BuildStore + ?Sized>(
             drv: shown.clone(),
             reason: "not a derivation (its name does not end in .drv)".to_string(),
         })?;
-    let real = store.real_store_dir().join(drv_path.base_name());
+    let real = store.real_path(drv_path);
     let text = fs::read_to_string(&real).map_err(|e| BuildError::ReadDerivation {
         drv: shown.clone(),
         reason: format!("{}: {e}", real.display()),
@@ -751,6 +805,9 @@ pub fn realise<S: BuildStore + ?Sized>(
         options,
         progress,
         drvs: &plan.drvs,
+        // A system name xnix-platform does not know still builds
+        // derivations that name it exactly.
+        machine: Machine::with_extra_platforms(&options.system, &options.extra_platforms).ok(),
     };
 
     std::thread::scope(|scope| {
@@ -869,6 +926,7 @@ struct BuildContext<'a, S: BuildStore + ?Sized> {
     options: &'a BuildOptions,
     progress: &'a dyn BuildProgress,
     drvs: &'a BTreeMap<StorePath, Derivation>,
+    machine: Option<Machine>,
 }
 
 impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
@@ -892,7 +950,12 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
             .chain(self.options.extra_platforms.iter().map(String::as_str))
             .collect();
-        if !(systems.contains(&drv.platform.as_str()) || builtin && drv.platform == "builtin") {
+        let runs_here = systems.contains(&drv.platform.as_str())
+            || self
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.runs_natively(&drv.platform));
+        if !(runs_here || builtin && drv.platform == "builtin") {
             return Err(BuildError::WrongPlatform {
                 drv: shown,
                 platform: drv.platform.clone(),
@@ -934,7 +997,6 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
 
         let state_dir = store.state_dir();
-        let real = store.real_store_dir();
         let output_set: BTreeSet<StorePath> = outputs.values().cloned().collect();
         let _locks = store.lock_paths(&output_set).map_err(serr())?;
         // Another process may have built them while we waited for the
@@ -989,16 +1051,15 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
 
         // Leftovers of an interrupted earlier build are in the way.
         for p in outputs.values().filter(|p| !already.contains(*p)) {
-            let rp = real.join(p.base_name());
+            let rp = store.real_path(p);
             if fs::symlink_metadata(&rp).is_ok() {
-                remove_tree(&rp)
-                    .map_err(io_err(format!("removing stale output {}", rp.display())))?;
+                ops::remove_tree(&rp)?;
             }
         }
 
-        let log_path = build_log_path(&state_dir, drv_path);
+        let log_path = build_log_path(state_dir, drv_path);
         if let Some(parent) = log_path.parent() {
-            fs::create_dir_all(parent).map_err(io_err(format!("creating {}", parent.display())))?;
+            fs::create_dir_all(parent).map_err(io_err("creating directory", parent))?;
         }
         let _ = fs::remove_file(&log_path);
 
@@ -1012,7 +1073,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         .and_then(|()| self.register(drv_path, drv, &outputs, &already, &closure));
         if result.is_err() {
             for p in outputs.values().filter(|p| !already.contains(*p)) {
-                let _ = remove_tree(&real.join(p.base_name()));
+                let _ = ops::remove_tree(&store.real_path(p));
             }
         }
         result.map(|()| (outputs, true))
@@ -1030,7 +1091,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let store = self.store;
         let sd = store.store_dir();
         let real = store.real_store_dir();
-        let mut config = SandboxConfig::new(sd.as_str(), &real);
+        let mut config = SandboxConfig::new(sd.as_str(), real);
         config.sandbox_paths = self.options.sandbox_paths.clone();
         // xnixpkgs' contract: derivations that run the build machine's own
         // tools list the host directories they need (e.g. /usr, /bin, /lib,
@@ -1080,14 +1141,23 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                     line,
                 })
             },
-        )?;
+        )
+        .map_err(|e| BuildError::Builder {
+            drv: drv_path.clone(),
+            log_path: log_path.to_path_buf(),
+            status: match &e {
+                SandboxError::BuilderFailed { status, .. } => Some(*status),
+                _ => None,
+            },
+            source: Box::new(e),
+        })?;
         for (name, from) in &produced.outputs {
             if already.contains(&outputs[name]) {
                 // The valid copy stays; this one goes with the scratch dir.
                 continue;
             }
-            let to = real.join(outputs[name].base_name());
-            move_tree(from, &to)?;
+            let to = store.real_path(&outputs[name]);
+            ops::move_tree(from, &to)?;
         }
         Ok(())
     }
@@ -1134,10 +1204,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 what: "builtin:fetchurl needs the attribute 'url'".to_string(),
             })?;
         let executable = drv.env.get("executable").is_some_and(|v| v == "1");
-        let dest = self.store.real_store_dir().join(outputs["out"].base_name());
+        let dest = self.store.real_path(&outputs["out"]);
 
-        let mut log = fs::File::create(log_path)
-            .map_err(io_err(format!("creating {}", log_path.display())))?;
+        let mut log = fs::File::create(log_path).map_err(io_err("creating", log_path))?;
         let line = format!("downloading '{url}'");
         let _ = writeln!(log, "{line}");
         self.progress.on_event(&BuildEvent::LogLine {
@@ -1229,8 +1298,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             debs.push(real.join(path.base_name()));
         }
         let deb_refs: Vec<&Path> = debs.iter().map(PathBuf::as_path).collect();
-        let mut log = fs::File::create(log_path)
-            .map_err(io_err(format!("creating {}", log_path.display())))?;
+        let mut log = fs::File::create(log_path).map_err(io_err("creating", log_path))?;
         match crate::unpack_debs::unpack_debs(&deb_refs, &real.join(out.base_name())) {
             Ok(lines) => {
                 for line in lines {
@@ -1361,24 +1429,28 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let store = self.store;
         let sd = store.store_dir();
         let shown = sd.print(drv_path);
-        let real = store.real_store_dir();
         let candidates: BTreeSet<StorePath> =
             closure.iter().chain(outputs.values()).cloned().collect();
         let mut infos = Vec::new();
         for (name, path) in outputs.iter().filter(|(_, p)| !already.contains(*p)) {
-            let rp = real.join(path.base_name());
-            canonicalise_metadata(&rp).map_err(|e| BuildError::Io {
-                context: format!("canonicalising {}", rp.display()),
-                source: io::Error::other(e.to_string()),
-            })?;
-            let (nar_hash, nar_size, references) = LocalStore::hash_and_scan(&rp, &candidates)
-                .map_err(|e| BuildError::Io {
-                    context: format!("serialising {}", rp.display()),
-                    source: io::Error::other(e.to_string()),
-                })?;
+            let rp = store.real_path(path);
+            let finish_err = |source| BuildError::FinishOutput {
+                drv: shown.clone(),
+                output: sd.print(path),
+                source: Box::new(source),
+            };
+            canonicalise_metadata(&rp).map_err(finish_err)?;
+            let (nar_hash, nar_size, references) =
+                LocalStore::hash_and_scan(&rp, &candidates).map_err(finish_err)?;
             let fixed = drv.outputs[name].fixed.as_ref();
             if let Some(fixed) = fixed {
-                let actual = fixed_output_hash(&rp, fixed, &nar_hash)?;
+                let actual = fixed_output_hash(&rp, fixed, &nar_hash).map_err(|e| match e {
+                    FixedHashError::Store(source) => finish_err(source),
+                    FixedHashError::NotRegular => BuildError::FlatOutputNotRegular {
+                        drv: shown.clone(),
+                        output: sd.print(path),
+                    },
+                })?;
                 if actual != fixed.hash {
                     return Err(BuildError::OutputHashMismatch {
                         drv: shown,
@@ -1493,118 +1565,51 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
     }
 }
 
+/// Why a fixed output's hash could not be computed.
+enum FixedHashError {
+    Store(LocalStoreError),
+    NotRegular,
+}
+
 fn fixed_output_hash(
     path: &Path,
     fixed: &FixedOutputHash,
     nar_sha256: &Hash,
-) -> Result<Hash, BuildError> {
+) -> Result<Hash, FixedHashError> {
     match fixed.method {
         ContentAddressMethod::Recursive if fixed.hash.algo() == HashAlgo::Sha256 => {
             Ok(nar_sha256.clone())
         }
         ContentAddressMethod::Recursive => xnix_fs::nar::nar_hash_with(path, fixed.hash.algo())
             .map(|(h, _)| h)
-            .map_err(|e| BuildError::Io {
-                context: format!("hashing {}", path.display()),
-                source: io::Error::other(e.to_string()),
-            }),
+            .map_err(|e| FixedHashError::Store(e.into())),
         ContentAddressMethod::Flat => {
+            let store_err = |e: FsError| FixedHashError::Store(e.into());
             let meta = fs::symlink_metadata(path)
-                .map_err(io_err(format!("reading {}", path.display())))?;
+                .map_err(io_err("getting status of", path))
+                .map_err(store_err)?;
             if !meta.is_file() || meta.permissions().mode() & 0o111 != 0 {
-                return Err(BuildError::Io {
-                    context: format!("checking {}", path.display()),
-                    source: io::Error::other(
-                        "the output should be a non-executable regular file since recursive \
-                         hashing is not enabled (outputHashMode = flat)",
-                    ),
-                });
+                return Err(FixedHashError::NotRegular);
             }
-            let f = fs::File::open(path).map_err(io_err(format!("reading {}", path.display())))?;
+            let f = fs::File::open(path)
+                .map_err(io_err("reading", path))
+                .map_err(store_err)?;
             Hash::digest_reader(fixed.hash.algo(), f)
-                .map_err(io_err(format!("hashing {}", path.display())))
+                .map_err(io_err("hashing", path))
+                .map_err(store_err)
         }
     }
 }
 
-/// Exclusive flock locks on lock files, held until dropped.
-struct FileLocks {
-    _files: Vec<fs::File>,
-}
-
-fn lock_files(dir: &Path, paths: &BTreeSet<StorePath>) -> io::Result<FileLocks> {
-    use std::os::fd::AsRawFd;
-    fs::create_dir_all(dir)?;
-    let mut files = Vec::new();
-    // A BTreeSet iterates in sorted order, so two builders never deadlock.
-    for p in paths {
-        let lp = dir.join(format!("{}.lock", p.base_name()));
-        let f = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lp)?;
-        loop {
-            // SAFETY: flock on a descriptor we own.
-            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                break;
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("locking {}: {e}", lp.display()),
-                ));
-            }
-        }
-        files.push(f);
-    }
-    Ok(FileLocks { _files: files })
-}
-
-/// Moves a tree, copying when source and destination are on different
-/// file systems.
-fn move_tree(from: &Path, to: &Path) -> Result<(), BuildError> {
-    match fs::rename(from, to) {
-        Ok(()) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-            copy_tree(from, to).map_err(io_err(format!(
-                "copying {} to {}",
-                from.display(),
-                to.display()
-            )))?;
-            remove_tree(from).map_err(io_err(format!("removing {}", from.display())))
-        }
-        Err(e) => Err(BuildError::Io {
-            context: format!("moving {} to {}", from.display(), to.display()),
-            source: e,
-        }),
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
-    let meta = fs::symlink_metadata(from)?;
-    if meta.file_type().is_symlink() {
-        std::os::unix::fs::symlink(fs::read_link(from)?, to)
-    } else if meta.is_dir() {
-        fs::create_dir(to)?;
-        for e in fs::read_dir(from)? {
-            let e = e?;
-            copy_tree(&e.path(), &to.join(e.file_name()))?;
-        }
-        fs::set_permissions(to, meta.permissions())
-    } else {
-        fs::copy(from, to).map(|_| ())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn native_system_name() {
-        let s = native_system();
-        assert!(s.ends_with("-linux") || s.contains('-'), "{s}");
-    }
+/// Exclusive locks on the lock files of `paths` in `dir`, taken in sorted
+/// order (a `BTreeSet` iterates so) so that two builders never deadlock.
+fn lock_files(dir: &Path, paths: &BTreeSet<StorePath>) -> Result<Vec<fs::File>, FsError> {
+    fs::create_dir_all(dir).map_err(io_err("creating directory", dir))?;
+    paths
+        .iter()
+        .map(|p| {
+            let lp = dir.join(format!("{}.lock", p.base_name()));
+            Ok(ops::lock_file(&lp, true)?.expect("a waiting lock always returns a file"))
+        })
+        .collect()
 }

@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::{busybox, nix_hash};
 use xnix_build::builder::{
-    build_log_path, find_build_log, native_system, realise, BuildError, BuildEvent, BuildOptions,
-    NoProgress,
+    build_log_path, find_build_log, realise, BuildError, BuildEvent, BuildOptions, NoProgress,
 };
 use xnix_build::sandbox::SandboxPath;
 use xnix_formats::{
@@ -92,7 +91,7 @@ impl Fixture {
     ) -> (StorePath, StorePath) {
         let mut drv = Derivation {
             name: name.to_string(),
-            platform: native_system(),
+            platform: xnix_platform::host_double(),
             builder: "/bin/sh".to_string(),
             args: vec!["-c".to_string(), script.to_string()],
             ..Default::default()
@@ -101,7 +100,8 @@ impl Fixture {
             .insert("out".to_string(), DerivationOutput::default());
         drv.env.insert("name".into(), name.into());
         drv.env.insert("builder".into(), "/bin/sh".into());
-        drv.env.insert("system".into(), native_system());
+        drv.env
+            .insert("system".into(), xnix_platform::host_double());
         for (var, dep_drv) in deps {
             let dep = self.store.read_derivation(dep_drv).unwrap();
             let out = dep.outputs["out"].path.clone().unwrap();
@@ -135,7 +135,7 @@ impl Fixture {
             platform: if builder.starts_with("builtin:") {
                 "builtin".into()
             } else {
-                native_system()
+                xnix_platform::host_double()
             },
             builder: builder.to_string(),
             args: args.iter().map(|s| s.to_string()).collect(),
@@ -358,7 +358,16 @@ fn keep_going_builds_what_does_not_depend_on_a_failure() {
     .unwrap_err();
     let failed: BTreeMap<_, _> = err.failures.iter().map(|(d, e)| (d.clone(), e)).collect();
     assert_eq!(failed.len(), 2, "{err}");
-    assert!(matches!(failed[&bad_drv], BuildError::Sandbox(_)), "{err}");
+    assert!(
+        matches!(failed[&bad_drv], BuildError::Builder { .. }),
+        "{err}"
+    );
+    let log = failed[&bad_drv].builder_log().expect("the builder ran");
+    assert!(log.exists() && err.to_string().contains(&log.display().to_string()));
+    assert_eq!(
+        failed[&bad_drv].builder_status(),
+        Some(xnix_build::sandbox::BuilderStatus::Exited(7))
+    );
     assert!(
         matches!(failed[&after_drv], BuildError::DependencyFailed { .. }),
         "{err}"
@@ -607,7 +616,7 @@ fn missing_inputs_and_foreign_platforms_are_clear_errors() {
     let mut fx = Fixture::new();
     let mut drv = Derivation {
         name: "needs-src".into(),
-        platform: native_system(),
+        platform: xnix_platform::host_double(),
         builder: "/bin/sh".into(),
         args: vec!["-c".into(), "touch $out".into()],
         ..Default::default()
@@ -802,7 +811,7 @@ fn impure_host_deps_share_host_directories_read_only() {
     let mut fx = Fixture::new();
     let mut drv = Derivation {
         name: "host-tools".into(),
-        platform: native_system(),
+        platform: xnix_platform::host_double(),
         builder: "/bin/bash".into(),
         args: vec![
             "-c".into(),
@@ -846,7 +855,7 @@ fn a_partly_valid_derivation_rebuilds_only_its_missing_outputs() {
     let mut fx = Fixture::new();
     let mut drv = Derivation {
         name: "multi".into(),
-        platform: native_system(),
+        platform: xnix_platform::host_double(),
         builder: "/bin/sh".into(),
         args: vec![
             "-c".into(),

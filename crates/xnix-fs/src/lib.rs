@@ -1,6 +1,7 @@
 //! The file system side of xnix, shared by the store, the builder and the
-//! application layer: NARs of real trees (`nar`), and the kinds of entries
-//! source filters see.
+//! application layer: NARs of real trees ([`nar`]), tree operations, atomic
+//! writes and locks with errors that name their path ([`ops`]), and the
+//! kinds of entries source filters see.
 //!
 //! Architecture Invariant: this crate knows file systems, not stores: it
 //! never opens a store's registry and never decides whether a path is valid.
@@ -10,6 +11,9 @@ use std::fs;
 use std::path::Path;
 
 pub mod nar;
+pub mod ops;
+
+pub use ops::{io_err, FsError};
 
 /// The kind of a file system entry, as a source filter sees it
 /// (`builtins.path`'s and `filterSource`'s `type` argument).

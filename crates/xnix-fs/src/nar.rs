@@ -13,7 +13,7 @@ use thiserror::Error;
 use xnix_formats::hash::{Hash, HashAlgo, HashingWriter};
 use xnix_formats::nar::{NarError, NarEvent, NarReader, NarWriter};
 
-use crate::{FileKind, PathFilter};
+use crate::{FileKind, FsError, PathFilter};
 
 /// Size of the buffers file contents are copied through.
 const CHUNK: usize = 1 << 20;
@@ -48,12 +48,19 @@ impl From<io::Error> for NarFsError {
     }
 }
 
-fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> NarFsError + 'a {
-    move |source| NarFsError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
+impl From<FsError> for NarFsError {
+    fn from(e: FsError) -> NarFsError {
+        NarFsError::Io {
+            action: e.op,
+            path: e.path,
+            source: e.source,
+        }
     }
+}
+
+/// [`crate::io_err`], for this module's error type.
+fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> NarFsError + 'a {
+    move |source| FsError::new(action, path, source).into()
 }
 
 /// Serialise the tree at `path` as a NAR into `out`. Directories are walked in

@@ -21,19 +21,24 @@
 //! Modules: [`parse`] (tables, doubles and triples), [`inspect`] (the `is*`
 //! predicates), [`architectures`] (CPU feature flags), [`mod@elaborate`] (the
 //! elaborated platform, `canExecute`, emulators), [`examples`] (the
-//! catalogue), [`doubles`] (the doubles lists).
+//! catalogue), [`doubles`] (the doubles lists), [`binary`] (what an ELF or PE
+//! file is for); [`Machine`] and [`host_system`] say what this machine is
+//! and what it runs natively or through which emulator.
 
 pub mod architectures;
+pub mod binary;
 pub mod doubles;
 pub mod elaborate;
 mod error;
 pub mod examples;
 pub mod inspect;
+mod machine;
 pub mod parse;
 mod suggest;
 
 pub use elaborate::{elaborate, elaborate_value, Emulator, Platform};
 pub use error::{ComponentKind, PlatformError};
+pub use machine::{host_double, host_system, Machine};
 pub use parse::Parsed;
 
 use serde_json::Value;
@@ -109,22 +114,4 @@ pub fn resolve(name: &str) -> Result<Platform, PlatformError> {
 /// nixpkgs' `canExecute`: whether binaries for `b` run natively on `a`.
 pub fn can_execute(a: &Platform, b: &Platform) -> bool {
     a.can_execute(b)
-}
-
-/// The double of the machine this program runs on (e.g. `x86_64-linux`),
-/// if it is one nixpkgs knows.
-pub fn host_system() -> Option<String> {
-    let cpu = match std::env::consts::ARCH {
-        "x86" => "i686",
-        "arm" => "armv7l",
-        "powerpc64" if cfg!(target_endian = "little") => "powerpc64le",
-        "mips64" if cfg!(target_endian = "little") => "mips64el",
-        other => other,
-    };
-    let os = match std::env::consts::OS {
-        "macos" => "darwin",
-        other => other,
-    };
-    let s = format!("{cpu}-{os}");
-    Parsed::from_string(&s).ok().map(|_| s)
 }

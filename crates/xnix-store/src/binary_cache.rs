@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
+use xnix_fs::ops::{self, FsError};
 
 use crate::local::{LocalStore, LocalStoreError, ValidPathInfo};
 use xnix_formats::hash::{HashAlgo, HashingWriter};
@@ -47,16 +48,9 @@ pub const CACHE_INFO_FILE: &str = "nix-cache-info";
 /// An error while reading or writing a binary cache.
 #[derive(Debug, Error)]
 pub enum BinaryCacheError {
-    /// A file of the cache could not be read or written.
-    #[error("{action} '{path}': {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// Why it failed.
-        source: io::Error,
-    },
+    /// A file of the cache could not be read or written (what, which file, why).
+    #[error(transparent)]
+    Fs(#[from] FsError),
     /// The cache URL is not one this library handles.
     #[error("unsupported binary cache URL '{0}' (use file:///DIR, or http(s)://HOST/... to read)")]
     UnsupportedUrl(String),
@@ -279,11 +273,7 @@ fn io_err<'a>(
     action: &'static str,
     path: &'a Path,
 ) -> impl FnOnce(io::Error) -> BinaryCacheError + 'a {
-    move |source| BinaryCacheError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| FsError::new(action, path, source).into()
 }
 
 impl CacheBackend for FileBackend {
@@ -312,7 +302,9 @@ impl CacheBackend for FileBackend {
     /// Written to a hidden temporary beside the final name, flushed to disk,
     /// then renamed: readers never see a partial file under the final name.
     fn put(&self, name: &str, data: &[u8]) -> Result<()> {
-        self.write_atomically(name, &mut |f| f.write_all(data))
+        Ok(ops::write_atomically(&self.file(name), &mut |f| {
+            f.write_all(data)
+        })?)
     }
 
     fn open(&self, name: &str) -> Result<Option<Box<dyn Read + '_>>> {
@@ -326,41 +318,9 @@ impl CacheBackend for FileBackend {
 
     fn put_file(&self, name: &str, src: &Path) -> Result<()> {
         let mut from = fs::File::open(src).map_err(io_err("reading", src))?;
-        self.write_atomically(name, &mut |f| io::copy(&mut from, f).map(|_| ()))
-    }
-}
-
-impl FileBackend {
-    fn write_atomically(
-        &self,
-        name: &str,
-        fill: &mut dyn FnMut(&mut fs::File) -> io::Result<()>,
-    ) -> Result<()> {
-        let path = self.file(name);
-        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
-        fs::create_dir_all(&parent).map_err(io_err("creating directory", &parent))?;
-        let base = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = parent.join(format!(
-            ".{base}.tmp-{}-{}",
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut write = || -> io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            fill(&mut f)?;
-            f.sync_all()
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(io_err("writing", &tmp)(e));
-        }
-        fs::rename(&tmp, &path).map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            io_err("renaming into place", &path)(e)
-        })
+        Ok(ops::write_atomically(&self.file(name), &mut |f| {
+            io::copy(&mut from, f).map(|_| ())
+        })?)
     }
 }
 
@@ -750,10 +710,8 @@ impl BinaryCache {
                 Compression::Xz => {
                     let mut enc = xz2::write::XzEncoder::new(&mut sink, 6);
                     store.export_nar(&info.path, Tee(&mut nar_hasher, &mut enc))?;
-                    enc.finish().map_err(|source| BinaryCacheError::Io {
-                        action: "compressing the NAR of",
-                        path: PathBuf::from(&printed),
-                        source,
+                    enc.finish().map_err(|source| {
+                        FsError::new("compressing the NAR of", &printed, source)
                     })?;
                 }
             }
@@ -956,10 +914,8 @@ impl BinaryCache {
                 &mut Tee(&mut file_hasher, &mut out),
             )
             .and_then(|_| out.flush())
-            .map_err(|source| BinaryCacheError::Io {
-                action: "fetching",
-                path: PathBuf::from(format!("{}/{}", self.url(), ni.url)),
-                source,
+            .map_err(|source| {
+                FsError::new("fetching", format!("{}/{}", self.url(), ni.url), source)
             })?;
         }
         drop(reader);

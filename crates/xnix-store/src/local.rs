@@ -36,7 +36,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -54,7 +53,8 @@ use xnix_formats::path::{
 };
 use xnix_formats::refscan::{RefScanner, Tee};
 use xnix_fs::nar::{self, NarFsError};
-use xnix_fs::{FileKind, PathFilter};
+use xnix_fs::ops::{self, CopyModes, LockMode};
+use xnix_fs::{FsError, PathFilter};
 
 /// Prefix of temporary directories inside the physical store directory.
 const TMP_PREFIX: &str = ".xnix-tmp-";
@@ -62,16 +62,9 @@ const TMP_PREFIX: &str = ".xnix-tmp-";
 /// An error from the local store.
 #[derive(Debug, Error)]
 pub enum LocalStoreError {
-    /// A filesystem operation failed.
-    #[error("{action} '{path}': {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// On what.
-        path: PathBuf,
-        /// Why it failed.
-        source: io::Error,
-    },
+    /// A filesystem operation failed (what, on which path, why).
+    #[error(transparent)]
+    Fs(#[from] FsError),
     /// The registry database failed.
     #[error("store database '{path}': {source}")]
     Db {
@@ -123,15 +116,12 @@ pub enum LocalStoreError {
 
 type Result<T, E = LocalStoreError> = std::result::Result<T, E>;
 
+/// [`xnix_fs::io_err`], for this module's error type.
 fn io_err<'a>(
     action: &'static str,
     path: &'a Path,
 ) -> impl FnOnce(io::Error) -> LocalStoreError + 'a {
-    move |source| LocalStoreError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| FsError::new(action, path, source).into()
 }
 
 /// Where a local store lives.
@@ -243,189 +233,47 @@ impl PathLocks {
     }
 }
 
-fn flock(file: &File, exclusive: bool, wait: bool) -> io::Result<bool> {
-    let mut op = if exclusive {
-        libc::LOCK_EX
-    } else {
-        libc::LOCK_SH
-    };
-    if !wait {
-        op |= libc::LOCK_NB;
-    }
-    loop {
-        // SAFETY: flock on a valid open file descriptor has no memory effects.
-        let r = unsafe { libc::flock(file.as_raw_fd(), op) };
-        if r == 0 {
-            return Ok(true);
-        }
-        let e = io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EINTR) => continue,
-            Some(libc::EWOULDBLOCK) if !wait => return Ok(false),
-            _ => return Err(e),
-        }
-    }
-}
-
-/// Take an exclusive lock on the lock file at `path`, creating it; `None` if
-/// `wait` is false and someone else holds it.
-fn lock_file(path: &Path, wait: bool) -> Result<Option<File>> {
-    loop {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io_err("opening lock file", path))?;
-        if !flock(&f, true, wait).map_err(io_err("locking", path))? {
-            return Ok(None);
-        }
-        // The holder may have deleted the file while we waited; then our lock
-        // is on an orphan inode and we must try again on the new file.
-        let meta = f.metadata().map_err(io_err("checking lock file", path))?;
-        if meta.nlink() > 0 {
-            return Ok(Some(f));
-        }
-    }
-}
-
-/// Make a tree writable again so it can be deleted, then delete it.
-/// Something already gone counts as deleted.
-pub fn delete_tree(path: &Path) -> Result<()> {
-    fn gone(r: io::Result<()>, action: &'static str, path: &Path) -> Result<()> {
-        match r {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(action, path)(e)),
-            _ => Ok(()),
-        }
-    }
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err("getting status of", path)(e)),
-    };
-    if meta.is_dir() {
-        if meta.permissions().mode() & 0o700 != 0o700 {
-            gone(
-                fs::set_permissions(path, fs::Permissions::from_mode(0o755)),
-                "making writable",
-                path,
-            )?;
-        }
-        let rd = match fs::read_dir(path) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(io_err("reading directory", path)(e)),
-        };
-        for e in rd {
-            let e = e.map_err(io_err("reading directory", path))?;
-            delete_tree(&e.path())?;
-        }
-        gone(fs::remove_dir(path), "removing directory", path)
-    } else {
-        gone(fs::remove_file(path), "removing", path)
-    }
-}
-
 /// Give a tree the canonical metadata of store objects: modification time 1
 /// (the epoch plus one second), files `0444` or `0555` (if executable by
 /// anyone), directories `0555`. Symlinks keep their permissions.
 pub fn canonicalise_metadata(path: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(path).map_err(io_err("getting status of", path))?;
-    if meta.is_dir() {
-        for e in fs::read_dir(path).map_err(io_err("reading directory", path))? {
-            let e = e.map_err(io_err("reading directory", path))?;
-            canonicalise_metadata(&e.path())?;
-        }
-    }
-    if !meta.file_type().is_symlink() {
-        let mode = if meta.is_dir() || meta.permissions().mode() & 0o111 != 0 {
-            0o555
-        } else {
-            0o444
-        };
-        if meta.permissions().mode() & 0o7777 != mode {
-            fs::set_permissions(path, fs::Permissions::from_mode(mode))
-                .map_err(io_err("setting permissions of", path))?;
-        }
-    }
-    if meta.mtime() != 1 {
-        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| {
-            io_err("setting times of", path)(io::Error::from(io::ErrorKind::InvalidInput))
+    for entry in ops::walk(path) {
+        let entry = entry?;
+        let path = entry.path();
+        let meta = entry.metadata().map_err(|e| {
+            let source = e
+                .into_io_error()
+                .unwrap_or_else(|| io::Error::other("file system loop"));
+            FsError::new("getting status of", path, source)
         })?;
-        let times = [
-            libc::timespec {
-                tv_sec: 1,
-                tv_nsec: 0,
-            },
-            libc::timespec {
-                tv_sec: 1,
-                tv_nsec: 0,
-            },
-        ];
-        // SAFETY: `c` is a valid NUL-terminated path and `times` has two entries.
-        let r = unsafe {
-            libc::utimensat(
-                libc::AT_FDCWD,
-                c.as_ptr(),
-                times.as_ptr(),
-                libc::AT_SYMLINK_NOFOLLOW,
-            )
-        };
-        if r != 0 {
-            return Err(io_err("setting times of", path)(io::Error::last_os_error()));
-        }
-    }
-    Ok(())
-}
-
-/// Flush every file and directory of a tree to disk (symlinks are covered
-/// by their directory).
-fn sync_tree(path: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(path).map_err(io_err("getting status of", path))?;
-    if meta.is_dir() {
-        for e in fs::read_dir(path).map_err(io_err("reading directory", path))? {
-            let e = e.map_err(io_err("reading directory", path))?;
-            sync_tree(&e.path())?;
-        }
-    }
-    if !meta.file_type().is_symlink() {
-        File::open(path)
-            .and_then(|f| f.sync_all())
-            .map_err(io_err("syncing", path))?;
-    }
-    Ok(())
-}
-
-/// Copy a tree (regular files with their executable bit, symlinks,
-/// directories); other file types are refused.
-fn copy_tree(src: &Path, dst: &Path, filter: &mut PathFilter<'_>) -> Result<()> {
-    let meta = fs::symlink_metadata(src).map_err(io_err("getting status of", src))?;
-    let ft = meta.file_type();
-    if ft.is_symlink() {
-        let t = fs::read_link(src).map_err(io_err("reading symlink", src))?;
-        std::os::unix::fs::symlink(t, dst).map_err(io_err("creating symlink", dst))?;
-    } else if ft.is_file() {
-        fs::copy(src, dst).map_err(io_err("copying", src))?;
-        let mode = if meta.permissions().mode() & 0o100 != 0 {
-            0o755
-        } else {
-            0o644
-        };
-        fs::set_permissions(dst, fs::Permissions::from_mode(mode))
-            .map_err(io_err("setting permissions of", dst))?;
-    } else if ft.is_dir() {
-        fs::create_dir(dst).map_err(io_err("creating directory", dst))?;
-        for e in fs::read_dir(src).map_err(io_err("reading directory", src))? {
-            let e = e.map_err(io_err("reading directory", src))?;
-            let child = e.path();
-            let meta = fs::symlink_metadata(&child).map_err(io_err("getting status of", &child))?;
-            if filter(&child, FileKind::of(&meta)) {
-                copy_tree(&child, &dst.join(e.file_name()), filter)?;
+        if !meta.file_type().is_symlink() {
+            let mode = if meta.is_dir() || meta.permissions().mode() & 0o111 != 0 {
+                0o555
+            } else {
+                0o444
+            };
+            if meta.permissions().mode() & 0o7777 != mode {
+                fs::set_permissions(path, fs::Permissions::from_mode(mode))
+                    .map_err(io_err("setting permissions of", path))?;
             }
         }
-    } else {
-        return Err(NarFsError::UnsupportedType(src.to_path_buf()).into());
+        if meta.mtime() != 1 {
+            let one = rustix::fs::Timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            };
+            let times = rustix::fs::Timestamps {
+                last_access: one,
+                last_modification: one,
+            };
+            rustix::fs::utimensat(
+                rustix::fs::CWD,
+                path,
+                &times,
+                rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            )
+            .map_err(|e| FsError::new("setting times of", path, e.into()))?;
+        }
     }
     Ok(())
 }
@@ -451,7 +299,7 @@ impl Drop for StoreTemp {
     fn drop(&mut self) {
         // Directory first, then its lock file: a temporary without a lock
         // file counts as abandoned.
-        let _ = delete_tree(&self.path);
+        let _ = ops::remove_tree(&self.path);
         let _ = fs::remove_file(&self.lock_path);
         // `_lock` closes after this, releasing the flock.
     }
@@ -555,7 +403,7 @@ impl LocalStore {
         // waiting, when two connections race to switch a new database into
         // WAL mode, so a busy timeout alone does not cover first use.
         let open_lock_path = state_dir.join("db/open.lock");
-        let open_lock = lock_file(&open_lock_path, true)?;
+        let open_lock = ops::lock_file(&open_lock_path, true)?;
         let conn = Connection::open(&db_path).map_err(dberr)?;
         conn.busy_timeout(Duration::from_secs(600)).map_err(dberr)?;
         conn.pragma_update(None, "journal_mode", "wal")
@@ -643,12 +491,14 @@ impl LocalStore {
             // Live temporaries are locked by their owner; an abandoned one
             // has no lock file or one nobody holds.
             let abandoned = match OpenOptions::new().read(true).write(true).open(&lock) {
-                Ok(f) => flock(&f, true, false).map_err(io_err("locking", &lock))?,
+                Ok(f) => {
+                    ops::flock(&f, LockMode::Exclusive, false).map_err(io_err("locking", &lock))?
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => true,
                 Err(e) => return Err(io_err("opening", &lock)(e)),
             };
             if abandoned {
-                delete_tree(&dir)?;
+                ops::remove_tree(&dir)?;
                 let _ = fs::remove_file(&lock);
             }
         }
@@ -663,7 +513,7 @@ impl LocalStore {
             .unwrap_or(0);
         let base = format!("{}-{}-{}", std::process::id(), n, nanos);
         let lock_path = self.real_store.join(format!("{TMP_PREFIX}{base}.lock"));
-        let lock = lock_file(&lock_path, true)?.expect("waiting lock always returns a file");
+        let lock = ops::lock_file(&lock_path, true)?.expect("waiting lock always returns a file");
         let path = self.real_store.join(format!("{TMP_PREFIX}{base}"));
         fs::create_dir(&path).map_err(io_err("creating directory", &path))?;
         Ok(StoreTemp {
@@ -673,17 +523,8 @@ impl LocalStore {
         })
     }
 
-    fn gc_lock(&self, exclusive: bool) -> Result<File> {
-        let p = self.state_dir.join("gc.lock");
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&p)
-            .map_err(io_err("opening", &p))?;
-        flock(&f, exclusive, true).map_err(io_err("locking", &p))?;
-        Ok(f)
+    fn gc_lock(&self, mode: LockMode) -> Result<File> {
+        Ok(ops::lock_file_mode(&self.state_dir.join("gc.lock"), mode)?)
     }
 
     fn lock_dir(&self) -> PathBuf {
@@ -696,7 +537,7 @@ impl LocalStore {
         let mut held = Vec::new();
         for p in paths {
             let lp = self.lock_dir().join(format!("{}.lock", p.base_name()));
-            let f = lock_file(&lp, true)?.expect("waiting lock always returns a file");
+            let f = ops::lock_file(&lp, true)?.expect("waiting lock always returns a file");
             held.push((lp, f));
         }
         Ok(PathLocks { held })
@@ -707,7 +548,7 @@ impl LocalStore {
         let mut held = Vec::new();
         for p in paths {
             let lp = self.lock_dir().join(format!("{}.lock", p.base_name()));
-            match lock_file(&lp, false)? {
+            match ops::lock_file(&lp, false)? {
                 Some(f) => held.push((lp, f)),
                 None => return Ok(None), // `held` drops, releasing what we took
             }
@@ -722,7 +563,7 @@ impl LocalStore {
     /// collection running concurrently finishes before this returns, so a
     /// path found valid afterwards stays valid.
     pub fn add_temp_root(&self, path: &StorePath) -> Result<()> {
-        let _gc = self.gc_lock(false)?;
+        let _gc = self.gc_lock(LockMode::Shared)?;
         self.add_temp_root_locked(path)
     }
 
@@ -733,7 +574,7 @@ impl LocalStore {
             let p = self
                 .state_dir
                 .join(format!("temproots/{}-{}", std::process::id(), n));
-            let f = lock_file(&p, true)?.expect("waiting lock always returns a file");
+            let f = ops::lock_file(&p, true)?.expect("waiting lock always returns a file");
             *g = Some((p, f));
         }
         let (p, f) = g.as_mut().expect("set above");
@@ -744,7 +585,7 @@ impl LocalStore {
     /// With `fsync` on: flush a finished tree to disk before it is moved into place.
     fn sync_tree(&self, path: &Path) -> Result<()> {
         if self.fsync {
-            sync_tree(path)?;
+            ops::sync_tree(path)?;
         }
         Ok(())
     }
@@ -752,9 +593,7 @@ impl LocalStore {
     /// With `fsync` on: make a rename into the store directory durable.
     fn sync_store_dir(&self) -> Result<()> {
         if self.fsync {
-            File::open(&self.real_store)
-                .and_then(|d| d.sync_all())
-                .map_err(io_err("syncing", &self.real_store))?;
+            ops::sync_path(&self.real_store)?;
         }
         Ok(())
     }
@@ -1039,7 +878,7 @@ impl LocalStore {
         ca: Option<String>,
         nar: Option<(Hash, u64)>,
     ) -> Result<()> {
-        let _gc = self.gc_lock(false)?;
+        let _gc = self.gc_lock(LockMode::Shared)?;
         let _lock = self.lock_paths(&[path.clone()].into())?;
         if !self.is_valid_path(path)? {
             for r in &references {
@@ -1052,7 +891,7 @@ impl LocalStore {
             }
             let real = self.real_path(path);
             // An unregistered leftover from an interrupted add of this same path.
-            delete_tree(&real)?;
+            ops::remove_tree(&real)?;
             canonicalise_metadata(content)?;
             let (nar_hash, nar_size) = match nar {
                 Some(n) => n,
@@ -1102,7 +941,7 @@ impl LocalStore {
                 actual: format!("{nar_hash} ({nar_size} bytes)"),
             });
         }
-        let _gc = self.gc_lock(false)?;
+        let _gc = self.gc_lock(LockMode::Shared)?;
         let _lock = self.lock_paths(&[info.path.clone()].into())?;
         if !self.is_valid_path(&info.path)? {
             for r in info.references.iter().filter(|r| **r != info.path) {
@@ -1114,7 +953,7 @@ impl LocalStore {
                 }
             }
             let real = self.real_path(&info.path);
-            delete_tree(&real)?;
+            ops::remove_tree(&real)?;
             canonicalise_metadata(&content)?;
             self.sync_tree(&content)?;
             fs::rename(&content, &real).map_err(io_err("moving into place", &real))?;
@@ -1169,7 +1008,7 @@ impl LocalStore {
         xnix_formats::path::check_name(name, name)?;
         let temp = self.new_temp()?;
         let content = temp.path.join("x");
-        copy_tree(src, &content, filter)?;
+        ops::copy_tree(src, &content, CopyModes::AsInNar, filter)?;
         canonicalise_metadata(&content)?;
         let nar = nar::nar_hash(&content)?;
         let hash = match method {
@@ -1293,7 +1132,7 @@ impl LocalStore {
     /// Make `path` a GC root named `name` in the `gcroots` directory.
     pub fn add_gc_root(&self, name: &str, path: &StorePath) -> Result<PathBuf> {
         let link = self.state_dir.join("gcroots").join(name);
-        replace_symlink(Path::new(&self.print_path(path)), &link)?;
+        ops::replace_symlink(Path::new(&self.print_path(path)), &link)?;
         Ok(link)
     }
 
@@ -1308,10 +1147,10 @@ impl LocalStore {
                 .map_err(io_err("getting current directory for", link))?
                 .join(link)
         };
-        replace_symlink(Path::new(&self.print_path(path)), &link)?;
+        ops::replace_symlink(Path::new(&self.print_path(path)), &link)?;
         let key = Hash::digest(HashAlgo::Sha256, link.as_os_str().as_bytes()).to_base32();
         let auto = self.state_dir.join("gcroots/auto").join(&key[..32]);
-        replace_symlink(&link, &auto)
+        Ok(ops::replace_symlink(&link, &auto)?)
     }
 
     /// Every root: (the link that makes it a root, the store path it keeps alive).
@@ -1379,7 +1218,7 @@ impl LocalStore {
                 continue;
             };
             if own.as_deref() != Some(p.as_path())
-                && flock(&f, false, false).map_err(io_err("locking", &p))?
+                && ops::flock(&f, LockMode::Shared, false).map_err(io_err("locking", &p))?
             {
                 // Nobody holds it: its store is gone.
                 let _ = fs::remove_file(&p);
@@ -1397,7 +1236,7 @@ impl LocalStore {
     /// Delete every valid path not reachable from a root or a live temporary
     /// root, and unregistered leftovers that nobody has locked.
     pub fn gc(&self, options: &GcOptions) -> Result<GcResult> {
-        let _gc = self.gc_lock(true)?;
+        let _gc = self.gc_lock(LockMode::Exclusive)?;
         let mut roots: BTreeSet<StorePath> =
             self.find_roots()?.into_iter().map(|(_, p)| p).collect();
         roots.extend(self.temp_roots()?);
@@ -1448,7 +1287,7 @@ impl LocalStore {
                 tx.commit().map_err(|e| self.db_err(e))?;
             }
             for p in &result.deleted {
-                delete_tree(&self.real_path(p))?;
+                ops::remove_tree(&self.real_path(p))?;
             }
         }
         drop(locks);
@@ -1473,7 +1312,7 @@ impl LocalStore {
                 continue;
             };
             if !options.dry_run {
-                delete_tree(&self.real_store.join(OsStr::new(&name)))?;
+                ops::remove_tree(&self.real_store.join(OsStr::new(&name)))?;
             }
             result.removed_invalid.push(name_s);
         }
@@ -1483,7 +1322,7 @@ impl LocalStore {
     /// Delete specific paths (as `nix-store --delete`); refuses paths that
     /// are alive or referred to by valid paths not being deleted.
     pub fn delete_paths(&self, paths: &BTreeSet<StorePath>) -> Result<()> {
-        let _gc = self.gc_lock(true)?;
+        let _gc = self.gc_lock(LockMode::Exclusive)?;
         let mut roots: BTreeSet<StorePath> =
             self.find_roots()?.into_iter().map(|(_, p)| p).collect();
         roots.extend(self.temp_roots()?);
@@ -1522,7 +1361,7 @@ impl LocalStore {
             tx.commit().map_err(|e| self.db_err(e))?;
         }
         for p in paths {
-            delete_tree(&self.real_path(p))?;
+            ops::remove_tree(&self.real_path(p))?;
         }
         Ok(())
     }
@@ -1540,21 +1379,4 @@ impl<R: io::Read> io::Read for HashingReader<R> {
         self.hasher.write_all(&buf[..n])?;
         Ok(n)
     }
-}
-
-fn replace_symlink(target: &Path, link: &Path) -> Result<()> {
-    if let Some(parent) = link.parent() {
-        fs::create_dir_all(parent).map_err(io_err("creating directory", parent))?;
-    }
-    let tmp = link.with_file_name(format!(
-        ".{}.tmp-{}-{}",
-        link.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id(),
-        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(target, &tmp).map_err(io_err("creating symlink", &tmp))?;
-    fs::rename(&tmp, link).map_err(io_err("creating symlink", link))
 }

@@ -73,10 +73,7 @@ const UNPREFIXED: &[&str] = &[
 
 /// The system this evaluator reports as `builtins.currentSystem`.
 pub fn current_system() -> String {
-    std::env::var("XNIX_SYSTEM").unwrap_or_else(|_| {
-        let arch = std::env::consts::ARCH;
-        format!("{arch}-linux")
-    })
+    std::env::var("XNIX_SYSTEM").unwrap_or_else(|_| xnix_platform::host_double())
 }
 
 /// The Nix code of `derivation`: a wrapper over `derivationStrict` that builds one attribute set
