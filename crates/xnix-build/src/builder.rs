@@ -1095,7 +1095,8 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.sandbox_paths = self.options.sandbox_paths.clone();
         // xnixpkgs' contract: derivations that run the build machine's own
         // tools list the host directories they need (e.g. /usr, /bin, /lib,
-        // /lib64); they are shared read-only, and skipped where absent.
+        // /lib64); the sandbox shares them read-only when the machine's
+        // allowed-impure-host-deps admits them, and refuses the build if not.
         if let Some(deps) = drv.env.get("__impureHostDeps") {
             for dep in deps.split_whitespace() {
                 if !dep.starts_with('/') {
@@ -1104,11 +1105,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                         what: format!("__impureHostDeps entry '{dep}' is not an absolute path"),
                     });
                 }
-                config.sandbox_paths.push(SandboxPath {
-                    inside: PathBuf::from(dep),
-                    host: PathBuf::from(dep),
-                    optional: true,
-                });
+                config.impure_host_deps.push(PathBuf::from(dep));
             }
         }
         config.build_cores = self.options.cores;
