@@ -33,6 +33,13 @@
 //!   machine's `allowed-impure-host-deps` (as in Nix's setting of that
 //!   name) and is not a socket, FIFO or device.
 //!
+//! A derivation may instead name, in `__xnixRoot`, one store path of its
+//! input closure holding a merged-/usr tree (Debian packages unpacked by
+//! `builtin:unpack-debs`): the sandbox then shows that tree's `usr/` as
+//! `/usr`, with `/bin`, `/sbin`, `/lib*` linking into it, as a merged-/usr
+//! Debian root; nothing of the build machine's own `/usr` appears. This is
+//! how the pure standard environment runs Debian's unmodified toolchains.
+//!
 //! Every bind into the sandbox is read-only all the way down: the host's
 //! sub-mounts that a recursive bind carries along are made read-only too
 //! (`mount_setattr` with `AT_RECURSIVE`).
@@ -856,6 +863,7 @@ pub fn run_build(
         }
         inputs.push((physical, input.clone()));
     }
+    let root = sandbox_root(config, job, &inputs)?;
     let impure = check_impure_host_deps(
         &job.name,
         &config.impure_host_deps,
@@ -863,6 +871,15 @@ pub fn run_build(
     )?;
     let mut sandbox_paths = Vec::new();
     for sp in config.sandbox_paths.iter().chain(&impure) {
+        // A root brings its own /bin, /usr, /lib*: the machine's sandbox
+        // paths there (the busybox /bin/sh) would hide or clash with it.
+        if root.is_some()
+            && ROOT_DIRS
+                .iter()
+                .any(|d| sp.inside.starts_with(Path::new("/").join(d)))
+        {
+            continue;
+        }
         if fs::symlink_metadata(&sp.host).is_ok() {
             sandbox_paths.push(sp);
         } else if !sp.optional {
@@ -919,7 +936,14 @@ pub fn run_build(
 
     let spec = NsSpec {
         new_root: scratch.root().join("root"),
-        ops: layout(config, job, &scratch, &inputs, &sandbox_paths),
+        ops: layout(
+            config,
+            job,
+            &scratch,
+            &inputs,
+            &sandbox_paths,
+            root.as_deref(),
+        ),
         private_network: !job.fixed_output,
         uid: SANDBOX_UID,
         gid: SANDBOX_GID,
@@ -1230,6 +1254,7 @@ fn layout(
     scratch: &ScratchDir,
     inputs: &[(PathBuf, PathBuf)],
     sandbox_paths: &[&SandboxPath],
+    root: Option<&Path>,
 ) -> Vec<MountOp> {
     let bind = |host: PathBuf, inside: PathBuf, read_only: bool| MountOp::Bind {
         host,
@@ -1265,10 +1290,61 @@ fn layout(
     } else {
         ops.push(bind(etc.join("hosts"), "/etc/hosts".into(), true));
     }
+    if let Some(root) = root {
+        ops.push(bind(root.join("usr"), "/usr".into(), true));
+        for dir in ROOT_DIRS.iter().filter(|d| **d != "usr") {
+            if root.join("usr").join(dir).is_dir() {
+                ops.push(MountOp::Symlink {
+                    target: format!("usr/{dir}").into(),
+                    inside: Path::new("/").join(dir),
+                });
+            }
+        }
+    }
     for sp in sandbox_paths {
         ops.push(bind(sp.host.clone(), sp.inside.clone(), true));
     }
     ops
+}
+
+/// The top-level directories a `__xnixRoot` provides.
+const ROOT_DIRS: &[&str] = &["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+/// The physical path of the job's `__xnixRoot`, checked: a store path of
+/// its input closure with a `usr/` directory.
+fn sandbox_root(
+    config: &SandboxConfig,
+    job: &BuildJob,
+    inputs: &[(PathBuf, PathBuf)],
+) -> Result<Option<PathBuf>, SandboxError> {
+    let Some(wanted) = job
+        .env
+        .get("__xnixRoot")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let invalid = |reason: String| SandboxError::InvalidJob {
+        name: job.name.clone(),
+        reason,
+    };
+    let (physical, _) = inputs
+        .iter()
+        .find(|(_, logical)| logical == Path::new(wanted))
+        .ok_or_else(|| {
+            invalid(format!(
+                "__xnixRoot '{wanted}' is not a store path of the derivation's inputs (under {})",
+                config.store_dir.display()
+            ))
+        })?;
+    if !physical.join("usr").is_dir() {
+        return Err(invalid(format!(
+            "__xnixRoot '{wanted}' has no usr/ directory; it must be a merged-/usr tree such as \
+             builtin:unpack-debs makes"
+        )));
+    }
+    Ok(Some(physical.clone()))
 }
 
 #[cfg(test)]
