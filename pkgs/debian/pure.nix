@@ -22,14 +22,14 @@ let
     aarch64 = { config = "aarch64-linux-gnu"; debArch = "arm64"; loader = "ld-linux-aarch64.so.1"; crossGroup = "gcc-cross-aarch64"; };
   };
 
-  root = { target ? "x86_64", groups ? [ "gcc-native" "busybox" ] }:
+  root = { target ? "x86_64", groups ? [ "gcc-native" "busybox" ], name ? "debian-bookworm-root-${target}" }:
     let
       t = targets.${target};
       all = groups ++ (if t.crossGroup == null then [ ] else [ t.crossGroup ]);
       names = unique (builtins.concatLists (map (g: amd64.closures.${g}) all));
     in
     debian.unpackDebs {
-      name = "debian-bookworm-root-${target}";
+      inherit name;
       debs = map (n: debian.debs.amd64.${n}) names;
     };
 
@@ -46,7 +46,8 @@ let
       name = "${name}-${target}";
       system = "x86_64-linux";
       builder = "/bin/busybox";
-      __xnixRoot = root { inherit target; };
+      # A cross compiler needs nothing of the native one.
+      __xnixRoot = root { inherit target; groups = if t.crossGroup == null then [ "gcc-native" "busybox" ] else [ "busybox" ]; };
       src = builtins.toFile "hello.c" ''
         #include <stdio.h>
         int main(void) { puts("Hello, world!"); return 0; }
@@ -59,7 +60,26 @@ let
         ${t.config}-gcc-12 -O2 -o $out/bin/hello hello.c ${toString linkFlags.${target}}
       '' ];
     };
+  # For the collection's stdenv (`config.xnixPure = true`), by elaborated
+  # platform: whether pure builds exist for it, the root its builders run
+  # in (the standard tools, the native compiler and, for another
+  # architecture, Debian's cross compiler), the link flags of its compiler,
+  # and the upstream version of a locked package (the wrapper's name).
+  cpuOf = p: p.parsed.cpu.name;
+  supports = p: targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
+  stdenvRoot = p: root {
+    target = cpuOf p;
+    groups = [ "stdenv-base" "gcc-native" "busybox" ];
+    name = "debian-bookworm-stdenv-root-${cpuOf p}";
+  };
+  linkFlagsFor = p: linkFlags.${cpuOf p};
+  upstreamVersion = package:
+    let
+      entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
+      noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
+    in
+    builtins.head (builtins.split "-" noEpoch);
 in
 {
-  inherit root libc linkFlags hello targets;
+  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
 }
