@@ -11,7 +11,6 @@
 //! - [`substitute`] fetches outputs from binary caches before building.
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules
 //!   parallel builds, and registers verified outputs in the store.
-
 //!
 //! # Example
 //!
@@ -45,6 +44,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![deny(missing_docs)]
 
 pub mod builder;
 pub mod fetch;
