@@ -27,11 +27,10 @@ let
       done
       if [ -n "$hook" ]; then /usr/bin/mkdir -p $out/nix-support; /usr/bin/cp "$hook" $out/nix-support/setup-hook; fi
     '' ];
-    __impureHostDeps = stdenv.impureHostDeps;
     toolchainIdentity = identity;
     inherit programs;
     hook = if setupHook == null then "" else setupHook;
-  });
+  } // stdenv.sandboxAttrs);
   notHere = throw "xnixpkgs: ${pname} is taken from the build machine and cannot run on ${stdenv.hostPlatform.config}; use it from nativeBuildInputs (or buildPackages.${pname})";
 in
 drv // passthru // {

@@ -16,8 +16,7 @@ rec {
       system = stdenv.buildPlatform.system;
       builder = stdenv.shell;
       args = [ "-e" "-c" "export PATH=${toolPath}; eval \"$buildCommand\"" ];
-      __impureHostDeps = stdenv.impureHostDeps;
-    } // derivationArgs);
+    } // stdenv.sandboxAttrs // derivationArgs);
 
   # runCommand NAME ENV COMMAND: as nixpkgs (`ENV` holds further variables).
   runCommand = name: env: runCommandWith { inherit name; derivationArgs = env; };

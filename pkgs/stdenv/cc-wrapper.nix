@@ -17,7 +17,9 @@
 , toolchain
   # The toolchain's status (toolchains.nix `status`), without failing.
 , status
-, impureHostDeps
+, sandbox
+  # Flags for every link (pure builds: the C library's loader and run path).
+, extraLinkFlags ? [ ]
 , isClang ? false
 }:
 let
@@ -66,15 +68,14 @@ let
   # Flags for every compiler run, preprocessing included.
   cppFlags = targetFlags ++ machineFlags;
   baseFlags = lib.optional isClang "-fuse-ld=lld" ++ cppFlags
-    ++ lib.optional static "-static";
+    ++ lib.optional static "-static" ++ extraLinkFlags;
   binutils = [ "ar" "as" "ld" "nm" "objcopy" "objdump" "ranlib" "readelf" "size" "strings" "strip" "addr2line" ]
     ++ lib.optionals targetPlatform.isWindows [ "windres" "dlltool" ];
-  drv = derivation {
+  drv = derivation ({
     name = "${targetPrefix}${kind}-wrapper-${toolchain.fullVersion}";
     system = hostPlatform.system;
     builder = "/bin/bash";
     args = [ "-e" ./cc-wrapper-builder.sh ];
-    __impureHostDeps = impureHostDeps;
     # The identity of the Debian packages behind this wrapper (see toolchains.nix).
     toolchainIdentity = toolchain.identity;
     realCc = toolchain.cc;
@@ -83,7 +84,7 @@ let
     inherit targetPrefix suffixSalt binutils baseFlags cppFlags;
     targetConfig = targetPlatform.config;
     windows = if targetPlatform.isWindows then "1" else "";
-  };
+  } // sandbox);
   passthru = {
     inherit targetPrefix suffixSalt isClang targetPlatform;
     # The flags that carry `targetPlatform.gcc` (nixpkgs' wrapper has the same).

@@ -1,8 +1,13 @@
 # The standard environment: `mkDerivation` over the build machine's bash and
 # a compiler wrapper. One stdenv builds on `buildPlatform` for `hostPlatform`.
-{ lib, buildPlatform, hostPlatform, targetPlatform, cc, alternatives, toolchain, buildPackages, config ? { } }:
+{ lib, buildPlatform, hostPlatform, targetPlatform, cc, alternatives, toolchain, buildPackages, config ? { }
+  # How builders see their tools: `__impureHostDeps` (the build machine's) or
+  # `__xnixRoot` (a root of locked Debian packages; pkgs/debian/pure.nix).
+, sandbox ? { __impureHostDeps = import ./impure-host-deps.nix; }
+}:
 let
-  impureHostDeps = import ./impure-host-deps.nix;
+  pure = sandbox ? __xnixRoot;
+  impureHostDeps = sandbox.__impureHostDeps or [ ];
   isCross = buildPlatform.config != hostPlatform.config || (buildPlatform.isStatic != hostPlatform.isStatic);
   salt = p: lib.sanitizeVarName p.config;
 
@@ -58,7 +63,8 @@ let
         ++ lib.optional (builtins.elem "man" outputs) "man";
       meta = { outputsToInstall = defaultOutputsToInstall; } // (attrs.meta or { });
       passthru = attrs.passthru or { };
-      doCheck' = (attrs.doCheck or false) && (!isCross || emulatorAvailable);
+      # Pure cross builds have no emulator in their root yet: their tests do not run.
+      doCheck' = (attrs.doCheck or false) && (!isCross || (emulatorAvailable && !pure));
       configurePlatforms = attrs.configurePlatforms or (lib.optionals isCross [ "build" "host" ]);
       platformFlags =
         lib.optional (builtins.elem "build" configurePlatforms) "--build=${buildPlatform.config}"
@@ -87,7 +93,6 @@ let
         system = buildPlatform.system;
         builder = "/bin/bash";
         args = [ "-e" ./setup.sh ];
-        __impureHostDeps = (attrs.__impureHostDeps or [ ]) ++ impureHostDeps;
         hostConfig = hostPlatform.config;
         buildConfig = buildPlatform.config;
         hostSalt = salt hostPlatform;
@@ -107,7 +112,9 @@ let
         propagatedBuildInputs = pickAll "hostTarget" (attrs.propagatedBuildInputs or [ ]);
         depsTargetTargetPropagated = pickAll "targetTarget" (attrs.depsTargetTargetPropagated or [ ]);
         configureFlags = platformFlags ++ staticFlags ++ (attrs.configureFlags or [ ]);
-      } // lib.optionalAttrs hostPlatform.isWindows { hostIsWindows = true; }
+      } // (if pure then sandbox // lib.optionalAttrs (attrs ? __impureHostDeps) { inherit (attrs) __impureHostDeps; }
+            else { __impureHostDeps = (attrs.__impureHostDeps or [ ]) ++ impureHostDeps; })
+      // lib.optionalAttrs hostPlatform.isWindows { hostIsWindows = true; }
       // lib.optionalAttrs static { hostIsStatic = true; }
       // crossEnv;
 
@@ -141,6 +148,9 @@ let
     # The host paths every derivation of this stdenv reads (see the report in
     # pkgs/README.md): the sandbox bind-mounts them read-only.
     inherit impureHostDeps;
+    # The attributes that give a builder of this stdenv its tools (for
+    # derivations made without mkDerivation: runCommand, host tools).
+    sandboxAttrs = sandbox;
     # Platform predicates as nixpkgs' stdenv offers them.
     inherit (hostPlatform) isLinux isDarwin;
   };

@@ -6,6 +6,18 @@ let
   toolchains = import ../stdenv/toolchains.nix ({ inherit lib; } // lib.optionalAttrs (config ? xnixDpkgInfoDir) { dpkgInfoDir = config.xnixDpkgInfoDir; });
   isCross = buildPlatform.config != hostPlatform.config || buildPlatform.isStatic != hostPlatform.isStatic;
 
+  # Pure builds (opt-in, `config.xnixPure = true`): builders run in a root of
+  # locked Debian packages instead of the build machine's /usr, /bin, /lib
+  # (pkgs/debian/pure.nix), and programs are linked against the C library
+  # of the lock. `sandboxFor p`: the attributes that give a builder the
+  # tools for platform `p`.
+  pure = config.xnixPure or false;
+  pureEnv = import ../debian/pure.nix { };
+  sandboxFor = p:
+    if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
+    else if pureEnv.supports p then { __xnixRoot = pureEnv.stdenvRoot p; }
+    else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64 and aarch64 Linux with glibc)";
+
   base = self:
     let
       l = links self;
@@ -35,6 +47,7 @@ let
       # that is not one of toolchains.nix's wrappers.
       mkStdenvWith = { cc, fallback }: import ../stdenv {
         inherit lib buildPlatform hostPlatform targetPlatform cc config;
+        sandbox = sandboxFor hostPlatform;
         toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;
         buildPackages = l.pkgsBuildHost;
@@ -62,7 +75,7 @@ let
       debianAlternatives = import ../stdenv/alternatives.nix {
         inherit lib;
         buildPlatform = hostPlatform;
-        impureHostDeps = import ../stdenv/impure-host-deps.nix;
+        sandbox = sandboxFor hostPlatform;
       };
 
       # The compilers come from the finished build-tools set, overlays included.
@@ -102,12 +115,21 @@ let
   # gcc11, gcc12, ..., clang13, ...: the compiler wrappers of each version.
   compilers = self: prev:
     let
-      wrapper = kind: version: import ../stdenv/cc-wrapper.nix {
+      wrapper = kind: version: let
+        hostToolchain = (if kind == "clang" then toolchains.clangFor else toolchains.gccFor) { inherit version; } targetPlatform;
+      in import ../stdenv/cc-wrapper.nix {
         inherit lib buildPlatform hostPlatform targetPlatform;
         runsOnBuildMachine = !isCross;
-        toolchain = (if kind == "clang" then toolchains.clangFor else toolchains.gccFor) { inherit version; } targetPlatform;
+        # Pure: the toolchain's identity is its root (locked .deb hashes), its
+        # version the lock's, and the programs it links use the lock's C library.
+        toolchain = if pure then hostToolchain // {
+          identity = [ ];
+          fullVersion = pureEnv.upstreamVersion hostToolchain.versionDeb;
+          hasCxx = true;
+        } else hostToolchain;
+        sandbox = sandboxFor targetPlatform;
+        extraLinkFlags = if pure then pureEnv.linkFlagsFor targetPlatform else [ ];
         status = toolchains.status { clang = kind == "clang"; inherit version; } targetPlatform;
-        impureHostDeps = import ../stdenv/impure-host-deps.nix;
         isClang = kind == "clang";
       };
       versions = kind: vs: map (v: { name = "${kind}${v}"; value = wrapper kind v; }) vs;

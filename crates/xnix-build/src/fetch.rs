@@ -3,7 +3,7 @@
 //! against the hash a derivation declares.
 //!
 //! The mirror table holds no host names of its own. Its `debian` entry is
-//! read from the machine's APT configuration (the archive this machine
+//! read from the machine's APT configuration (`xnix_debian::apt`) (the archive this machine
 //! already installs packages from), and every entry can be set with an
 //! environment variable `XNIX_MIRROR_<NAME>` (upper case, `-` as `_`;
 //! several URLs separated by white space), e.g. `XNIX_MIRROR_DEBIAN`.
@@ -48,6 +48,22 @@ pub enum FetchError {
         /// What went wrong with each candidate.
         attempts: Vec<String>,
     },
+    /// A locked `.deb` (`mirror://debian/pool/...`) that the archive no
+    /// longer serves: Debian removes a package's old versions from the pool
+    /// when it publishes new ones.
+    #[error(
+        "the Debian archive no longer serves '{url}' (a locked .deb replaced by a newer \
+         version?):\n{}\nrefresh the lock of Debian packages with `xnix debian lock` (it \
+         rewrites pkgs/debian/<suite>-<arch>.json from the archive's current indexes), then \
+         build again",
+        .attempts.join("\n")
+    )]
+    GoneFromDebianPool {
+        /// The URL as requested.
+        url: String,
+        /// What each candidate answered.
+        attempts: Vec<String>,
+    },
     /// The downloaded contents do not have the declared hash.
     #[error("hash mismatch in fixed-output fetch of '{url}':\n  specified: {}\n  got:       {}", .expected.to_sri(), .actual.to_sri())]
     HashMismatch {
@@ -59,13 +75,8 @@ pub enum FetchError {
         actual: Hash,
     },
     /// Reading APT's configuration failed.
-    #[error("cannot read APT sources '{path}': {source}")]
-    AptSources {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        source: io::Error,
-    },
+    #[error(transparent)]
+    AptSources(#[from] xnix_debian::apt::AptError),
     /// The store refused the download.
     #[error("cannot add the download to the store: {0}")]
     Store(String),
@@ -82,247 +93,6 @@ pub enum FetchError {
 fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> FetchError {
     let context = context.into();
     move |source| FetchError::Io { context, source }
-}
-
-/// One APT source entry (either format), as far as mirror detection needs.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AptSource {
-    /// `deb`, `deb-src`.
-    pub types: Vec<String>,
-    /// Archive URIs.
-    pub uris: Vec<String>,
-    /// Suites, e.g. `bookworm`, `bookworm-updates`, `bookworm-security`.
-    pub suites: Vec<String>,
-    /// Components, e.g. `main`.
-    pub components: Vec<String>,
-}
-
-/// Parses the one-line format of `/etc/apt/sources.list` and `*.list`:
-/// `deb [options] URI SUITE [COMPONENT...]`. Comments and malformed lines
-/// are skipped.
-pub fn parse_sources_list(text: &str) -> Vec<AptSource> {
-    let mut sources = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let (kind, mut rest) = match line.split_once(char::is_whitespace) {
-            Some((k, r)) => (k, r.trim_start()),
-            None => continue,
-        };
-        if kind != "deb" && kind != "deb-src" {
-            continue;
-        }
-        if rest.starts_with('[') {
-            match rest.find(']') {
-                Some(end) => rest = rest[end + 1..].trim_start(),
-                None => continue,
-            }
-        }
-        let mut words = rest.split_whitespace();
-        let (Some(uri), Some(suite)) = (words.next(), words.next()) else {
-            continue;
-        };
-        sources.push(AptSource {
-            types: vec![kind.to_string()],
-            uris: vec![uri.to_string()],
-            suites: vec![suite.to_string()],
-            components: words.map(str::to_string).collect(),
-        });
-    }
-    sources
-}
-
-/// Parses the deb822 format of `*.sources` files: stanzas separated by
-/// blank lines, with `Types`, `URIs`, `Suites`, `Components` fields.
-/// Stanzas with `Enabled: no` are skipped.
-pub fn parse_deb822_sources(text: &str) -> Vec<AptSource> {
-    let mut sources = Vec::new();
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut last_key: Option<String> = None;
-    let mut flush = |fields: &mut BTreeMap<String, String>| {
-        if fields.is_empty() {
-            return;
-        }
-        let get = |k: &str| -> Vec<String> {
-            fields
-                .get(k)
-                .map(|v| v.split_whitespace().map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        let enabled = fields
-            .get("enabled")
-            .map(|v| !v.trim().eq_ignore_ascii_case("no"))
-            .unwrap_or(true);
-        let source = AptSource {
-            types: get("types"),
-            uris: get("uris"),
-            suites: get("suites"),
-            components: get("components"),
-        };
-        if enabled && !source.uris.is_empty() {
-            sources.push(source);
-        }
-        fields.clear();
-    };
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            flush(&mut fields);
-            last_key = None;
-            continue;
-        }
-        if line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with(' ') || line.starts_with('\t') {
-            // A continuation line (e.g. an inline Signed-By key).
-            if let Some(k) = &last_key {
-                if let Some(v) = fields.get_mut(k) {
-                    v.push(' ');
-                    v.push_str(line.trim());
-                }
-            }
-            continue;
-        }
-        if let Some((key, value)) = line.split_once(':') {
-            let key = key.trim().to_ascii_lowercase();
-            fields.insert(key.clone(), value.trim().to_string());
-            last_key = Some(key);
-        }
-    }
-    flush(&mut fields);
-    sources
-}
-
-/// Debian's release code names and suite aliases, past and planned.
-const DEBIAN_RELEASES: &[&str] = &[
-    "hamm",
-    "slink",
-    "potato",
-    "woody",
-    "sarge",
-    "etch",
-    "lenny",
-    "squeeze",
-    "wheezy",
-    "jessie",
-    "stretch",
-    "buster",
-    "bullseye",
-    "bookworm",
-    "trixie",
-    "forky",
-    "duke",
-    "sid",
-    "stable",
-    "testing",
-    "unstable",
-    "oldstable",
-    "oldoldstable",
-    "experimental",
-];
-
-/// Whether an APT suite names a Debian release archive (a release, or its
-/// `-updates`/`-backports`/`-proposed-updates` pocket), and not the
-/// separate security archive.
-fn is_debian_release_suite(suite: &str) -> bool {
-    let suite = suite.trim_end_matches('/');
-    let (base, pocket) = match suite.split_once('-') {
-        Some((b, p)) => (b, Some(p)),
-        None => (suite, None),
-    };
-    DEBIAN_RELEASES.contains(&base)
-        && matches!(
-            pocket,
-            None | Some("updates" | "backports" | "proposed-updates")
-        )
-}
-
-/// Reduces an APT archive URI to the archive root (the directory holding
-/// `dists/` and `pool/`), without a trailing slash. Only http, https and
-/// ftp URIs qualify.
-fn archive_root(uri: &str) -> Option<String> {
-    if !(uri.starts_with("http://") || uri.starts_with("https://") || uri.starts_with("ftp://")) {
-        return None;
-    }
-    let mut root = uri.trim_end_matches('/');
-    for marker in ["/dists/", "/pool/"] {
-        if let Some(at) = root.find(marker) {
-            root = &root[..at];
-        }
-    }
-    let root = root.trim_end_matches('/');
-    // Reject a bare scheme ("http:/") that trimming could leave behind.
-    root.split_once("://")
-        .filter(|(_, host)| !host.is_empty())
-        .map(|_| root.to_string())
-}
-
-/// Picks the Debian archive root from parsed APT sources: the first `deb`
-/// entry whose suites are a Debian release (not `-security`), preferring a
-/// plain release suite over its pockets.
-pub fn debian_archive_from_sources(sources: &[AptSource]) -> Option<String> {
-    let binary = |s: &&AptSource| s.types.is_empty() || s.types.iter().any(|t| t == "deb");
-    let pick = |plain: bool| {
-        sources.iter().filter(binary).find_map(|s| {
-            let ok = s
-                .suites
-                .iter()
-                .any(|suite| is_debian_release_suite(suite) && (!plain || !suite.contains('-')));
-            if !ok {
-                return None;
-            }
-            s.uris
-                .iter()
-                .filter(|u| !u.trim_end_matches('/').ends_with("-security"))
-                .find_map(|u| archive_root(u))
-        })
-    };
-    pick(true).or_else(|| pick(false))
-}
-
-/// Reads the machine's APT sources below `root` (normally `/`):
-/// `etc/apt/sources.list`, `etc/apt/sources.list.d/*.list` and
-/// `etc/apt/sources.list.d/*.sources`, in that order (files of a directory
-/// in name order), and returns the Debian archive root, if any.
-pub fn debian_mirror_from_apt(root: &Path) -> Result<Option<String>, FetchError> {
-    let mut sources = Vec::new();
-    let read = |path: &Path| -> Result<Option<String>, FetchError> {
-        match fs::read_to_string(path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(FetchError::AptSources {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
-    };
-    let main = root.join("etc/apt/sources.list");
-    if let Some(text) = read(&main)? {
-        sources.extend(parse_sources_list(&text));
-    }
-    let dir = root.join("etc/apt/sources.list.d");
-    let mut entries: Vec<PathBuf> = match fs::read_dir(&dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(source) => return Err(FetchError::AptSources { path: dir, source }),
-    };
-    entries.sort();
-    for path in entries {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if ext != "list" && ext != "sources" {
-            continue;
-        }
-        if let Some(text) = read(&path)? {
-            if ext == "list" {
-                sources.extend(parse_sources_list(&text));
-            } else {
-                sources.extend(parse_deb822_sources(&text));
-            }
-        }
-    }
-    Ok(debian_archive_from_sources(&sources))
 }
 
 /// The environment variable that configures mirror `name`.
@@ -375,7 +145,7 @@ impl MirrorTable {
                 table.insert("debian", v.split_whitespace().map(str::to_string).collect())
             }
             _ => {
-                if let Some(url) = debian_mirror_from_apt(apt_root)? {
+                if let Some(url) = xnix_debian::apt::debian_mirror_from_apt(apt_root)? {
                     table.insert("debian", vec![url]);
                 }
             }
@@ -561,10 +331,43 @@ fn fetch_hashed(
             Err(message) => attempts.push(format!("  {candidate}: {message}")),
         }
     }
+    let not_found =
+        |a: &String| a.contains("HTTP 404") || a.contains("HTTP 410") || a.contains("No such file");
+    if url.starts_with("mirror://debian/pool/")
+        && !attempts.is_empty()
+        && attempts.iter().all(not_found)
+    {
+        return Err(FetchError::GoneFromDebianPool {
+            url: url.to_string(),
+            attempts,
+        });
+    }
     Err(FetchError::Download {
         url: url.to_string(),
         attempts,
     })
+}
+
+/// Downloads `url` (after mirror resolution) and returns its bytes, for
+/// small files the caller checks itself (e.g. an archive's indexes, whose
+/// hashes its `Release` file lists).
+pub fn download_bytes(
+    url: &str,
+    mirrors: &MirrorTable,
+    options: &FetchOptions,
+) -> Result<Vec<u8>, FetchError> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dest = std::env::temp_dir().join(format!("xnix-download-{}-{n}", std::process::id()));
+    let how = HashRequest {
+        method: ContentAddressMethod::Flat,
+        algo: HashAlgo::Sha256,
+        expected: None,
+    };
+    fetch_hashed(url, mirrors, &how, false, &dest, options, &mut |_, _| {})?;
+    let bytes = fs::read(&dest).map_err(io_err(format!("reading {}", dest.display())));
+    let _ = fs::remove_file(&dest);
+    bytes
 }
 
 /// Downloads `url` into `store` as the fixed-output path `name`, the way
@@ -814,30 +617,6 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn debian_suites() {
-        assert!(is_debian_release_suite("bookworm"));
-        assert!(is_debian_release_suite("bookworm-updates"));
-        assert!(is_debian_release_suite("stable"));
-        assert!(!is_debian_release_suite("bookworm-security"));
-        assert!(!is_debian_release_suite("jammy"));
-        assert!(!is_debian_release_suite("focal-updates"));
-    }
-
-    #[test]
-    fn archive_roots() {
-        assert_eq!(
-            archive_root("http://mirror.example/debian/").unwrap(),
-            "http://mirror.example/debian"
-        );
-        assert_eq!(
-            archive_root("https://mirror.example/debian/dists/bookworm").unwrap(),
-            "https://mirror.example/debian"
-        );
-        assert!(archive_root("cdrom:[Debian]/").is_none());
-        assert!(archive_root("file:/srv/debian").is_none());
-    }
 
     #[test]
     fn percent_decoding() {

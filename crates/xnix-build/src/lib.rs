@@ -51,5 +51,6 @@ pub mod fetch;
 pub mod http_cache;
 pub mod sandbox;
 pub mod substitute;
+pub mod unpack_debs;
 
 mod ns;

@@ -462,7 +462,7 @@ fn enter(p: &Prepared) -> io::Result<()> {
             libc::chdir(c"/".as_ptr()),
             b"xnix-sandbox: cannot enter /\n",
         )?;
-        remount_read_only(b"/\0", b"xnix-sandbox: cannot make / read-only\n")?;
+        remount_top_read_only(b"/\0", b"xnix-sandbox: cannot make / read-only\n")?;
         check(
             libc::chdir(p.chdir.as_ptr()),
             b"xnix-sandbox: cannot enter the build directory\n",
@@ -580,12 +580,54 @@ unsafe fn run_step(s: &PreparedStep) -> io::Result<()> {
     Ok(())
 }
 
+/// `struct mount_attr` of mount_setattr(2) (its first version, 32 bytes).
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `MOUNT_ATTR_RDONLY` and `AT_RECURSIVE` from the kernel's headers (libc
+/// does not export them).
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const AT_RECURSIVE: libc::c_int = 0x8000;
+
+/// Makes the mount at `target` (NUL-terminated) and every mount below it
+/// read-only, then remounts its top read-only keeping the flags a user
+/// namespace may not clear. A recursive bind carries the host's sub-mounts
+/// along; a plain read-only remount would leave those writable.
+///
+/// # Safety
+/// Only system calls; callable between fork and exec.
+unsafe fn remount_read_only(target: &[u8], message: &[u8]) -> io::Result<()> {
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    check(
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            AT_RECURSIVE as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        ) as libc::c_int,
+        message,
+    )?;
+    remount_top_read_only(target, message)
+}
+
 /// Remounts the bind mount at `target` (NUL-terminated) read-only,
 /// keeping the flags a user namespace may not clear.
 ///
 /// # Safety
 /// Only system calls; callable between fork and exec.
-unsafe fn remount_read_only(target: &[u8], message: &[u8]) -> io::Result<()> {
+unsafe fn remount_top_read_only(target: &[u8], message: &[u8]) -> io::Result<()> {
     // glibc's statvfs takes the flags from the statfs system call (the
     // kernel marks them valid), without allocating.
     let mut st: libc::statvfs = std::mem::zeroed();

@@ -27,7 +27,22 @@
 //! - `/etc/passwd`, `/etc/group` and (sandboxed builds) `/etc/hosts`
 //!   describing the sandbox user;
 //! - the host paths listed in [`SandboxConfig::sandbox_paths`],
-//!   read-only (like Nix's `sandbox-paths`; empty by default).
+//!   read-only (like Nix's `sandbox-paths`; empty by default);
+//! - the host paths a derivation asks for in `__impureHostDeps`
+//!   ([`SandboxConfig::impure_host_deps`]), only when each lies under the
+//!   machine's `allowed-impure-host-deps` (as in Nix's setting of that
+//!   name) and is not a socket, FIFO or device.
+//!
+//! A derivation may instead name, in `__xnixRoot`, one store path of its
+//! input closure holding a merged-/usr tree (Debian packages unpacked by
+//! `builtin:unpack-debs`): the sandbox then shows that tree's `usr/` as
+//! `/usr`, with `/bin`, `/sbin`, `/lib*` linking into it, as a merged-/usr
+//! Debian root; nothing of the build machine's own `/usr` appears. This is
+//! how the pure standard environment runs Debian's unmodified toolchains.
+//!
+//! Every bind into the sandbox is read-only all the way down: the host's
+//! sub-mounts that a recursive bind carries along are made read-only too
+//! (`mount_setattr` with `AT_RECURSIVE`).
 //!
 //! The builder's environment is exactly Nix's (see [`builder_env`]). Its
 //! standard output and error are, as under Nix, a pseudo-terminal in raw
@@ -116,6 +131,120 @@ impl SandboxPath {
     }
 }
 
+/// The host paths a derivation may ask for with `__impureHostDeps` when the
+/// machine's configuration says nothing: what the collection's standard
+/// environment uses while it still runs the build machine's tools
+/// (pkgs/stdenv/impure-host-deps.nix).
+pub const DEFAULT_ALLOWED_IMPURE_HOST_DEPS: &[&str] = &["/usr", "/bin", "/lib", "/lib64"];
+
+/// The environment variable that sets `allowed-impure-host-deps` (white-space
+/// separated absolute paths); it wins over the configuration file.
+pub const ALLOWED_IMPURE_HOST_DEPS_ENV: &str = "XNIX_ALLOWED_IMPURE_HOST_DEPS";
+
+/// The machine's configuration file read for `allowed-impure-host-deps`.
+pub const XNIX_CONF: &str = "/etc/xnix/xnix.conf";
+
+/// The machine's `allowed-impure-host-deps`: from
+/// [`ALLOWED_IMPURE_HOST_DEPS_ENV`], else the line
+/// `allowed-impure-host-deps = PATH...` of [`XNIX_CONF`], else
+/// [`DEFAULT_ALLOWED_IMPURE_HOST_DEPS`].
+pub fn allowed_impure_host_deps_from_system() -> Vec<PathBuf> {
+    let split = |v: &str| v.split_whitespace().map(PathBuf::from).collect();
+    if let Ok(v) = std::env::var(ALLOWED_IMPURE_HOST_DEPS_ENV) {
+        return split(&v);
+    }
+    if let Ok(text) = fs::read_to_string(XNIX_CONF) {
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            if let Some((key, value)) = line.split_once('=') {
+                if key.trim() == "allowed-impure-host-deps" {
+                    return split(value);
+                }
+            }
+        }
+    }
+    DEFAULT_ALLOWED_IMPURE_HOST_DEPS
+        .iter()
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Checks the host paths a derivation asks for (`__impureHostDeps`) against
+/// `allowed` and returns the sandbox paths to bind. A path must be
+/// absolute, without `.` or `..`, and resolve (symbolic links followed)
+/// under the resolved form of an allowed path; it must not be a socket,
+/// FIFO or device. Paths missing on this machine are skipped.
+pub fn check_impure_host_deps(
+    name: &str,
+    wanted: &[PathBuf],
+    allowed: &[PathBuf],
+) -> Result<Vec<SandboxPath>, SandboxError> {
+    let allowed_shown = if allowed.is_empty() {
+        "nothing".to_string()
+    } else {
+        allowed
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let refuse = |path: &Path, reason: &str| SandboxError::ImpureHostDepRefused {
+        name: name.to_string(),
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+        allowed: allowed_shown.clone(),
+    };
+    let allowed_resolved: Vec<PathBuf> = allowed
+        .iter()
+        .filter(|a| a.is_absolute())
+        .map(|a| fs::canonicalize(a).unwrap_or_else(|_| a.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for dep in wanted {
+        if !dep.is_absolute()
+            || dep
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+        {
+            return Err(refuse(dep, "is not an absolute path without '.' or '..'"));
+        }
+        let top = dep.components().nth(1);
+        if top.is_none_or(|t| RESERVED_TOP_DIRS.iter().any(|r| t.as_os_str() == *r)) {
+            return Err(refuse(
+                dep,
+                "is inside /build, /tmp, /proc, /dev or /etc, which the sandbox provides itself",
+            ));
+        }
+        if fs::symlink_metadata(dep).is_err() {
+            continue;
+        }
+        let resolved =
+            fs::canonicalize(dep).map_err(|e| refuse(dep, &format!("cannot be resolved ({e})")))?;
+        if !allowed_resolved.iter().any(|a| resolved.starts_with(a)) {
+            return Err(refuse(
+                dep,
+                &format!("(resolving to '{}') is not allowed", resolved.display()),
+            ));
+        }
+        let kind = fs::metadata(&resolved)
+            .map_err(|e| refuse(dep, &format!("cannot be read ({e})")))?
+            .file_type();
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_socket() || kind.is_fifo() || kind.is_char_device() || kind.is_block_device() {
+            return Err(refuse(
+                dep,
+                "is a socket, FIFO or device, which is never shared with a build",
+            ));
+        }
+        out.push(SandboxPath {
+            inside: dep.clone(),
+            host: dep.clone(),
+            optional: true,
+        });
+    }
+    Ok(out)
+}
+
 /// The number of CPUs, Nix's default for `NIX_BUILD_CORES`.
 pub fn default_cores() -> u32 {
     std::thread::available_parallelism()
@@ -153,6 +282,11 @@ pub struct SandboxConfig {
     pub real_store_dir: PathBuf,
     /// Host paths made visible read-only in every sandbox.
     pub sandbox_paths: Vec<SandboxPath>,
+    /// Host paths this build asks for (`__impureHostDeps`); refused unless
+    /// under one of `allowed_impure_host_deps`.
+    pub impure_host_deps: Vec<PathBuf>,
+    /// The machine's `allowed-impure-host-deps`.
+    pub allowed_impure_host_deps: Vec<PathBuf>,
     /// Value of `NIX_BUILD_CORES`; defaults to the number of CPUs, as in Nix.
     pub build_cores: u32,
     /// Kill the builder after this long (no limit when `None`).
@@ -177,6 +311,8 @@ impl SandboxConfig {
             store_dir: store_dir.into(),
             real_store_dir: real_store_dir.into(),
             sandbox_paths: Vec::new(),
+            impure_host_deps: Vec::new(),
+            allowed_impure_host_deps: allowed_impure_host_deps_from_system(),
             build_cores: default_cores(),
             timeout: None,
             max_silent_time: None,
@@ -329,6 +465,24 @@ pub enum SandboxError {
         name: String,
         /// What is wrong and what to do.
         reason: String,
+    },
+    /// `__impureHostDeps` asks for a host path the machine does not allow.
+    #[error(
+        "cannot build '{name}': its __impureHostDeps asks for the host path '{}', which {reason}; \
+         this machine allows builds to see only: {allowed} (the setting allowed-impure-host-deps \
+         in /etc/xnix/xnix.conf, or XNIX_ALLOWED_IMPURE_HOST_DEPS); take the file from the \
+         store instead, or allow the path on this machine",
+        .path.display()
+    )]
+    ImpureHostDepRefused {
+        /// The build's name.
+        name: String,
+        /// The path asked for.
+        path: PathBuf,
+        /// Why it is refused.
+        reason: String,
+        /// The allowed paths, as shown.
+        allowed: String,
     },
     /// The builder program could not be executed inside the sandbox.
     #[error("cannot execute the builder '{builder}' of '{name}': {source}")]
@@ -709,8 +863,23 @@ pub fn run_build(
         }
         inputs.push((physical, input.clone()));
     }
+    let root = sandbox_root(config, job, &inputs)?;
+    let impure = check_impure_host_deps(
+        &job.name,
+        &config.impure_host_deps,
+        &config.allowed_impure_host_deps,
+    )?;
     let mut sandbox_paths = Vec::new();
-    for sp in &config.sandbox_paths {
+    for sp in config.sandbox_paths.iter().chain(&impure) {
+        // A root brings its own /bin, /usr, /lib*: the machine's sandbox
+        // paths there (the busybox /bin/sh) would hide or clash with it.
+        if root.is_some()
+            && ROOT_DIRS
+                .iter()
+                .any(|d| sp.inside.starts_with(Path::new("/").join(d)))
+        {
+            continue;
+        }
         if fs::symlink_metadata(&sp.host).is_ok() {
             sandbox_paths.push(sp);
         } else if !sp.optional {
@@ -767,7 +936,14 @@ pub fn run_build(
 
     let spec = NsSpec {
         new_root: scratch.root().join("root"),
-        ops: layout(config, job, &scratch, &inputs, &sandbox_paths),
+        ops: layout(
+            config,
+            job,
+            &scratch,
+            &inputs,
+            &sandbox_paths,
+            root.as_deref(),
+        ),
         private_network: !job.fixed_output,
         uid: SANDBOX_UID,
         gid: SANDBOX_GID,
@@ -1078,6 +1254,7 @@ fn layout(
     scratch: &ScratchDir,
     inputs: &[(PathBuf, PathBuf)],
     sandbox_paths: &[&SandboxPath],
+    root: Option<&Path>,
 ) -> Vec<MountOp> {
     let bind = |host: PathBuf, inside: PathBuf, read_only: bool| MountOp::Bind {
         host,
@@ -1113,10 +1290,61 @@ fn layout(
     } else {
         ops.push(bind(etc.join("hosts"), "/etc/hosts".into(), true));
     }
+    if let Some(root) = root {
+        ops.push(bind(root.join("usr"), "/usr".into(), true));
+        for dir in ROOT_DIRS.iter().filter(|d| **d != "usr") {
+            if root.join("usr").join(dir).is_dir() {
+                ops.push(MountOp::Symlink {
+                    target: format!("usr/{dir}").into(),
+                    inside: Path::new("/").join(dir),
+                });
+            }
+        }
+    }
     for sp in sandbox_paths {
         ops.push(bind(sp.host.clone(), sp.inside.clone(), true));
     }
     ops
+}
+
+/// The top-level directories a `__xnixRoot` provides.
+const ROOT_DIRS: &[&str] = &["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+/// The physical path of the job's `__xnixRoot`, checked: a store path of
+/// its input closure with a `usr/` directory.
+fn sandbox_root(
+    config: &SandboxConfig,
+    job: &BuildJob,
+    inputs: &[(PathBuf, PathBuf)],
+) -> Result<Option<PathBuf>, SandboxError> {
+    let Some(wanted) = job
+        .env
+        .get("__xnixRoot")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let invalid = |reason: String| SandboxError::InvalidJob {
+        name: job.name.clone(),
+        reason,
+    };
+    let (physical, _) = inputs
+        .iter()
+        .find(|(_, logical)| logical == Path::new(wanted))
+        .ok_or_else(|| {
+            invalid(format!(
+                "__xnixRoot '{wanted}' is not a store path of the derivation's inputs (under {})",
+                config.store_dir.display()
+            ))
+        })?;
+    if !physical.join("usr").is_dir() {
+        return Err(invalid(format!(
+            "__xnixRoot '{wanted}' has no usr/ directory; it must be a merged-/usr tree such as \
+             builtin:unpack-debs makes"
+        )));
+    }
+    Ok(Some(physical.clone()))
 }
 
 #[cfg(test)]

@@ -15,9 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::nix_hash;
-use xnix_build::fetch::{
-    debian_mirror_from_apt, fetch_to_store, fetch_url, FetchError, FetchOptions, MirrorTable,
-};
+use xnix_build::fetch::{fetch_to_store, fetch_url, FetchError, FetchOptions, MirrorTable};
+use xnix_debian::apt::debian_mirror_from_apt;
 use xnix_formats::{ContentAddressMethod, FixedOutputHash, Hash, HashAlgo, StoreDir};
 use xnix_store::{LocalStore, LocalStoreConfig};
 

@@ -65,6 +65,8 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
     Doctor(cmd::doctor::DoctorArgs),
+    /// The collection's lock of Debian packages (toolchains, C libraries).
+    Debian(cmd::debian::DebianArgs),
     /// Flakes: show, metadata, lock, update, check, init.
     Flake(cmd::flake::FlakeCmdArgs),
     /// Show the effective settings (xnix.conf and --option), as `nix show-config`.
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Deploy(args) => cmd::deploy::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
+        Command::Debian(args) => cmd::debian::run(args),
         Command::Flake(args) => cmd::flake::run(args, &opts),
         Command::ShowConfig(args) => cmd::show_config::run(args, &opts),
     };

@@ -16,7 +16,7 @@ use super::{
     BuildStore,
 };
 use crate::fetch::{fetch_url, FetchError};
-use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError, SandboxPath};
+use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError};
 
 pub(super) struct BuildContext<'a, S: BuildStore + ?Sized> {
     pub(super) store: &'a S,
@@ -199,7 +199,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
         let _ = fs::remove_file(&log_path);
 
-        let result = if builtin {
+        let result = if drv.builder == "builtin:unpack-debs" {
+            self.run_unpack_debs(drv_path, drv, &outputs, &closure, &log_path)
+        } else if builtin {
             self.run_builtin(drv_path, drv, &outputs, &log_path)
         } else {
             self.run_sandboxed(drv_path, drv, &outputs, &already, &closure, &log_path)
@@ -229,7 +231,8 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.sandbox_paths = self.options.sandbox_paths.clone();
         // xnixpkgs' contract: derivations that run the build machine's own
         // tools list the host directories they need (e.g. /usr, /bin, /lib,
-        // /lib64); they are shared read-only, and skipped where absent.
+        // /lib64); the sandbox shares them read-only when the machine's
+        // allowed-impure-host-deps admits them, and refuses the build if not.
         if let Some(deps) = drv.env.get("__impureHostDeps") {
             for dep in deps.split_whitespace() {
                 if !dep.starts_with('/') {
@@ -238,11 +241,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                         what: format!("__impureHostDeps entry '{dep}' is not an absolute path"),
                     });
                 }
-                config.sandbox_paths.push(SandboxPath {
-                    inside: PathBuf::from(dep),
-                    host: PathBuf::from(dep),
-                    optional: true,
-                });
+                config.impure_host_deps.push(PathBuf::from(dep));
             }
         }
         config.build_cores = self.options.cores;
@@ -296,6 +295,68 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         Ok(())
     }
 
+    /// `builtin:unpack-debs` (see [`crate::unpack_debs`]).
+    fn run_unpack_debs(
+        &self,
+        drv_path: &StorePath,
+        drv: &Derivation,
+        outputs: &BTreeMap<String, StorePath>,
+        closure: &BTreeSet<StorePath>,
+        log_path: &Path,
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let unsupported = |what: String| BuildError::Unsupported {
+            drv: sd.full(drv_path),
+            what,
+        };
+        let out = match (outputs.get("out"), outputs.len()) {
+            (Some(o), 1) => o,
+            _ => {
+                return Err(unsupported(
+                    "builtin:unpack-debs needs exactly one output 'out'".to_string(),
+                ))
+            }
+        };
+        let mut debs = Vec::new();
+        for p in drv
+            .env
+            .get("debs")
+            .map(String::as_str)
+            .unwrap_or("")
+            .split_whitespace()
+        {
+            let path = sd.parse(p).map_err(|_| {
+                unsupported(format!(
+                    "builtin:unpack-debs: '{p}' in 'debs' is not a store path"
+                ))
+            })?;
+            if !closure.contains(&path) {
+                return Err(unsupported(format!(
+                    "builtin:unpack-debs: '{p}' is not an input of the derivation"
+                )));
+            }
+            debs.push(self.store.real_path(&path));
+        }
+        let deb_refs: Vec<&Path> = debs.iter().map(PathBuf::as_path).collect();
+        let mut log = fs::File::create(log_path).map_err(io_err("creating", log_path))?;
+        match crate::unpack_debs::unpack_debs(&deb_refs, &self.store.real_path(out)) {
+            Ok(lines) => {
+                for line in lines {
+                    let _ = writeln!(log, "{line}");
+                    self.progress.on_event(&BuildEvent::LogLine {
+                        drv: drv_path,
+                        line: &line,
+                    });
+                }
+                Ok(())
+            }
+            Err(message) => {
+                let _ = writeln!(log, "{message}");
+                Err(unsupported(message))
+            }
+        }
+    }
+
     fn run_builtin(
         &self,
         drv_path: &StorePath,
@@ -309,7 +370,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             return Err(BuildError::Unsupported {
                 drv: shown,
                 what: format!(
-                    "unknown builtin builder '{}' (only builtin:fetchurl exists)",
+                    "unknown builtin builder '{}' (builtin:fetchurl and builtin:unpack-debs exist)",
                     drv.builder
                 ),
             });

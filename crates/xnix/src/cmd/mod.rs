@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod copy;
+pub mod debian;
 pub mod deploy;
 pub mod doctor;
 pub mod eval;

@@ -1,0 +1,268 @@
+//! Pure builds over locked Debian packages (pkgs/debian/pure.nix): a
+//! sandbox whose /usr, /bin and /lib* are a tree of locked `.deb`s shows
+//! nothing of the build machine (a planted host file stays invisible, a
+//! host program that is not an input cannot run); hello built for x86_64
+//! and, with Debian's cross compiler, for aarch64 runs from its closure
+//! alone copied into an empty root (natively, and under qemu with that
+//! root as its only file system); a second fresh store gives the same NAR
+//! hashes. The collection's GNU hello builds through the pure stdenv
+//! (`config.xnixPure = true`) and runs from its closure alone too.
+//!
+//! The `.deb` files (about 250 MiB) are fetched once per machine through the
+//! Debian mirror of its APT sources and kept in a cache laid out as the
+//! archive's pool (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian),
+//! which later runs use as the first mirror.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+
+fn pkgs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs")
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("XNIX_TEST_DEB_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"))
+}
+
+/// The mirror list: the cache first, then the machine's Debian archive.
+fn mirrors() -> String {
+    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
+        .unwrap()
+        .expect("this machine's APT sources name a Debian archive");
+    format!("file://{} {real}", cache_dir().display())
+}
+
+struct Store {
+    root: tempfile::TempDir,
+}
+
+impl Store {
+    fn new() -> Store {
+        Store {
+            root: tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap(),
+        }
+    }
+
+    fn xnix(&self, args: &[&str]) -> Output {
+        Command::new(XNIX)
+            .args(args)
+            .env("XNIX_STORE_ROOT", self.root.path())
+            .env("XNIX_STORE_DIR", "/xnix/store")
+            .env("XNIX_MIRROR_DEBIAN", mirrors())
+            .env_remove("XNIX_STATE_DIR")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.xnix(args);
+        assert!(
+            o.status.success(),
+            "xnix {args:?}:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    fn build(&self, expr: &str) -> String {
+        self.ok(&["build", "--no-out-link", "-E", expr])
+            .trim()
+            .to_string()
+    }
+
+    fn real(&self, logical: &str) -> PathBuf {
+        self.root.path().join(logical.trim_start_matches('/'))
+    }
+
+    fn closure(&self, path: &str) -> Vec<String> {
+        self.ok(&["path-info", "-r", path])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn nar_hashes(&self, paths: &[&str]) -> Vec<(String, String)> {
+        let mut args = vec!["path-info", "--json"];
+        args.extend(paths);
+        let v: serde_json::Value = serde_json::from_str(&self.ok(&args)).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["path"].to_string(), p["narHash"].to_string()))
+            .collect()
+    }
+
+    /// Copies every locked `.deb` now in this store into the cache.
+    fn fill_cache(&self) {
+        let store = self.root.path().join("xnix/store");
+        for arch in ["amd64", "arm64"] {
+            let lock: serde_json::Value = serde_json::from_str(
+                &fs::read_to_string(pkgs().join(format!("debian/bookworm-{arch}.json"))).unwrap(),
+            )
+            .unwrap();
+            for e in lock["packages"].as_array().unwrap() {
+                let name = format!(
+                    "{}_{}_{}.deb",
+                    e["package"].as_str().unwrap(),
+                    e["version"].as_str().unwrap(),
+                    e["architecture"].as_str().unwrap()
+                )
+                .replace([':', '~'], "-");
+                let dest = cache_dir().join(e["filename"].as_str().unwrap());
+                if dest.exists() {
+                    continue;
+                }
+                let Some(found) = fs::read_dir(&store).unwrap().flatten().find(|d| {
+                    d.file_name()
+                        .to_string_lossy()
+                        .split_once('-')
+                        .is_some_and(|(_, n)| n == name)
+                }) else {
+                    continue;
+                };
+                fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                let tmp = dest.with_extension("part");
+                fs::copy(found.path(), &tmp).unwrap();
+                fs::rename(&tmp, &dest).unwrap();
+            }
+        }
+    }
+}
+
+fn pure(expr: &str) -> String {
+    format!(
+        "let pure = import {}/debian/pure.nix {{}}; in {expr}",
+        pkgs().display()
+    )
+}
+
+/// Copies the closure of `path` from `store` into a new, otherwise empty root.
+fn empty_root_with(store: &Store, path: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    fs::create_dir_all(root.path().join("xnix/store")).unwrap();
+    for p in store.closure(path) {
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(store.real(&p))
+            .arg(root.path().join("xnix/store"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    root
+}
+
+fn run(cmd: &mut Command) -> String {
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn pure_builds_see_only_inputs_and_closures_run_alone() {
+    let a = Store::new();
+
+    // 1. A file planted on the build machine is invisible; a host program
+    //    that is not an input cannot run. The same probe with the host's
+    //    /usr shared sees it (so the probe can tell).
+    let planted = format!("/usr/share/xnix-planted-{}", std::process::id());
+    fs::write(&planted, "host file\n").unwrap();
+    let probe = |extra: &str| {
+        pure(&format!(
+            "derivation {{ name = \"probe\"; system = \"x86_64-linux\"; builder = \"/bin/busybox\"; {extra} \
+             args = [ \"sh\" \"-c\" \"(test -e {planted} && echo seen || echo unseen; /usr/bin/qemu-aarch64 --version >/dev/null 2>&1 && echo host-program-ran || echo no-host-program) > $out\" ]; }}"
+        ))
+    };
+    let seen_pure = a.build(&probe("__xnixRoot = pure.root {};"));
+    let seen_impure = a.build(&probe(
+        "__impureHostDeps = [ \"/usr\" \"/lib\" \"/lib64\" ];",
+    ));
+    let _ = fs::remove_file(&planted);
+    assert_eq!(
+        fs::read_to_string(a.real(&seen_pure)).unwrap(),
+        "unseen\nno-host-program\n"
+    );
+    assert_eq!(
+        fs::read_to_string(a.real(&seen_impure)).unwrap(),
+        "seen\nhost-program-ran\n"
+    );
+
+    // 2. hello for x86_64 and aarch64; the closure carries the C library.
+    let native = a.build(&pure("pure.hello { target = \"x86_64\"; }"));
+    let arm = a.build(&pure("pure.hello { target = \"aarch64\"; }"));
+    a.fill_cache();
+    let native_closure = a.closure(&native);
+    assert!(
+        native_closure
+            .iter()
+            .any(|p| p.ends_with("-debian-bookworm-amd64-libc")),
+        "{native_closure:?}"
+    );
+    let arm_closure = a.closure(&arm);
+    assert!(
+        arm_closure
+            .iter()
+            .any(|p| p.ends_with("-debian-bookworm-arm64-libc")),
+        "{arm_closure:?}"
+    );
+    assert_eq!(
+        arm_closure.len(),
+        2,
+        "only hello and its C library: {arm_closure:?}"
+    );
+
+    // The collection's GNU hello through the pure stdenv (configure, make),
+    // in the same root as the native C hello.
+    let gnu = a.build(&format!(
+        "(import {} {{ config.xnixPure = true; }}).hello",
+        pkgs().display()
+    ));
+    let gnu_closure = a.closure(&gnu);
+    assert!(
+        gnu_closure
+            .iter()
+            .any(|p| p.ends_with("-debian-bookworm-amd64-libc")),
+        "{gnu_closure:?}"
+    );
+    let root = empty_root_with(&a, &gnu);
+    let out = run(Command::new("unshare")
+        .args(["--user", "--map-root-user", "chroot"])
+        .arg(root.path())
+        .arg(format!("{gnu}/bin/hello")));
+    assert_eq!(out, "Hello, world!\n");
+
+    // Copied alone into an empty root, each runs there.
+    let root = empty_root_with(&a, &native);
+    let out = run(Command::new("unshare")
+        .args(["--user", "--map-root-user", "chroot"])
+        .arg(root.path())
+        .arg(format!("{native}/bin/hello")));
+    assert_eq!(out, "Hello, world!\n");
+    let root = empty_root_with(&a, &arm);
+    let out = run(Command::new("qemu-aarch64").arg("-L").arg(root.path()).arg(
+        root.path()
+            .join(arm.trim_start_matches('/'))
+            .join("bin/hello"),
+    ));
+    assert_eq!(out, "Hello, world!\n");
+    let elf = fs::read(a.real(&arm).join("bin/hello")).unwrap();
+    assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 183, "EM_AARCH64");
+
+    // 3. A second fresh store gives bit-identical outputs (the cross build
+    //    only: the native root would double the test's time).
+    let b = Store::new();
+    let arm_b = b.build(&pure("pure.hello { target = \"aarch64\"; }"));
+    assert_eq!(arm_b, arm);
+    let libc = arm_closure.iter().find(|p| **p != arm).unwrap();
+    assert_eq!(b.nar_hashes(&[&arm_b, libc]), a.nar_hashes(&[&arm, libc]));
+}

@@ -1,0 +1,84 @@
+# The pure standard environment's first pieces, over the lock (opt-in; the
+# collection's stdenv still uses the build machine's tools):
+#
+# - `root { target, groups }`: one merged-/usr tree of Debian packages (the
+#   tools of `groups` of the amd64 lock, by default a stdenv's, plus the
+#   cross compiler for `target` when it is not x86_64); a derivation that names it in
+#   `__xnixRoot` runs in a sandbox whose /usr, /bin, /lib* are that tree and
+#   nothing of the build machine;
+# - `libc.<cpu>`: the C library of that architecture from its own lock, a
+#   store path programs are linked against at run time;
+# - `linkFlags.<cpu>`: what makes a program's interpreter and run path point
+#   into that store path (so its closure carries the C library);
+# - `hello { target }`: a C program built that way, the smallest proof.
+{ lockDir ? ./. }:
+let
+  debian = import ./. { inherit lockDir; };
+  amd64 = debian.locks.amd64;
+  unique = names: builtins.attrNames (builtins.listToAttrs (map (n: { name = n; value = null; }) names));
+
+  targets = {
+    x86_64 = { config = "x86_64-linux-gnu"; debArch = "amd64"; loader = "ld-linux-x86-64.so.2"; crossGroup = null; };
+    aarch64 = { config = "aarch64-linux-gnu"; debArch = "arm64"; loader = "ld-linux-aarch64.so.1"; crossGroup = "gcc-cross-aarch64"; };
+  };
+
+  # The standard tools, the native gcc and busybox: a stdenv's root.
+  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" ];
+  root = { target ? "x86_64", groups ? defaultGroups }:
+    let
+      t = targets.${target};
+      all = groups ++ (if t.crossGroup == null then [ ] else [ t.crossGroup ]);
+      names = unique (builtins.concatLists (map (g: amd64.closures.${g}) all));
+      suffix = if groups == defaultGroups then "" else "-" + builtins.concatStringsSep "-" groups;
+    in
+    debian.unpackDebs {
+      name = "debian-bookworm-root-${target}${suffix}";
+      debs = map (n: debian.debs.amd64.${n}) names;
+    };
+
+  libc = builtins.mapAttrs (_: t: debian.groups.${t.debArch}.libc) targets;
+
+  libDir = cpu: "${libc.${cpu}}/usr/lib/${targets.${cpu}.config}";
+  linkFlags = builtins.mapAttrs
+    (cpu: t: [ "-Wl,--dynamic-linker=${libDir cpu}/${t.loader}" "-Wl,-rpath,${libDir cpu}" ])
+    targets;
+
+  hello = { target ? "x86_64", name ? "hello-pure" }:
+    let t = targets.${target}; in
+    derivation {
+      name = "${name}-${target}";
+      system = "x86_64-linux";
+      builder = "/bin/busybox";
+      # A cross compiler needs nothing of the native one.
+      __xnixRoot = root { inherit target; groups = if t.crossGroup == null then defaultGroups else [ "busybox" ]; };
+      src = builtins.toFile "hello.c" ''
+        #include <stdio.h>
+        int main(void) { puts("Hello, world!"); return 0; }
+      '';
+      args = [ "sh" "-c" ''
+        set -e
+        export PATH=/usr/bin
+        mkdir -p $out/bin
+        cp $src hello.c
+        ${t.config}-gcc-12 -O2 -o $out/bin/hello hello.c ${toString linkFlags.${target}}
+      '' ];
+    };
+  # For the collection's stdenv (`config.xnixPure = true`), by elaborated
+  # platform: whether pure builds exist for it, the root its builders run
+  # in (the standard tools, the native compiler and, for another
+  # architecture, Debian's cross compiler), the link flags of its compiler,
+  # and the upstream version of a locked package (the wrapper's name).
+  cpuOf = p: p.parsed.cpu.name;
+  supports = p: targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
+  stdenvRoot = p: root { target = cpuOf p; };
+  linkFlagsFor = p: linkFlags.${cpuOf p};
+  upstreamVersion = package:
+    let
+      entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
+      noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
+    in
+    builtins.head (builtins.split "-" noEpoch);
+in
+{
+  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
+}
