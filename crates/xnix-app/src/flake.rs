@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use xnix_eval::builtins::flake::{self as eflake, FlakeOptions};
 use xnix_eval::{EvalError, Evaluator, Pos, Value};
 use xnix_flake::FlakeRef;
@@ -243,6 +245,35 @@ pub fn eval_for_repl(ev: &Evaluator, arg: &str) -> Result<Value, EvalError> {
         Some(reference) => eval_flake(ev, reference, &request),
         None => eval_installable(ev, arg, &request),
     }
+}
+
+/// A flake reference for `builtins.getFlake`: a path (`.`, `./x`, `/x`)
+/// made absolute, anything else as given.
+pub fn flake_ref(reference: &str) -> anyhow::Result<String> {
+    let r = if reference.is_empty() { "." } else { reference };
+    if r.starts_with('.') || r.starts_with('/') {
+        let abs =
+            std::fs::canonicalize(r).with_context(|| format!("cannot find the flake '{r}'"))?;
+        Ok(abs.display().to_string())
+    } else {
+        Ok(r.to_string())
+    }
+}
+
+/// `s` as a Nix string literal.
+pub fn nix_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]

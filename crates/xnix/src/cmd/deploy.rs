@@ -87,12 +87,12 @@ fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
                 .with_context(|| format!("cannot find '{}'", file.display()))?;
             format!(
                 "import {}",
-                super::rebuild::nix_string(&file.display().to_string())
+                xnix_app::flake::nix_string(&file.display().to_string())
             )
         }
         (None, Some(flake)) => format!(
             "builtins.getFlake {}",
-            super::rebuild::nix_string(&super::rebuild::flake_ref(flake)?)
+            xnix_app::flake::nix_string(&xnix_app::flake::flake_ref(flake)?)
         ),
         (Some(_), Some(_)) => bail!("give either -f FILE or --flake FLAKE, not both"),
         (None, None) => bail!("say where the configurations are: -f FILE or --flake FLAKE"),

@@ -146,8 +146,8 @@ fn system_selection(args: &RebuildArgs) -> anyhow::Result<(Installable, String)>
         };
         let expr = format!(
             "(builtins.getFlake {}).nixosConfigurations.{}",
-            nix_string(&flake_ref(reference)?),
-            nix_string(name)
+            xnix_app::flake::nix_string(&xnix_app::flake::flake_ref(reference)?),
+            xnix_app::flake::nix_string(name)
         );
         return Ok((
             Installable::Exprs(vec![expr]),
@@ -269,35 +269,6 @@ fn deploy_from_build_host(
         return Ok(1);
     }
     Ok(0)
-}
-
-/// A flake reference for `builtins.getFlake`: a path (`.`, `./x`, `/x`)
-/// made absolute, anything else as given.
-pub fn flake_ref(reference: &str) -> anyhow::Result<String> {
-    let r = if reference.is_empty() { "." } else { reference };
-    if r.starts_with('.') || r.starts_with('/') {
-        let abs =
-            std::fs::canonicalize(r).with_context(|| format!("cannot find the flake '{r}'"))?;
-        Ok(abs.display().to_string())
-    } else {
-        Ok(r.to_string())
-    }
-}
-
-/// `s` as a Nix string literal.
-pub fn nix_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '$' => out.push_str("\\$"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn pairs(v: &[String]) -> Vec<(String, String)> {
