@@ -130,7 +130,7 @@ impl Evaluator {
             Expr::BinOp(op, a, b, pos) => {
                 if let (BinOp::Update, Expr::AttrSet(bind, _)) = (op, &**b) {
                     if !bind.recursive && bind.dynamics.is_empty() {
-                        return self.update_with_literal(a, bind, env, *pos);
+                        return self.update_with_literal(a, bind, env);
                     }
                 }
                 let av = self.eval_leaf(a, env)?;
@@ -246,15 +246,10 @@ impl Evaluator {
     /// `a // { n1 = e1; ... }` with a plain attribute set literal: its values go straight
     /// into the merged set, without building the literal's set first.
     #[inline(never)]
-    pub(super) fn update_with_literal(
-        &self,
-        a: &Expr,
-        bind: &Bindings,
-        env: &Rc<Env>,
-        pos: Pos,
-    ) -> R<Value> {
+    pub(super) fn update_with_literal(&self, a: &Expr, bind: &Bindings, env: &Rc<Env>) -> R<Value> {
         let av = self.eval_leaf(a, env)?;
-        let x = self.expect_attrs(av, pos)?;
+        // Nix names no position when an operand of `//` is not a set.
+        let x = self.expect_attrs(av, Pos::NONE)?;
         if bind.statics.is_empty() {
             return Ok(Value::Attrs(x));
         }
@@ -416,6 +411,7 @@ impl Evaluator {
                 let bv = self.eval(b, env)?;
                 self.binop(*op, av, bv, *pos)
             }
+            Expr::Chain(op, operands, positions) => self.eval_chain(*op, operands, positions, env),
             Expr::Add(a, b, pos) => {
                 let av = self.eval(a, env)?;
                 let bv = self.eval(b, env)?;
