@@ -11,6 +11,7 @@ use crate::Evaluator;
 mod arith;
 mod attrs;
 mod control;
+mod current;
 mod derivation;
 mod fetch;
 mod json;
@@ -33,6 +34,7 @@ pub const TABLES: &[&[BuiltinDef]] = &[
     arith::BUILTINS,
     attrs::BUILTINS,
     control::BUILTINS,
+    current::BUILTINS,
     derivation::BUILTINS,
     fetch::BUILTINS,
     json::BUILTINS,
