@@ -33,4 +33,6 @@ in
   inih = callPackage ../packages/inih.nix { };
   xz = callPackage ../packages/xz.nix { };
   ncurses = callPackage ../packages/ncurses.nix { };
+  readline = callPackage ../packages/readline.nix { };
+  bash = callPackage ../packages/bash.nix { };
 }

@@ -26,6 +26,9 @@ pub enum Installable {
     /// The package collection (`<xnixpkgs>`): what `build` and `run` use when
     /// no file and no expression is named.
     Collection,
+    /// Flake installables `REF#ATTR` (`.#hello`, `nixpkgs#hello`,
+    /// `/src/board#nixosConfigurations.board`), resolved by [`crate::flake`].
+    Flakes(Vec<String>),
 }
 
 /// What a command falls back to when it names no file and no expression.
@@ -44,6 +47,8 @@ impl Installable {
     pub fn from_args(args: &[String], expr: bool, default: DefaultInstallable) -> Installable {
         if expr {
             Installable::Exprs(args.to_vec())
+        } else if !args.is_empty() && args.iter().all(|a| crate::flake::is_installable(a)) {
+            Installable::Flakes(args.to_vec())
         } else if !args.is_empty() {
             Installable::Files(args.to_vec())
         } else {
@@ -72,6 +77,8 @@ pub struct EvalRequest {
     pub include: Vec<String>,
     /// Whether errors show the chain of contexts they happened in.
     pub show_trace: bool,
+    /// Lock file and cache options of flake installables.
+    pub flake: crate::flake::FlakeRequest,
 }
 
 impl EvalRequest {
@@ -84,6 +91,7 @@ impl EvalRequest {
             arg_strs: Vec::new(),
             include: Vec::new(),
             show_trace: false,
+            flake: Default::default(),
         }
     }
 
@@ -255,6 +263,11 @@ impl Session {
             Installable::Collection => {
                 let dir = self.collection.as_deref().unwrap_or(Path::new("."));
                 f(ev.eval_file(&dir.to_string_lossy())?)?;
+            }
+            Installable::Flakes(refs) => {
+                for r in refs {
+                    f(crate::flake::eval_installable(ev, r, &self.request.flake)?)?;
+                }
             }
         }
         Ok(())

@@ -44,10 +44,50 @@ pub fn instantiate(
     store: &LocalStore,
     reporter: &dyn Reporter,
 ) -> Result<Vec<Selected>, AppError> {
+    // One flake installable: the evaluation cache may already know its derivations.
+    let purpose = format!("instantiate\0{}", store.store_dir().as_str());
+    let cache_key = crate::flake::request_cache_key(session, &purpose)
+        .map_err(|e| AppError::Eval(session.format_error(&e)))?;
+    if let Some(cached) = cache_key
+        .as_deref()
+        .and_then(crate::flake::cache_get)
+        .and_then(|text| cached_selection(&text, store))
+    {
+        return Ok(cached);
+    }
     let selected =
         select_derivations(session).map_err(|e| AppError::Eval(session.format_error(&e)))?;
     crate::objects::write_to_store(session.evaluator(), store, reporter)?;
+    if let Some(key) = &cache_key {
+        let text: String = selected
+            .iter()
+            .map(|s| format!("{}!{}\n", s.drv_path, s.output))
+            .collect();
+        crate::flake::cache_put(key, &text);
+    }
     Ok(selected)
+}
+
+/// A cached selection (`DRV!OUTPUT` lines), usable only while every derivation is still
+/// valid in the store.
+fn cached_selection(text: &str, store: &LocalStore) -> Option<Vec<Selected>> {
+    let selected: Vec<Selected> = text
+        .lines()
+        .filter_map(|l| l.split_once('!'))
+        .map(|(d, o)| Selected {
+            drv_path: d.to_string(),
+            output: o.to_string(),
+        })
+        .collect();
+    let valid = |s: &Selected| {
+        store
+            .store_dir()
+            .parse(&s.drv_path)
+            .ok()
+            .and_then(|p| store.is_valid_path(&p).ok())
+            .unwrap_or(false)
+    };
+    (!selected.is_empty() && selected.iter().all(valid)).then_some(selected)
 }
 
 fn not_a_derivation() -> EvalError {

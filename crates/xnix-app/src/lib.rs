@@ -25,6 +25,7 @@ pub mod build;
 pub mod cache;
 pub mod doctor;
 pub mod eval;
+pub mod flake;
 pub mod host;
 pub mod installable;
 pub mod instantiate;

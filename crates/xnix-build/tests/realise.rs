@@ -368,10 +368,13 @@ fn keep_going_builds_what_does_not_depend_on_a_failure() {
         failed[&bad_drv].builder_status(),
         Some(xnix_build::sandbox::BuilderStatus::Exited(7))
     );
-    assert!(
-        matches!(failed[&after_drv], BuildError::DependencyFailed { .. }),
-        "{err}"
-    );
+    match failed[&after_drv] {
+        // Typed: the failed dependency is a store path, not text to parse.
+        BuildError::DependencyFailed { drv, dependency } => {
+            assert_eq!((drv.path(), dependency.path()), (&after_drv, &bad_drv));
+        }
+        other => panic!("{other}"),
+    }
     let msg = err.to_string();
     assert!(
         msg.contains("exit code 7") && msg.contains("about to fail"),
@@ -660,6 +663,7 @@ fn missing_inputs_and_foreign_platforms_are_clear_errors() {
         .insert("xnix-test-feature".into());
     realise(&fx.store, &[d], &fx.options, &NoProgress).unwrap();
 
+    let foreign_base = drv.clone();
     let mut foreign = drv;
     foreign.name = "foreign".into();
     foreign.input_srcs.clear();
@@ -670,6 +674,29 @@ fn missing_inputs_and_foreign_platforms_are_clear_errors() {
         err.to_string().contains("a 'riscv64-none-elf' is required"),
         "{err}"
     );
+
+    // What a machine builds is xnix-platform's answer (canExecute), not
+    // string equality: an x86_64-linux machine runs i686-linux builders
+    // natively, but not aarch64-linux ones. (The builder here is the
+    // host's /bin/sh either way; only the declared system differs.)
+    fx.options.system = "x86_64-linux".into();
+    fx.options.extra_platforms.clear();
+    for (system, builds) in [("i686-linux", true), ("aarch64-linux", false)] {
+        let mut d = foreign_base.clone();
+        d.input_srcs.clear();
+        d.name = format!("for-{system}");
+        d.platform = system.into();
+        let (d, _) = fx.add(d);
+        let result = realise(&fx.store, &[d], &fx.options, &NoProgress);
+        match (builds, result) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => assert!(
+                matches!(e.failures[0].1, BuildError::WrongPlatform { .. }),
+                "{e}"
+            ),
+            (_, other) => panic!("{system}: {other:?}"),
+        }
+    }
 }
 
 /// Builds the same `.drv` with Nix 2.8 (in /nix/store) and with xnix (in a

@@ -15,6 +15,7 @@
 //! - [`narinfo`]: the `.narinfo` text format of binary caches.
 //! - [`refscan`]: finding references (hash parts) in a byte stream.
 //! - [`signing`]: Ed25519 keys and signatures over store paths, in Nix's formats.
+//! - [`serve`]: the serve protocol's framing and messages (`nix-store --serve`).
 //!
 //! Architecture Invariant: this crate does no file system or network I/O.
 //! It reads and writes byte streams (`Read`/`Write`) and values; walking
@@ -53,6 +54,7 @@ pub mod nar;
 pub mod narinfo;
 pub mod path;
 pub mod refscan;
+pub mod serve;
 pub mod signing;
 
 pub use derivation::{
@@ -60,4 +62,6 @@ pub use derivation::{
     DrvHashCache, DrvHashes,
 };
 pub use hash::{compress_hash, Hash, HashAlgo, HashEncoding, HashError, Hasher};
-pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
+pub use path::{
+    ContentAddressMethod, FixedOutputHash, FullStorePath, StoreDir, StorePath, StorePathError,
+};

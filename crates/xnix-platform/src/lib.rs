@@ -18,7 +18,7 @@
 //! assert_eq!(arm.emulator_on(&build).to_string(), "qemu-aarch64");
 //! ```
 //!
-//! Modules: [`parse`] (tables, doubles and triples), [`inspect`] (the `is*`
+//! Modules: [`mod@parse`] (tables, doubles and triples), [`inspect`] (the `is*`
 //! predicates), [`architectures`] (CPU feature flags), [`mod@elaborate`] (the
 //! elaborated platform, `canExecute`, emulators), [`examples`] (the
 //! catalogue), [`doubles`] (the doubles lists), [`binary`] (what an ELF or PE

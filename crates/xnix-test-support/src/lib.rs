@@ -1,9 +1,12 @@
-//! Helpers for the differential tests: run real Nix 2.8 and return its output.
+//! Helpers for the differential tests: run real Nix 2.8 and return its output;
+//! SSH test hosts in namespaces ([`ssh_hosts`]).
 //! A missing Nix is a test failure, never a skip.
 #![deny(missing_docs)]
 
 use std::path::Path;
 use std::process::Command;
+
+pub mod ssh_hosts;
 
 /// The configuration every Nix run here gets: no sandbox, no substituters.
 pub const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";

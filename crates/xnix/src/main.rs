@@ -54,10 +54,18 @@ enum Command {
     PathInfo(cmd::path_info::PathInfoArgs),
     /// Print the build log of a derivation or output path, as `nix log`.
     Log(cmd::log::LogArgs),
+    /// Answer the serve protocol on stdin/stdout (the far end of ssh:// copies), as `nix-store --serve`.
+    Serve(cmd::serve::ServeArgs),
+    /// Build a system configuration and switch a machine to it, as `nixos-rebuild`.
+    Rebuild(cmd::rebuild::RebuildArgs),
+    /// Deploy system configurations to many machines in parallel, with magic rollback.
+    Deploy(cmd::deploy::DeployArgs),
     /// Build a package and run its program (through qemu or wine when needed).
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
     Doctor(cmd::doctor::DoctorArgs),
+    /// Flakes: show, metadata, lock, update, check, init.
+    Flake(cmd::flake::FlakeCmdArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,8 +83,12 @@ fn main() -> ExitCode {
         Command::ShowDerivation(args) => cmd::show_derivation::run(args, opts),
         Command::PathInfo(args) => cmd::path_info::run(args, opts),
         Command::Log(args) => cmd::log::run(args, opts),
+        Command::Serve(args) => cmd::serve::run(args, &opts),
+        Command::Rebuild(args) => cmd::rebuild::run(args, &opts),
+        Command::Deploy(args) => cmd::deploy::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
+        Command::Flake(args) => cmd::flake::run(args, &opts),
     };
     match result {
         Ok(code) => code,

@@ -44,7 +44,7 @@ pub fn evaluate(session: &Session) -> Result<Runnable, EvalError> {
     let request = session.request();
     let auto = session.auto_args()?;
     let roots = match &request.installable {
-        Installable::Files(v) | Installable::Exprs(v) => v.len(),
+        Installable::Files(v) | Installable::Exprs(v) | Installable::Flakes(v) => v.len(),
         Installable::Collection => 1,
     };
     if roots > 1 || request.attr_paths.len() > 1 {

@@ -35,7 +35,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
     ) -> Result<(BTreeMap<String, StorePath>, bool), BuildError> {
         let store = self.store;
         let sd = store.store_dir();
-        let shown = sd.print(drv_path);
+        let shown = sd.full(drv_path);
         let drv = &self.drvs[drv_path];
         // Every build that reports Finished or Failed reported Started first.
         self.progress
@@ -52,6 +52,45 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .machine
                 .as_ref()
                 .is_some_and(|m| m.runs_natively(&drv.platform));
+        // Built-in builders (fetching) always run here.
+        let builds_here =
+            builtin && drv.platform == "builtin" || runs_here && self.options.build_locally;
+        if let Some(remote) = self
+            .options
+            .remote_builders
+            .as_ref()
+            .filter(|_| !builds_here)
+        {
+            let features: Vec<&str> = drv
+                .env
+                .get("requiredSystemFeatures")
+                .map(|v| v.split_whitespace().collect())
+                .unwrap_or_default();
+            if remote.accepts(&drv.platform, &features) {
+                let mut log = |line: &str| {
+                    self.progress.on_event(&BuildEvent::LogLine {
+                        drv: drv_path,
+                        line,
+                    })
+                };
+                remote
+                    .build(drv_path, &drv.platform, &features, &mut log)
+                    .map_err(|why| BuildError::Unsupported {
+                        drv: shown.clone(),
+                        what: format!("building it remotely failed: {why}"),
+                    })?;
+                return Ok((outputs, true));
+            }
+        }
+        if !builds_here && runs_here {
+            return Err(BuildError::Unsupported {
+                drv: shown,
+                what: format!(
+                    "local builds are off (-j 0) and no builder takes '{}' derivations",
+                    drv.platform
+                ),
+            });
+        }
         if !(runs_here || builtin && drv.platform == "builtin") {
             return Err(BuildError::WrongPlatform {
                 drv: shown,
@@ -117,7 +156,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .drvs
                 .get(input)
                 .ok_or_else(|| BuildError::ReadDerivation {
-                    drv: sd.print(input),
+                    drv: sd.full(input),
                     reason: "input derivation was not loaded".to_string(),
                 })?;
             let iouts = output_paths(sd, input, idrv)?;
@@ -139,7 +178,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             if !store.is_valid_path(&p).map_err(serr())? {
                 return Err(BuildError::MissingInput {
                     drv: shown,
-                    path: sd.print(&p),
+                    path: sd.full(&p),
                 });
             }
             stack.extend(store.query_references(&p).map_err(serr())?);
@@ -195,7 +234,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             for dep in deps.split_whitespace() {
                 if !dep.starts_with('/') {
                     return Err(BuildError::Unsupported {
-                        drv: sd.print(drv_path),
+                        drv: sd.full(drv_path),
                         what: format!("__impureHostDeps entry '{dep}' is not an absolute path"),
                     });
                 }
@@ -265,7 +304,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         log_path: &Path,
     ) -> Result<(), BuildError> {
         let sd = self.store.store_dir();
-        let shown = sd.print(drv_path);
+        let shown = sd.full(drv_path);
         if drv.builder != "builtin:fetchurl" {
             return Err(BuildError::Unsupported {
                 drv: shown,
@@ -343,7 +382,10 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             }
             Err(source) => {
                 let _ = writeln!(log, "{source}");
-                Err(BuildError::Fetch { drv: shown, source })
+                Err(BuildError::Fetch {
+                    drv: shown,
+                    source: Box::new(source),
+                })
             }
         }
     }
@@ -366,7 +408,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         };
         let sd = self.store.store_dir();
         let bad = |reason: String| BuildError::ReadDerivation {
-            drv: sd.print(drv_path),
+            drv: sd.full(drv_path),
             reason,
         };
         let words: Vec<&str> = value.split_whitespace().collect();

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xnix_formats::{Hash, StorePath};
+use xnix_formats::{FullStorePath, Hash, StorePath};
 use xnix_fs::ops::FsError;
 use xnix_store::LocalStoreError;
 
@@ -17,7 +17,7 @@ pub enum BuildError {
     #[error("store error while building '{drv}': {source}")]
     Store {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The store's error.
         source: StoreAccessError,
     },
@@ -25,7 +25,7 @@ pub enum BuildError {
     #[error("cannot read derivation '{drv}': {reason}")]
     ReadDerivation {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// What went wrong.
         reason: String,
     },
@@ -35,15 +35,15 @@ pub enum BuildError {
     )]
     MissingInput {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The missing input.
-        path: String,
+        path: FullStorePath,
     },
     /// The derivation is for a system this machine cannot build for.
     #[error("a '{platform}' is required to build '{drv}', but this machine builds for {systems}")]
     WrongPlatform {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// Its system.
         platform: String,
         /// What this machine accepts.
@@ -56,7 +56,7 @@ pub enum BuildError {
     )]
     MissingSystemFeatures {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The features it needs that are missing.
         missing: String,
         /// What this machine offers.
@@ -66,7 +66,7 @@ pub enum BuildError {
     #[error("cannot build '{drv}': {what}")]
     Unsupported {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// What is unsupported.
         what: String,
     },
@@ -75,7 +75,7 @@ pub enum BuildError {
     Builder {
         /// The derivation.
         drv: StorePath,
-        /// Its build log ([`build_log_path`]).
+        /// Its build log ([`build_log_path`](super::build_log_path)).
         log_path: PathBuf,
         /// How the builder ended, when it ran to its end and failed (not
         /// for time-outs, set-up failures or missing outputs).
@@ -87,17 +87,17 @@ pub enum BuildError {
     #[error("fetching for '{drv}' failed: {source}")]
     Fetch {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The fetcher's error.
-        source: FetchError,
+        source: Box<FetchError>,
     },
     /// A dependency failed, so this derivation was not attempted.
     #[error("cannot build '{drv}': its dependency '{dependency}' failed")]
     DependencyFailed {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The failed dependency.
-        dependency: String,
+        dependency: FullStorePath,
     },
     /// A fixed output does not have the declared hash.
     #[error(
@@ -107,7 +107,7 @@ pub enum BuildError {
     )]
     OutputHashMismatch {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The declared hash.
         expected: Hash,
         /// The hash of what was built.
@@ -118,7 +118,7 @@ pub enum BuildError {
     #[error("illegal path references in fixed-output derivation '{drv}': {paths}")]
     FixedOutputReferences {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The references found.
         paths: String,
     },
@@ -127,9 +127,9 @@ pub enum BuildError {
     #[error("output '{output}' is not allowed to refer to the following paths ({attr} of '{drv}'):\n  {paths}")]
     ReferenceConstraint {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The output path.
-        output: String,
+        output: FullStorePath,
         /// The attribute that forbids it.
         attr: String,
         /// The offending paths.
@@ -142,9 +142,9 @@ pub enum BuildError {
     #[error("cannot finish output '{output}' of '{drv}': {source}")]
     FinishOutput {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The output path.
-        output: String,
+        output: FullStorePath,
         /// The store's error.
         source: Box<LocalStoreError>,
     },
@@ -155,16 +155,16 @@ pub enum BuildError {
     )]
     FlatOutputNotRegular {
         /// The derivation.
-        drv: String,
+        drv: FullStorePath,
         /// The output path.
-        output: String,
+        output: FullStorePath,
     },
 }
 
 impl BuildError {
     /// The log of a builder that ran and failed (exit status, time-out,
     /// silence); the error's message already names it. `None` for every
-    /// other failure, whose log, if any, is at [`build_log_path`].
+    /// other failure, whose log, if any, is at [`build_log_path`](super::build_log_path).
     pub fn builder_log(&self) -> Option<&Path> {
         match self {
             BuildError::Builder {

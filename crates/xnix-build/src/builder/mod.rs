@@ -80,6 +80,30 @@ pub struct BuildOptions {
     pub log_tail_lines: usize,
     /// Binary caches tried, in order, for outputs before building them.
     pub substituters: Vec<Substituter>,
+    /// Other machines that build derivations this one cannot (or, without
+    /// `build_locally`, every derivation): `--builders`.
+    pub remote_builders: Option<std::sync::Arc<dyn RemoteBuilders>>,
+    /// Whether this machine builds at all (`-j 0` with builders: no).
+    pub build_locally: bool,
+}
+
+/// Builds on other machines, as the scheduler asks for them: the
+/// implementation copies the derivation's inputs there, builds, and makes
+/// the outputs valid in the local store (xnix-remote's builders).
+pub trait RemoteBuilders: Send + Sync + std::fmt::Debug {
+    /// Whether some builder takes derivations for `platform` needing
+    /// `features`.
+    fn accepts(&self, platform: &str, features: &[&str]) -> bool;
+    /// Build `drv_path` (valid in the local store, with its input
+    /// outputs) remotely; on success its outputs are valid locally. Log
+    /// lines go to `log`.
+    fn build(
+        &self,
+        drv_path: &StorePath,
+        platform: &str,
+        features: &[&str],
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(), String>;
 }
 
 impl Default for BuildOptions {
@@ -101,6 +125,8 @@ impl Default for BuildOptions {
             fetch: FetchOptions::default(),
             log_tail_lines: 10,
             substituters: Vec::new(),
+            remote_builders: None,
+            build_locally: true,
         }
     }
 }
@@ -251,7 +277,7 @@ pub fn read_derivation<S: BuildStore + ?Sized>(
     store: &S,
     drv_path: &StorePath,
 ) -> Result<Derivation, BuildError> {
-    let shown = store.store_dir().print(drv_path);
+    let shown = store.store_dir().full(drv_path);
     let name = drv_path
         .name()
         .strip_suffix(".drv")

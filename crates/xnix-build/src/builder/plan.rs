@@ -21,7 +21,7 @@ pub(super) fn store_err(
     store_dir: &StoreDir,
     drv: &StorePath,
 ) -> impl FnOnce(StoreAccessError) -> BuildError {
-    let drv = store_dir.print(drv);
+    let drv = store_dir.full(drv);
     move |source| BuildError::Store { drv, source }
 }
 
@@ -34,7 +34,7 @@ pub(super) fn output_paths(
         .iter()
         .map(|(name, o)| {
             o.path.clone().map(|p| (name.clone(), p)).ok_or_else(|| BuildError::Unsupported {
-                drv: store_dir.print(drv_path),
+                drv: store_dir.full(drv_path),
                 what: format!(
                     "output '{name}' has no path (floating content-addressed outputs are not supported)"
                 ),
@@ -76,7 +76,7 @@ pub(super) fn plan<S: BuildStore + ?Sized>(
                 return Err(Box::new((
                     drv_path.clone(),
                     BuildError::ReadDerivation {
-                        drv: sd.print(&drv_path),
+                        drv: sd.full(&drv_path),
                         reason: format!(
                             "a dependent wants its output '{name}', which it does not have"
                         ),

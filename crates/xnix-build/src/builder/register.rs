@@ -28,7 +28,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
     ) -> Result<(), BuildError> {
         let store = self.store;
         let sd = store.store_dir();
-        let shown = sd.print(drv_path);
+        let shown = sd.full(drv_path);
         let candidates: BTreeSet<StorePath> =
             closure.iter().chain(outputs.values()).cloned().collect();
         let mut infos = Vec::new();
@@ -36,7 +36,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             let rp = store.real_path(path);
             let finish_err = |source| BuildError::FinishOutput {
                 drv: shown.clone(),
-                output: sd.print(path),
+                output: sd.full(path),
                 source: Box::new(source),
             };
             canonicalise_metadata(&rp).map_err(finish_err)?;
@@ -48,7 +48,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                     FixedHashError::Store(source) => finish_err(source),
                     FixedHashError::NotRegular => BuildError::FlatOutputNotRegular {
                         drv: shown.clone(),
-                        output: sd.print(path),
+                        output: sd.full(path),
                     },
                 })?;
                 if actual != fixed.hash {
@@ -95,7 +95,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         infos: &[OutputRegistration],
     ) -> Result<(), BuildError> {
         let sd = self.store.store_dir();
-        let shown = sd.print(drv_path);
+        let shown = sd.full(drv_path);
         let own: BTreeMap<&StorePath, &BTreeSet<StorePath>> =
             infos.iter().map(|i| (&i.path, &i.references)).collect();
         for (attr, recursive, allowed) in [
@@ -154,7 +154,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 if !bad.is_empty() {
                     return Err(BuildError::ReferenceConstraint {
                         drv: shown,
-                        output: sd.print(&info.path),
+                        output: sd.full(&info.path),
                         attr: attr.to_string(),
                         paths: bad.join("\n  "),
                     });

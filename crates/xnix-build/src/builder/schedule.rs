@@ -123,8 +123,8 @@ pub fn realise<S: BuildStore + ?Sized>(
                             for dep in dependents.get(&failed).into_iter().flatten() {
                                 if seen.insert(dep.clone()) {
                                     let error = BuildError::DependencyFailed {
-                                        drv: store.store_dir().print(dep),
-                                        dependency: store.store_dir().print(&failed),
+                                        drv: store.store_dir().full(dep),
+                                        dependency: store.store_dir().full(&failed),
                                     };
                                     progress.on_event(&BuildEvent::Failed {
                                         drv: dep,

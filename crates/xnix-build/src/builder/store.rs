@@ -124,7 +124,7 @@ impl BuildStore for LocalStore {
     fn query_references(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, StoreAccessError> {
         match self.query_path_info(path)? {
             Some(info) => Ok(info.references),
-            None => Err(LocalStoreError::NotValid(self.print_path(path)).into()),
+            None => Err(LocalStoreError::NotValid(self.full_path(path)).into()),
         }
     }
 

@@ -14,6 +14,7 @@ mod control;
 mod current;
 mod derivation;
 mod fetch;
+pub mod flake;
 mod json;
 mod json_parse;
 mod lists;
@@ -37,6 +38,7 @@ pub const TABLES: &[&[BuiltinDef]] = &[
     current::BUILTINS,
     derivation::BUILTINS,
     fetch::BUILTINS,
+    flake::BUILTINS,
     json::BUILTINS,
     lists::BUILTINS,
     paths::BUILTINS,

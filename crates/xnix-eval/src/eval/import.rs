@@ -69,6 +69,11 @@ impl Evaluator {
                 .unwrap_or_default();
             canon_path(&format!("{cwd}/{path}"))
         };
+        if std::fs::symlink_metadata(&p).is_err() {
+            if let Some(src) = self.unwritten_source(&p) {
+                p = src;
+            }
+        }
         match std::fs::metadata(&p) {
             Ok(m) if m.is_dir() => p = format!("{}/default.nix", p.trim_end_matches('/')),
             Ok(_) => {}
@@ -80,6 +85,20 @@ impl Evaluator {
             }
         }
         Ok(p)
+    }
+
+    /// Where a path inside a store path this evaluation computed but nobody wrote yet
+    /// (a flake's `outPath`, copied lazily) lies on disk: importing `"${flake}/file.nix"`
+    /// reads the source the store path will be copied from.
+    fn unwritten_source(&self, path: &str) -> Option<String> {
+        let cache = self.drv_cache.borrow();
+        cache.objects.iter().find_map(|o| match o {
+            crate::store::StoreObject::Source { src, path: sp, .. } => {
+                let rest = path.strip_prefix(sp.as_str())?;
+                (rest.is_empty() || rest.starts_with('/')).then(|| format!("{src}{rest}"))
+            }
+            _ => None,
+        })
     }
 
     pub(crate) fn import_file(&self, path: &str, pos: Pos) -> R<Value> {

@@ -15,9 +15,10 @@ use xnix_fs::nar::{self};
 use xnix_fs::ops::{self, CopyModes, LockMode};
 use xnix_fs::PathFilter;
 
+use xnix_fs::io_err;
+
 use super::{
-    canonicalise_metadata, io_err, now, LocalStore, LocalStoreError, Result, StoreTemp,
-    ValidPathInfo,
+    canonicalise_metadata, now, LocalStore, LocalStoreError, Result, StoreTemp, ValidPathInfo,
 };
 
 impl LocalStore {
@@ -54,7 +55,7 @@ impl LocalStore {
     }
 
     /// Finish a path that a builder wrote in place at [`Self::real_path`]
-    /// (while holding its [`PathLocks`]): canonicalise its metadata, hash it,
+    /// (while holding its [`PathLocks`](crate::local::PathLocks)): canonicalise its metadata, hash it,
     /// and find its references among `candidates` (typically the build's
     /// input closure plus its own outputs). The result is ready for
     /// [`Self::register_valid_paths`].
@@ -97,8 +98,8 @@ impl LocalStore {
             for r in &references {
                 if !self.is_valid_path(r)? {
                     return Err(LocalStoreError::MissingReference {
-                        path: self.print_path(path),
-                        reference: self.print_path(r),
+                        path: self.full_path(path),
+                        reference: self.full_path(r),
                     });
                 }
             }
@@ -170,7 +171,7 @@ impl LocalStore {
         let (nar_hash, nar_size) = reader.hasher.finish();
         if nar_hash != info.nar_hash || nar_size != info.nar_size {
             return Err(LocalStoreError::NarMismatch {
-                path: self.print_path(&info.path),
+                path: self.full_path(&info.path),
                 expected: format!("{} ({} bytes)", info.nar_hash, info.nar_size),
                 actual: format!("{nar_hash} ({nar_size} bytes)"),
             });
@@ -181,8 +182,8 @@ impl LocalStore {
             for r in info.references.iter().filter(|r| **r != info.path) {
                 if !self.is_valid_path(r)? {
                     return Err(LocalStoreError::MissingReference {
-                        path: self.print_path(&info.path),
-                        reference: self.print_path(r),
+                        path: self.full_path(&info.path),
+                        reference: self.full_path(r),
                     });
                 }
             }
@@ -199,7 +200,7 @@ impl LocalStore {
     /// Write the NAR serialisation of a valid path to `out` (as `nix-store --dump`).
     pub fn export_nar(&self, path: &StorePath, out: impl Write) -> Result<()> {
         if !self.is_valid_path(path)? {
-            return Err(LocalStoreError::NotValid(self.print_path(path)));
+            return Err(LocalStoreError::NotValid(self.full_path(path)));
         }
         nar::dump_path(&self.real_path(path), out)?;
         Ok(())

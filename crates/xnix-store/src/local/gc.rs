@@ -11,7 +11,9 @@ use xnix_formats::hash::{Hash, HashAlgo};
 use xnix_formats::path::StorePath;
 use xnix_fs::ops::{self, LockMode};
 
-use super::{io_err, GcOptions, GcResult, LocalStore, LocalStoreError, Result};
+use xnix_fs::io_err;
+
+use super::{GcOptions, GcResult, LocalStore, LocalStoreError, Result};
 
 impl LocalStore {
     /// Make `path` a GC root named `name` in the `gcroots` directory.
@@ -50,7 +52,7 @@ impl LocalStore {
         let rd = match fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(io_err("reading directory", dir)(e)),
+            Err(e) => return Err(io_err("reading directory", dir)(e).into()),
         };
         for e in rd {
             let e = e.map_err(io_err("reading directory", dir))?;
@@ -218,11 +220,11 @@ impl LocalStore {
         let (_, live) = self.valid_and_live()?;
         for p in paths {
             if live.contains(p) {
-                return Err(LocalStoreError::StillAlive(self.print_path(p)));
+                return Err(LocalStoreError::StillAlive(self.full_path(p)));
             }
             for r in self.query_referrers(p)? {
                 if r != *p && !paths.contains(&r) {
-                    return Err(LocalStoreError::StillAlive(self.print_path(p)));
+                    return Err(LocalStoreError::StillAlive(self.full_path(p)));
                 }
             }
         }

@@ -10,7 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use xnix_formats::path::StorePath;
 use xnix_fs::ops::{self, LockMode};
 
-use super::{io_err, LocalStore, PathLocks, Result, StoreTemp, TMP_COUNTER, TMP_PREFIX};
+use xnix_fs::io_err;
+
+use super::{LocalStore, PathLocks, Result, StoreTemp, TMP_COUNTER, TMP_PREFIX};
 
 impl LocalStore {
     pub(super) fn clean_temporaries(&self) -> Result<()> {
@@ -33,7 +35,7 @@ impl LocalStore {
                     ops::flock(&f, LockMode::Exclusive, false).map_err(io_err("locking", &lock))?
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-                Err(e) => return Err(io_err("opening", &lock)(e)),
+                Err(e) => return Err(io_err("opening", &lock)(e).into()),
             };
             if abandoned {
                 ops::remove_tree(&dir)?;

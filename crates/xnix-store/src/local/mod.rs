@@ -46,10 +46,10 @@ use thiserror::Error;
 
 use xnix_formats::derivation::DerivationError;
 use xnix_formats::hash::Hash;
-use xnix_formats::path::{StoreDir, StorePath, StorePathError};
+use xnix_formats::path::{FullStorePath, StoreDir, StorePath, StorePathError};
 use xnix_fs::nar::NarFsError;
-use xnix_fs::ops::{self};
-use xnix_fs::FsError;
+use xnix_fs::ops;
+use xnix_fs::{io_err, FsError};
 
 mod add;
 mod gc;
@@ -87,14 +87,14 @@ pub enum LocalStoreError {
     Corrupt(String),
     /// A path that must be valid is not.
     #[error("path '{0}' is not valid in the store (add or build it first)")]
-    NotValid(String),
+    NotValid(FullStorePath),
     /// References of a path to be registered are not valid.
     #[error("cannot register '{path}': its reference '{reference}' is not valid")]
     MissingReference {
         /// The path being registered.
-        path: String,
+        path: FullStorePath,
         /// The reference that is neither valid nor being registered with it.
-        reference: String,
+        reference: FullStorePath,
     },
     /// Flat hashing was asked for something that is not a regular file.
     #[error("'{0}' must be a regular file to be added with flat hashing")]
@@ -103,7 +103,7 @@ pub enum LocalStoreError {
     #[error("NAR for '{path}' does not match its description: expected {expected}, got {actual}")]
     NarMismatch {
         /// The store path being imported.
-        path: String,
+        path: FullStorePath,
         /// The announced NAR hash and size.
         expected: String,
         /// What the stream held.
@@ -111,18 +111,10 @@ pub enum LocalStoreError {
     },
     /// A path is still reachable and cannot be deleted.
     #[error("cannot delete '{0}': it is still alive (reachable from a GC root or in use)")]
-    StillAlive(String),
+    StillAlive(FullStorePath),
 }
 
 type Result<T, E = LocalStoreError> = std::result::Result<T, E>;
-
-/// [`xnix_fs::io_err`], for this module's error type.
-fn io_err<'a>(
-    action: &'static str,
-    path: &'a Path,
-) -> impl FnOnce(io::Error) -> LocalStoreError + 'a {
-    move |source| FsError::new(action, path, source).into()
-}
 
 /// Where a local store lives.
 #[derive(Debug, Clone, Default)]
@@ -424,6 +416,11 @@ impl LocalStore {
     /// Parse a full logical store path.
     pub fn parse_path(&self, full: &str) -> Result<StorePath> {
         Ok(self.store_dir.parse(full)?)
+    }
+
+    /// A store path with this store's directory, as errors carry it.
+    pub fn full_path(&self, path: &StorePath) -> FullStorePath {
+        self.store_dir.full(path)
     }
 
     /// Print a store path in full (logical).

@@ -10,7 +10,9 @@ use xnix_formats::hash::Hash;
 use xnix_formats::path::StorePath;
 use xnix_fs::nar::{self};
 
-use super::{io_err, LocalStore, LocalStoreError, Result, ValidPathInfo, VerifyReport};
+use xnix_fs::io_err;
+
+use super::{LocalStore, LocalStoreError, Result, ValidPathInfo, VerifyReport};
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS ValidPaths (
@@ -192,7 +194,7 @@ impl LocalStore {
             }
             let info = self
                 .query_info_locked(&c, &p)?
-                .ok_or_else(|| LocalStoreError::NotValid(self.print_path(&p)))?;
+                .ok_or_else(|| LocalStoreError::NotValid(self.full_path(&p)))?;
             todo.extend(info.references.into_iter().filter(|r| !done.contains(r)));
             done.insert(p);
         }
@@ -245,8 +247,8 @@ impl LocalStore {
                     .map_err(|e| self.db_err(e))?;
                 if n == 0 {
                     return Err(LocalStoreError::MissingReference {
-                        path: me,
-                        reference: self.print_path(r),
+                        path: self.full_path(&info.path),
+                        reference: self.full_path(r),
                     });
                 }
             }
@@ -289,7 +291,7 @@ impl LocalStore {
         for p in self.query_all_valid_paths()? {
             let info = self
                 .query_path_info(&p)?
-                .ok_or_else(|| LocalStoreError::NotValid(self.print_path(&p)))?;
+                .ok_or_else(|| LocalStoreError::NotValid(self.full_path(&p)))?;
             report.checked += 1;
             let real = self.real_path(&p);
             if fs::symlink_metadata(&real).is_err() {

@@ -39,7 +39,15 @@ With --substituters URL (or XNIX_SUBSTITUTERS, space-separated) an output is
 first looked up in those binary caches (as written by `xnix copy --to` or
 `nix copy --to`) and fetched instead of built when a cache has it signed by a
 --trusted-key (or XNIX_TRUSTED_PUBLIC_KEYS); otherwise it is built:
-  xnix build -A hello --substituters file:///srv/cache --trusted-key ./public.key";
+  xnix build -A hello --substituters file:///srv/cache --trusted-key ./public.key
+
+With --builders (or XNIX_BUILDERS), derivations this machine cannot build (or,
+with -j 0, all of them) are built on other machines over ssh, as Nix's remote
+builds: their inputs are copied there, the outputs copied back and checked. A
+builder runs xnix (or, for --store-dir /nix/store, Nix); one that cannot be
+reached is skipped and tried again a minute later:
+  xnix build -A pkgsCross.riscv64.hello --builders 'ssh://root@rv-board riscv64-linux'
+  xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines";
 
 /// Arguments of `xnix build`.
 #[derive(Args)]
@@ -73,6 +81,35 @@ pub struct BuildArgs {
     pub log_lines: usize,
     #[command(flatten)]
     pub substitute: SubstituteArgs,
+    /// Other machines to build on: Nix's machines format
+    /// ('ssh://HOST SYSTEMS KEY MAXJOBS SPEED FEATURES MANDATORY; ...') or @FILE.
+    /// With -j 0 every derivation goes to them.
+    #[arg(long, value_name = "MACHINES", env = "XNIX_BUILDERS")]
+    pub builders: Option<String>,
+}
+
+/// The `--builders` of a build, for the scheduler (xnix-remote's builders).
+pub fn remote_builders(
+    spec: Option<&str>,
+    opts: &StoreOpts,
+) -> anyhow::Result<Option<std::sync::Arc<dyn xnix_build::builder::RemoteBuilders>>> {
+    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let machines = xnix_remote::builders::parse_machines(spec, &xnix_platform::host_double())?;
+    let config = xnix_store::LocalStoreConfig {
+        store_dir: Some(xnix_formats::StoreDir::new(opts.store_dir().to_string())?),
+        root: opts.store_root.clone(),
+        state_dir: opts.state_dir.clone(),
+        ..Default::default()
+    };
+    Ok(Some(std::sync::Arc::new(
+        xnix_remote::builders::Builders::new(
+            machines,
+            config,
+            xnix_remote::ssh::ssh_opts_from_env(),
+        ),
+    )))
 }
 
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
@@ -83,6 +120,8 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     )?;
     let options = BuildOptions {
         jobs: args.jobs.max(1),
+        remote_builders: remote_builders(args.builders.as_deref(), &opts)?,
+        build_locally: args.jobs > 0 || args.builders.is_none(),
         keep_going: args.keep_going,
         keep_failed: args.keep_failed,
         sandbox_paths: sandbox_paths(&args.sandbox_path)?,

@@ -1,6 +1,7 @@
 //! `xnix copy`: copy store paths with their closures to or from a binary
 //! cache in Nix's format (as `nix copy --to` / `--from`). The cache logic is
-//! `xnix_store::binary_cache`, driven by `xnix_app::cache`.
+//! `xnix_store::binary_cache`, driven by `xnix_app::cache`; `ssh://`
+//! machines are `xnix_remote`'s (the serve protocol over one SSH connection).
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -11,7 +12,10 @@ use anyhow::bail;
 use clap::Args;
 use serde_json::json;
 use xnix_app::cache::{self, CopyReport, PushRequest};
+use xnix_app::progress::{CopyDirection, Event, Reporter};
 use xnix_formats::StorePath;
+use xnix_remote::copy::{copy_from, copy_to};
+use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
 use xnix_store::LocalStore;
 
 use super::progress::Progress;
@@ -26,11 +30,21 @@ Examples:
   xnix copy --from file:///srv/cache --trusted-key \"$(cat public.key)\" /xnix/store/...-hello
   xnix copy --from https://cache.example.org --trusted-key ./public.key /xnix/store/...-hello
   xnix copy --from file:///srv/cache --no-check-sigs --json /xnix/store/...-hello
+  xnix copy --to ssh://root@board ./result
+  XNIX_SSHOPTS='-i ./deploy.key -p 2222' xnix copy --from ssh://builder /xnix/store/...-hello
+  xnix --store-dir /nix/store copy --to ssh://nix-machine /nix/store/...-hello
 
 A cache is a directory (file://DIR) or, for reading, an HTTP(S) URL, laid out
 as Nix lays out binary caches (nix-cache-info, HASH.narinfo, nar/FILEHASH.nar.xz),
 so `nix copy` reads what `xnix copy` writes and the other way round. Each path
 is copied with everything it refers to, references first.
+
+ssh://[USER@]HOST[:PORT] copies to or from another machine's store through the
+system's ssh (one connection per host; extra options in XNIX_SSHOPTS, as Nix's
+NIX_SSHOPTS): only the paths the other side lacks travel, and the receiving
+store checks each NAR's hash and size before registering it. The other side
+runs `xnix serve --stdio` (or, for --store-dir /nix/store, Nix's own
+`nix-store --serve` when it has no xnix; ?remote-program=PATH names another).
 
 Copying from a cache requires every path to carry a valid signature by a
 trusted key: --trusted-key KEY (a public key NAME:BASE64, or a file holding
@@ -45,7 +59,7 @@ that fails any check is not registered.
 #[derive(Args)]
 #[command(after_help = EXAMPLES)]
 pub struct CopyArgs {
-    /// Copy to this binary cache (file:///DIR).
+    /// Copy to this binary cache (file:///DIR) or machine (ssh://[USER@]HOST).
     #[arg(
         long,
         value_name = "URL",
@@ -53,7 +67,7 @@ pub struct CopyArgs {
         conflicts_with = "from"
     )]
     pub to: Option<String>,
-    /// Copy from this binary cache (file:///DIR or http(s)://...) into the local store.
+    /// Copy from this binary cache (file:///DIR or http(s)://...) or machine (ssh://[USER@]HOST) into the local store.
     #[arg(long, value_name = "URL")]
     pub from: Option<String>,
     /// With --to: sign each path with this secret key file (Nix's NAME:BASE64 format).
@@ -106,7 +120,10 @@ fn run_inner(args: CopyArgs, opts: &StoreOpts) -> anyhow::Result<()> {
         paths.insert(super::resolve_store_path(&store, p)?);
     }
     let progress = Progress::new(store.store_dir().clone(), false);
-    let result = if let Some(url) = &args.to {
+    let ssh_url = args.to.as_deref().or(args.from.as_deref()).unwrap_or("");
+    let result = if let Some(url) = SshUrl::parse(ssh_url)? {
+        copy_ssh(&store, &url, args.to.is_some(), &paths, &progress)
+    } else if let Some(url) = &args.to {
         let request = PushRequest {
             sign_key: args.sign_key.clone(),
             compression: args.compression.clone(),
@@ -126,6 +143,40 @@ fn run_inner(args: CopyArgs, opts: &StoreOpts) -> anyhow::Result<()> {
     };
     progress.finish();
     print_report(&store, &result?, args.json)
+}
+
+/// `xnix copy --to/--from ssh://...`: one master connection, one serve session.
+fn copy_ssh(
+    store: &LocalStore,
+    url: &SshUrl,
+    to: bool,
+    paths: &BTreeSet<StorePath>,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<CopyReport> {
+    let master = SshMaster::connect(url, &ssh_opts_from_env(), CONNECT_TIMEOUT)?;
+    let mut client = master.serve_client(store.store_dir())?;
+    let shown = url.display();
+    let direction = if to {
+        CopyDirection::To
+    } else {
+        CopyDirection::From
+    };
+    let mut progress = |e| {
+        reporter.event(&Event::Copy {
+            event: &e,
+            direction,
+            cache: &shown,
+        })
+    };
+    let report = if to {
+        copy_to(store, &mut client, paths, &mut progress)
+    } else {
+        copy_from(store, &mut client, paths, &mut progress)
+    };
+    let verb = if to { "to" } else { "from" };
+    let report = anyhow::Context::with_context(report, || format!("copying {verb} '{shown}'"))?;
+    client.close()?;
+    Ok(report)
 }
 
 /// Run `xnix copy`.

@@ -4,15 +4,19 @@
 
 pub mod build;
 pub mod copy;
+pub mod deploy;
 pub mod doctor;
 pub mod eval;
+pub mod flake;
 pub mod instantiate;
 pub mod log;
 pub mod path_info;
 pub mod platform;
 pub mod progress;
+pub mod rebuild;
 pub mod repl;
 pub mod run;
+pub mod serve;
 pub mod show_derivation;
 pub mod store;
 
@@ -49,6 +53,9 @@ pub struct EvalSource {
     /// Show the chain of contexts an error happened in.
     #[arg(long = "show-trace")]
     pub show_trace: bool,
+    /// Flake installables (`.#attr`): lock file and cache options.
+    #[command(flatten)]
+    pub flake: flake::FlakeArgs,
 }
 
 impl EvalSource {
@@ -67,6 +74,7 @@ impl EvalSource {
             arg_strs: pairs(&self.argstr),
             include: self.include.clone(),
             show_trace: self.show_trace,
+            flake: self.flake.request(),
         }
     }
 }

@@ -188,6 +188,10 @@ impl Repl {
             loaded.push(path.to_string());
         }
         let ev = self.ev();
+        if super::flake::is_installable(path) {
+            let v = super::flake::eval_repl_flake(&ev, path)?;
+            return self.add_attrs(v);
+        }
         let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
             Some(name) => ev.find_file(name, Pos::NONE)?,
             None if path.starts_with('/') => path.to_string(),
