@@ -164,6 +164,12 @@ pub enum Expr {
     Assert(Rc<Expr>, Rc<Expr>, Pos, String),
     /// Strict binary operators.
     BinOp(BinOp, Rc<Expr>, Rc<Expr>, Pos),
+    /// A chain of four or more operands of `++` or `//` (right-associative, so
+    /// `a ++ b ++ c ++ d` is `a ++ (b ++ (c ++ d))`), evaluated in one step so that long
+    /// chains cost time linear in their length. The last pair stays a `BinOp` (its operand
+    /// forms have fast paths); `positions[i]` is the position of the operator after
+    /// operand `i`.
+    Chain(BinOp, Box<[Rc<Expr>]>, Box<[Pos]>),
     /// `a + b` (also strings and paths).
     Add(Rc<Expr>, Rc<Expr>, Pos),
     /// `a && b`
@@ -196,6 +202,7 @@ pub fn forces_var(e: &Expr, depth: u32) -> bool {
         Expr::BinOp(_, a, b, _) | Expr::Add(a, b, _) => {
             forces_var(a, depth) || forces_var(b, depth)
         }
+        Expr::Chain(_, operands, _) => operands.iter().any(|e| forces_var(e, depth)),
         Expr::And(a, _, _) | Expr::Or(a, _, _) | Expr::Impl(a, _, _) => forces_var(a, depth),
         Expr::Not(a, _) | Expr::Neg(a, _) => forces_var(a, depth),
         Expr::Apply(f, _, _) => forces_var(f, depth),

@@ -84,14 +84,27 @@ fn float_arg(ev: &Evaluator, v: &Value, pos: Pos) -> R<Value> {
 
 fn ceil(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     match float_arg(ev, &a[0], pos)? {
-        Value::Float(f) => Ok(Value::Int(f.ceil() as i64)),
+        Value::Float(f) => Ok(Value::Int(float_to_int(f.ceil()))),
         v => Ok(v),
     }
 }
 
 fn floor(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     match float_arg(ev, &a[0], pos)? {
-        Value::Float(f) => Ok(Value::Int(f.floor() as i64)),
+        Value::Float(f) => Ok(Value::Int(float_to_int(f.floor()))),
         v => Ok(v),
+    }
+}
+
+/// A whole float as an integer the way Nix 2.8's conversion gives it on x86-64: values
+/// outside the integer range (and NaN) become the smallest integer, where Rust's `as`
+/// would saturate.
+fn float_to_int(f: f64) -> i64 {
+    // 2^63 exactly: the first float above every integer.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
+        i64::MIN
+    } else {
+        f as i64
     }
 }

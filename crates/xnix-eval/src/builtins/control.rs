@@ -25,7 +25,8 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
 
 fn throw(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let s = ev.coerce_to_string(a[0].clone(), pos, false, true)?;
-    Err(EvalError::new(ErrorKind::Throw, s.s, pos))
+    // Nix reports a thrown error without a position.
+    Err(EvalError::new(ErrorKind::Throw, s.s, Pos::NONE))
 }
 
 fn abort(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -36,7 +37,8 @@ fn abort(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             "evaluation aborted with the following error message: '{}'",
             s.s
         ),
-        pos,
+        // As for `throw`, Nix names no position.
+        Pos::NONE,
     ))
 }
 

@@ -11,6 +11,7 @@ use crate::Evaluator;
 mod arith;
 mod attrs;
 mod control;
+mod current;
 mod derivation;
 mod fetch;
 pub mod flake;
@@ -34,6 +35,7 @@ pub const TABLES: &[&[BuiltinDef]] = &[
     arith::BUILTINS,
     attrs::BUILTINS,
     control::BUILTINS,
+    current::BUILTINS,
     derivation::BUILTINS,
     fetch::BUILTINS,
     flake::BUILTINS,

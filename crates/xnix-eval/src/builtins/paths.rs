@@ -41,6 +41,12 @@ fn dir_of_b(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 fn path_exists(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    // A string ending in `/` or `/.` names a directory, as the system resolves it: such a
+    // path to a file does not exist (as in Nix 2.8), one through a symlink to a directory
+    // does.
+    if p.len() > 1 && (p.ends_with('/') || p.ends_with("/.")) {
+        return Ok(Value::Bool(std::fs::metadata(&p).is_ok_and(|m| m.is_dir())));
+    }
     Ok(Value::Bool(
         std::fs::symlink_metadata(canon_path(&p)).is_ok(),
     ))

@@ -130,7 +130,7 @@ impl Evaluator {
             Expr::BinOp(op, a, b, pos) => {
                 if let (BinOp::Update, Expr::AttrSet(bind, _)) = (op, &**b) {
                     if !bind.recursive && bind.dynamics.is_empty() {
-                        return self.update_with_literal(a, bind, env, *pos);
+                        return self.update_with_literal(a, bind, env);
                     }
                 }
                 let av = self.eval_leaf(a, env)?;
@@ -246,15 +246,10 @@ impl Evaluator {
     /// `a // { n1 = e1; ... }` with a plain attribute set literal: its values go straight
     /// into the merged set, without building the literal's set first.
     #[inline(never)]
-    pub(super) fn update_with_literal(
-        &self,
-        a: &Expr,
-        bind: &Bindings,
-        env: &Rc<Env>,
-        pos: Pos,
-    ) -> R<Value> {
+    pub(super) fn update_with_literal(&self, a: &Expr, bind: &Bindings, env: &Rc<Env>) -> R<Value> {
         let av = self.eval_leaf(a, env)?;
-        let x = self.expect_attrs(av, pos)?;
+        // Nix names no position when an operand of `//` is not a set.
+        let x = self.expect_attrs(av, Pos::NONE)?;
         if bind.statics.is_empty() {
             return Ok(Value::Attrs(x));
         }
@@ -416,6 +411,7 @@ impl Evaluator {
                 let bv = self.eval(b, env)?;
                 self.binop(*op, av, bv, *pos)
             }
+            Expr::Chain(op, operands, positions) => self.eval_chain(*op, operands, positions, env),
             Expr::Add(a, b, pos) => {
                 let av = self.eval(a, env)?;
                 let bv = self.eval(b, env)?;
@@ -583,6 +579,35 @@ impl Evaluator {
         }
     }
 
+    /// A recursive set with an `__overrides` attribute (a set): its attributes replace the
+    /// set's own, in the set and in the scope its attributes see, or are added, as in Nix.
+    fn apply_overrides(&self, b: &Bindings, frame: &Rc<Env>, entries: &mut Vec<Attr>) -> R<()> {
+        let k = b
+            .statics
+            .iter()
+            .position(|s| &*s.name == "__overrides")
+            .expect("the caller found __overrides");
+        let value = frame.vals.borrow()[k].clone();
+        let overrides = self.force_attrs(value, Pos::NONE)?;
+        let mut added = Vec::new();
+        for o in &overrides.entries {
+            match b.statics.binary_search_by(|s| s.name.cmp(&o.name)) {
+                Ok(i) => {
+                    frame.vals.borrow_mut()[i] = o.value.clone();
+                    entries[i].value = o.value.clone();
+                }
+                Err(_) => added.push(o.clone()),
+            }
+        }
+        for o in added {
+            match entries.binary_search_by(|a| a.name.cmp(&o.name)) {
+                Ok(i) => entries[i] = o,
+                Err(i) => entries.insert(i, o),
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn build_frame(&self, b: &Bindings, env: &Rc<Env>) -> Rc<Env> {
         let frame = Env::empty(Some(env.clone()));
         // Built in place: a frame of up to two values then needs no buffer of its own.
@@ -590,8 +615,12 @@ impl Evaluator {
         for s in &b.statics {
             let v = match &s.value {
                 AttrValue::Plain(e) => match &**e {
-                    // A variable naming an earlier binding of this frame shares its value.
-                    Expr::Var { depth: 0, index } if (*index as usize) < vals.len() => {
+                    // A variable naming an earlier binding of this frame shares its value
+                    // (unless `__overrides` may still replace that binding).
+                    Expr::Var { depth: 0, index }
+                        if (*index as usize) < vals.len()
+                            && !b.statics.iter().any(|s| &*s.name == "__overrides") =>
+                    {
                         vals[*index as usize].clone()
                     }
                     _ => self.thunk_in_new_frame(e, &frame),
@@ -619,6 +648,10 @@ impl Evaluator {
                 })
                 .collect();
             drop(vals);
+            let mut entries = entries;
+            if b.statics.iter().any(|s| &*s.name == "__overrides") {
+                self.apply_overrides(b, &frame, &mut entries)?;
+            }
             (entries, frame)
         } else {
             let entries: Vec<Attr> = b

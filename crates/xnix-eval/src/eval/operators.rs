@@ -23,8 +23,9 @@ impl Evaluator {
             BinOp::Ge => Ok(Value::Bool(!self.less_than(&a, &b, pos)?)),
             BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, a, b, pos),
             BinOp::Update => {
-                let x = self.expect_attrs(a, pos)?;
-                let y = self.expect_attrs(b, pos)?;
+                // Nix names no position when an operand of `//` is not a set.
+                let x = self.expect_attrs(a, Pos::NONE)?;
+                let y = self.expect_attrs(b, Pos::NONE)?;
                 Ok(Value::Attrs(update_attrs(&x, &y)))
             }
             BinOp::Concat => {
@@ -42,6 +43,43 @@ impl Evaluator {
                 Ok(Value::list(v))
             }
         }
+    }
+
+    /// A chain of `++` or `//` (see `Expr::Chain`): the operands are evaluated left to right,
+    /// as the nested operators would, and joined in one pass (a later set's attributes win).
+    pub(super) fn eval_chain(
+        &self,
+        op: BinOp,
+        operands: &[Rc<Expr>],
+        positions: &[Pos],
+        env: &Rc<Env>,
+    ) -> R<Value> {
+        if op == BinOp::Concat {
+            let mut lists = Vec::with_capacity(operands.len());
+            for (e, pos) in operands.iter().zip(positions) {
+                let v = self.eval(e, env)?;
+                lists.push(self.expect_list(v, *pos)?);
+            }
+            let total: usize = lists.iter().map(|l| l.len()).sum();
+            // As nested `++`: an empty side gives the other list itself.
+            let mut non_empty = lists.iter().filter(|l| !l.is_empty());
+            match (non_empty.next(), non_empty.next()) {
+                (None, _) => return Ok(Value::List(lists.pop().expect("a chain has operands"))),
+                (Some(only), None) => return Ok(Value::List(only.clone())),
+                _ => {}
+            }
+            let mut out = Vec::with_capacity(total);
+            for l in &lists {
+                out.extend(l.iter().cloned());
+            }
+            return Ok(Value::list(out));
+        }
+        let mut sets = Vec::with_capacity(operands.len());
+        for e in operands {
+            let v = self.eval(e, env)?;
+            sets.push(self.expect_attrs(v, Pos::NONE)?);
+        }
+        Ok(Value::Attrs(update_many(sets)))
     }
 
     pub(crate) fn arith(&self, op: BinOp, a: Value, b: Value, pos: Pos) -> R<Value> {
@@ -263,6 +301,28 @@ fn num_f64(v: &Value) -> f64 {
 }
 
 /// `a // b`: merge two sorted attribute lists, `b` winning.
+/// `sets[0] // sets[1] // ...` in one pass: every attribute of every set, sorted by name
+/// (stably, so for one name the sets stay in order), keeping the last of each name.
+fn update_many(mut sets: Vec<Rc<Attrs>>) -> Rc<Attrs> {
+    sets.retain(|s| !s.is_empty());
+    match sets.as_slice() {
+        [] => return Rc::new(Attrs::new(Vec::new())),
+        [only] => return only.clone(),
+        [a, b] => return update_attrs(a, b),
+        _ => {}
+    }
+    let mut all: Vec<&Attr> = sets.iter().flat_map(|s| s.entries.iter()).collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut entries: Vec<Attr> = Vec::with_capacity(all.len());
+    for a in all {
+        match entries.last_mut() {
+            Some(last) if last.name == a.name => *last = a.clone(),
+            _ => entries.push(a.clone()),
+        }
+    }
+    Rc::new(Attrs::new(entries))
+}
+
 fn update_attrs(a: &Rc<Attrs>, b: &Rc<Attrs>) -> Rc<Attrs> {
     if b.is_empty() {
         return a.clone();

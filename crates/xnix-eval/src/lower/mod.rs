@@ -216,6 +216,14 @@ impl<'a> Lowerer<'a> {
                     _ => Expr::Neg(e, pos),
                 }
             }
+            ast::Expr::BinOp(b)
+                if matches!(
+                    b.operator(),
+                    Some(ast::BinOpKind::Concat | ast::BinOpKind::Update)
+                ) =>
+            {
+                self.lower_chain(b, pos)?
+            }
             ast::Expr::BinOp(b) => {
                 let l = self.lower_opt(b.lhs(), pos)?;
                 let r = self.lower_opt(b.rhs(), pos)?;
@@ -276,6 +284,45 @@ impl<'a> Lowerer<'a> {
 
     /// A lambda's body: Nix names a lambda in the body of a named lambda after it too
     /// (`f = x: y: ...` gives both the name 'f' in messages).
+    /// `a ++ b ++ ...` or `a // b // ...`: the right-nested operands of one operator are
+    /// collected without recursion; chains of four or more become one `Expr::Chain`.
+    fn lower_chain(&mut self, first: ast::BinOp, pos: Pos) -> Result<Expr> {
+        let kind = first.operator();
+        let op = match kind {
+            Some(ast::BinOpKind::Concat) => BinOp::Concat,
+            _ => BinOp::Update,
+        };
+        let mut operands = Vec::new();
+        let mut positions = vec![pos];
+        let mut link = first;
+        let last = loop {
+            let link_pos = *positions.last().expect("one position per link");
+            operands.push(self.lower_opt(link.lhs(), link_pos)?);
+            match link.rhs() {
+                Some(ast::Expr::BinOp(next)) if next.operator() == kind => {
+                    positions.push(self.pos(&next));
+                    link = next;
+                }
+                rhs => break self.lower_opt(rhs, link_pos)?,
+            }
+        };
+        // The last pair: `x // y` as a plain operator.
+        let pair_pos = positions.pop().expect("one position per link");
+        let x = operands.pop().expect("one operand per link");
+        let pair = Expr::BinOp(op, x, last, pair_pos);
+        if operands.len() < 2 {
+            // Too short to be worth a chain: nested as written.
+            let mut rest = pair;
+            for (a, p) in operands.into_iter().zip(positions).rev() {
+                rest = Expr::BinOp(op, a, Rc::new(rest), p);
+            }
+            return Ok(rest);
+        }
+        operands.push(Rc::new(pair));
+        positions.push(pair_pos);
+        Ok(Expr::Chain(op, operands.into(), positions.into()))
+    }
+
     fn lower_lambda_body(
         &mut self,
         body: Option<ast::Expr>,

@@ -1,0 +1,1 @@
+let f = x: abort "stop at ${toString x}"; in [ (f 1) ]

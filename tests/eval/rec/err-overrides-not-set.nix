@@ -1,0 +1,1 @@
+rec { __overrides = 1; a = 1; }
