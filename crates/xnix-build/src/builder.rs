@@ -38,6 +38,8 @@ use xnix_store::{LocalStore, LocalStoreError, ValidPathInfo};
 
 use xnix_platform::Machine;
 
+use crate::binfmt::{Emulation, EmulationError};
+
 use crate::fetch::{fetch_url, FetchError, FetchOptions, MirrorTable};
 use crate::sandbox::{
     run_build, BuildJob, BuilderStatus, SandboxConfig, SandboxError, SandboxPath,
@@ -377,6 +379,15 @@ pub enum BuildError {
         drv: String,
         /// The missing input.
         path: String,
+    },
+    /// The derivation is for another architecture, and this machine cannot
+    /// emulate it.
+    #[error("cannot build '{drv}': {source}")]
+    Emulation {
+        /// The derivation.
+        drv: String,
+        /// What was tried, and what to do.
+        source: Box<EmulationError>,
     },
     /// The derivation is for a system this machine cannot build for.
     #[error("a '{platform}' is required to build '{drv}', but this machine builds for {systems}")]
@@ -956,15 +967,30 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .as_ref()
                 .is_some_and(|m| m.runs_natively(&drv.platform));
         if !(runs_here || builtin && drv.platform == "builtin") {
-            return Err(BuildError::WrongPlatform {
-                drv: shown,
-                platform: drv.platform.clone(),
-                systems: systems
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+            match &self.machine {
+                // Another architecture this machine can emulate: the
+                // sandbox runs the build under qemu (checked here, before
+                // any work).
+                Some(machine) if !builtin => {
+                    Emulation::for_system(&drv.platform, machine).map_err(|source| {
+                        BuildError::Emulation {
+                            drv: shown.clone(),
+                            source: Box::new(source),
+                        }
+                    })?;
+                }
+                _ => {
+                    return Err(BuildError::WrongPlatform {
+                        drv: shown,
+                        platform: drv.platform.clone(),
+                        systems: systems
+                            .iter()
+                            .map(|s| format!("'{s}'"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                }
+            }
         }
 
         let missing: Vec<&str> = drv
@@ -1079,6 +1105,20 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         result.map(|()| (outputs, true))
     }
 
+    /// How the derivation's builder is emulated, when this machine does
+    /// not run its system natively but can emulate it.
+    fn emulated(&self, drv: &Derivation) -> Option<Emulation> {
+        let machine = self.machine.as_ref()?;
+        if drv.builder.starts_with("builtin:")
+            || drv.platform == self.options.system
+            || self.options.extra_platforms.contains(&drv.platform)
+            || machine.runs_natively(&drv.platform)
+        {
+            return None;
+        }
+        Emulation::for_system(&drv.platform, machine).ok()
+    }
+
     fn run_sandboxed(
         &self,
         drv_path: &StorePath,
@@ -1113,6 +1153,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.max_silent_time = self.options.max_silent_time;
         config.scratch_parent = store.state_dir().join("builds");
         config.log_tail_lines = self.options.log_tail_lines;
+        config.emulation = self.emulated(drv);
         let job = BuildJob {
             name: sd.print(drv_path),
             builder: drv.builder.clone(),
