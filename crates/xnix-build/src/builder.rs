@@ -821,6 +821,19 @@ pub fn realise<S: BuildStore + ?Sized>(
         machine: Machine::with_extra_platforms(&options.system, &options.extra_platforms).ok(),
     };
 
+    // A derivation this machine can neither run nor emulate fails the
+    // whole realisation before anything is built (with keep-going, only
+    // itself and what depends on it).
+    for drv_path in plan.to_build.iter().filter(|_| !options.keep_going) {
+        let shown = store.store_dir().print(drv_path);
+        if let Err(e) = ctx.check_system(&shown, &plan.drvs[drv_path]) {
+            return Err(RealiseError {
+                failures: vec![(drv_path.clone(), e)],
+                built: Vec::new(),
+            });
+        }
+    }
+
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
@@ -957,41 +970,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let outputs = output_paths(sd, drv_path, drv)?;
         let serr = || store_err(sd, drv_path);
 
-        let builtin = drv.builder.starts_with("builtin:");
-        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
-            .chain(self.options.extra_platforms.iter().map(String::as_str))
-            .collect();
-        let runs_here = systems.contains(&drv.platform.as_str())
-            || self
-                .machine
-                .as_ref()
-                .is_some_and(|m| m.runs_natively(&drv.platform));
-        if !(runs_here || builtin && drv.platform == "builtin") {
-            match &self.machine {
-                // Another architecture this machine can emulate: the
-                // sandbox runs the build under qemu (checked here, before
-                // any work).
-                Some(machine) if !builtin => {
-                    Emulation::for_system(&drv.platform, machine).map_err(|source| {
-                        BuildError::Emulation {
-                            drv: shown.clone(),
-                            source: Box::new(source),
-                        }
-                    })?;
-                }
-                _ => {
-                    return Err(BuildError::WrongPlatform {
-                        drv: shown,
-                        platform: drv.platform.clone(),
-                        systems: systems
-                            .iter()
-                            .map(|s| format!("'{s}'"))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })
-                }
-            }
-        }
+        self.check_system(&shown, drv)?;
 
         let missing: Vec<&str> = drv
             .env
@@ -1091,7 +1070,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
 
         let result = if drv.builder == "builtin:unpack-debs" {
             self.run_unpack_debs(drv_path, drv, &outputs, &closure, &log_path)
-        } else if builtin {
+        } else if drv.builder.starts_with("builtin:") {
             self.run_builtin(drv_path, drv, &outputs, &log_path)
         } else {
             self.run_sandboxed(drv_path, drv, &outputs, &already, &closure, &log_path)
@@ -1103,6 +1082,43 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             }
         }
         result.map(|()| (outputs, true))
+    }
+
+    /// Whether this machine can build the derivation here: natively, as a
+    /// builtin, or emulated (then the emulator was found); the error says
+    /// what was tried.
+    fn check_system(&self, shown: &str, drv: &Derivation) -> Result<(), BuildError> {
+        let builtin = drv.builder.starts_with("builtin:");
+        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
+            .chain(self.options.extra_platforms.iter().map(String::as_str))
+            .collect();
+        let runs_here = systems.contains(&drv.platform.as_str())
+            || self
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.runs_natively(&drv.platform));
+        if runs_here || builtin && drv.platform == "builtin" {
+            return Ok(());
+        }
+        match &self.machine {
+            // Another architecture this machine can emulate: the sandbox
+            // runs the build under qemu.
+            Some(machine) if !builtin => Emulation::for_system(&drv.platform, machine)
+                .map(|_| ())
+                .map_err(|source| BuildError::Emulation {
+                    drv: shown.to_string(),
+                    source: Box::new(source),
+                }),
+            _ => Err(BuildError::WrongPlatform {
+                drv: shown.to_string(),
+                platform: drv.platform.clone(),
+                systems: systems
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
     }
 
     /// How the derivation's builder is emulated, when this machine does

@@ -2,7 +2,7 @@
 //! Debian's arm64 bash from the lock, builds on this x86_64 machine under
 //! the static qemu registered in the sandbox's own binfmt_misc instance;
 //! the machine's global binfmt_misc holds the same entries before and
-//! after; a system nothing here can run fails before its builder starts,
+//! after; a system nothing here can run fails before anything is built,
 //! naming the system, what was tried and what to do.
 //!
 //! The arm64 `.deb` files come through the cache of pure_build.rs
@@ -111,19 +111,25 @@ fn a_raw_aarch64_derivation_builds_under_its_own_binfmt() {
 fn a_system_nothing_here_runs_fails_before_building() {
     let store = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let before = global_binfmt();
-    let marker = store.path().join("builder-ran");
-    let expr = format!(
-        r#"derivation {{ name = "elsewhere"; system = "x86_64-darwin"; builder = "/bin/sh";
-             args = [ "-c" "echo > {}" ]; }}"#,
-        marker.display()
-    );
-    let o = xnix(store.path(), &["build", "--no-out-link", "-E", &expr]);
+    // A dependency that could build here is not built either.
+    let expr = r#"
+        let dep = derivation { name = "here"; system = builtins.currentSystem;
+              builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; };
+        in derivation { name = "elsewhere"; system = "x86_64-darwin"; builder = "/bin/sh";
+             args = [ "-c" "cat ${dep} > $out" ]; }"#;
+    let o = xnix(store.path(), &["build", "--no-out-link", "-E", expr]);
     assert!(!o.status.success());
     let err = text(&o);
     assert!(err.contains("'x86_64-darwin'"), "{err}");
     assert!(err.contains("tried"), "{err}");
     assert!(err.contains("--builders"), "{err}");
-    assert!(!marker.exists());
+    let built: Vec<_> = fs::read_dir(store.path().join("xnix/store"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("-here"))
+        .collect();
+    assert!(built.is_empty(), "the dependency was built: {built:?}");
     let log_dir = store.path().join("xnix/var/xnix/log");
     assert!(
         fs::read_dir(&log_dir).map_or(true, |d| d.count() == 0),
