@@ -2,8 +2,8 @@
 # collection's stdenv still uses the build machine's tools):
 #
 # - `root { target, groups }`: one merged-/usr tree of Debian packages (the
-#   tools of `groups` of the amd64 lock, plus the cross compiler for
-#   `target` when it is not x86_64); a derivation that names it in
+#   tools of `groups` of the amd64 lock, by default a stdenv's, plus the
+#   cross compiler for `target` when it is not x86_64); a derivation that names it in
 #   `__xnixRoot` runs in a sandbox whose /usr, /bin, /lib* are that tree and
 #   nothing of the build machine;
 # - `libc.<cpu>`: the C library of that architecture from its own lock, a
@@ -22,14 +22,17 @@ let
     aarch64 = { config = "aarch64-linux-gnu"; debArch = "arm64"; loader = "ld-linux-aarch64.so.1"; crossGroup = "gcc-cross-aarch64"; };
   };
 
-  root = { target ? "x86_64", groups ? [ "gcc-native" "busybox" ], name ? "debian-bookworm-root-${target}" }:
+  # The standard tools, the native gcc and busybox: a stdenv's root.
+  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" ];
+  root = { target ? "x86_64", groups ? defaultGroups }:
     let
       t = targets.${target};
       all = groups ++ (if t.crossGroup == null then [ ] else [ t.crossGroup ]);
       names = unique (builtins.concatLists (map (g: amd64.closures.${g}) all));
+      suffix = if groups == defaultGroups then "" else "-" + builtins.concatStringsSep "-" groups;
     in
     debian.unpackDebs {
-      inherit name;
+      name = "debian-bookworm-root-${target}${suffix}";
       debs = map (n: debian.debs.amd64.${n}) names;
     };
 
@@ -47,7 +50,7 @@ let
       system = "x86_64-linux";
       builder = "/bin/busybox";
       # A cross compiler needs nothing of the native one.
-      __xnixRoot = root { inherit target; groups = if t.crossGroup == null then [ "gcc-native" "busybox" ] else [ "busybox" ]; };
+      __xnixRoot = root { inherit target; groups = if t.crossGroup == null then defaultGroups else [ "busybox" ]; };
       src = builtins.toFile "hello.c" ''
         #include <stdio.h>
         int main(void) { puts("Hello, world!"); return 0; }
@@ -67,11 +70,7 @@ let
   # and the upstream version of a locked package (the wrapper's name).
   cpuOf = p: p.parsed.cpu.name;
   supports = p: targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
-  stdenvRoot = p: root {
-    target = cpuOf p;
-    groups = [ "stdenv-base" "gcc-native" "busybox" ];
-    name = "debian-bookworm-stdenv-root-${cpuOf p}";
-  };
+  stdenvRoot = p: root { target = cpuOf p; };
   linkFlagsFor = p: linkFlags.${cpuOf p};
   upstreamVersion = package:
     let

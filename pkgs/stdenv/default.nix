@@ -63,7 +63,8 @@ let
         ++ lib.optional (builtins.elem "man" outputs) "man";
       meta = { outputsToInstall = defaultOutputsToInstall; } // (attrs.meta or { });
       passthru = attrs.passthru or { };
-      doCheck' = (attrs.doCheck or false) && (!isCross || emulatorAvailable);
+      # Pure cross builds have no emulator in their root yet: their tests do not run.
+      doCheck' = (attrs.doCheck or false) && (!isCross || (emulatorAvailable && !pure));
       configurePlatforms = attrs.configurePlatforms or (lib.optionals isCross [ "build" "host" ]);
       platformFlags =
         lib.optional (builtins.elem "build" configurePlatforms) "--build=${buildPlatform.config}"

@@ -31,4 +31,8 @@ in
   bzip2 = callPackage ../packages/bzip2.nix { };
   cjson = callPackage ../packages/cjson.nix { };
   inih = callPackage ../packages/inih.nix { };
+  xz = callPackage ../packages/xz.nix { };
+  ncurses = callPackage ../packages/ncurses.nix { };
+  readline = callPackage ../packages/readline.nix { };
+  bash = callPackage ../packages/bash.nix { };
 }

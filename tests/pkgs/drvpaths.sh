@@ -10,8 +10,22 @@ command -v nix-instantiate >/dev/null || { echo "drvpaths.sh: nix-instantiate (D
 passed=0 failed=0
 prefixes=$(grep '^#target ' "$here/matrix.txt" | awk -F' :: ' '{print $2}')
 names=$(grep -vE '^(#|skip:|$)' "$here/matrix.txt" | awk -F' :: ' '{print $1}')
+# A package with `#ci <package> :: <target>...` lines is compared for those
+# targets only (FULL_MATRIX=1: for every target), as run.sh builds it.
+declare -A prefixOf
+while IFS= read -r t; do
+    IFS=$'\x1f' read -r tname tprefix _ <<<"${t// :: /$'\x1f'}"
+    prefixOf[${tname// /}]=${tprefix// /}
+done < <(grep '^#target ' "$here/matrix.txt" | sed 's/^#target //')
 exprs=()
-for pre in "" $prefixes; do for n in $names; do exprs+=("$pre$n"); done; done
+for n in $names; do
+    ci=$(grep "^#ci $n :: " "$here/matrix.txt" | sed 's/^#ci [^ ]* :: //')
+    if [ -z "$ci" ] || [ -n "${FULL_MATRIX-}" ]; then
+        for pre in "" $prefixes; do exprs+=("$pre$n"); done
+    else
+        for t in $ci; do exprs+=("${prefixOf[$t]-}$n"); done
+    fi
+done
 exprs+=(stdenv.cc pkgsStatic.hello pkgsMusl.hello buildPackages.hello)
 for a in "${exprs[@]}"; do
     e="(import $root/pkgs { }).$a.drvPath"

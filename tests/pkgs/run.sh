@@ -7,6 +7,7 @@
 #   NIXBUILD=1 tests/pkgs/run.sh                 build with real `nix-build --option sandbox false`
 #   XNIX_SEED_SOURCES=1                          with xnix: add missing sources to the store by hash first
 #   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix (exact names)
+#   FULL_MATRIX=1                                ignore the `#ci` lines: every package for every target
 # With XNIX_STORE_ROOT (a store under a physical root, as scripts/test uses),
 # outputs are inspected under that root and programs run in a mount namespace
 # (bubblewrap) that shows the store at its logical place, where their run paths
@@ -115,11 +116,17 @@ mapfile -t packages < <(grep -vE '^(#|skip:|$)' "$here/matrix.txt")
 skips=$(grep '^skip:' "$here/matrix.txt" | sed 's/^skip: *//')
 # `#only <target> :: <name>...`: the target builds just these packages and build tests.
 onlyFor() { grep "^#only $1 :: " "$here/matrix.txt" | sed 's/^#only [^ ]* :: //'; }
+# `#ci <package> :: <target>...`: the default run builds the package for these targets only.
+ciTargetsFor() { grep "^#ci $1 :: " "$here/matrix.txt" | sed 's/^#ci [^ ]* :: //'; }
 # Whether the matrix builds package or build test $1 for target $2.
 wanted() {
-    local only
+    local only ci
     if [ -n "${ONLY_PKGS-}" ] && ! inList "$1" "$ONLY_PKGS"; then return 1; fi
     grep -qx "$1 $2" <<<"$skips" && return 1
+    if [ -z "${FULL_MATRIX-}" ]; then
+        ci=$(ciTargetsFor "$1")
+        [ -z "$ci" ] || inList "$2" "$ci" || return 1
+    fi
     only=$(onlyFor "$2")
     [ -z "$only" ] || inList "$1" "$only"
 }

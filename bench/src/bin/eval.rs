@@ -94,6 +94,7 @@ fn evaluation_command(
     file: &Path,
     root: &Path,
     home: &Path,
+    xnix: &Path,
 ) -> Command {
     let mut cmd = Command::new(program);
     if is_xnix {
@@ -101,6 +102,16 @@ fn evaluation_command(
     } else {
         // Read-only: derivations and toFile compute paths without writing.
         cmd.args(["--eval", "--strict", "--readonly-mode"]);
+        // Files that use the collection (system-config.nix) elaborate platforms through
+        // xnix's platform library, which Nix reaches through this shim.
+        cmd.args([
+            "-I",
+            "xnix-dev-shim=tests/pkgs/nix-platform-shim.nix",
+            "--option",
+            "allow-unsafe-native-code-during-evaluation",
+            "true",
+        ])
+        .env("XNIX_BIN", xnix);
     }
     cmd.arg(file)
         .current_dir(root)
@@ -179,6 +190,7 @@ fn run() -> Result<bool, String> {
                 file,
                 &root,
                 scratch.path(),
+                &xnix,
             ))
             .map_err(|e| format!("cannot run {}: {e}", program.display()))
         };

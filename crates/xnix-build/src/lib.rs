@@ -13,7 +13,6 @@
 //!   qemu registered in the sandbox's own binfmt_misc instance.
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules
 //!   parallel builds, and registers verified outputs in the store.
-
 //!
 //! # Example
 //!
@@ -47,6 +46,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![deny(missing_docs)]
 
 pub mod binfmt;
 pub mod builder;

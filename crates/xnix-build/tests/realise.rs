@@ -368,10 +368,13 @@ fn keep_going_builds_what_does_not_depend_on_a_failure() {
         failed[&bad_drv].builder_status(),
         Some(xnix_build::sandbox::BuilderStatus::Exited(7))
     );
-    assert!(
-        matches!(failed[&after_drv], BuildError::DependencyFailed { .. }),
-        "{err}"
-    );
+    match failed[&after_drv] {
+        // Typed: the failed dependency is a store path, not text to parse.
+        BuildError::DependencyFailed { drv, dependency } => {
+            assert_eq!((drv.path(), dependency.path()), (&after_drv, &bad_drv));
+        }
+        other => panic!("{other}"),
+    }
     let msg = err.to_string();
     assert!(
         msg.contains("exit code 7") && msg.contains("about to fail"),
@@ -660,6 +663,7 @@ fn missing_inputs_and_foreign_platforms_are_clear_errors() {
         .insert("xnix-test-feature".into());
     realise(&fx.store, &[d], &fx.options, &NoProgress).unwrap();
 
+    let foreign_base = drv.clone();
     let mut foreign = drv;
     foreign.name = "foreign".into();
     foreign.input_srcs.clear();
@@ -676,6 +680,34 @@ fn missing_inputs_and_foreign_platforms_are_clear_errors() {
     assert!(msg.contains("for 'riscv64-none-elf'"), "{msg}");
     assert!(msg.contains("tried: native execution"), "{msg}");
     assert!(msg.contains("--builders"), "{msg}");
+
+    // What a machine builds is xnix-platform's answer (canExecute), not
+    // string equality: an x86_64-linux machine runs i686-linux builders
+    // natively and aarch64-linux ones emulated (qemu-user-static), but no
+    // x86_64-darwin ones. (The builder here is the host's /bin/sh
+    // always; only the declared system differs.)
+    fx.options.system = "x86_64-linux".into();
+    fx.options.extra_platforms.clear();
+    for (system, builds) in [
+        ("i686-linux", true),
+        ("aarch64-linux", true),
+        ("x86_64-darwin", false),
+    ] {
+        let mut d = foreign_base.clone();
+        d.input_srcs.clear();
+        d.name = format!("for-{system}");
+        d.platform = system.into();
+        let (d, _) = fx.add(d);
+        let result = realise(&fx.store, &[d], &fx.options, &NoProgress);
+        match (builds, result) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => assert!(
+                matches!(e.failures[0].1, BuildError::Emulation { .. }),
+                "{e}"
+            ),
+            (_, other) => panic!("{system}: {other:?}"),
+        }
+    }
 }
 
 /// Builds the same `.drv` with Nix 2.8 (in /nix/store) and with xnix (in a

@@ -1,6 +1,9 @@
 //! Evaluate a file strictly and print the result, as `nix-instantiate --eval --strict FILE`
 //! (a minimal driver for profiling the evaluator without the whole CLI).
 
+// The allocator `xnix` runs the evaluator with, so that profiles match.
+xnix_eval::global_allocator!();
+
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: eval_file FILE");

@@ -15,6 +15,7 @@
 //! - [`narinfo`]: the `.narinfo` text format of binary caches.
 //! - [`refscan`]: finding references (hash parts) in a byte stream.
 //! - [`signing`]: Ed25519 keys and signatures over store paths, in Nix's formats.
+//! - [`serve`]: the serve protocol's framing and messages (`nix-store --serve`).
 //!
 //! Architecture Invariant: this crate does no file system or network I/O.
 //! It reads and writes byte streams (`Read`/`Write`) and values; walking
@@ -45,6 +46,7 @@
 //! assert!(drv.env["out"].starts_with("/nix/store/") && drv.env["out"].ends_with("-hello"));
 //! assert_eq!(drv_path.name(), "hello.drv");
 //! ```
+#![deny(missing_docs)]
 
 pub mod derivation;
 pub mod hash;
@@ -52,6 +54,7 @@ pub mod nar;
 pub mod narinfo;
 pub mod path;
 pub mod refscan;
+pub mod serve;
 pub mod signing;
 
 pub use derivation::{
@@ -59,4 +62,6 @@ pub use derivation::{
     DrvHashCache, DrvHashes,
 };
 pub use hash::{compress_hash, Hash, HashAlgo, HashEncoding, HashError, Hasher};
-pub use path::{ContentAddressMethod, FixedOutputHash, StoreDir, StorePath, StorePathError};
+pub use path::{
+    ContentAddressMethod, FixedOutputHash, FullStorePath, StoreDir, StorePath, StorePathError,
+};

@@ -223,6 +223,36 @@ pub struct StoreDir {
     dir: String,
 }
 
+/// A store path with the store directory it lives in: what crosses crate
+/// boundaries in errors, so a caller can match on the path without parsing
+/// text, while `Display` shows the full path. One pointer wide, so errors
+/// that carry several stay small.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FullStorePath(Box<(StoreDir, StorePath)>);
+
+impl FullStorePath {
+    /// `path` in `dir`.
+    pub fn new(dir: StoreDir, path: StorePath) -> FullStorePath {
+        FullStorePath(Box::new((dir, path)))
+    }
+
+    /// The store directory.
+    pub fn dir(&self) -> &StoreDir {
+        &self.0 .0
+    }
+
+    /// The store path.
+    pub fn path(&self) -> &StorePath {
+        &self.0 .1
+    }
+}
+
+impl std::fmt::Display for FullStorePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.dir().dir, self.path().base)
+    }
+}
+
 impl Default for StoreDir {
     /// `/xnix/store`, xnix's own default.
     fn default() -> Self {
@@ -269,6 +299,12 @@ impl StoreDir {
     /// The full path of a store path: `<dir>/<hash>-<name>`.
     pub fn print(&self, path: &StorePath) -> String {
         format!("{}/{}", self.dir, path.base)
+    }
+
+    /// `path` with this directory, as errors carry it: typed, and shown in
+    /// full (`/nix/store/<hash>-<name>`) when displayed.
+    pub fn full(&self, path: &StorePath) -> FullStorePath {
+        FullStorePath::new(self.clone(), path.clone())
     }
 
     /// Parse a full store path (exactly `<dir>/<hash>-<name>`, nothing below it).
@@ -441,6 +477,19 @@ impl StoreDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_store_paths_show_in_full_and_keep_the_path() {
+        let dir = StoreDir::new("/nix/store").unwrap();
+        let p = StorePath::from_base_name("00000000000000000000000000000000-x.drv").unwrap();
+        let full = dir.full(&p);
+        assert_eq!(full.to_string(), dir.print(&p));
+        assert_eq!((full.path(), full.dir()), (&p, &dir));
+        assert_eq!(
+            std::mem::size_of::<FullStorePath>(),
+            std::mem::size_of::<usize>()
+        );
+    }
 
     #[test]
     fn parse_and_print() {

@@ -1,7 +1,7 @@
 //! The file system side of xnix, shared by the store, the builder and the
 //! application layer: NARs of real trees ([`nar`]), tree operations, atomic
-//! writes and locks with errors that name their path ([`ops`]), and the
-//! kinds of entries source filters see.
+//! writes and locks with errors that name their path ([`ops`]), unpacking tar
+//! archives ([`archive`]), and the kinds of entries source filters see.
 //!
 //! Architecture Invariant: this crate knows file systems, not stores: it
 //! never opens a store's registry and never decides whether a path is valid.
@@ -10,6 +10,7 @@
 use std::fs;
 use std::path::Path;
 
+pub mod archive;
 pub mod nar;
 pub mod ops;
 

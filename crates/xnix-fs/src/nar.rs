@@ -13,7 +13,7 @@ use thiserror::Error;
 use xnix_formats::hash::{Hash, HashAlgo, HashingWriter};
 use xnix_formats::nar::{NarError, NarEvent, NarReader, NarWriter};
 
-use crate::{FileKind, FsError, PathFilter};
+use crate::{io_err, FileKind, FsError, PathFilter};
 
 /// Size of the buffers file contents are copied through.
 const CHUNK: usize = 1 << 20;
@@ -58,11 +58,6 @@ impl From<FsError> for NarFsError {
     }
 }
 
-/// [`crate::io_err`], for this module's error type.
-fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> NarFsError + 'a {
-    move |source| FsError::new(action, path, source).into()
-}
-
 /// Serialise the tree at `path` as a NAR into `out`. Directories are walked in
 /// name-byte order; file contents are streamed in large chunks, never held whole.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<(), NarFsError> {
@@ -102,11 +97,11 @@ fn dump_node<W: Write>(
         };
         let res = w.regular(executable, meta.len(), reader);
         if let Some(e) = failed {
-            return Err(io_err("reading", path)(e));
+            return Err(io_err("reading", path)(e).into());
         }
-        res.map_err(|e| {
+        res.map_err(|e| -> NarFsError {
             if e.kind() == io::ErrorKind::UnexpectedEof {
-                io_err("reading", path)(e)
+                io_err("reading", path)(e).into()
             } else {
                 e.into()
             }
@@ -213,8 +208,8 @@ pub fn restore<R: Read>(inp: R, dest: &Path) -> Result<(), NarFsError> {
                     .map_err(io_err("creating file", &next_path))?;
                 let mut out = io::BufWriter::with_capacity(CHUNK, f);
                 r.contents(&mut out).map_err(|e| match e {
-                    NarError::Stream(source) => io_err("writing", &next_path)(source),
-                    other => other.into(),
+                    NarError::Stream(source) => io_err("writing", &next_path)(source).into(),
+                    other => NarFsError::from(other),
                 })?;
                 out.flush().map_err(io_err("writing", &next_path))?;
             }

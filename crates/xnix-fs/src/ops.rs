@@ -299,6 +299,18 @@ pub fn flock(file: &File, mode: LockMode, wait: bool) -> io::Result<bool> {
     }
 }
 
+/// Opens the lock file at `path` for reading and writing, creating it if
+/// needed (never truncating: another process may hold it).
+fn open_lock_file(path: &Path) -> Result<File, FsError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io_err("opening lock file", path))
+}
+
 /// Opens (creating it) the lock file at `path` and locks it exclusively;
 /// `None` if `wait` is false and someone else holds it. A holder may
 /// delete its lock file while others wait; a lock then taken on the
@@ -306,13 +318,7 @@ pub fn flock(file: &File, mode: LockMode, wait: bool) -> io::Result<bool> {
 /// believe they hold `path`.
 pub fn lock_file(path: &Path, wait: bool) -> Result<Option<File>, FsError> {
     loop {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io_err("opening lock file", path))?;
+        let f = open_lock_file(path)?;
         if !flock(&f, LockMode::Exclusive, wait).map_err(io_err("locking", path))? {
             return Ok(None);
         }
@@ -327,13 +333,7 @@ pub fn lock_file(path: &Path, wait: bool) -> Result<Option<File>, FsError> {
 /// waiting as long as needed. For files that are never deleted (a store's
 /// GC lock).
 pub fn lock_file_mode(path: &Path, mode: LockMode) -> Result<File, FsError> {
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(io_err("opening", path))?;
+    let f = open_lock_file(path)?;
     flock(&f, mode, true).map_err(io_err("locking", path))?;
     Ok(f)
 }

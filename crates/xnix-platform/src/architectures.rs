@@ -109,39 +109,12 @@ pub fn supports(arch: &str, feature: &str) -> bool {
 /// `gcc.arch` values each architecture fully subsumes: code built for any of
 /// them runs on it (nixpkgs' `inferiors`).
 pub fn inferiors(arch: &str) -> Vec<&'static str> {
-    fn direct(arch: &str) -> &'static [&'static str] {
-        match arch {
-            "x86-64-v2" => &["x86-64"],
-            "x86-64-v3" => &["x86-64-v2"],
-            "x86-64-v4" => &["x86-64-v3"],
-            "nehalem" => &["x86-64-v2"],
-            "westmere" => &["nehalem"],
-            "sandybridge" => &["westmere"],
-            "ivybridge" => &["sandybridge"],
-            "haswell" => &["ivybridge", "x86-64-v3"],
-            "broadwell" => &["haswell"],
-            "skylake" => &["broadwell"],
-            "skylake-avx512" => &["skylake", "x86-64-v4"],
-            "cannonlake" => &["skylake-avx512"],
-            "icelake-client" => &["cannonlake"],
-            "icelake-server" => &["icelake-client"],
-            "cascadelake" => &["cannonlake"],
-            "cooperlake" => &["cascadelake"],
-            "tigerlake" => &["icelake-server"],
-            "sapphirerapids" => &["tigerlake"],
-            "emeraldrapids" => &["sapphirerapids"],
-            "znver1" => &["skylake"],
-            "znver2" => &["znver1"],
-            "znver3" => &["znver2"],
-            "znver4" => &["znver3", "x86-64-v4"],
-            "znver5" => &["znver4"],
-            "la64v1.0" => &["loongarch64"],
-            "la64v1.1" => &["la64v1.0"],
-            "la464" => &["la64v1.0"],
-            "la664" => &["la464", "la64v1.1"],
-            _ => &[],
-        }
-    }
+    let direct = |arch: &str| -> &'static [&'static str] {
+        GCC_ARCH_INFERIORS
+            .iter()
+            .find(|(a, _)| *a == arch)
+            .map_or(&[], |(_, d)| d)
+    };
     let mut out: Vec<&'static str> = Vec::new();
     let mut todo: Vec<&'static str> = direct(arch).to_vec();
     while let Some(x) = todo.pop() {
@@ -152,3 +125,38 @@ pub fn inferiors(arch: &str) -> Vec<&'static str> {
     }
     out
 }
+
+/// The `gcc.arch` values each architecture subsumes directly; [`inferiors`]
+/// is their transitive closure. The one copy of the table: the
+/// collection's `lib.systems` reads it from the generated
+/// `pkgs/lib/systems/platform-tables.json`.
+pub static GCC_ARCH_INFERIORS: &[(&str, &[&str])] = &[
+    ("x86-64-v2", &["x86-64"]),
+    ("x86-64-v3", &["x86-64-v2"]),
+    ("x86-64-v4", &["x86-64-v3"]),
+    ("nehalem", &["x86-64-v2"]),
+    ("westmere", &["nehalem"]),
+    ("sandybridge", &["westmere"]),
+    ("ivybridge", &["sandybridge"]),
+    ("haswell", &["ivybridge", "x86-64-v3"]),
+    ("broadwell", &["haswell"]),
+    ("skylake", &["broadwell"]),
+    ("skylake-avx512", &["skylake", "x86-64-v4"]),
+    ("cannonlake", &["skylake-avx512"]),
+    ("icelake-client", &["cannonlake"]),
+    ("icelake-server", &["icelake-client"]),
+    ("cascadelake", &["cannonlake"]),
+    ("cooperlake", &["cascadelake"]),
+    ("tigerlake", &["icelake-server"]),
+    ("sapphirerapids", &["tigerlake"]),
+    ("emeraldrapids", &["sapphirerapids"]),
+    ("znver1", &["skylake"]),
+    ("znver2", &["znver1"]),
+    ("znver3", &["znver2"]),
+    ("znver4", &["znver3", "x86-64-v4"]),
+    ("znver5", &["znver4"]),
+    ("la64v1.0", &["loongarch64"]),
+    ("la64v1.1", &["la64v1.0"]),
+    ("la464", &["la64v1.0"]),
+    ("la664", &["la464", "la64v1.1"]),
+];

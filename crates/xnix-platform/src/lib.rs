@@ -18,12 +18,13 @@
 //! assert_eq!(arm.emulator_on(&build).to_string(), "qemu-aarch64");
 //! ```
 //!
-//! Modules: [`parse`] (tables, doubles and triples), [`inspect`] (the `is*`
+//! Modules: [`mod@parse`] (tables, doubles and triples), [`inspect`] (the `is*`
 //! predicates), [`architectures`] (CPU feature flags), [`mod@elaborate`] (the
 //! elaborated platform, `canExecute`, emulators), [`examples`] (the
 //! catalogue), [`doubles`] (the doubles lists), [`binary`] (what an ELF or PE
 //! file is for); [`Machine`] and [`host_system`] say what this machine is
 //! and what it runs natively or through which emulator.
+#![deny(missing_docs)]
 
 pub mod architectures;
 pub mod binary;
@@ -33,6 +34,7 @@ mod error;
 pub mod examples;
 pub mod inspect;
 mod machine;
+pub mod nix_tables;
 pub mod parse;
 mod suggest;
 

@@ -638,37 +638,48 @@ pub(crate) fn version_at_least(a: &str, b: &str) -> bool {
 /// switching does not count: AArch64 is not taken to run ARMv7 code, nor
 /// RISC-V 64 to run RV32 code.
 pub fn is_compatible(a: &CpuType, b: &CpuType) -> bool {
-    // (b, c): code for b runs wherever code for c runs.
-    const RULES: &[(&str, &str)] = &[
-        ("i386", "i486"),
-        ("i486", "i586"),
-        ("i586", "i686"),
-        ("i686", "x86_64"),
-        ("arm", "armv5tel"),
-        ("armv5tel", "armv6l"),
-        ("armv6l", "armv6m"),
-        ("armv6m", "armv7l"),
-        ("armv7l", "armv7a"),
-        ("armv7l", "armv7r"),
-        ("armv7l", "armv7m"),
-        ("armv8a", "aarch64"),
-        ("armv8r", "armv8a"),
-        ("armv8m", "armv8a"),
-        ("powerpc", "powerpc64"),
-        ("powerpcle", "powerpc64le"),
-        ("mips", "mips64"),
-        ("mipsel", "mips64el"),
-        ("sparc", "sparc64"),
-        ("wasm32", "wasm64"),
-    ];
-    if a.name == b.name {
-        return true;
+    let mut seen = vec![a.name];
+    let mut todo = vec![a.name];
+    while let Some(cpu) = todo.pop() {
+        if cpu == b.name {
+            return true;
+        }
+        for (_, runs) in CPU_RUNS_ALSO.iter().filter(|(c, _)| *c == cpu) {
+            for r in runs.iter() {
+                if !seen.contains(r) {
+                    seen.push(r);
+                    todo.push(r);
+                }
+            }
+        }
     }
-    // AArch64 code runs on an ARMv8-A core in 32-bit mode's 64-bit sibling.
-    if b.name == "aarch64" && a.name == "armv8a" {
-        return true;
-    }
-    RULES
-        .iter()
-        .any(|(bb, via)| b.name == *bb && cpu_type(via).is_some_and(|t| is_compatible(a, t)))
+    false
 }
+
+/// The edges of [`is_compatible`]: each CPU with the CPUs whose code it
+/// runs directly; the relation is their reflexive, transitive closure.
+/// This is the one copy of the table: the collection's `lib.systems`
+/// reads it from the generated `pkgs/lib/systems/platform-tables.json`.
+pub static CPU_RUNS_ALSO: &[(&str, &[&str])] = &[
+    ("x86_64", &["i686"]),
+    ("i686", &["i586"]),
+    ("i586", &["i486"]),
+    ("i486", &["i386"]),
+    ("armv5tel", &["arm"]),
+    ("armv6l", &["armv5tel"]),
+    ("armv6m", &["armv6l"]),
+    ("armv7l", &["armv6m"]),
+    ("armv7a", &["armv7l"]),
+    ("armv7r", &["armv7l"]),
+    ("armv7m", &["armv7l"]),
+    // AArch64 and ARMv8-A run each other's code (the same core, nixpkgs'
+    // naming); the 32-bit ARMv8 profiles run on ARMv8-A.
+    ("aarch64", &["armv8a"]),
+    ("armv8a", &["aarch64", "armv8r", "armv8m"]),
+    ("powerpc64", &["powerpc"]),
+    ("powerpc64le", &["powerpcle"]),
+    ("mips64", &["mips"]),
+    ("mips64el", &["mipsel"]),
+    ("sparc64", &["sparc"]),
+    ("wasm64", &["wasm32"]),
+];

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
+use xnix_fs::io_err;
 use xnix_fs::ops::{self, FsError};
 
 use crate::local::{LocalStore, LocalStoreError, ValidPathInfo};
@@ -269,13 +270,6 @@ impl FileBackend {
     }
 }
 
-fn io_err<'a>(
-    action: &'static str,
-    path: &'a Path,
-) -> impl FnOnce(io::Error) -> BinaryCacheError + 'a {
-    move |source| FsError::new(action, path, source).into()
-}
-
 impl CacheBackend for FileBackend {
     fn url(&self) -> String {
         format!("file://{}", self.dir.display())
@@ -286,7 +280,7 @@ impl CacheBackend for FileBackend {
         match fs::read(&path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_err("reading", &path)(e)),
+            Err(e) => Err(io_err("reading", &path)(e).into()),
         }
     }
 
@@ -295,7 +289,7 @@ impl CacheBackend for FileBackend {
         match fs::symlink_metadata(&path) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(io_err("checking", &path)(e)),
+            Err(e) => Err(io_err("checking", &path)(e).into()),
         }
     }
 
@@ -312,7 +306,7 @@ impl CacheBackend for FileBackend {
         match fs::File::open(&path) {
             Ok(f) => Ok(Some(Box::new(io::BufReader::new(f)))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_err("reading", &path)(e)),
+            Err(e) => Err(io_err("reading", &path)(e).into()),
         }
     }
 
@@ -653,7 +647,7 @@ impl BinaryCache {
         for p in &closure {
             let info = store
                 .query_path_info(p)?
-                .ok_or_else(|| LocalStoreError::NotValid(store.print_path(p)))?;
+                .ok_or_else(|| LocalStoreError::NotValid(store.full_path(p)))?;
             refs.insert(p.clone(), info.references.clone());
             infos.insert(p.clone(), info);
         }

@@ -10,6 +10,7 @@
 //! Architecture Invariant: a path is registered valid only after its
 //! content is complete and in place; a process killed at any moment leaves
 //! nothing partial registered.
+#![deny(missing_docs)]
 
 pub mod binary_cache;
 pub mod local;

@@ -592,3 +592,74 @@ fn import_and_export_nar_between_stores() {
     let err = c.import_nar(&info, &nar[..]).unwrap_err();
     assert!(err.to_string().contains("not valid"), "{err}");
 }
+
+/// Entries of the physical store directory (temporaries included).
+fn store_entries(store: &LocalStore) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(store.real_store_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn refused_adds_leave_nothing_in_the_store() {
+    let root = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let store = open(root.path(), "/xnix/store");
+    let bad = work.path().join("bad.drv");
+    fs::write(&bad, b"not a derivation\n").unwrap();
+
+    let err = store.add_to_store("bad.drv", &bad).unwrap_err();
+    assert!(err.to_string().contains("derivation"), "{err}");
+    let err = store
+        .add_to_store_fixed(
+            "bad.drv",
+            &bad,
+            ContentAddressMethod::Flat,
+            HashAlgo::Sha256,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("derivation"), "{err}");
+    let err = store
+        .add_text_to_store("bad.drv", b"Derive(", &BTreeSet::new())
+        .unwrap_err();
+    assert!(err.to_string().contains("derivation"), "{err}");
+
+    // A NAR whose hash and size match but whose content is no derivation.
+    let mut nar = Vec::new();
+    xnix_formats::nar::dump_bytes(b"not a derivation\n", false, &mut nar).unwrap();
+    let (nar_hash, nar_size) = {
+        let mut h = xnix_formats::hash::HashingWriter::new(HashAlgo::Sha256);
+        std::io::Write::write_all(&mut h, &nar).unwrap();
+        h.finish()
+    };
+    let path = StorePath::from_base_name("00000000000000000000000000000000-imported.drv").unwrap();
+    let info = xnix_store::ValidPathInfo {
+        path: path.clone(),
+        nar_hash,
+        nar_size,
+        references: BTreeSet::new(),
+        deriver: None,
+        registration_time: 0,
+        ca: None,
+        sigs: Vec::new(),
+        ultimate: false,
+    };
+    assert!(store.import_nar(&info, &nar[..]).is_err());
+    assert!(!store.is_valid_path(&path).unwrap());
+
+    assert_eq!(store_entries(&store), Vec::<String>::new());
+    assert!(store.query_all_valid_paths().unwrap().is_empty());
+    // The same name with a real derivation in it is still accepted.
+    let mut drv = Derivation {
+        name: "ok".into(),
+        builder: "/bin/sh".into(),
+        platform: "x86_64-linux".into(),
+        ..Default::default()
+    };
+    drv.env.insert("name".into(), "ok".into());
+    let p = store.add_derivation(&drv).unwrap();
+    assert_eq!(store_entries(&store), vec![p.base_name()]);
+}

@@ -1,8 +1,12 @@
-//! Helpers for the differential tests: run real Nix 2.8 and return its output.
+//! Helpers for the differential tests: run real Nix 2.8 and return its output;
+//! SSH test hosts in namespaces ([`ssh_hosts`]).
 //! A missing Nix is a test failure, never a skip.
+#![deny(missing_docs)]
 
 use std::path::Path;
 use std::process::Command;
+
+pub mod ssh_hosts;
 
 /// The configuration every Nix run here gets: no sandbox, no substituters.
 pub const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";
@@ -77,15 +81,18 @@ pub fn store_uri(dir: &Path) -> String {
 /// failures are reproducible.
 pub struct Rng(pub u64);
 impl Rng {
+    /// The next number (xorshift64; the seed must not be 0).
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
+    /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
+    /// `n` pseudo-random bytes.
     pub fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next_u64() as u8).collect()
     }

@@ -7,9 +7,22 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+const EXAMPLES: &str = "\
+Examples:
+  xnix build -A hello                                 build from the package collection
+  xnix run -A pkgsCross.aarch64-multiplatform.hello   build for aarch64 and run it through qemu
+  xnix eval -E 'builtins.currentSystem'
+  xnix platform show riscv64-linux
+  xnix doctor                                         what this machine can build and run
+  xnix COMMAND --help                                 each command's options and examples";
+
+// The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
+// most of what this program's time goes to.
+xnix_eval::global_allocator!();
+
 /// Nix-style cross-compilation.
 #[derive(Parser)]
-#[command(name = "xnix", version, about, long_about = None, propagate_version = true)]
+#[command(name = "xnix", version, about, long_about = None, propagate_version = true, after_help = EXAMPLES)]
 struct Cli {
     #[command(flatten)]
     store: cmd::StoreOpts,
@@ -41,12 +54,20 @@ enum Command {
     PathInfo(cmd::path_info::PathInfoArgs),
     /// Print the build log of a derivation or output path, as `nix log`.
     Log(cmd::log::LogArgs),
+    /// Answer the serve protocol on stdin/stdout (the far end of ssh:// copies), as `nix-store --serve`.
+    Serve(cmd::serve::ServeArgs),
+    /// Build a system configuration and switch a machine to it, as `nixos-rebuild`.
+    Rebuild(cmd::rebuild::RebuildArgs),
+    /// Deploy system configurations to many machines in parallel, with magic rollback.
+    Deploy(cmd::deploy::DeployArgs),
     /// Build a package and run its program (through qemu or wine when needed).
     Run(cmd::run::RunArgs),
     /// What this machine can build and run, per platform, and what to install.
     Doctor(cmd::doctor::DoctorArgs),
     /// The collection's lock of Debian packages (toolchains, C libraries).
     Debian(cmd::debian::DebianArgs),
+    /// Flakes: show, metadata, lock, update, check, init.
+    Flake(cmd::flake::FlakeCmdArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,9 +85,13 @@ fn main() -> ExitCode {
         Command::ShowDerivation(args) => cmd::show_derivation::run(args, opts),
         Command::PathInfo(args) => cmd::path_info::run(args, opts),
         Command::Log(args) => cmd::log::run(args, opts),
+        Command::Serve(args) => cmd::serve::run(args, &opts),
+        Command::Rebuild(args) => cmd::rebuild::run(args, &opts),
+        Command::Deploy(args) => cmd::deploy::run(args, &opts),
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
         Command::Debian(args) => cmd::debian::run(args),
+        Command::Flake(args) => cmd::flake::run(args, &opts),
     };
     match result {
         Ok(code) => code,

@@ -26,7 +26,9 @@
 //!
 //! The corpus checks itself too: a file whose name starts with `err-` must
 //! fail under Nix, any other file must succeed under Nix; a mismatch is
-//! reported as a corpus error.
+//! reported as a corpus error. So is a recording (`NAME.out`/`NAME.err`
+//! beside the file, written by `tests/eval/record.sh` and checked without Nix
+//! by `cargo test -p xnix-eval --test corpus`) that is no longer what Nix says.
 //!
 //! Environment:
 //! - `XNIX_EVAL_FILTER=<substring>` runs only files whose path contains it;
@@ -311,6 +313,25 @@ fn judge(file: &str, nix: &Outcome, xnix: &Outcome) -> Option<String> {
     }
 }
 
+/// Whether the recording beside `file` disagrees with what Nix did just now.
+fn stale_recording(root: &Path, file: &str, nix: &Outcome) -> Option<String> {
+    let base = root.join(file.trim_end_matches(".nix"));
+    let fix = format!("corpus error: the recording is stale; run tests/eval/record.sh {file}");
+    if nix.succeeded() {
+        match std::fs::read(base.with_extension("out")) {
+            Ok(recorded) if recorded == nix.stdout => None,
+            _ => Some(fix),
+        }
+    } else {
+        let Ok(recorded) = std::fs::read(base.with_extension("err")) else {
+            return Some(fix);
+        };
+        let recorded = String::from_utf8_lossy(&recorded);
+        let live = nix.stderr.replace(&*root.to_string_lossy(), "@ROOT@");
+        (error_summary(&recorded) != error_summary(&live)).then_some(fix)
+    }
+}
+
 /// The first line of an error report and the line naming its position, if any.
 fn error_summary(stderr: &str) -> String {
     let first = stderr.lines().next().unwrap_or_default();
@@ -429,7 +450,8 @@ fn eval_matches_nix() {
                     .arg(file);
                 let xnix = run_bounded(xnix_cmd, timeout);
 
-                let problem = judge(file, &nix, &xnix);
+                let problem =
+                    judge(file, &nix, &xnix).or_else(|| stale_recording(root, file, &nix));
                 verdicts.lock().expect("verdict list").push(Verdict {
                     file: file.clone(),
                     mode,

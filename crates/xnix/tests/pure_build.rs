@@ -5,7 +5,8 @@
 //! and, with Debian's cross compiler, for aarch64 runs from its closure
 //! alone copied into an empty root (natively, and under qemu with that
 //! root as its only file system); a second fresh store gives the same NAR
-//! hashes.
+//! hashes. The collection's GNU hello builds through the pure stdenv
+//! (`config.xnixPure = true`) and runs from its closure alone too.
 //!
 //! The `.deb` files (about 250 MiB) are fetched once per machine through the
 //! Debian mirror of its APT sources and kept in a cache laid out as the
@@ -219,6 +220,26 @@ fn pure_builds_see_only_inputs_and_closures_run_alone() {
         2,
         "only hello and its C library: {arm_closure:?}"
     );
+
+    // The collection's GNU hello through the pure stdenv (configure, make),
+    // in the same root as the native C hello.
+    let gnu = a.build(&format!(
+        "(import {} {{ config.xnixPure = true; }}).hello",
+        pkgs().display()
+    ));
+    let gnu_closure = a.closure(&gnu);
+    assert!(
+        gnu_closure
+            .iter()
+            .any(|p| p.ends_with("-debian-bookworm-amd64-libc")),
+        "{gnu_closure:?}"
+    );
+    let root = empty_root_with(&a, &gnu);
+    let out = run(Command::new("unshare")
+        .args(["--user", "--map-root-user", "chroot"])
+        .arg(root.path())
+        .arg(format!("{gnu}/bin/hello")));
+    assert_eq!(out, "Hello, world!\n");
 
     // Copied alone into an empty root, each runs there.
     let root = empty_root_with(&a, &native);

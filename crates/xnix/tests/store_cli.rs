@@ -468,3 +468,33 @@ fn every_command_has_help_with_examples() {
         );
     }
 }
+
+/// `xnix store add` of a file named `*.drv` that is no derivation fails with
+/// the parser's message, and nothing of it stays in the store, whether
+/// added as a source or flat fixed-output.
+#[test]
+fn refused_store_add_of_a_malformed_drv_leaves_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let bad = work.path().join("bad.drv");
+    fs::write(&bad, "Derive([(\"out\",\n").unwrap();
+    for extra in [&[][..], &["--fixed", "sha256"][..]] {
+        let out = xnix(root.path())
+            .args(["store", "add"])
+            .args(extra)
+            .arg(&bad)
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{extra:?}: accepted a malformed .drv"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("malformed derivation"), "{extra:?}: {err}");
+        let left: Vec<_> = fs::read_dir(root.path().join("nix/store"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{extra:?}: left in the store: {left:?}");
+    }
+}

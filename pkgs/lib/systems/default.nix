@@ -4,29 +4,14 @@
 let
   elaborateData = import ./elaborate-builtin.nix;
 
+  # The platform tables, generated from xnix's platform library (the one
+  # hand-maintained copy; a test there checks this file is current):
+  # the pkgsCross catalogue, the CPU compatibility edges, gcc.arch inferiors.
+  tables = builtins.fromJSON (builtins.readFile ./platform-tables.json);
+
   # Which CPUs a CPU runs natively besides itself: the edges of nixpkgs'
   # compatibility relation; `isCompatible` follows them transitively.
-  runsAlso = {
-    x86_64 = [ "i686" ];
-    i686 = [ "i586" ];
-    i586 = [ "i486" ];
-    i486 = [ "i386" ];
-    armv5tel = [ "arm" ];
-    armv6l = [ "armv5tel" ];
-    armv6m = [ "armv6l" ];
-    armv7l = [ "armv6m" ];
-    armv7a = [ "armv7l" ];
-    armv7r = [ "armv7l" ];
-    armv7m = [ "armv7l" ];
-    aarch64 = [ "armv8a" ];
-    armv8a = [ "aarch64" "armv8r" "armv8m" ];
-    powerpc64 = [ "powerpc" ];
-    powerpc64le = [ "powerpcle" ];
-    mips64 = [ "mips" ];
-    mips64el = [ "mipsel" ];
-    sparc64 = [ "sparc" ];
-    wasm64 = [ "wasm32" ];
-  };
+  runsAlso = tables.cpuRunsAlso;
   reachable = seen: todo:
     if todo == [ ] then seen
     else
@@ -40,7 +25,7 @@ let
   isCompatible = a: b: builtins.elem b.name (reachable [ a.name ] [ a.name ]);
 
   gccArch = p: p.gcc.arch or null;
-  archInferiors = import ./gcc-arch-inferiors.nix;
+  archInferiors = tables.gccArchInferiors;
   reachableArch = seen: todo:
     if todo == [ ] then seen
     else
@@ -77,7 +62,7 @@ let
     in
     final;
 
-  examples = import ./examples.nix;
+  examples = tables.catalogue;
 in
 {
   inherit elaborate examples isCompatible;

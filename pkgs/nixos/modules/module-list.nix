@@ -3,6 +3,7 @@
   ./misc/assertions.nix
   ./misc/nixpkgs.nix
   ./misc/version.nix
+  ./misc/deployment.nix
   ./config/networking.nix
   ./config/system-path.nix
   ./config/users-groups.nix

@@ -3,7 +3,7 @@
 //! recorded as a [`StoreObject::Download`](crate::store::StoreObject::Download), which the
 //! caller fetches and verifies when it writes the evaluation's objects to a store; a fetch
 //! without a hash, or of a kind that needs network access to even name its result
-//! (`fetchGit`, `fetchMercurial`, `fetchTree`), is an error that says so.
+//! (`fetchGit`, `fetchMercurial`; `fetchTree` lives with the flakes), is an error that says so.
 
 use super::BuiltinDef;
 use crate::error::EvalError;
@@ -16,7 +16,6 @@ pub(super) const BUILTINS: &[BuiltinDef] = &[
     ("fetchTarball", 1, fetch_tarball),
     ("fetchGit", 1, fetch_git),
     ("fetchMercurial", 1, fetch_mercurial),
-    ("fetchTree", 1, fetch_tree),
 ];
 
 /// `(url, name, sha256)` from a URL string or an attribute set.
@@ -119,8 +118,4 @@ fn fetch_git(_: &Evaluator, _: &[Value], pos: Pos) -> R<Value> {
 
 fn fetch_mercurial(_: &Evaluator, _: &[Value], pos: Pos) -> R<Value> {
     no_network("fetchMercurial", pos)
-}
-
-fn fetch_tree(_: &Evaluator, _: &[Value], pos: Pos) -> R<Value> {
-    no_network("fetchTree", pos)
 }

@@ -13,6 +13,7 @@ mod attrs;
 mod control;
 mod derivation;
 mod fetch;
+pub mod flake;
 mod json;
 mod json_parse;
 mod lists;
@@ -35,6 +36,7 @@ pub const TABLES: &[&[BuiltinDef]] = &[
     control::BUILTINS,
     derivation::BUILTINS,
     fetch::BUILTINS,
+    flake::BUILTINS,
     json::BUILTINS,
     lists::BUILTINS,
     paths::BUILTINS,

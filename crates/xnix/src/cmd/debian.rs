@@ -63,7 +63,7 @@ pub fn run(args: DebianArgs) -> anyhow::Result<ExitCode> {
 fn lock(args: LockArgs) -> anyhow::Result<ExitCode> {
     let dir = match args.dir {
         Some(d) => d,
-        None => super::instantiate::find_pkgs()
+        None => xnix_app::installable::find_pkgs()
             .map(|p| p.join("debian"))
             .context("cannot find the collection's pkgs/ directory; pass --dir")?,
     };

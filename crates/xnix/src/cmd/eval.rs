@@ -4,7 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
-use xnix_eval::{with_big_stack, EvalError, Evaluator, Pos, Value};
+use xnix_app::eval::{print_selected, PrintOptions};
+use xnix_app::installable::DefaultInstallable;
+use xnix_app::{with_big_stack, Session};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -22,7 +24,7 @@ The output is exactly what `nix-instantiate --eval` prints for the same argument
 pub struct EvalArgs {
     /// What to evaluate: files or -E expressions, -A paths, --arg/--argstr, -I, --show-trace.
     #[command(flatten)]
-    pub source: super::instantiate::EvalSource,
+    pub source: super::EvalSource,
     /// Evaluate the result fully before printing (attributes and list elements too).
     #[arg(long)]
     pub strict: bool,
@@ -34,143 +36,55 @@ pub struct EvalArgs {
     pub eval: bool,
 }
 
-/// Evaluate a FILE argument of eval, instantiate, build and run: a file name,
-/// or `<NAME>` (as in `xnix build '<xnixpkgs>' -A hello`), which is looked up
-/// in the search path (`-I`, `NIX_PATH`) as nix-build does.
-pub fn eval_file_arg(ev: &Evaluator, input: &str) -> Result<Value, EvalError> {
-    if input.len() > 2 && input.starts_with('<') && input.ends_with('>') {
-        let file = ev.find_file(&input[1..input.len() - 1], Pos::NONE)?;
-        ev.eval_file(&file)
-    } else {
-        ev.eval_file(input)
-    }
-}
-
-/// Build the automatic arguments (`--arg`/`--argstr`) as an attribute set value.
-pub fn auto_args(
-    ev: &Evaluator,
-    arg: &[String],
-    argstr: &[String],
-    cwd: &str,
-) -> Result<Value, EvalError> {
-    let mut entries = Vec::new();
-    for pair in arg.chunks(2) {
-        let e = ev.parse(&pair[1], "«string»", cwd)?;
-        let v = xnix_eval::Thunk::value(xnix_eval::ThunkState::Expr(e, ev.global_env()));
-        entries.push(xnix_eval::Attr {
-            name: pair[0].as_str().into(),
-            value: v,
-            pos: Pos::NONE,
-        });
-    }
-    for pair in argstr.chunks(2) {
-        entries.push(xnix_eval::Attr {
-            name: pair[0].as_str().into(),
-            value: Value::str(pair[1].clone()),
-            pos: Pos::NONE,
-        });
-    }
-    Ok(Value::attrs(xnix_eval::Attrs::from_unsorted(entries)))
-}
-
-fn eval_one(
-    ev: &Evaluator,
-    args: &EvalArgs,
-    root: Value,
-    auto: &Value,
-    out: &mut String,
-) -> Result<(), EvalError> {
-    // As nix-instantiate --eval: each step of an -A path calls a function it
-    // meets (with defaults and the --arg values), but the value printed is
-    // called only when --arg/--argstr were given (`{ }: 1` prints <LAMBDA>).
-    let call_result = !(args.source.arg.is_empty() && args.source.argstr.is_empty());
-    let v = root;
-    let paths: Vec<String> = if args.source.attr.is_empty() {
-        vec![String::new()]
-    } else {
-        args.source.attr.clone()
+fn run_inner(args: EvalArgs, store_dir: &str) -> anyhow::Result<u8> {
+    let request = args.source.request(DefaultInstallable::CurrentDirectory);
+    let session = Session::new(store_dir, request)?;
+    let options = PrintOptions {
+        strict: args.strict,
+        json: args.json,
     };
-    for path in paths {
-        let mut cur = v.clone();
-        cur = ev.select_attr_path(cur, &path, auto)?;
-        if call_result {
-            cur = ev.auto_call(cur, auto)?;
+    let result = (|| {
+        // One flake installable: the evaluation cache may know what it prints.
+        let purpose = format!(
+            "eval\0{store_dir}\0strict={}\0json={}",
+            args.strict, args.json
+        );
+        let cache_key = xnix_app::flake::request_cache_key(&session, &purpose)?;
+        if let Some(text) = cache_key.as_deref().and_then(xnix_app::flake::cache_get) {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(&xnix_eval::bytes::to_bytes(&text));
+            let _ = stdout.flush();
+            return Ok(());
         }
-        if args.json {
-            let mut ctx = Vec::new();
-            // Partial text stays in `out` on failure: Nix streams JSON and prints it too.
-            ev.to_json_into(cur.clone(), Pos::NONE, true, &mut ctx, out)?;
-            // nix-instantiate prints JSON without a trailing newline.
-            std::mem::forget(cur);
-            continue;
-        } else {
-            if args.strict {
-                cur = ev.force_deep(cur)?;
-            }
-            out.push_str(&xnix_eval::print_value(&cur));
-            // Values are left to the end of the process (see `run_inner`).
-            std::mem::forget(cur);
-        }
-        out.push('\n');
-    }
-    std::mem::forget(v);
-    Ok(())
-}
-
-fn run_inner(args: EvalArgs, store_dir: &str) -> u8 {
-    let ev = super::new_evaluator(store_dir, &args.source.include);
-    let cwd = std::env::current_dir()
-        .map(|d| d.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "/".into());
-    let result = (|| -> Result<(), EvalError> {
-        let auto = auto_args(&ev, &args.source.arg, &args.source.argstr, &cwd)?;
-        let inputs: Vec<String> = if args.source.args.is_empty() {
-            if args.source.expr {
-                vec![]
-            } else {
-                vec!["./default.nix".to_string()]
-            }
-        } else {
-            args.source.args.clone()
-        };
-        for input in inputs {
-            let root = if args.source.expr {
-                ev.eval_expr(&input, &cwd)?
-            } else if input == "-" {
-                // `-` reads the expression from standard input, as nix-instantiate does.
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-                    EvalError::msg(format!("reading standard input: {e}"), Pos::NONE)
-                })?;
-                ev.eval_expr(&text, &cwd)?
-            } else {
-                eval_file_arg(&ev, &input)?
-            };
+        let auto = session.auto_args()?;
+        session.for_each_root(|root| {
             let mut out = String::new();
-            let r = eval_one(&ev, &args, root, &auto, &mut out);
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            let _ = lock.write_all(&xnix_eval::bytes::to_bytes(&out));
-            let _ = lock.flush();
-            r?;
-        }
-        Ok(())
+            let r = print_selected(&session, root, &auto, options, &mut out);
+            if let (Ok(()), Some(key)) = (&r, &cache_key) {
+                xnix_app::flake::cache_put(key, &out);
+            }
+            // Each root's output is printed before the next is evaluated, and
+            // what was printed before an error too, as nix-instantiate does.
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(&xnix_eval::bytes::to_bytes(&out));
+            let _ = stdout.flush();
+            r
+        })
     })();
-    // Freeing every value one by one at exit only costs time: the process is ending.
     let code = match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{}", ev.format_error(&e, args.source.show_trace));
+            eprintln!("{}", session.format_error(&e));
             1
         }
     };
-    std::mem::forget(ev);
-    code
+    session.leak();
+    Ok(code)
 }
 
 /// Run `xnix eval`.
 pub fn run(args: EvalArgs, opts: &super::StoreOpts) -> anyhow::Result<ExitCode> {
     let store_dir = opts.store_dir().to_string();
-    let code = with_big_stack(move || run_inner(args, &store_dir));
+    let code = with_big_stack(move || run_inner(args, &store_dir))?;
     Ok(ExitCode::from(code))
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use xnix_build::builder::find_build_log;
+use xnix_app::realise::find_build_log;
 
 use super::StoreOpts;
 
@@ -29,7 +29,7 @@ pub struct LogArgs {
 pub fn run(args: LogArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
     let store = opts.open()?;
     let p = super::resolve_store_path(&store, &args.path)?;
-    let log = find_build_log(&store, &p).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let log = find_build_log(&store, &p)?;
     let Some(log) = log else {
         bail!(
             "build log of '{}' is not available (it was not built here, or its log was removed)",

@@ -5,15 +5,19 @@
 pub mod build;
 pub mod copy;
 pub mod debian;
+pub mod deploy;
 pub mod doctor;
 pub mod eval;
+pub mod flake;
 pub mod instantiate;
 pub mod log;
 pub mod path_info;
 pub mod platform;
 pub mod progress;
+pub mod rebuild;
 pub mod repl;
 pub mod run;
+pub mod serve;
 pub mod show_derivation;
 pub mod store;
 
@@ -21,22 +25,118 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use xnix_app::installable::DefaultInstallable;
+use xnix_app::{AppError, EvalRequest, Installable};
 use xnix_formats::{StoreDir, StorePath};
 use xnix_store::local::{LocalStore, LocalStoreConfig};
 
-/// An evaluator for the store directory `store_dir`, with the `-I` entries `include`
-/// and the package collection as `<xnixpkgs>`. The collection is a fallback entry, as
-/// Nix's own `<nix/...>` files are: `-I xnixpkgs=...` and `NIX_PATH` override it, and it
-/// does not show in `builtins.nixPath`.
-pub fn new_evaluator(store_dir: &str, include: &[String]) -> xnix_eval::Evaluator {
-    let ev = xnix_eval::Evaluator::with_store_dir(store_dir);
-    for entry in include {
-        ev.add_search_path(entry);
+/// What to evaluate: files or expressions, attribute paths, arguments.
+#[derive(Args, Clone, Debug, Default)]
+pub struct EvalSource {
+    /// Files to evaluate (default ./default.nix), or expressions with -E.
+    #[arg(value_name = "FILE")]
+    pub args: Vec<String>,
+    /// Interpret the positional arguments as Nix expressions, not file names.
+    #[arg(short = 'E', long = "expr")]
+    pub expr: bool,
+    /// Select an attribute path (e.g. `pkgsCross.aarch64-multiplatform.hello`).
+    #[arg(short = 'A', long = "attr")]
+    pub attr: Vec<String>,
+    /// Pass NAME = EXPR to a top-level function with formal arguments.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub arg: Vec<String>,
+    /// Pass NAME = "STRING" to a top-level function with formal arguments.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
+    pub argstr: Vec<String>,
+    /// Add a search path entry: PATH or NAME=PATH (for `<NAME>` lookups).
+    #[arg(short = 'I', long = "include")]
+    pub include: Vec<String>,
+    /// Show the chain of contexts an error happened in.
+    #[arg(long = "show-trace")]
+    pub show_trace: bool,
+    /// Flake installables (`.#attr`): lock file and cache options.
+    #[command(flatten)]
+    pub flake: flake::FlakeArgs,
+}
+
+impl EvalSource {
+    /// The evaluation request these arguments describe; `default` when they
+    /// name no file and no expression.
+    pub fn request(&self, default: DefaultInstallable) -> EvalRequest {
+        let pairs = |v: &[String]| {
+            v.chunks(2)
+                .map(|p| (p[0].clone(), p[1].clone()))
+                .collect::<Vec<_>>()
+        };
+        EvalRequest {
+            installable: Installable::from_args(&self.args, self.expr, default),
+            attr_paths: self.attr.clone(),
+            arg_exprs: pairs(&self.arg),
+            arg_strs: pairs(&self.argstr),
+            include: self.include.clone(),
+            show_trace: self.show_trace,
+            flake: self.flake.request(),
+        }
     }
-    if let Some(pkgs) = instantiate::find_pkgs() {
-        ev.add_fallback_search_path(&format!("xnixpkgs={}", pkgs.display()));
+}
+
+/// Where outputs may be fetched from instead of built (`build` and `run`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct SubstituteArgs {
+    /// Binary cache to fetch outputs from instead of building them (file:///DIR or
+    /// http(s)://...); repeatable, tried in order; needs --trusted-key.
+    #[arg(
+        long = "substituters",
+        visible_alias = "substituter",
+        value_name = "URL",
+        env = "XNIX_SUBSTITUTERS",
+        value_delimiter = ' '
+    )]
+    pub substituters: Vec<String>,
+    /// Public key whose signatures make substitutes acceptable (NAME:BASE64, or a file
+    /// holding one); repeatable.
+    #[arg(
+        long = "trusted-key",
+        value_name = "KEY",
+        env = "XNIX_TRUSTED_PUBLIC_KEYS",
+        value_delimiter = ' '
+    )]
+    pub trusted_keys: Vec<String>,
+}
+
+impl SubstituteArgs {
+    /// The substituters given, each trusting every key given.
+    pub fn substituters(&self) -> anyhow::Result<Vec<xnix_app::realise::Substituter>> {
+        xnix_app::realise::substituters(&self.substituters, &self.trusted_keys)
     }
-    ev
+}
+
+/// Print a failure of the application layer the way the commands report
+/// them: evaluation errors as Nix formats them, each failed build with its
+/// log; the exit code is 1. Other errors are returned, for `main` to print.
+pub fn report_failure(e: AppError) -> anyhow::Result<u8> {
+    match e {
+        AppError::Eval(msg) => {
+            eprintln!("{msg}");
+            Ok(1)
+        }
+        AppError::Build(b) => {
+            for f in &b.failures {
+                eprintln!("error: {}", f.message);
+                match &f.log {
+                    Some(log) if !f.message_names_log => {
+                        eprintln!("full log: {}", log.display())
+                    }
+                    _ => {}
+                }
+            }
+            if b.failures.len() > 1 {
+                eprintln!("error: {} derivations failed", b.failures.len());
+            }
+            Ok(1)
+        }
+        AppError::Other(e) => Err(e),
+    }
 }
 
 /// The store directory when neither `--store-dir` nor `XNIX_STORE_DIR` names one.

@@ -1,6 +1,8 @@
-//! Build progress on stderr: a live display on a terminal (done / running /
-//! waiting counts and each running build's last log line), plain lines
-//! otherwise (`building '/xnix/store/...drv'...`).
+//! Progress on stderr, the one display of every command: a live display on
+//! a terminal (done / running / waiting counts and each running build's last
+//! log line; the path being copied), plain lines otherwise (`building
+//! '/xnix/store/...drv'...`, `copying path '...' to '...'...`). It renders
+//! the events of `xnix_app::progress`.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -8,7 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use xnix_build::builder::{BuildEvent, BuildProgress};
+use xnix_app::progress::{BuildEvent, CopyDirection, CopyEvent, Event, Reporter};
 use xnix_formats::{StoreDir, StorePath};
 
 /// How build output is shown.
@@ -38,7 +40,7 @@ struct Counts {
     running: BTreeMap<StorePath, ProgressBar>,
 }
 
-/// A [`BuildProgress`] that reports to stderr.
+/// A [`Reporter`] that shows events on stderr.
 pub struct Progress {
     mode: ProgressMode,
     print_logs: bool,
@@ -49,8 +51,14 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A reporter; `print_logs` copies every build log line to stderr (`name> line`).
-    pub fn new(mode: ProgressMode, print_logs: bool, store_dir: StoreDir) -> Progress {
+    /// A reporter for the store directory `store_dir`, live when stderr is a
+    /// terminal; `print_logs` copies every build log line to stderr (`name> line`).
+    pub fn new(store_dir: StoreDir, print_logs: bool) -> Progress {
+        Progress::with_mode(ProgressMode::detect(), print_logs, store_dir)
+    }
+
+    /// A reporter in the given mode.
+    pub fn with_mode(mode: ProgressMode, print_logs: bool, store_dir: StoreDir) -> Progress {
         let multi = MultiProgress::with_draw_target(match mode {
             ProgressMode::Live => ProgressDrawTarget::stderr_with_hz(10),
             ProgressMode::Plain => ProgressDrawTarget::hidden(),
@@ -117,8 +125,51 @@ fn short_name(drv: &StorePath) -> String {
         .to_string()
 }
 
-impl BuildProgress for Progress {
-    fn on_event(&self, event: &BuildEvent<'_>) {
+impl Reporter for Progress {
+    fn event(&self, event: &Event<'_>) {
+        match event {
+            Event::Build(e) => self.build_event(e),
+            Event::Copy {
+                event,
+                direction,
+                cache,
+            } => self.copy_event(event, *direction, cache),
+            Event::Fetching { url, .. } => {
+                // Plain output stays as it was: downloads are silent there.
+                if self.mode == ProgressMode::Live {
+                    self.header.set_message(format!("fetching '{url}'"));
+                    self.header.tick();
+                }
+            }
+        }
+    }
+}
+
+impl Progress {
+    fn copy_event(&self, event: &CopyEvent, direction: CopyDirection, cache: &str) {
+        let verb = match direction {
+            CopyDirection::To => "to",
+            CopyDirection::From => "from",
+        };
+        match event {
+            CopyEvent::Copying { path, index, of } => {
+                let line = format!(
+                    "copying path '{}' {verb} '{cache}'...",
+                    self.store_dir.print(path)
+                );
+                match self.mode {
+                    ProgressMode::Live => {
+                        self.header.set_message(format!("[{index}/{of}] {line}"));
+                        self.header.tick();
+                    }
+                    ProgressMode::Plain => eprintln!("{line}"),
+                }
+            }
+            CopyEvent::Planned { .. } | CopyEvent::Present { .. } | CopyEvent::Copied { .. } => {}
+        }
+    }
+
+    fn build_event(&self, event: &BuildEvent<'_>) {
         let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         match event {
             BuildEvent::Planned { to_build } => {

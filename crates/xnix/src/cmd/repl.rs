@@ -21,6 +21,11 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 use xnix_eval::{with_big_stack, Attr, Attrs, ErrorKind, EvalError, Evaluator, Pos, Value};
 
+use xnix_app::installable::{auto_args, new_evaluator};
+use xnix_app::instantiate::parse_drv;
+use xnix_app::realise::{find_build_log, realise, sandbox_paths, BuildOptions};
+use xnix_app::AppError;
+
 use super::StoreOpts;
 
 const EXAMPLES: &str = "\
@@ -125,8 +130,8 @@ struct Repl {
     loaded: RefCell<Vec<String>>,
     include: Vec<String>,
     /// `--arg` and `--argstr` pairs, for loaded files that are functions.
-    auto_arg: Vec<String>,
-    auto_argstr: Vec<String>,
+    auto_arg: Vec<(String, String)>,
+    auto_argstr: Vec<(String, String)>,
     store: StoreOpts,
     cwd: String,
     show_trace: Cell<bool>,
@@ -183,13 +188,17 @@ impl Repl {
             loaded.push(path.to_string());
         }
         let ev = self.ev();
+        if super::flake::is_installable(path) {
+            let v = super::flake::eval_repl_flake(&ev, path)?;
+            return self.add_attrs(v);
+        }
         let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
             Some(name) => ev.find_file(name, Pos::NONE)?,
             None if path.starts_with('/') => path.to_string(),
             None => format!("{}/{}", self.cwd, path),
         };
         let v = ev.eval_file(&file)?;
-        let auto = super::eval::auto_args(&ev, &self.auto_arg, &self.auto_argstr, &self.cwd)?;
+        let auto = auto_args(&ev, &self.auto_arg, &self.auto_argstr, &self.cwd)?;
         let v = ev.auto_call(v, &auto)?;
         self.add_attrs(v)
     }
@@ -210,8 +219,7 @@ impl Repl {
 
     /// `:r`: a fresh evaluator (so changed files are read again) and only the files' variables.
     fn reload(&self) {
-        *self.ev.borrow_mut() =
-            Rc::new(super::new_evaluator(self.store.store_dir(), &self.include));
+        *self.ev.borrow_mut() = Rc::new(new_evaluator(self.store.store_dir(), &self.include));
         self.scope.borrow_mut().clear();
         self.load_all();
     }
@@ -401,16 +409,21 @@ impl Repl {
         let drv_path = self.drv_path(src)?;
         let other = |e: anyhow::Error| CmdError::Other(format!("{e:#}"));
         let store = self.store.open().map_err(other)?;
-        super::instantiate::write_to_store(&ev, &store).map_err(other)?;
-        let drv = super::instantiate::parse_drv(&store, &drv_path).map_err(other)?;
-        let options = xnix_build::builder::BuildOptions {
-            sandbox_paths: super::build::sandbox_paths(&[]).map_err(other)?,
+        let progress = super::progress::Progress::new(store.store_dir().clone(), false);
+        xnix_app::objects::write_to_store(&ev, &store, &progress).map_err(other)?;
+        let drv = parse_drv(&store, &drv_path).map_err(other)?;
+        let options = BuildOptions {
+            sandbox_paths: sandbox_paths(&[]).map_err(other)?,
             ..Default::default()
         };
-        let Some(realised) =
-            super::build::realise_reporting(&store, std::slice::from_ref(&drv), &options, false)
-        else {
-            return Err(CmdError::Reported);
+        let result = realise(&store, std::slice::from_ref(&drv), &options, &progress);
+        progress.finish();
+        let realised = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = super::report_failure(AppError::Build(e));
+                return Err(CmdError::Reported);
+            }
         };
         let mut text = String::from("\nThis derivation produced the following outputs:\n");
         for (name, path) in realised.outputs.get(&drv).into_iter().flatten() {
@@ -427,8 +440,8 @@ impl Repl {
         let drv_path = self.drv_path(src)?;
         let other = |e: anyhow::Error| CmdError::Other(format!("{e:#}"));
         let store = self.store.open().map_err(other)?;
-        let drv = super::instantiate::parse_drv(&store, &drv_path).map_err(other)?;
-        let log = xnix_build::builder::find_build_log(&store, &drv)
+        let drv = parse_drv(&store, &drv_path).map_err(other)?;
+        let log = find_build_log(&store, &drv)
             .map_err(|e| CmdError::Other(e.to_string()))?
             .filter(|l| l.exists());
         let Some(log) = log else {
@@ -754,8 +767,15 @@ impl Input {
     }
 }
 
+/// `NAME VALUE` arguments, as pairs.
+fn pairs(flat: &[String]) -> Vec<(String, String)> {
+    flat.chunks(2)
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect()
+}
+
 fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
-    let ev = Rc::new(super::new_evaluator(store.store_dir(), &args.include));
+    let ev = Rc::new(new_evaluator(store.store_dir(), &args.include));
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
@@ -764,8 +784,8 @@ fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
         scope: RefCell::new(Vec::new()),
         loaded: RefCell::new(args.files.clone()),
         include: args.include.clone(),
-        auto_arg: args.arg.clone(),
-        auto_argstr: args.argstr.clone(),
+        auto_arg: pairs(&args.arg),
+        auto_argstr: pairs(&args.argstr),
         store,
         cwd,
         show_trace: Cell::new(args.show_trace),

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use xnix_app::nar;
 use xnix_formats::{ContentAddressMethod, Hash, HashAlgo, HashEncoding, StoreDir, StorePath};
-use xnix_fs::nar;
 use xnix_store::local::{GcOptions, LocalStore, LocalStoreConfig};
 
 use super::StoreOpts;
@@ -45,6 +45,9 @@ pub struct StoreArgs {
 #[derive(Subcommand)]
 enum StoreCommand {
     /// Add files or directories to the store and print their paths.
+    #[command(
+        after_help = "Examples:\n  xnix store add ./src ./notes.txt\n  xnix store add --fixed sha256 ./hello-2.12.tar.gz\n  xnix store add --fixed sha256 --recursive ./vendor"
+    )]
     Add {
         /// Add as a fixed-output path hashed with this algorithm (flat unless --recursive).
         #[arg(long, value_name = "ALGO")]
@@ -57,6 +60,9 @@ enum StoreCommand {
         paths: Vec<PathBuf>,
     },
     /// Add a text object (as builtins.toFile) with the contents of a file or stdin.
+    #[command(
+        after_help = "Examples:\n  xnix store add-text greeting.txt ./greeting.txt\n  echo hello | xnix store add-text greeting.txt"
+    )]
     AddText {
         /// The object's name.
         name: String,
@@ -64,16 +70,25 @@ enum StoreCommand {
         file: Option<PathBuf>,
     },
     /// Write the NAR serialisation of a path to stdout (as nix-store --dump).
+    #[command(
+        after_help = "Examples:\n  xnix store dump ./src > src.nar\n  xnix store dump /xnix/store/...-hello-2.12 | xnix store restore ./copy"
+    )]
     Dump {
         /// The file or directory.
         path: PathBuf,
     },
     /// Read a NAR from stdin and unpack it at DEST (as nix-store --restore).
+    #[command(
+        after_help = "Examples:\n  xnix store restore ./tree < src.nar\n  nix-store --dump ./src | xnix store restore ./tree"
+    )]
     Restore {
         /// Where to create the tree; must not exist.
         dest: PathBuf,
     },
     /// Hash a path (as nix-hash): the NAR, or with --flat the file's bytes.
+    #[command(
+        after_help = "Examples:\n  xnix store hash ./src\n  xnix store hash --flat --type sha1 --to base16 ./file.tar.gz"
+    )]
     Hash {
         /// The algorithm.
         #[arg(long = "type", default_value = "sha256")]
@@ -89,6 +104,9 @@ enum StoreCommand {
         paths: Vec<PathBuf>,
     },
     /// Convert hashes between encodings (input in any form Nix accepts).
+    #[command(
+        after_help = "Examples:\n  xnix store convert-hash sha256:1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s\n  xnix store convert-hash --type sha256 --to base16 1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s"
+    )]
     ConvertHash {
         /// The algorithm, for hashes written without a prefix.
         #[arg(long = "type")]
@@ -101,6 +119,9 @@ enum StoreCommand {
         hashes: Vec<String>,
     },
     /// Show what the registry knows about store paths.
+    #[command(
+        after_help = "Examples:\n  xnix store path-info ./result\n  xnix store path-info --json /xnix/store/...-hello-2.12"
+    )]
     PathInfo {
         /// Print JSON.
         #[arg(long)]
@@ -110,24 +131,34 @@ enum StoreCommand {
         paths: Vec<String>,
     },
     /// Print the closure of store paths (them and all they refer to).
+    #[command(
+        after_help = "Examples:\n  xnix store closure ./result\n  xnix store closure /xnix/store/...-hello-2.12.drv"
+    )]
     Closure {
         /// Store paths.
         #[arg(required = true)]
         paths: Vec<String>,
     },
     /// Print a derivation as JSON (as nix show-derivation).
+    #[command(
+        after_help = "Examples:\n  xnix store show-derivation /xnix/store/...-hello-2.12.drv\n  xnix store show-derivation $(xnix instantiate -A hello)"
+    )]
     ShowDerivation {
         /// `.drv` store paths.
         #[arg(required = true)]
         paths: Vec<String>,
     },
     /// Check that every valid path exists; with --check-contents also re-hash it.
+    #[command(after_help = "Examples:\n  xnix store verify\n  xnix store verify --check-contents")]
     Verify {
         /// Re-hash every valid path and compare with the registered NAR hash.
         #[arg(long)]
         check_contents: bool,
     },
     /// Make a binary-cache signing key pair (as nix-store --generate-binary-cache-key).
+    #[command(
+        after_help = "Examples:\n  xnix store generate-key cache.example.org-1 ./secret.key ./public.key"
+    )]
     GenerateKey {
         /// The key's name, e.g. cache.example.org-1.
         name: String,
@@ -137,8 +168,12 @@ enum StoreCommand {
         public_file: PathBuf,
     },
     /// List the GC roots.
+    #[command(
+        after_help = "Examples:\n  xnix store roots\n  xnix --store-root /tmp/root store roots"
+    )]
     Roots,
     /// Make a store path a GC root through a symlink (as nix-store --add-root).
+    #[command(after_help = "Examples:\n  xnix store add-root ./result /xnix/store/...-hello-2.12")]
     AddRoot {
         /// The symlink to create (e.g. ./result).
         link: PathBuf,
@@ -146,12 +181,16 @@ enum StoreCommand {
         path: String,
     },
     /// Delete unreachable store paths.
+    #[command(after_help = "Examples:\n  xnix store gc --dry-run\n  xnix store gc")]
     Gc {
         /// Only print what would be deleted.
         #[arg(long)]
         dry_run: bool,
     },
     /// Delete specific store paths (refused if still alive).
+    #[command(
+        after_help = "Examples:\n  xnix store delete /xnix/store/...-hello-2.12\n  xnix store delete $(readlink ./old-result)"
+    )]
     Delete {
         /// Store paths.
         #[arg(required = true)]
@@ -357,7 +396,7 @@ pub fn run(args: StoreArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
             secret_file,
             public_file,
         } => {
-            super::copy::generate_key(name, secret_file, public_file)?;
+            xnix_app::cache::generate_key(name, secret_file, public_file)?;
         }
         StoreCommand::Verify { check_contents } => {
             let store = open_store(&args, opts)?;

@@ -1,0 +1,294 @@
+//! Deploying to many machines at once (`xnix deploy`): each machine's
+//! closure is copied and activated in parallel (at most `jobs` at a time),
+//! then confirmed over a new connection (magic rollback). A machine that fails
+//! goes back to its previous generation while the others keep the new one;
+//! with `all_or_nothing`, confirmations wait until every machine is
+//! activated, and all go back if one failed.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use xnix_formats::StorePath;
+use xnix_remote::ssh::{SshMaster, SshUrl, CONNECT_TIMEOUT};
+use xnix_store::LocalStore;
+
+use crate::{
+    copy_and_activate, settle, verify, Action, Activated, Decision, DeployEvent, MagicRollback,
+    Target, Verified,
+};
+
+/// One machine to deploy.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Its name (the configuration's).
+    pub name: String,
+    /// How to reach it.
+    pub url: SshUrl,
+    /// The system to make its own.
+    pub system: StorePath,
+    /// Its state directory (`/xnix/var/xnix`).
+    pub state_dir: String,
+    /// Wait for confirmation after activation (and go back without one).
+    pub magic_rollback: bool,
+    /// How long it waits.
+    pub confirm_timeout: Duration,
+    /// Commands that must succeed there before confirming.
+    pub health_checks: Vec<String>,
+}
+
+/// How to deploy a fleet.
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    /// What to do with each system.
+    pub action: Action,
+    /// Machines handled at once.
+    pub jobs: usize,
+    /// Keep the new systems only if every machine succeeds.
+    pub all_or_nothing: bool,
+    /// Extra ssh options.
+    pub ssh_opts: Vec<String>,
+}
+
+/// How one machine ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeResult {
+    /// It runs the new system.
+    Deployed {
+        /// Paths copied to it.
+        copied: usize,
+    },
+    /// It went back to its previous generation.
+    RolledBack {
+        /// Why.
+        reason: String,
+    },
+    /// Nothing changed on it (it could not be reached, the copy failed) or
+    /// its state is unknown (said in the reason).
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl NodeResult {
+    /// Whether the machine runs the new system.
+    pub fn succeeded(&self) -> bool {
+        matches!(self, NodeResult::Deployed { .. })
+    }
+}
+
+/// One machine's report.
+#[derive(Debug, Clone)]
+pub struct NodeReport {
+    /// The machine's name.
+    pub name: String,
+    /// How it ended.
+    pub result: NodeResult,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Progress of one machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FleetEvent {
+    /// Connecting.
+    Connecting,
+    /// A step of the deployment.
+    Step(DeployEvent),
+    /// Activated; waiting for the other machines (all or nothing).
+    WaitingForOthers,
+    /// Finished.
+    Done(NodeResult),
+}
+
+struct Phase1 {
+    target: Target,
+    activated: Activated,
+    copied: usize,
+}
+
+fn reconnect(node: &Node, opts: &FleetOptions) -> crate::Result<Target> {
+    let timeout = node
+        .confirm_timeout
+        .min(CONNECT_TIMEOUT)
+        .max(Duration::from_secs(1));
+    let master = SshMaster::connect(&node.url, &opts.ssh_opts, timeout)?;
+    Ok(Target::ssh(master, node.state_dir.clone()))
+}
+
+fn phase1(
+    store: &LocalStore,
+    node: &Node,
+    opts: &FleetOptions,
+    awaits: bool,
+    events: &(dyn Fn(&str, FleetEvent) + Sync),
+) -> Result<Phase1, NodeResult> {
+    events(&node.name, FleetEvent::Connecting);
+    let master = SshMaster::connect(&node.url, &opts.ssh_opts, CONNECT_TIMEOUT).map_err(|e| {
+        NodeResult::Failed {
+            reason: e.to_string(),
+        }
+    })?;
+    let target = Target::ssh(master, node.state_dir.clone());
+    let mut copied = 0;
+    let activated = copy_and_activate(
+        store,
+        &target,
+        &node.system,
+        opts.action,
+        awaits.then_some(node.confirm_timeout),
+        &mut |e| {
+            if let DeployEvent::Copied(n, _) = e {
+                copied = n;
+            }
+            events(&node.name, FleetEvent::Step(e))
+        },
+    )
+    .map_err(|e| NodeResult::Failed {
+        reason: e.to_string(),
+    })?;
+    Ok(Phase1 {
+        target,
+        activated,
+        copied,
+    })
+}
+
+fn without_confirmation(p: &Phase1) -> NodeResult {
+    if p.activated.activation.status == 0 {
+        NodeResult::Deployed { copied: p.copied }
+    } else {
+        NodeResult::Failed {
+            reason: format!(
+                "activation failed (exit status {}); without magic rollback the machine stays where activation left it",
+                p.activated.activation.status
+            ),
+        }
+    }
+}
+
+fn check(node: &Node, opts: &FleetOptions, p: &Phase1) -> Verified {
+    let reconnect = || reconnect(node, opts);
+    let magic = MagicRollback {
+        timeout: node.confirm_timeout,
+        reconnect: &reconnect,
+        health_checks: &node.health_checks,
+    };
+    verify(&p.activated, &magic)
+}
+
+fn decide(node: &Node, p: &Phase1, verified: Verified, keep: bool) -> NodeResult {
+    match settle(&p.target, &p.activated, verified, keep) {
+        Ok((Decision::Confirmed, _)) => NodeResult::Deployed { copied: p.copied },
+        Ok((Decision::RolledBack, reason)) => NodeResult::RolledBack {
+            reason: reason.unwrap_or_else(|| "not confirmed".into()),
+        },
+        Err(e) => NodeResult::Failed {
+            reason: format!(
+                "{e} (without a confirmation the machine goes back by itself within {} s)",
+                node.confirm_timeout.as_secs()
+            ),
+        },
+    }
+}
+
+fn finish(node: &Node, opts: &FleetOptions, p: &Phase1) -> NodeResult {
+    if !p.activated.awaits_confirmation {
+        return without_confirmation(p);
+    }
+    decide(node, p, check(node, opts, p), true)
+}
+
+/// Deploy every node; reports in the order of `nodes`.
+pub fn deploy_fleet(
+    store: &LocalStore,
+    nodes: &[Node],
+    opts: &FleetOptions,
+    events: &(dyn Fn(&str, FleetEvent) + Sync),
+) -> Vec<NodeReport> {
+    let starts: Vec<Mutex<Option<Instant>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<NodeResult>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
+    let pending: Vec<Mutex<Option<Phase1>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let jobs = opts.jobs.max(1).min(nodes.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(node) = nodes.get(i) else { break };
+                *starts[i].lock().unwrap() = Some(Instant::now());
+                let awaits = node.magic_rollback || opts.all_or_nothing;
+                match phase1(store, node, opts, awaits, events) {
+                    Err(r) => {
+                        events(&node.name, FleetEvent::Done(r.clone()));
+                        *results[i].lock().unwrap() = Some(r);
+                    }
+                    Ok(p) if opts.all_or_nothing => {
+                        events(&node.name, FleetEvent::WaitingForOthers);
+                        *pending[i].lock().unwrap() = Some(p);
+                    }
+                    Ok(p) => {
+                        events(&node.name, FleetEvent::Step(DeployEvent::Confirming));
+                        let r = finish(node, opts, &p);
+                        events(&node.name, FleetEvent::Done(r.clone()));
+                        *results[i].lock().unwrap() = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    if opts.all_or_nothing {
+        // Check every activated machine first (new connection, health
+        // checks); only if all pass does any keep its new system.
+        let checked: Vec<Mutex<Option<Verified>>> =
+            nodes.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for (i, node) in nodes.iter().enumerate() {
+                let (pending, checked) = (&pending, &checked);
+                s.spawn(move || {
+                    if let Some(p) = pending[i].lock().unwrap().as_ref() {
+                        events(&node.name, FleetEvent::Step(DeployEvent::Confirming));
+                        *checked[i].lock().unwrap() = Some(check(node, opts, p));
+                    }
+                });
+            }
+        });
+        let keep = checked
+            .iter()
+            .all(|c| matches!(*c.lock().unwrap(), Some(Verified::Ready(_))));
+        std::thread::scope(|s| {
+            for (i, node) in nodes.iter().enumerate() {
+                let (pending, checked, results) = (&pending, &checked, &results);
+                s.spawn(move || {
+                    let Some(p) = pending[i].lock().unwrap().take() else {
+                        return;
+                    };
+                    let verified = checked[i].lock().unwrap().take().expect("checked above");
+                    let r = decide(node, &p, verified, keep);
+                    events(&node.name, FleetEvent::Done(r.clone()));
+                    *results[i].lock().unwrap() = Some(r);
+                });
+            }
+        });
+    }
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| NodeReport {
+            name: node.name.clone(),
+            result: results[i]
+                .lock()
+                .unwrap()
+                .take()
+                .unwrap_or(NodeResult::Failed {
+                    reason: "not attempted".into(),
+                }),
+            elapsed: starts[i]
+                .lock()
+                .unwrap()
+                .map(|t| t.elapsed())
+                .unwrap_or_default(),
+        })
+        .collect()
+}

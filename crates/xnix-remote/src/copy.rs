@@ -1,0 +1,123 @@
+//! Copying closures between the local store and a serve-protocol server:
+//! the whole closure, only what the other side lacks, references first, each
+//! NAR checked by the receiving store before it registers the path.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use xnix_formats::StorePath;
+use xnix_store::binary_cache::{references_first, CopyEvent, CopyReport};
+use xnix_store::LocalStore;
+
+use crate::{RemoteError, ServeClient};
+
+/// Copy `paths` and their closure from `store` to the server of `client`.
+/// The server verifies each NAR (hash and size) and registers a path only
+/// after its references; paths it has are not sent.
+pub fn copy_to(
+    store: &LocalStore,
+    client: &mut ServeClient,
+    paths: &BTreeSet<StorePath>,
+    progress: &mut dyn FnMut(CopyEvent),
+) -> crate::Result<CopyReport> {
+    let closure = store.closure(paths)?;
+    progress(CopyEvent::Planned {
+        total: closure.len(),
+    });
+    let present = client.query_valid_paths(&closure, false)?;
+    let mut infos = BTreeMap::new();
+    let mut refs = BTreeMap::new();
+    for p in closure.difference(&present) {
+        let info = store
+            .query_path_info(p)?
+            .ok_or_else(|| xnix_store::LocalStoreError::NotValid(store.full_path(p)))?;
+        refs.insert(p.clone(), info.references.clone());
+        infos.insert(p.clone(), info);
+    }
+    let order = references_first(&refs);
+    let mut report = CopyReport::default();
+    for p in &present {
+        progress(CopyEvent::Present { path: p.clone() });
+        report.present.push(p.clone());
+    }
+    for (i, p) in order.iter().enumerate() {
+        progress(CopyEvent::Copying {
+            path: p.clone(),
+            index: i + 1,
+            of: order.len(),
+        });
+        let info = &infos[p];
+        client.add_to_store_nar(info, |w| store.export_nar(p, w))?;
+        progress(CopyEvent::Copied {
+            path: p.clone(),
+            nar_size: info.nar_size,
+            file_size: info.nar_size,
+        });
+        report.copied.push(p.clone());
+    }
+    Ok(report)
+}
+
+/// Copy `paths` and their closure from the server of `client` into `store`.
+/// Metadata of every missing path is fetched first (a path the server lacks
+/// fails the copy before anything is transferred); NARs then arrive
+/// references first and each is checked against its announced hash and size
+/// before the path is registered.
+pub fn copy_from(
+    store: &LocalStore,
+    client: &mut ServeClient,
+    paths: &BTreeSet<StorePath>,
+    progress: &mut dyn FnMut(CopyEvent),
+) -> crate::Result<CopyReport> {
+    let remote_valid = client.query_valid_paths(paths, true)?;
+    if let Some(p) = paths.difference(&remote_valid).next() {
+        return Err(RemoteError::Peer {
+            peer: client.peer().to_string(),
+            message: format!("path '{}' is not valid there", store.print_path(p)),
+        });
+    }
+    let closure = client.query_closure(paths, false)?;
+    progress(CopyEvent::Planned {
+        total: closure.len(),
+    });
+    let mut report = CopyReport::default();
+    let mut missing = BTreeSet::new();
+    for p in &closure {
+        if store.is_valid_path(p)? {
+            progress(CopyEvent::Present { path: p.clone() });
+            report.present.push(p.clone());
+        } else {
+            missing.insert(p.clone());
+        }
+    }
+    let infos = client.query_path_infos(&missing)?;
+    if let Some(p) = missing.iter().find(|p| !infos.contains_key(*p)) {
+        return Err(RemoteError::Peer {
+            peer: client.peer().to_string(),
+            message: format!(
+                "path '{}' is in the closure but not valid there",
+                store.print_path(p)
+            ),
+        });
+    }
+    let refs: BTreeMap<StorePath, BTreeSet<StorePath>> = infos
+        .iter()
+        .map(|(p, i)| (p.clone(), i.references.clone()))
+        .collect();
+    let order = references_first(&refs);
+    for (i, p) in order.iter().enumerate() {
+        progress(CopyEvent::Copying {
+            path: p.clone(),
+            index: i + 1,
+            of: order.len(),
+        });
+        let info = &infos[p];
+        client.dump_path(p, |nar| store.import_nar(info, nar))??;
+        progress(CopyEvent::Copied {
+            path: p.clone(),
+            nar_size: info.nar_size,
+            file_size: info.nar_size,
+        });
+        report.copied.push(p.clone());
+    }
+    Ok(report)
+}

@@ -1,0 +1,380 @@
+//! `xnix deploy`: build the system configurations that set
+//! `deployment.targetHost` and deploy them in parallel, with magic rollback,
+//! a live line per machine and a summary table. Evaluating and building are
+//! `xnix_app`'s; the deployment is `xnix_deploy::fleet`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+use xnix_app::eval::{print_selected, PrintOptions};
+use xnix_app::installable::{EvalRequest, Installable};
+use xnix_app::{with_big_stack, Session};
+use xnix_deploy::fleet::{deploy_fleet, FleetEvent, FleetOptions, Node, NodeResult};
+use xnix_deploy::{state_dir_for, Action, DeployEvent};
+use xnix_remote::ssh::{ssh_opts_from_env, SshUrl};
+
+use super::StoreOpts;
+
+const EXAMPLES: &str = "\
+Examples:
+  xnix deploy -f ./fleet.nix                       every machine with deployment.targetHost
+  xnix deploy -f ./fleet.nix --on board1,@lab -j 4
+  xnix deploy -f ./fleet.nix --all-or-nothing --json
+  xnix deploy -f ./fleet.nix test                  activate without making it the default
+
+FILE (a function is called with --arg/--argstr) evaluates to an attribute set
+of system configurations (what lib.nixosSystem returns), or to one holding
+them in nixosConfigurations (as a flake's outputs); -A selects inside it.
+Each configuration whose deployment.targetHost is set is built here, its
+closure copied over ssh (as deployment.targetUser, port deployment.targetPort,
+extra options in XNIX_SSHOPTS) and activated there. With
+deployment.magicRollback (the default) the machine then waits
+deployment.confirmTimeout seconds for xnix to confirm over a new connection,
+after deployment.healthChecks pass; without it, it goes back to its previous
+generation by itself, so a configuration that cuts the machine off undoes
+itself. A failing machine goes back while the others keep the new system;
+with --all-or-nothing all go back. The exit status is 0 only when every
+machine runs its new system.";
+
+/// Arguments of `xnix deploy`.
+#[derive(Args)]
+#[command(after_help = EXAMPLES)]
+pub struct DeployArgs {
+    /// What to do on each machine.
+    #[arg(value_parser = ["switch", "boot", "test", "dry-activate"], default_value = "switch")]
+    pub action: String,
+    /// The file holding the configurations.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The attribute of FILE holding the configurations.
+    #[arg(short = 'A', long = "attr", value_name = "ATTR")]
+    pub attr: Option<String>,
+    /// Pass NAME = EXPR to a file that is a function.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub arg: Vec<String>,
+    /// Pass NAME = "STRING" to a file that is a function.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
+    pub argstr: Vec<String>,
+    /// A flake's configurations.
+    #[arg(long, value_name = "FLAKE")]
+    pub flake: Option<String>,
+    /// Only these machines: names and @tags, comma-separated.
+    #[arg(long, value_name = "NAME,@TAG", value_delimiter = ',')]
+    pub on: Vec<String>,
+    /// Machines deployed at once.
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 8)]
+    pub jobs: usize,
+    /// Keep the new systems only if every machine succeeds.
+    #[arg(long)]
+    pub all_or_nothing: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An expression (a function of the --arg set) for the configurations.
+fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
+    let Some(file) = &args.file else {
+        if args.flake.is_some() {
+            bail!("--flake is not supported yet; pass the configurations with -f FILE");
+        }
+        bail!("say where the configurations are: -f FILE");
+    };
+    let file =
+        std::fs::canonicalize(file).with_context(|| format!("cannot find '{}'", file.display()))?;
+    let select = match &args.attr {
+        Some(a) => {
+            if a.is_empty()
+                || !a
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.'".contains(c))
+            {
+                bail!("-A {a}: an attribute path has letters, digits, '_', '-', ''' and '.' only");
+            }
+            format!("f.{a}")
+        }
+        None => "f".into(),
+    };
+    Ok(format!(
+        "{{ ... }}@args: let f0 = import {}; f = if builtins.isFunction f0 then f0 args else f0; s0 = {select}; in if s0 ? nixosConfigurations then s0.nixosConfigurations else s0",
+        file.display()
+    ))
+}
+
+struct Machine {
+    name: String,
+    deployment: Value,
+    system: String,
+}
+
+fn evaluate(args: &DeployArgs, opts: &StoreOpts) -> anyhow::Result<Vec<Machine>> {
+    let configs = configurations_expr(args)?;
+    let mut expr = format!(
+        "{{ ... }}@args: builtins.mapAttrs (n: c: {{ deployment = c.config.deployment; system = c.config.system.build.toplevel.outPath; }}) (({configs}) args)"
+    );
+    if args.arg.is_empty() && args.argstr.is_empty() {
+        // Without automatic arguments the root is printed uncalled.
+        expr = format!("({expr}) {{ }}");
+    }
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let mut request = EvalRequest::new(Installable::Exprs(vec![expr]));
+    request.arg_exprs = pairs(&args.arg);
+    request.arg_strs = pairs(&args.argstr);
+    let session = Session::new(opts.store_dir(), request)?;
+    let mut json = String::new();
+    let result = session.auto_args().and_then(|auto| {
+        session.for_each_root(|root| {
+            let options = PrintOptions {
+                strict: true,
+                json: true,
+            };
+            print_selected(&session, root, &auto, options, &mut json)
+        })
+    });
+    if let Err(e) = result {
+        let msg = session.format_error(&e);
+        session.leak();
+        bail!("evaluating the configurations failed:\n{msg}");
+    }
+    session.leak();
+    let v: BTreeMap<String, Value> =
+        serde_json::from_str(&json).context("reading the evaluated configurations")?;
+    Ok(v.into_iter()
+        .map(|(name, m)| Machine {
+            name,
+            deployment: m["deployment"].clone(),
+            system: m["system"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
+fn selected(m: &Machine, on: &[String]) -> bool {
+    if m.deployment["targetHost"].is_null() {
+        return false;
+    }
+    if on.is_empty() {
+        return true;
+    }
+    let tags: Vec<&str> = m.deployment["tags"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    on.iter().any(|sel| match sel.strip_prefix('@') {
+        Some(tag) => tags.contains(&tag),
+        None => sel == &m.name,
+    })
+}
+
+/// Build every machine's toplevel; `Err(code)` after a reported failure.
+fn build(
+    args: &DeployArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    machines: &[Machine],
+) -> anyhow::Result<Result<(), u8>> {
+    let attrs = machines
+        .iter()
+        .map(|m| format!("\"{}\".config.system.build.toplevel", m.name))
+        .collect();
+    let built = super::rebuild::build_selected(
+        store,
+        opts,
+        Installable::Exprs(vec![configurations_expr(args)?]),
+        attrs,
+        &args.arg,
+        &args.argstr,
+        false,
+    )?;
+    Ok(built.map(|_| ()))
+}
+
+fn describe(e: &FleetEvent) -> String {
+    match e {
+        FleetEvent::Connecting => "connecting".into(),
+        FleetEvent::Step(DeployEvent::Copying) => "copying the closure".into(),
+        FleetEvent::Step(DeployEvent::Copied(n, p)) => {
+            format!("copied {n} paths ({p} there already)")
+        }
+        FleetEvent::Step(DeployEvent::Activating) => "activating".into(),
+        FleetEvent::Step(DeployEvent::Activated(0)) => "activated".into(),
+        FleetEvent::Step(DeployEvent::Activated(s)) => {
+            format!("activation failed (exit status {s})")
+        }
+        FleetEvent::Step(DeployEvent::Confirming) => "confirming over a new connection".into(),
+        FleetEvent::WaitingForOthers => "activated; waiting for the other machines".into(),
+        FleetEvent::Done(r) => result_text(r),
+    }
+}
+
+fn result_text(r: &NodeResult) -> String {
+    match r {
+        NodeResult::Deployed { .. } => "deployed".into(),
+        NodeResult::RolledBack { reason } => format!("rolled back: {reason}"),
+        NodeResult::Failed { reason } => format!("failed: {reason}"),
+    }
+}
+
+fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
+    let action = match args.action.as_str() {
+        "switch" => Action::Switch,
+        "boot" => Action::Boot,
+        "test" => Action::Test,
+        _ => Action::DryActivate,
+    };
+    let all = evaluate(&args, opts)?;
+    let machines: Vec<Machine> = all.into_iter().filter(|m| selected(m, &args.on)).collect();
+    if machines.is_empty() {
+        bail!(
+            "no configuration to deploy: none sets deployment.targetHost{}",
+            if args.on.is_empty() {
+                String::new()
+            } else {
+                format!(" among --on {}", args.on.join(","))
+            }
+        );
+    }
+    eprintln!(
+        "building {} system{}...",
+        machines.len(),
+        if machines.len() == 1 { "" } else { "s" }
+    );
+    let store = opts.open()?;
+    if let Err(code) = build(&args, opts, &store, &machines)? {
+        return Ok(code);
+    }
+    let state_dir = state_dir_for(store.store_dir());
+    let mut nodes = Vec::new();
+    for m in &machines {
+        let d = &m.deployment;
+        let host = d["targetHost"].as_str().unwrap_or_default();
+        let user = d["targetUser"].as_str().unwrap_or("root");
+        let mut url = format!("ssh://{user}@{host}");
+        if let Some(p) = d["targetPort"].as_u64() {
+            url.push_str(&format!(":{p}"));
+        }
+        let url = SshUrl::parse(&url)
+            .with_context(|| format!("{}: deployment.targetHost/targetUser", m.name))?
+            .expect("an ssh URL");
+        nodes.push(Node {
+            name: m.name.clone(),
+            url,
+            system: store
+                .parse_path(&m.system)
+                .with_context(|| format!("{}: the system's path", m.name))?,
+            state_dir: state_dir.clone(),
+            magic_rollback: d["magicRollback"].as_bool().unwrap_or(true),
+            confirm_timeout: Duration::from_secs(d["confirmTimeout"].as_u64().unwrap_or(30)),
+            health_checks: d["healthChecks"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    let options = FleetOptions {
+        action,
+        jobs: args.jobs,
+        all_or_nothing: args.all_or_nothing,
+        ssh_opts: ssh_opts_from_env(),
+    };
+    let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
+    let multi = std::io::stderr()
+        .is_terminal()
+        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)));
+    let bars: BTreeMap<String, ProgressBar> = match &multi {
+        Some(mp) => nodes
+            .iter()
+            .map(|n| {
+                let bar = mp.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(format!("{:width$}", n.name));
+                bar.set_message("waiting");
+                bar.enable_steady_tick(Duration::from_millis(100));
+                (n.name.clone(), bar)
+            })
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let events = |name: &str, e: FleetEvent| {
+        let text = describe(&e);
+        match bars.get(name) {
+            Some(bar) => {
+                if matches!(e, FleetEvent::Done(_)) {
+                    bar.finish_with_message(text);
+                } else {
+                    bar.set_message(text);
+                }
+            }
+            None => eprintln!("{name:width$}  {text}"),
+        }
+    };
+    let reports = deploy_fleet(&store, &nodes, &options, &events);
+    drop(bars);
+    let ok = reports.iter().all(|r| r.result.succeeded());
+    if args.json {
+        let list: Vec<Value> = reports
+            .iter()
+            .zip(&nodes)
+            .map(|(r, n)| {
+                let (status, reason) = match &r.result {
+                    NodeResult::Deployed { .. } => ("deployed", String::new()),
+                    NodeResult::RolledBack { reason } => ("rolled-back", reason.clone()),
+                    NodeResult::Failed { reason } => ("failed", reason.clone()),
+                };
+                serde_json::json!({
+                    "name": r.name, "host": n.url.display(), "system": store.print_path(&n.system),
+                    "status": status, "reason": reason, "seconds": r.elapsed.as_secs_f64(),
+                })
+            })
+            .collect();
+        writeln!(std::io::stdout().lock(), "{}", Value::Array(list))?;
+    }
+    eprintln!();
+    eprintln!(
+        "{:width$}  {:<12}  {:>7}  DETAIL",
+        "MACHINE", "RESULT", "TIME"
+    );
+    for (r, n) in reports.iter().zip(&nodes) {
+        let (status, detail) = match &r.result {
+            NodeResult::Deployed { copied } => (
+                "deployed",
+                format!("{} ({copied} paths copied)", n.url.display()),
+            ),
+            NodeResult::RolledBack { reason } => ("rolled back", reason.clone()),
+            NodeResult::Failed { reason } => ("failed", reason.clone()),
+        };
+        eprintln!(
+            "{:width$}  {status:<12}  {:>6.1}s  {detail}",
+            r.name,
+            r.elapsed.as_secs_f64()
+        );
+    }
+    let good = reports.iter().filter(|r| r.result.succeeded()).count();
+    eprintln!("{good} of {} machines deployed", reports.len());
+    Ok(if ok { 0 } else { 1 })
+}
+
+/// Run `xnix deploy`.
+pub fn run(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
+    let opts = opts.clone();
+    Ok(ExitCode::from(with_big_stack(move || {
+        run_inner(args, &opts)
+    })?))
+}

@@ -1,0 +1,288 @@
+//! `xnix deploy` to several SSH test hosts in parallel (tests/deploy/
+//! fleet.nix: cross-built riscv64 boards that manage root's authorized
+//! keys): every machine deployed; then a generation that locks the deployer
+//! out of one board (its confirmation connection is refused: the board goes
+//! back by itself within deployment.confirmTimeout) and fails a health check
+//! on another (refused: it goes back at once) while the third keeps the new
+//! system; --all-or-nothing sends all back; --on selects by tag.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use xnix_test_support::ssh_hosts::{Host, Lab};
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+fn deploy(lab: &Lab, hosts: &[Host], extra: &[&str]) -> (Output, Vec<Value>) {
+    let list = format!(
+        "[ {} ]",
+        hosts
+            .iter()
+            .map(|h| format!("\"{}\"", h.address))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let out = lab
+        .command(XNIX)
+        .current_dir(workspace_root())
+        .arg("--store-root")
+        .arg(lab.dir().join("deployer"))
+        .args([
+            "deploy",
+            "--json",
+            "-f",
+            "tests/deploy/fleet.nix",
+            "--arg",
+            "hosts",
+            &list,
+        ])
+        .args(["--argstr", "key", &lab.public_key()])
+        .args(extra)
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .env_remove("XNIX_STORE_DIR")
+        .output()
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON summary ({e}):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, summary.as_array().unwrap().clone())
+}
+
+fn statuses(summary: &[Value]) -> Vec<(String, String)> {
+    summary
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The board's profile link (read from outside the host) and its /etc
+/// entry (read over a new SSH connection: the board must let us in).
+fn state(lab: &Lab, host: &Host) -> (String, String) {
+    let profile = std::fs::read_link(host.root().join("xnix/var/xnix/profiles/system"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let (good, text) = lab.ssh(host, "cat /etc/board-generation");
+    assert!(good, "{}: {text}", host.name);
+    (profile, text.trim().to_string())
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    (a.to_string(), b.to_string())
+}
+
+#[test]
+fn deploy_to_three_boards_with_magic_rollback() {
+    let mut lab = Lab::new();
+    let xnix: &[(&Path, &str)] = &[(Path::new(XNIX), "xnix")];
+    let hosts = vec![
+        lab.host("board1", xnix),
+        lab.host("board2", xnix),
+        lab.host("board3", xnix),
+    ];
+
+    // Generation 1 everywhere.
+    let (out, summary) = deploy(&lab, &hosts, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        statuses(&summary),
+        vec![
+            pair("board1", "deployed"),
+            pair("board2", "deployed"),
+            pair("board3", "deployed")
+        ]
+    );
+    for h in &hosts {
+        assert_eq!(state(&lab, h), pair("system-1-link", "1"), "{}", h.name);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 of 3 machines deployed"), "{stderr}");
+
+    // Generation 2: board2 locks everyone out, board3 fails its health check.
+    let t = Instant::now();
+    let (out, summary) = deploy(
+        &lab,
+        &hosts,
+        &[
+            "--arg",
+            "generation",
+            "2",
+            "--arg",
+            "lockout",
+            "[ \"board2\" ]",
+            "--arg",
+            "failCheck",
+            "[ \"board3\" ]",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        statuses(&summary),
+        vec![
+            pair("board1", "deployed"),
+            pair("board2", "rolled-back"),
+            pair("board3", "rolled-back")
+        ]
+    );
+    let reason2 = summary[1]["reason"].as_str().unwrap();
+    assert!(
+        reason2.contains("confirmation connection failed"),
+        "{reason2}"
+    );
+    let reason3 = summary[2]["reason"].as_str().unwrap();
+    assert!(reason3.contains("health check 'false'"), "{reason3}");
+    assert!(t.elapsed() < Duration::from_secs(60));
+    assert_eq!(state(&lab, &hosts[0]), pair("system-2-link", "2"));
+    // board2 went back by itself: its profile, its /etc, and it lets us in again.
+    assert_eq!(state(&lab, &hosts[1]), pair("system-1-link", "1"));
+    assert_eq!(state(&lab, &hosts[2]), pair("system-1-link", "1"));
+
+    // All or nothing: board3's failing check sends board1 back too.
+    let (out, summary) = deploy(
+        &lab,
+        &hosts,
+        &[
+            "--all-or-nothing",
+            "--arg",
+            "generation",
+            "3",
+            "--arg",
+            "failCheck",
+            "[ \"board3\" ]",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        statuses(&summary).iter().all(|(_, s)| s == "rolled-back"),
+        "{summary:?}"
+    );
+    assert_eq!(state(&lab, &hosts[0]).1, "2", "board1 keeps generation 2");
+    assert_eq!(state(&lab, &hosts[1]).1, "1");
+
+    // --on @first: only board1.
+    let (out, summary) = deploy(
+        &lab,
+        &hosts,
+        &["--on", "@first", "--arg", "generation", "4"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(statuses(&summary), vec![pair("board1", "deployed")]);
+    assert_eq!(state(&lab, &hosts[0]).1, "4");
+    assert_eq!(state(&lab, &hosts[2]).1, "1");
+}
+
+/// The activation directories on a host (STATE/deploy/ID), newest last.
+fn activations(host: &Host) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(host.root().join("xnix/var/xnix/deploy"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !done() {
+        assert!(
+            t.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() {
+    let mut lab = Lab::new();
+    let hosts = vec![lab.host("board1", &[(Path::new(XNIX), "xnix")])];
+    let (out, _) = deploy(&lab, &hosts, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
+    let before = activations(&hosts[0]).len();
+
+    // Generation 2, with a health check slow enough to kill the deployer
+    // while it confirms; the board was activated and waits for a confirmation.
+    let list = format!("[ \"{}\" ]", hosts[0].address);
+    let mut child = lab
+        .command(XNIX)
+        .current_dir(workspace_root())
+        .arg("--store-root")
+        .arg(lab.dir().join("deployer"))
+        .args([
+            "deploy",
+            "-f",
+            "tests/deploy/fleet.nix",
+            "--arg",
+            "hosts",
+            &list,
+        ])
+        .args(["--argstr", "key", &lab.public_key()])
+        .args([
+            "--arg",
+            "generation",
+            "2",
+            "--arg",
+            "slowCheck",
+            "[ \"board1\" ]",
+        ])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the activation", 60, || {
+        activations(&hosts[0])
+            .get(before)
+            .is_some_and(|d| d.join("status").exists())
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let dir = activations(&hosts[0])[before].clone();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("status")).unwrap().trim(),
+        "0"
+    );
+    // Nobody confirms: the board goes back by itself within its timeout (4 s).
+    wait_for("the board's own decision", 15, || {
+        dir.join("final").exists()
+    });
+    assert_eq!(
+        std::fs::read_to_string(dir.join("final")).unwrap().trim(),
+        "rolled-back"
+    );
+    assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
+}

@@ -1,0 +1,255 @@
+//! `xnix rebuild` against an SSH test host (sshd in namespaces, see
+//! crates/xnix-test-support/src/ssh_hosts.rs): a riscv64 system cross-built
+//! here (tests/deploy/board.nix) is copied and switched to, generations are
+//! added, listed, tested and rolled back, and the system's riscv64 program
+//! runs on the target through qemu. A deployer killed during activation
+//! leaves the target at the new generation, since activation runs detached.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use xnix_test_support::ssh_hosts::{Host, Lab};
+
+const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `xnix --store-root ROOT ARGS` run in the lab (as the deploying machine).
+fn xnix(lab: &Lab, root: &Path, args: &[&str]) -> Output {
+    lab.command(XNIX)
+        .current_dir(workspace_root())
+        .arg("--store-root")
+        .arg(root)
+        .args(args)
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .env_remove("XNIX_STORE_DIR")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn rebuild(lab: &Lab, root: &Path, action: &str, generation: u32, host: &Host) -> Output {
+    xnix(
+        lab,
+        root,
+        &[
+            "rebuild",
+            action,
+            "-f",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            &generation.to_string(),
+            "--target-host",
+            &host.destination(),
+        ],
+    )
+}
+
+/// What the target says: its profile link, its /etc entry, its program's output.
+fn target_state(lab: &Lab, host: &Host) -> (String, String, String) {
+    let (good, out) = lab.ssh(
+        host,
+        "readlink /xnix/var/xnix/profiles/system; echo; cat /etc/board-generation; echo; \
+         qemu-riscv64 -L /usr/riscv64-linux-gnu /xnix/var/xnix/current-system/sw/bin/board-greeting",
+    );
+    assert!(good, "{out}");
+    let mut parts = out.split('\n').filter(|l| !l.is_empty());
+    let profile = parts.next().unwrap_or_default().to_string();
+    let etc = parts.next().unwrap_or_default().to_string();
+    let greeting = parts.next().unwrap_or_default().to_string();
+    (profile, etc, greeting)
+}
+
+#[test]
+fn rebuild_switch_generations_rollback_on_a_test_host() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    let root = lab.dir().join("deployer");
+
+    ok(&rebuild(&lab, &root, "switch", 1, &board));
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-1-link".into(),
+            "1".into(),
+            "board generation 1".into()
+        )
+    );
+
+    ok(&rebuild(&lab, &root, "switch", 2, &board));
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-2-link".into(),
+            "2".into(),
+            "board generation 2".into()
+        )
+    );
+    // The same system again adds no generation.
+    ok(&rebuild(&lab, &root, "switch", 2, &board));
+
+    // dry-activate changes nothing; test activates without a generation.
+    let out = ok_stderr(&rebuild(&lab, &root, "dry-activate", 3, &board));
+    assert!(out.contains("would"), "{out}");
+    assert_eq!(target_state(&lab, &board).1, "2");
+    ok(&rebuild(&lab, &root, "test", 3, &board));
+    let (profile, etc, greeting) = target_state(&lab, &board);
+    assert_eq!((profile.as_str(), etc.as_str()), ("system-2-link", "3"));
+    assert_eq!(greeting, "board generation 3");
+
+    let list = ok(&xnix(
+        &lab,
+        &root,
+        &[
+            "rebuild",
+            "list-generations",
+            "--json",
+            "--target-host",
+            &board.destination(),
+        ],
+    ));
+    let gens: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let gens = gens.as_array().unwrap();
+    assert_eq!(gens.len(), 2, "{list}");
+    assert_eq!(gens[1]["current"], true);
+    assert_eq!(gens[0]["current"], false);
+
+    // Back to generation 1.
+    ok(&xnix(
+        &lab,
+        &root,
+        &[
+            "rebuild",
+            "switch",
+            "--rollback",
+            "--target-host",
+            &board.destination(),
+        ],
+    ));
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-1-link".into(),
+            "1".into(),
+            "board generation 1".into()
+        )
+    );
+    // Nothing before generation 1: a clear error.
+    let out = xnix(
+        &lab,
+        &root,
+        &[
+            "rebuild",
+            "switch",
+            "--rollback",
+            "--target-host",
+            &board.destination(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no generation before"));
+    // The target's store holds only complete paths.
+    let store = xnix_store::LocalStore::open(xnix_store::LocalStoreConfig::with_root(
+        xnix_formats::StoreDir::new("/xnix/store").unwrap(),
+        board.root(),
+    ))
+    .unwrap();
+    assert!(store.verify().unwrap().is_clean());
+}
+
+fn ok_stderr(out: &Output) -> String {
+    ok(out);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_deployer_killed_during_activation_leaves_the_target_at_the_new_generation() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    let root = lab.dir().join("deployer");
+    ok(&rebuild(&lab, &root, "switch", 1, &board));
+    let deploy_dir = board.root().join("xnix/var/xnix/deploy");
+    let count = || {
+        std::fs::read_dir(&deploy_dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let before = count();
+    // Generation 2 activates slowly; the deployer is killed meanwhile.
+    let mut child = lab
+        .command(XNIX)
+        .current_dir(workspace_root())
+        .arg("--store-root")
+        .arg(&root)
+        .args([
+            "rebuild",
+            "switch",
+            "-f",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            "2",
+        ])
+        .args([
+            "--arg",
+            "modules",
+            "[ { system.activationScripts.slow = \"sleep 2\"; } ]",
+        ])
+        .args(["--target-host", &board.destination()])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_PATH", "")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while count() == before {
+        assert!(t.elapsed().as_secs() < 60, "the activation did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // The activation goes on without the deployer and finishes.
+    let t = std::time::Instant::now();
+    let status = loop {
+        let done = std::fs::read_dir(&deploy_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
+            .count();
+        if done > before {
+            break done;
+        }
+        assert!(t.elapsed().as_secs() < 20, "the activation did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status, before + 1);
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-2-link".into(),
+            "2".into(),
+            "board generation 2".into()
+        )
+    );
+}

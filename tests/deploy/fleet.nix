@@ -1,0 +1,34 @@
+# Boards for `xnix deploy` tests (crates/xnix/tests/deploy_fleet.rs): one
+# configuration per address in `hosts` (board1, board2, ...), each managing
+# root's authorized keys. The boards named in `lockout` get a configuration
+# that lets nobody in, so the deployer's confirmation connection is refused;
+# those in `failCheck` have a failing health check, those in `slowCheck` one
+# that takes 2 s.
+{ hosts, key, generation ? 1, lockout ? [ ], failCheck ? [ ], slowCheck ? [ ], confirmTimeout ? 4 }:
+let
+  lib = import ../../pkgs/lib;
+  board = i: host:
+    let name = "board${toString i}"; in {
+      inherit name;
+      value = import ./board.nix {
+        inherit generation;
+        modules = [{
+          environment.etc."ssh/authorized_keys.d/root".text =
+            if builtins.elem name lockout then "# nobody\n" else "${key}\n";
+          deployment = {
+            targetHost = host;
+            tags = [ "boards" (if i == 1 then "first" else "rest") ];
+            inherit confirmTimeout;
+            healthChecks = [ "test -e /etc/board-generation" ]
+              ++ lib.optional (builtins.elem name failCheck) "false"
+              ++ lib.optional (builtins.elem name slowCheck) "sleep 2";
+          };
+        }];
+      };
+    };
+in {
+  nixosConfigurations = builtins.listToAttrs (lib.imap1 board hosts) // {
+    # Not deployed: it sets no targetHost.
+    builder = import ./board.nix { };
+  };
+}
