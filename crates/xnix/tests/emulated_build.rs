@@ -3,7 +3,10 @@
 //! the static qemu registered in the sandbox's own binfmt_misc instance;
 //! the machine's global binfmt_misc holds the same entries before and
 //! after; a system nothing here can run fails before anything is built,
-//! naming the system, what was tried and what to do.
+//! naming the system, what was tried and what to do; GNU hello of
+//! `localSystem = "aarch64-linux"` with the pure stdenv builds here as a
+//! native aarch64 build (configure runs its test programs, emulated) and
+//! runs.
 //!
 //! The arm64 `.deb` files come through the cache of pure_build.rs
 //! (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian) or the
@@ -136,4 +139,56 @@ fn a_system_nothing_here_runs_fails_before_building() {
         "a build log was started"
     );
     assert_eq!(global_binfmt(), before);
+}
+
+#[test]
+fn pure_hello_with_local_system_aarch64_builds_emulated_and_runs() {
+    let store = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let before = global_binfmt();
+    let expr = format!(
+        r#"(import {} {{ localSystem = "aarch64-linux"; config.xnixPure = true; }}).hello"#,
+        pkgs().display()
+    );
+    let o = xnix(store.path(), &["build", "--no-out-link", "-E", &expr]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let out = out.trim();
+    let real = |logical: &str| store.path().join(logical.trim_start_matches('/'));
+    let program = real(&format!("{out}/bin/hello"));
+    let binary = xnix_platform::binary::inspect(&program).unwrap().unwrap();
+    assert_eq!(
+        binary.system.as_deref(),
+        Some("aarch64-linux"),
+        "{binary:?}"
+    );
+
+    // A native build: configure ran what it compiled (under the sandbox's
+    // qemu) instead of assuming a cross compilation.
+    let drv = String::from_utf8(
+        xnix(store.path(), &["path-info", "--json", out])
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    let deriver = serde_json::from_str::<serde_json::Value>(&drv).unwrap()[0]["deriver"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log_name = Path::new(&deriver).file_name().unwrap().to_owned();
+    let log = fs::read_to_string(store.path().join("xnix/var/xnix/log").join(log_name)).unwrap();
+    assert!(
+        log.contains("checking whether we are cross compiling... no"),
+        "{log}"
+    );
+
+    // It runs, its C library found in the store (through qemu's prefix).
+    let run = Command::new("qemu-aarch64-static")
+        .arg("-L")
+        .arg(store.path())
+        .arg(&program)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run));
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello, world!\n");
+    assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
 }
