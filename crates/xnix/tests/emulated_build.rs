@@ -43,6 +43,40 @@ fn global_binfmt() -> (usize, Vec<String>) {
     (mounts, xnix_build::binfmt::global_registrations().unwrap())
 }
 
+/// A scratch store under the test target directory, removed afterwards
+/// (store directories are read-only, which `TempDir` alone cannot remove).
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch(tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+fn make_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = fs::symlink_metadata(dir) else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o755));
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        make_writable(&entry.path());
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        make_writable(self.0.path());
+    }
+}
+
 fn xnix(store: &Path, args: &[&str]) -> Output {
     Command::new(XNIX)
         .args(args)
@@ -64,7 +98,7 @@ fn text(o: &Output) -> String {
 
 #[test]
 fn a_raw_aarch64_derivation_builds_under_its_own_binfmt() {
-    let store = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let store = Scratch::new();
     let before = global_binfmt();
     let expr = format!(
         r#"
@@ -112,7 +146,7 @@ fn a_raw_aarch64_derivation_builds_under_its_own_binfmt() {
 
 #[test]
 fn a_system_nothing_here_runs_fails_before_building() {
-    let store = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let store = Scratch::new();
     let before = global_binfmt();
     // A dependency that could build here is not built either.
     let expr = r#"
@@ -143,7 +177,7 @@ fn a_system_nothing_here_runs_fails_before_building() {
 
 #[test]
 fn pure_hello_with_local_system_aarch64_builds_emulated_and_runs() {
-    let store = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let store = Scratch::new();
     let before = global_binfmt();
     let expr = format!(
         r#"(import {} {{ localSystem = "aarch64-linux"; config.xnixPure = true; }}).hello"#,
