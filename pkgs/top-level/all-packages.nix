@@ -32,7 +32,9 @@ in
   cjson = callPackage ../packages/cjson.nix { };
   inih = callPackage ../packages/inih.nix { };
   xz = callPackage ../packages/xz.nix { };
+  zstd = callPackage ../packages/zstd.nix { };
   ncurses = callPackage ../packages/ncurses.nix { };
   readline = callPackage ../packages/readline.nix { };
+  libffi = callPackage ../packages/libffi.nix { };
   bash = callPackage ../packages/bash.nix { };
 }

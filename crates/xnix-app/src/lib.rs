@@ -14,7 +14,9 @@
 //! - [`run`]: choosing the program of a package and the emulator it needs;
 //! - [`host`]: this machine (its platform, emulators, installed packages);
 //! - [`doctor`]: what this machine can build and run;
-//! - [`cache`]: binary caches (opening by URL, copying, keys).
+//! - [`cache`]: binary caches (opening by URL, copying, keys);
+//! - [`settings`]: machine settings (xnix.conf, `--option`), the only
+//!   place configuration is read.
 //!
 //! Architecture Invariant: commands do not call each other; each is a
 //! composition of this crate's steps, so `build` is not "`instantiate` and
@@ -33,6 +35,7 @@ pub mod objects;
 pub mod progress;
 pub mod realise;
 pub mod run;
+pub mod settings;
 
 pub use installable::{EvalRequest, Installable, Session};
 pub use xnix_eval::with_big_stack;

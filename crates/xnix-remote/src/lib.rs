@@ -14,6 +14,7 @@
 //! `LocalStore::import_nar`, which checks the NAR's hash and size and that
 //! every reference is already valid before registering it; a copy broken off
 //! at any moment leaves only complete, verified paths registered.
+#![deny(missing_docs)]
 
 pub mod builders;
 pub mod client;

@@ -14,6 +14,7 @@ Examples:
   xnix eval -E 'builtins.currentSystem'
   xnix platform show riscv64-linux
   xnix doctor                                         what this machine can build and run
+  xnix build -A hello --option cores 4                a setting for this run (xnix show-config)
   xnix COMMAND --help                                 each command's options and examples";
 
 // The evaluator's allocator (mimalloc behind free lists of small blocks): evaluation is
@@ -68,11 +69,17 @@ enum Command {
     Debian(cmd::debian::DebianArgs),
     /// Flakes: show, metadata, lock, update, check, init.
     Flake(cmd::flake::FlakeCmdArgs),
+    /// Show the effective settings (xnix.conf and --option), as `nix show-config`.
+    ShowConfig(cmd::show_config::ShowConfigArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let opts = cli.store;
+    let mut opts = cli.store;
+    if let Err(err) = opts.load_settings() {
+        eprintln!("error: {err:#}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Platforms(args) => cmd::platform::run_platforms(args),
         Command::Platform(args) => cmd::platform::run_platform(args),
@@ -92,6 +99,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => cmd::doctor::run(args, opts),
         Command::Debian(args) => cmd::debian::run(args),
         Command::Flake(args) => cmd::flake::run(args, &opts),
+        Command::ShowConfig(args) => cmd::show_config::run(args, &opts),
     };
     match result {
         Ok(code) => code,

@@ -250,20 +250,21 @@ fn keep_going_builds_what_does_not_depend_on_the_failure() {
     assert_eq!(o.status.code(), Some(1));
 }
 
-/// Builds the two sleepy derivations of `file` with `-j jobs` and returns
-/// the (start, end) uptime seconds each recorded in its output.
-fn sleepy_run_intervals(env: &Env, file: &str, jobs: &str) -> [(f64, f64); 2] {
-    let (out, _) = env.ok(&[
+/// Builds the two sleepy derivations of `file` with `jobs` (`-j N` or a
+/// setting) and returns the (start, end) uptime seconds each recorded in
+/// its output.
+fn sleepy_run_intervals(env: &Env, file: &str, jobs: &[&str]) -> [(f64, f64); 2] {
+    let mut args = vec![
         "build",
         file,
         "-A",
         "sleepy1",
         "-A",
         "sleepy2",
-        "-j",
-        jobs,
         "--no-out-link",
-    ]);
+    ];
+    args.extend_from_slice(jobs);
+    let (out, _) = env.ok(&args);
     let paths: Vec<&str> = out.lines().collect();
     assert_eq!(paths.len(), 2, "{out}");
     paths
@@ -283,7 +284,7 @@ fn jobs_2_runs_builds_in_parallel() {
     // Judged by when the builds ran, not by how long the command took, so a
     // loaded machine cannot fail it.
     let env = Env::new();
-    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(&env, "graph.nix", "2");
+    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(&env, "graph.nix", &["-j", "2"]);
     assert!(
         s1 < e2 && s2 < e1,
         "with -j 2 the builds did not overlap: {s1}-{e1}, {s2}-{e2}"
@@ -296,10 +297,50 @@ fn jobs_2_runs_builds_in_parallel() {
             .replace("2 > $out", "two > $out"),
     )
     .unwrap();
-    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(&env, "graph2.nix", "1");
+    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(&env, "graph2.nix", &["-j", "1"]);
     assert!(
         e1 <= s2 || e2 <= s1,
         "with -j 1 the builds overlapped: {s1}-{e1}, {s2}-{e2}"
+    );
+}
+
+#[test]
+fn max_jobs_setting_reaches_the_scheduler() {
+    // The `max-jobs` setting, given by --option, as -j above.
+    let env = Env::new();
+    let variant = |name: &str, a: &str, b: &str| {
+        fs::write(
+            env.work().join(name),
+            GRAPH
+                .replace("1 > $out", &format!("{a} > $out"))
+                .replace("2 > $out", &format!("{b} > $out")),
+        )
+        .unwrap();
+    };
+    variant("graph3.nix", "three", "four");
+    let [(s1, e1), (s2, e2)] =
+        sleepy_run_intervals(&env, "graph3.nix", &["--option", "max-jobs", "2"]);
+    assert!(
+        s1 < e2 && s2 < e1,
+        "with max-jobs 2 the builds did not overlap: {s1}-{e1}, {s2}-{e2}"
+    );
+    variant("graph4.nix", "five", "six");
+    let [(s1, e1), (s2, e2)] =
+        sleepy_run_intervals(&env, "graph4.nix", &["--option", "max-jobs", "1"]);
+    assert!(
+        e1 <= s2 || e2 <= s1,
+        "with max-jobs 1 the builds overlapped: {s1}-{e1}, {s2}-{e2}"
+    );
+    // A command's flag wins over the setting.
+    variant("graph5.nix", "seven", "eight");
+    let [(s1, e1), (s2, e2)] = sleepy_run_intervals(
+        &env,
+        "graph5.nix",
+        &["-j", "1", "--option", "max-jobs", "2"],
+    );
+    assert!(
+        e1 <= s2 || e2 <= s1,
+        "-j 1 did not win over max-jobs 2: {s1}-{e1}, {s2}-{e2}"
     );
 }
 

@@ -61,6 +61,10 @@ pub struct BuildOptions {
     /// Host paths visible read-only in every sandbox (Nix's
     /// `sandbox-paths`).
     pub sandbox_paths: Vec<SandboxPath>,
+    /// Host paths a derivation's `__impureHostDeps` may name, each with
+    /// what is under it (Nix's `allowed-impure-host-deps`; default `/usr`,
+    /// `/bin`, `/lib`, `/lib64`).
+    pub allowed_impure_host_deps: Vec<std::path::PathBuf>,
     /// The system this machine builds for natively, e.g. `x86_64-linux`
     /// (default: [`xnix_platform::host_double`]). Derivations for systems
     /// whose programs it executes natively (nixpkgs' `canExecute`, e.g.
@@ -116,6 +120,10 @@ impl Default for BuildOptions {
             timeout: None,
             max_silent_time: None,
             sandbox_paths: Vec::new(),
+            allowed_impure_host_deps: ["/usr", "/bin", "/lib", "/lib64"]
+                .iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
             system: xnix_platform::host_double(),
             extra_platforms: Vec::new(),
             system_features: default_system_features(),

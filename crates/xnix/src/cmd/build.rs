@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use xnix_app::installable::DefaultInstallable;
-use xnix_app::realise::{sandbox_paths, BuildOptions};
+use xnix_app::realise::{remote_builders, sandbox_paths, BuildOptions};
 use xnix_app::{with_big_stack, Session};
 
 use super::progress::Progress;
@@ -46,8 +46,14 @@ with -j 0, all of them) are built on other machines over ssh, as Nix's remote
 builds: their inputs are copied there, the outputs copied back and checked. A
 builder runs xnix (or, for --store-dir /nix/store, Nix); one that cannot be
 reached is skipped and tried again a minute later:
-  xnix build -A pkgsCross.riscv64.hello --builders 'ssh://root@rv-board riscv64-linux'
-  xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines";
+  xnix build -E '(import <xnixpkgs> { localSystem = \"riscv64-linux\"; }).hello' --builders 'ssh://root@rv-board riscv64-linux'
+  xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines
+
+Settings (/etc/xnix/xnix.conf or --option NAME VALUE; `xnix show-config` lists
+them) give the defaults: max-jobs, cores, sandbox-paths, keep-failed,
+substituters, trusted-public-keys, builders; flags and their environment
+variables win over them:
+  xnix build -A hello --option cores 2 --option extra-sandbox-paths /etc/hosts";
 
 /// Arguments of `xnix build`.
 #[derive(Args)]
@@ -55,9 +61,9 @@ reached is skipped and tried again a minute later:
 pub struct BuildArgs {
     #[command(flatten)]
     pub source: EvalSource,
-    /// Run up to N builds at the same time.
-    #[arg(short = 'j', long = "max-jobs", value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
+    /// Run up to N builds at the same time [default: the max-jobs setting, 1].
+    #[arg(short = 'j', long = "max-jobs", value_name = "N")]
+    pub jobs: Option<usize>,
     /// Keep building what does not depend on a failed build.
     #[arg(short = 'k', long)]
     pub keep_going: bool,
@@ -88,46 +94,25 @@ pub struct BuildArgs {
     pub builders: Option<String>,
 }
 
-/// The `--builders` of a build, for the scheduler (xnix-remote's builders).
-pub fn remote_builders(
-    spec: Option<&str>,
-    opts: &StoreOpts,
-) -> anyhow::Result<Option<std::sync::Arc<dyn xnix_build::builder::RemoteBuilders>>> {
-    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let machines = xnix_remote::builders::parse_machines(spec, &xnix_platform::host_double())?;
-    let config = xnix_store::LocalStoreConfig {
-        store_dir: Some(xnix_formats::StoreDir::new(opts.store_dir().to_string())?),
-        root: opts.store_root.clone(),
-        state_dir: opts.state_dir.clone(),
-        ..Default::default()
-    };
-    Ok(Some(std::sync::Arc::new(
-        xnix_remote::builders::Builders::new(
-            machines,
-            config,
-            xnix_remote::ssh::ssh_opts_from_env(),
-        ),
-    )))
-}
-
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
     let session = Session::new(
         opts.store_dir(),
-        args.source.request(DefaultInstallable::Collection),
+        args.source.request(DefaultInstallable::Collection, &opts),
     )?;
+    let settings = opts.settings.build_options()?;
+    let jobs = args.jobs.unwrap_or(settings.jobs);
+    let builders = args.builders.clone().or_else(|| opts.settings.builders());
     let options = BuildOptions {
-        jobs: args.jobs.max(1),
-        remote_builders: remote_builders(args.builders.as_deref(), &opts)?,
-        build_locally: args.jobs > 0 || args.builders.is_none(),
+        jobs: jobs.max(1),
+        remote_builders: remote_builders(builders.as_deref(), opts.config()?)?,
+        build_locally: jobs > 0 || builders.is_none(),
         keep_going: args.keep_going,
-        keep_failed: args.keep_failed,
-        sandbox_paths: sandbox_paths(&args.sandbox_path)?,
+        keep_failed: args.keep_failed || settings.keep_failed,
+        sandbox_paths: sandbox_paths(&[opts.settings.sandbox_paths(), args.sandbox_path].concat())?,
         log_tail_lines: args.log_lines,
-        substituters: args.substitute.substituters()?,
-        ..BuildOptions::default()
+        substituters: args.substitute.substituters(&opts)?,
+        ..settings
     };
     let out_link = (!args.no_out_link).then_some(args.out_link.as_path());
     let progress = Progress::new(store.store_dir().clone(), args.print_build_logs);

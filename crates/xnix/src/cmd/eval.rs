@@ -36,8 +36,11 @@ pub struct EvalArgs {
     pub eval: bool,
 }
 
-fn run_inner(args: EvalArgs, store_dir: &str) -> anyhow::Result<u8> {
-    let request = args.source.request(DefaultInstallable::CurrentDirectory);
+fn run_inner(args: EvalArgs, opts: super::StoreOpts) -> anyhow::Result<u8> {
+    let store_dir = opts.store_dir();
+    let request = args
+        .source
+        .request(DefaultInstallable::CurrentDirectory, &opts);
     let session = Session::new(store_dir, request)?;
     let options = PrintOptions {
         strict: args.strict,
@@ -84,7 +87,7 @@ fn run_inner(args: EvalArgs, store_dir: &str) -> anyhow::Result<u8> {
 
 /// Run `xnix eval`.
 pub fn run(args: EvalArgs, opts: &super::StoreOpts) -> anyhow::Result<ExitCode> {
-    let store_dir = opts.store_dir().to_string();
-    let code = with_big_stack(move || run_inner(args, &store_dir))?;
+    let opts = opts.clone();
+    let code = with_big_stack(move || run_inner(args, opts))?;
     Ok(ExitCode::from(code))
 }

@@ -36,7 +36,9 @@ pub struct InstantiateArgs {
 pub fn run(args: InstantiateArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
     let code = with_big_stack(move || -> anyhow::Result<u8> {
         let store = opts.open()?;
-        let request = args.source.request(DefaultInstallable::CurrentDirectory);
+        let request = args
+            .source
+            .request(DefaultInstallable::CurrentDirectory, &opts);
         let session = Session::new(opts.store_dir(), request)?;
         let progress = Progress::new(store.store_dir().clone(), false);
         let result = xnix_app::instantiate::instantiate(&session, &store, &progress);

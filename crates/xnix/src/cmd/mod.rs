@@ -18,6 +18,7 @@ pub mod rebuild;
 pub mod repl;
 pub mod run;
 pub mod serve;
+pub mod show_config;
 pub mod show_derivation;
 pub mod store;
 
@@ -62,7 +63,7 @@ pub struct EvalSource {
 impl EvalSource {
     /// The evaluation request these arguments describe; `default` when they
     /// name no file and no expression.
-    pub fn request(&self, default: DefaultInstallable) -> EvalRequest {
+    pub fn request(&self, default: DefaultInstallable, opts: &StoreOpts) -> EvalRequest {
         let pairs = |v: &[String]| {
             v.chunks(2)
                 .map(|p| (p[0].clone(), p[1].clone()))
@@ -74,7 +75,7 @@ impl EvalSource {
             arg_exprs: pairs(&self.arg),
             arg_strs: pairs(&self.argstr),
             include: self.include.clone(),
-            show_trace: self.show_trace,
+            show_trace: self.show_trace || opts.settings.show_trace(),
             flake: self.flake.request(),
         }
     }
@@ -105,9 +106,61 @@ pub struct SubstituteArgs {
 }
 
 impl SubstituteArgs {
-    /// The substituters given, each trusting every key given.
-    pub fn substituters(&self) -> anyhow::Result<Vec<xnix_app::realise::Substituter>> {
-        xnix_app::realise::substituters(&self.substituters, &self.trusted_keys)
+    /// The substituters given, each trusting every key given; the
+    /// `substituters` and `trusted-public-keys` settings where no flag
+    /// (or environment variable) gives them.
+    pub fn substituters(
+        &self,
+        opts: &StoreOpts,
+    ) -> anyhow::Result<Vec<xnix_app::realise::Substituter>> {
+        let or_setting = |given: &[String], set: Vec<String>| match given.is_empty() {
+            true => set,
+            false => given.to_vec(),
+        };
+        xnix_app::realise::substituters(
+            &or_setting(&self.substituters, opts.settings.substituters()),
+            &or_setting(&self.trusted_keys, opts.settings.trusted_public_keys()),
+        )
+    }
+}
+
+/// Evaluate `installable` with `attrs` selected and `--arg`/`--argstr`
+/// pairs, build the selected derivations (linking `./result` when `link`),
+/// and return the outputs in the order selected; `Err(code)` after the
+/// failure has been reported.
+pub fn build_selected(
+    store: &xnix_store::LocalStore,
+    opts: &StoreOpts,
+    installable: Installable,
+    attrs: Vec<String>,
+    arg: &[String],
+    argstr: &[String],
+    link: bool,
+) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let mut request = EvalRequest::new(installable);
+    request.attr_paths = attrs;
+    request.arg_exprs = pairs(arg);
+    request.arg_strs = pairs(argstr);
+    let session = xnix_app::Session::new(opts.store_dir(), request)?;
+    let options = opts.settings.build_options()?;
+    let progress = progress::Progress::new(store.store_dir().clone(), false);
+    let result = xnix_app::build::build(
+        &session,
+        store,
+        &options,
+        link.then_some(std::path::Path::new("result")),
+        &progress,
+    );
+    progress.finish();
+    session.leak();
+    match result {
+        Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),
+        Err(e) => Ok(Err(report_failure(e)?)),
     }
 }
 
@@ -173,24 +226,64 @@ pub struct StoreOpts {
         help_heading = "Store options"
     )]
     pub state_dir: Option<PathBuf>,
+    /// Set a setting for this run, as in xnix.conf (`xnix show-config` lists them);
+    /// repeatable, wins over the file.
+    #[arg(
+        long = "option",
+        global = true,
+        num_args = 2,
+        value_names = ["NAME", "VALUE"],
+        help_heading = "Settings"
+    )]
+    pub option: Vec<String>,
+    /// The effective settings: xnix.conf, then --option (read once in `main`).
+    #[arg(skip)]
+    pub settings: std::sync::Arc<xnix_app::settings::Settings>,
 }
 
 impl StoreOpts {
+    /// Read the settings (xnix.conf, `$XNIX_CONFIG`, then `--option`),
+    /// printing a warning for each unknown one, as Nix does.
+    pub fn load_settings(&mut self) -> anyhow::Result<()> {
+        let pairs: Vec<(String, String)> = self
+            .option
+            .chunks(2)
+            .map(|p| (p[0].clone(), p[1].clone()))
+            .collect();
+        let settings = xnix_app::settings::Settings::load(&pairs)?;
+        for w in &settings.warnings {
+            eprintln!("warning: {w}");
+        }
+        // The evaluator's `builtins.currentSystem` is the `system` setting, as
+        // in Nix; it reads XNIX_SYSTEM, which (set by the user) still wins.
+        // Set here, before any thread starts.
+        if settings.is_set("system") && std::env::var_os("XNIX_SYSTEM").is_none() {
+            std::env::set_var("XNIX_SYSTEM", settings.system());
+        }
+        self.settings = std::sync::Arc::new(settings);
+        Ok(())
+    }
+
     /// The logical store directory in use.
     pub fn store_dir(&self) -> &str {
         self.store_dir.as_deref().unwrap_or(DEFAULT_STORE_DIR)
     }
 
-    /// Open (creating if needed) the local store these options describe.
-    pub fn open(&self) -> anyhow::Result<LocalStore> {
+    /// The configuration of the local store these options describe.
+    pub fn config(&self) -> anyhow::Result<LocalStoreConfig> {
         let store_dir = StoreDir::new(self.store_dir().to_string())
             .with_context(|| format!("invalid store directory '{}'", self.store_dir()))?;
-        let config = LocalStoreConfig {
+        Ok(LocalStoreConfig {
             store_dir: Some(store_dir),
             root: self.store_root.clone(),
             state_dir: self.state_dir.clone(),
             ..Default::default()
-        };
+        })
+    }
+
+    /// Open (creating if needed) the local store these options describe.
+    pub fn open(&self) -> anyhow::Result<LocalStore> {
+        let config = self.config()?;
         let shown = match &self.store_root {
             Some(r) => format!("{} under root {}", self.store_dir(), r.display()),
             None => self.store_dir().to_string(),

@@ -23,7 +23,7 @@ use xnix_eval::{with_big_stack, Attr, Attrs, ErrorKind, EvalError, Evaluator, Po
 
 use xnix_app::installable::{auto_args, new_evaluator};
 use xnix_app::instantiate::parse_drv;
-use xnix_app::realise::{find_build_log, realise, sandbox_paths, BuildOptions};
+use xnix_app::realise::{find_build_log, realise};
 use xnix_app::AppError;
 
 use super::StoreOpts;
@@ -188,8 +188,8 @@ impl Repl {
             loaded.push(path.to_string());
         }
         let ev = self.ev();
-        if super::flake::is_installable(path) {
-            let v = super::flake::eval_repl_flake(&ev, path)?;
+        if xnix_app::flake::is_installable(path) {
+            let v = xnix_app::flake::eval_for_repl(&ev, path)?;
             return self.add_attrs(v);
         }
         let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {
@@ -412,10 +412,7 @@ impl Repl {
         let progress = super::progress::Progress::new(store.store_dir().clone(), false);
         xnix_app::objects::write_to_store(&ev, &store, &progress).map_err(other)?;
         let drv = parse_drv(&store, &drv_path).map_err(other)?;
-        let options = BuildOptions {
-            sandbox_paths: sandbox_paths(&[]).map_err(other)?,
-            ..Default::default()
-        };
+        let options = self.store.settings.build_options().map_err(other)?;
         let result = realise(&store, std::slice::from_ref(&drv), &options, &progress);
         progress.finish();
         let realised = match result {

@@ -49,8 +49,8 @@ pub struct RunArgs {
     #[arg(long = "bin", value_name = "NAME")]
     pub bin: Option<String>,
     /// Run up to N builds at the same time.
-    #[arg(short = 'j', long = "max-jobs", value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
+    #[arg(short = 'j', long = "max-jobs", value_name = "N")]
+    pub jobs: Option<usize>,
     /// Copy every build log line to stderr (prefixed with the derivation name).
     #[arg(short = 'L', long = "print-build-logs")]
     pub print_build_logs: bool,
@@ -68,13 +68,14 @@ fn run_inner(args: RunArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
     let session = Session::new(
         opts.store_dir(),
-        args.source.request(DefaultInstallable::Collection),
+        args.source.request(DefaultInstallable::Collection, &opts),
     )?;
+    let settings = opts.settings.build_options()?;
     let options = BuildOptions {
-        jobs: args.jobs.max(1),
-        sandbox_paths: sandbox_paths(&args.sandbox_path)?,
-        substituters: args.substitute.substituters()?,
-        ..BuildOptions::default()
+        jobs: args.jobs.unwrap_or(settings.jobs).max(1),
+        sandbox_paths: sandbox_paths(&[opts.settings.sandbox_paths(), args.sandbox_path].concat())?,
+        substituters: args.substitute.substituters(&opts)?,
+        ..settings
     };
     let progress = Progress::new(store.store_dir().clone(), args.print_build_logs);
     let plan = xnix_app::run::prepare(session, &store, &options, args.bin.as_deref(), &progress);

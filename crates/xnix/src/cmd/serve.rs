@@ -47,10 +47,7 @@ pub fn run(args: ServeArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
     let store = opts.open()?;
     let options = ServeOptions {
         write_allowed: args.write,
-        build: xnix_build::builder::BuildOptions {
-            sandbox_paths: xnix_app::realise::sandbox_paths(&[])?,
-            ..Default::default()
-        },
+        build: opts.settings.build_options()?,
     };
     serve(
         &store,
