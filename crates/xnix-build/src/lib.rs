@@ -9,6 +9,8 @@
 //! - [`http_cache`] reads binary caches over HTTP(S) (a backend for
 //!   `xnix_store::binary_cache`).
 //! - [`substitute`] fetches outputs from binary caches before building.
+//! - [`binfmt`] runs builds for another architecture under a static
+//!   qemu registered in the sandbox's own binfmt_misc instance.
 //! - [`builder`] realises `.drv` paths: plans the build graph, schedules
 //!   parallel builds, and registers verified outputs in the store.
 //!
@@ -46,6 +48,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod binfmt;
 pub mod builder;
 pub mod fetch;
 pub mod http_cache;

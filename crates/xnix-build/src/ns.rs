@@ -43,6 +43,10 @@ pub(crate) enum MountOp {
     Dev { inside: PathBuf },
     /// A fresh procfs at `inside`.
     Proc { inside: PathBuf },
+    /// This user namespace's own binfmt_misc instance at `inside` (under a
+    /// procfs mounted before), and `register` written to its `register`
+    /// file before the new root is entered (see `crate::binfmt`).
+    Binfmt { inside: PathBuf, register: Vec<u8> },
 }
 
 /// What the namespaces should look like.
@@ -83,6 +87,11 @@ enum Step {
     },
     /// Remount a bind mount read-only, keeping its locked flags.
     RemountReadOnly(CString),
+    /// Write `data` to the existing file `path` in one `write`.
+    Write {
+        path: CString,
+        data: Vec<u8>,
+    },
 }
 
 struct PreparedStep {
@@ -99,6 +108,9 @@ struct Prepared {
     hostname: Vec<u8>,
     chdir: CString,
     private_network: bool,
+    /// For a binfmt_misc instance: the uid and gid maps of a second user
+    /// namespace the builder runs in (see `enter`).
+    inner_maps: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 fn cstr(p: &Path) -> io::Result<CString> {
@@ -265,6 +277,22 @@ fn prepare(spec: &NsSpec) -> io::Result<Prepared> {
                 let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
                 b.mount(None, inside, Some("proc"), flags, None, false)?;
             }
+            MountOp::Binfmt { inside, register } => {
+                let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+                b.mount(None, inside, Some("binfmt_misc"), flags, None, false)?;
+                let path = under(&spec.new_root, &inside.join("register"));
+                b.push(
+                    Step::Write {
+                        path: cstr(&path)?,
+                        data: register.clone(),
+                    },
+                    format!(
+                        "cannot register the emulator in {} ({})",
+                        inside.display(),
+                        String::from_utf8_lossy(register).trim_end()
+                    ),
+                );
+            }
             MountOp::Dev { inside } => {
                 b.parents(inside)?;
                 b.dir(inside)?;
@@ -315,14 +343,34 @@ fn prepare(spec: &NsSpec) -> io::Result<Prepared> {
     }
     // SAFETY: getuid/getgid cannot fail.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    // binfmt_misc files belong to the root of the user namespace that
+    // mounted them: registering needs that root mapped. So a sandbox with
+    // its own binfmt_misc is set up as root of an outer namespace, and the
+    // builder runs as the sandbox user of an inner one (which uses the
+    // outer one's registrations: the kernel looks up the namespace chain).
+    let binfmt = spec
+        .ops
+        .iter()
+        .any(|op| matches!(op, MountOp::Binfmt { .. }));
+    let map = |inside: u32, outside: u32| format!("{inside} {outside} 1\n").into_bytes();
+    let (uid_map, gid_map, inner_maps) = if binfmt {
+        (
+            map(0, uid),
+            map(0, gid),
+            Some((map(spec.uid, 0), map(spec.gid, 0))),
+        )
+    } else {
+        (map(spec.uid, uid), map(spec.gid, gid), None)
+    };
     Ok(Prepared {
         root: cstr(&spec.new_root)?,
         steps: b.steps,
-        uid_map: format!("{} {uid} 1\n", spec.uid).into_bytes(),
-        gid_map: format!("{} {gid} 1\n", spec.gid).into_bytes(),
+        uid_map,
+        gid_map,
         hostname: spec.hostname.clone().into_bytes(),
         chdir: cstr(&spec.chdir)?,
         private_network: spec.private_network,
+        inner_maps,
     })
 }
 
@@ -463,6 +511,21 @@ fn enter(p: &Prepared) -> io::Result<()> {
             b"xnix-sandbox: cannot enter /\n",
         )?;
         remount_top_read_only(b"/\0", b"xnix-sandbox: cannot make / read-only\n")?;
+        if let Some((uid_map, gid_map)) = &p.inner_maps {
+            check(
+                libc::unshare(libc::CLONE_NEWUSER),
+                b"xnix-sandbox: cannot create the builder's user namespace\n",
+            )?;
+            let _ = write_file(b"/proc/self/setgroups\0", b"deny");
+            check(
+                write_file(b"/proc/self/uid_map\0", uid_map),
+                b"xnix-sandbox: cannot write the builder's uid_map\n",
+            )?;
+            check(
+                write_file(b"/proc/self/gid_map\0", gid_map),
+                b"xnix-sandbox: cannot write the builder's gid_map\n",
+            )?;
+        }
         check(
             libc::chdir(p.chdir.as_ptr()),
             b"xnix-sandbox: cannot enter the build directory\n",
@@ -575,6 +638,9 @@ unsafe fn run_step(s: &PreparedStep) -> io::Result<()> {
         }
         Step::RemountReadOnly(target) => {
             remount_read_only(target.as_bytes_with_nul(), &s.message)?;
+        }
+        Step::Write { path, data } => {
+            check(write_file(path.as_bytes_with_nul(), data), &s.message)?;
         }
     }
     Ok(())

@@ -300,6 +300,9 @@ pub struct SandboxConfig {
     pub scratch_parent: PathBuf,
     /// How many trailing log lines a failure report carries.
     pub log_tail_lines: usize,
+    /// Run the build's foreign programs under this emulator, registered in
+    /// the sandbox's own binfmt_misc (see [`crate::binfmt`]).
+    pub emulation: Option<crate::binfmt::Emulation>,
 }
 
 impl SandboxConfig {
@@ -318,6 +321,7 @@ impl SandboxConfig {
             max_silent_time: None,
             scratch_parent: std::env::temp_dir(),
             log_tail_lines: 10,
+            emulation: None,
         }
     }
 }
@@ -943,7 +947,10 @@ pub fn run_build(
             &inputs,
             &sandbox_paths,
             root.as_deref(),
-        ),
+        )
+        .into_iter()
+        .chain(config.emulation.as_ref().map(|e| e.mount_op()))
+        .collect(),
         private_network: !job.fixed_output,
         uid: SANDBOX_UID,
         gid: SANDBOX_GID,

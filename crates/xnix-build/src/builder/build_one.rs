@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use xnix_formats::{Derivation, StorePath};
+use xnix_formats::{Derivation, FullStorePath, StorePath};
 use xnix_fs::ops::{self, io_err};
 use xnix_platform::Machine;
 
@@ -15,6 +15,7 @@ use super::{
     build_log_path, read_derivation, BuildError, BuildEvent, BuildOptions, BuildProgress,
     BuildStore,
 };
+use crate::binfmt::Emulation;
 use crate::fetch::{fetch_url, FetchError};
 use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError};
 
@@ -91,16 +92,10 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 ),
             });
         }
-        if !(runs_here || builtin && drv.platform == "builtin") {
-            return Err(BuildError::WrongPlatform {
-                drv: shown,
-                platform: drv.platform.clone(),
-                systems: systems
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+        if !builds_here {
+            // Neither native nor remote: emulated here, or an error naming
+            // what was tried.
+            self.check_system(&shown, drv)?;
         }
 
         let missing: Vec<&str> = drv
@@ -215,6 +210,74 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         result.map(|()| (outputs, true))
     }
 
+    /// Whether this machine can build the derivation itself: natively, as
+    /// a builtin, or emulated (then the emulator was found); the error says
+    /// what was tried.
+    pub(super) fn check_system(
+        &self,
+        shown: &FullStorePath,
+        drv: &Derivation,
+    ) -> Result<(), BuildError> {
+        let builtin = drv.builder.starts_with("builtin:");
+        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
+            .chain(self.options.extra_platforms.iter().map(String::as_str))
+            .collect();
+        let runs_here = systems.contains(&drv.platform.as_str())
+            || self
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.runs_natively(&drv.platform));
+        if runs_here || builtin && drv.platform == "builtin" {
+            return Ok(());
+        }
+        match &self.machine {
+            // Another architecture this machine can emulate: the sandbox
+            // runs the build under qemu.
+            Some(machine) if !builtin => {
+                Emulation::for_system(&drv.platform, machine).map_err(|source| {
+                    BuildError::Emulation {
+                        drv: shown.clone(),
+                        source: Box::new(source),
+                    }
+                })?;
+                if self.options.build_locally {
+                    Ok(())
+                } else {
+                    Err(BuildError::Unsupported {
+                        drv: shown.clone(),
+                        what: format!(
+                            "local builds are off (-j 0) and no builder takes '{}' derivations",
+                            drv.platform
+                        ),
+                    })
+                }
+            }
+            _ => Err(BuildError::WrongPlatform {
+                drv: shown.clone(),
+                platform: drv.platform.clone(),
+                systems: systems
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// How the derivation's builder is emulated, when this machine does
+    /// not run its system natively but can emulate it.
+    fn emulated(&self, drv: &Derivation) -> Option<Emulation> {
+        let machine = self.machine.as_ref()?;
+        if drv.builder.starts_with("builtin:")
+            || drv.platform == self.options.system
+            || self.options.extra_platforms.contains(&drv.platform)
+            || machine.runs_natively(&drv.platform)
+        {
+            return None;
+        }
+        Emulation::for_system(&drv.platform, machine).ok()
+    }
+
     fn run_sandboxed(
         &self,
         drv_path: &StorePath,
@@ -249,6 +312,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.max_silent_time = self.options.max_silent_time;
         config.scratch_parent = store.state_dir().join("builds");
         config.log_tail_lines = self.options.log_tail_lines;
+        config.emulation = self.emulated(drv);
         let job = BuildJob {
             name: sd.print(drv_path),
             builder: drv.builder.clone(),

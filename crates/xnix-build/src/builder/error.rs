@@ -7,6 +7,7 @@ use xnix_fs::ops::FsError;
 use xnix_store::LocalStoreError;
 
 use super::StoreAccessError;
+use crate::binfmt::EmulationError;
 use crate::fetch::FetchError;
 use crate::sandbox::{BuilderStatus, SandboxError};
 
@@ -38,6 +39,15 @@ pub enum BuildError {
         drv: FullStorePath,
         /// The missing input.
         path: FullStorePath,
+    },
+    /// The derivation is for another architecture, and this machine cannot
+    /// emulate it.
+    #[error("cannot build '{drv}': {source}")]
+    Emulation {
+        /// The derivation.
+        drv: FullStorePath,
+        /// What was tried, and what to do.
+        source: Box<EmulationError>,
     },
     /// The derivation is for a system this machine cannot build for.
     #[error("a '{platform}' is required to build '{drv}', but this machine builds for {systems}")]

@@ -67,6 +67,20 @@ pub fn realise<S: BuildStore + ?Sized>(
         machine: Machine::with_extra_platforms(&options.system, &options.extra_platforms).ok(),
     };
 
+    // A derivation this machine can neither run nor emulate fails the
+    // whole realisation before anything is built (with keep-going, or with
+    // remote builders that may take it, only itself and its dependents).
+    let precheck = !options.keep_going && options.remote_builders.is_none();
+    for drv_path in plan.to_build.iter().filter(|_| precheck) {
+        let shown = store.store_dir().full(drv_path);
+        if let Err(e) = ctx.check_system(&shown, &plan.drvs[drv_path]) {
+            return Err(RealiseError {
+                failures: vec![(drv_path.clone(), e)],
+                built: Vec::new(),
+            });
+        }
+    }
+
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
