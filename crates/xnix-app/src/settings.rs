@@ -367,7 +367,7 @@ impl Settings {
         }
         match self.raw("allowed-impure-host-deps") {
             Some(v) => words(v),
-            None => words("/usr /bin /lib /lib64"),
+            None => xnix_build::sandbox::default_allowed_impure_host_deps(),
         }
     }
 

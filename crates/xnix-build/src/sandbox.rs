@@ -137,32 +137,8 @@ impl SandboxPath {
 /// (pkgs/stdenv/impure-host-deps.nix).
 pub const DEFAULT_ALLOWED_IMPURE_HOST_DEPS: &[&str] = &["/usr", "/bin", "/lib", "/lib64"];
 
-/// The environment variable that sets `allowed-impure-host-deps` (white-space
-/// separated absolute paths); it wins over the configuration file.
-pub const ALLOWED_IMPURE_HOST_DEPS_ENV: &str = "XNIX_ALLOWED_IMPURE_HOST_DEPS";
-
-/// The machine's configuration file read for `allowed-impure-host-deps`.
-pub const XNIX_CONF: &str = "/etc/xnix/xnix.conf";
-
-/// The machine's `allowed-impure-host-deps`: from
-/// [`ALLOWED_IMPURE_HOST_DEPS_ENV`], else the line
-/// `allowed-impure-host-deps = PATH...` of [`XNIX_CONF`], else
-/// [`DEFAULT_ALLOWED_IMPURE_HOST_DEPS`].
-pub fn allowed_impure_host_deps_from_system() -> Vec<PathBuf> {
-    let split = |v: &str| v.split_whitespace().map(PathBuf::from).collect();
-    if let Ok(v) = std::env::var(ALLOWED_IMPURE_HOST_DEPS_ENV) {
-        return split(&v);
-    }
-    if let Ok(text) = fs::read_to_string(XNIX_CONF) {
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or("");
-            if let Some((key, value)) = line.split_once('=') {
-                if key.trim() == "allowed-impure-host-deps" {
-                    return split(value);
-                }
-            }
-        }
-    }
+/// [`DEFAULT_ALLOWED_IMPURE_HOST_DEPS`] as paths.
+pub fn default_allowed_impure_host_deps() -> Vec<PathBuf> {
     DEFAULT_ALLOWED_IMPURE_HOST_DEPS
         .iter()
         .map(PathBuf::from)
@@ -315,7 +291,7 @@ impl SandboxConfig {
             real_store_dir: real_store_dir.into(),
             sandbox_paths: Vec::new(),
             impure_host_deps: Vec::new(),
-            allowed_impure_host_deps: allowed_impure_host_deps_from_system(),
+            allowed_impure_host_deps: default_allowed_impure_host_deps(),
             build_cores: default_cores(),
             timeout: None,
             max_silent_time: None,
@@ -474,7 +450,7 @@ pub enum SandboxError {
     #[error(
         "cannot build '{name}': its __impureHostDeps asks for the host path '{}', which {reason}; \
          this machine allows builds to see only: {allowed} (the setting allowed-impure-host-deps \
-         in /etc/xnix/xnix.conf, or XNIX_ALLOWED_IMPURE_HOST_DEPS); take the file from the \
+         in /etc/xnix/xnix.conf, --option, or XNIX_ALLOWED_IMPURE_HOST_DEPS); take the file from the \
          store instead, or allow the path on this machine",
         .path.display()
     )]

@@ -292,6 +292,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let real = store.real_store_dir();
         let mut config = SandboxConfig::new(sd.as_str(), real);
         config.sandbox_paths = self.options.sandbox_paths.clone();
+        config.allowed_impure_host_deps = self.options.allowed_impure_host_deps.clone();
         // xnixpkgs' contract: derivations that run the build machine's own
         // tools list the host directories they need (e.g. /usr, /bin, /lib,
         // /lib64); the sandbox shares them read-only when the machine's

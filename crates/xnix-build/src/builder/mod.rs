@@ -120,10 +120,7 @@ impl Default for BuildOptions {
             timeout: None,
             max_silent_time: None,
             sandbox_paths: Vec::new(),
-            allowed_impure_host_deps: ["/usr", "/bin", "/lib", "/lib64"]
-                .iter()
-                .map(std::path::PathBuf::from)
-                .collect(),
+            allowed_impure_host_deps: crate::sandbox::default_allowed_impure_host_deps(),
             system: xnix_platform::host_double(),
             extra_platforms: Vec::new(),
             system_features: default_system_features(),
