@@ -14,6 +14,7 @@
 //! Parsing works on text and byte streams; only [`deb::unpack`] and the
 //! [`apt`] readers touch the file system, and nothing here uses the
 //! network (callers fetch).
+#![deny(missing_docs)]
 
 pub mod apt;
 pub mod archive;

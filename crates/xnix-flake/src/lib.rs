@@ -9,6 +9,7 @@
 //! they lie; downloads and Git commits are unpacked into a cache directory keyed by what
 //! pins them (commit, NAR hash). What evaluation uses is copied into the store by whoever
 //! writes the evaluation's store objects.
+#![deny(missing_docs)]
 
 pub mod evalcache;
 pub mod fetch;
