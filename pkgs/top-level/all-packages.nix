@@ -37,4 +37,5 @@ in
   readline = callPackage ../packages/readline.nix { };
   libffi = callPackage ../packages/libffi.nix { };
   bash = callPackage ../packages/bash.nix { };
+  openssl = callPackage ../packages/openssl.nix { };
 }
