@@ -37,5 +37,6 @@ in
   readline = callPackage ../packages/readline.nix { };
   libffi = callPackage ../packages/libffi.nix { };
   bash = callPackage ../packages/bash.nix { };
+  busybox = callPackage ../packages/busybox.nix { };
   openssl = callPackage ../packages/openssl.nix { };
 }
