@@ -3,8 +3,8 @@
 # root's authorized keys. The boards named in `lockout` get a configuration
 # that lets nobody in, so the deployer's confirmation connection is refused;
 # those in `failCheck` have a failing health check, those in `slowCheck` one
-# that takes 2 s.
-{ hosts, key, generation ? 1, lockout ? [ ], failCheck ? [ ], slowCheck ? [ ], confirmTimeout ? 4 }:
+# that takes 12 s (longer than the confirmation window); those in `buildOnTarget` build their system themselves.
+{ hosts, key, generation ? 1, lockout ? [ ], failCheck ? [ ], slowCheck ? [ ], buildOnTarget ? [ ], confirmTimeout ? 8 }:
 let
   lib = import ../../pkgs/lib;
   board = i: host:
@@ -19,9 +19,10 @@ let
             targetHost = host;
             tags = [ "boards" (if i == 1 then "first" else "rest") ];
             inherit confirmTimeout;
+            buildOnTarget = builtins.elem name buildOnTarget;
             healthChecks = [ "test -e /etc/board-generation" ]
               ++ lib.optional (builtins.elem name failCheck) "false"
-              ++ lib.optional (builtins.elem name slowCheck) "sleep 2";
+              ++ lib.optional (builtins.elem name slowCheck) "sleep 12";
           };
         }];
       };

@@ -235,6 +235,16 @@ pub fn cache_put(key: &str, value: &str) {
     xnix_flake::evalcache::EvalCache::new().put(key, value)
 }
 
+/// What `repl REF#ATTR` loads: the attribute (Nix's search order), or for
+/// `REF#` the whole flake (its outputs, `inputs`, `sourceInfo`).
+pub fn eval_for_repl(ev: &Evaluator, arg: &str) -> Result<Value, EvalError> {
+    let request = FlakeRequest::default();
+    match arg.strip_suffix('#') {
+        Some(reference) => eval_flake(ev, reference, &request),
+        None => eval_installable(ev, arg, &request),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

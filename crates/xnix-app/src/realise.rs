@@ -109,6 +109,27 @@ pub fn substituters(urls: &[String], trusted_keys: &[String]) -> anyhow::Result<
         .collect())
 }
 
+/// The remote builders of a `--builders` spec (Nix's machines format:
+/// `ssh://HOST SYSTEMS KEY MAXJOBS SPEED FEATURES MANDATORY; ...`, or
+/// `@FILE`), for the scheduler; `None` for no spec. Builds sent to them copy
+/// their outputs back into the store `store` describes.
+pub fn remote_builders(
+    spec: Option<&str>,
+    store: xnix_store::LocalStoreConfig,
+) -> anyhow::Result<Option<std::sync::Arc<dyn xnix_build::builder::RemoteBuilders>>> {
+    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let machines = xnix_remote::builders::parse_machines(spec, &xnix_platform::host_double())?;
+    Ok(Some(std::sync::Arc::new(
+        xnix_remote::builders::Builders::new(
+            machines,
+            store,
+            xnix_remote::ssh::ssh_opts_from_env(),
+        ),
+    )))
+}
+
 /// The build log of `path`: a derivation's own, or for an output path the
 /// log of its recorded deriver; `None` when there is none.
 pub fn find_build_log(store: &LocalStore, path: &StorePath) -> anyhow::Result<Option<PathBuf>> {

@@ -14,8 +14,8 @@ use xnix_remote::ssh::{SshMaster, SshUrl, CONNECT_TIMEOUT};
 use xnix_store::LocalStore;
 
 use crate::{
-    copy_and_activate, settle, verify, Action, Activated, Decision, DeployEvent, MagicRollback,
-    Target, Verified,
+    activate, build_on, copy_and_activate, settle, verify, Action, Activated, Decision,
+    DeployEvent, MagicRollback, Target, Verified,
 };
 
 /// One machine to deploy.
@@ -29,6 +29,9 @@ pub struct Node {
     pub system: StorePath,
     /// Its state directory (`/xnix/var/xnix`).
     pub state_dir: String,
+    /// Build it there from this derivation (`deployment.buildOnTarget`)
+    /// instead of copying the system built here.
+    pub build_on_target: Option<StorePath>,
     /// Wait for confirmation after activation (and go back without one).
     pub magic_rollback: bool,
     /// How long it waits.
@@ -94,6 +97,8 @@ pub struct NodeReport {
 pub enum FleetEvent {
     /// Connecting.
     Connecting,
+    /// Building the system on the machine itself.
+    Building,
     /// A step of the deployment.
     Step(DeployEvent),
     /// Activated; waiting for the other machines (all or nothing).
@@ -132,22 +137,39 @@ fn phase1(
     })?;
     let target = Target::ssh(master, node.state_dir.clone());
     let mut copied = 0;
-    let activated = copy_and_activate(
-        store,
-        &target,
-        &node.system,
-        opts.action,
-        awaits.then_some(node.confirm_timeout),
-        &mut |e| {
-            if let DeployEvent::Copied(n, _) = e {
-                copied = n;
-            }
-            events(&node.name, FleetEvent::Step(e))
-        },
-    )
-    .map_err(|e| NodeResult::Failed {
+    let failed = |e: crate::DeployError| NodeResult::Failed {
         reason: e.to_string(),
-    })?;
+    };
+    let activated = match &node.build_on_target {
+        Some(drv) => {
+            events(&node.name, FleetEvent::Building);
+            let master = target.master().expect("an SSH target");
+            let (client, _) = build_on(store, master, drv).map_err(failed)?;
+            drop(client);
+            activate(
+                &target,
+                &store.print_path(&node.system),
+                opts.action,
+                awaits.then_some(node.confirm_timeout),
+                &mut |e| events(&node.name, FleetEvent::Step(e)),
+            )
+            .map_err(failed)?
+        }
+        None => copy_and_activate(
+            store,
+            &target,
+            &node.system,
+            opts.action,
+            awaits.then_some(node.confirm_timeout),
+            &mut |e| {
+                if let DeployEvent::Copied(n, _) = e {
+                    copied = n;
+                }
+                events(&node.name, FleetEvent::Step(e))
+            },
+        )
+        .map_err(failed)?,
+    };
     Ok(Phase1 {
         target,
         activated,

@@ -469,10 +469,28 @@ pub fn copy_and_activate(
             report.present.len(),
         ));
     }
-    let full = store.print_path(system);
+    activate(
+        target,
+        &store.print_path(system),
+        action,
+        confirm_within,
+        events,
+    )
+}
+
+/// Activate `system` (a full store path, valid on the target) with
+/// `action`, detached; with `confirm_within`, the target then waits that
+/// long for [`confirm`] and otherwise goes back by itself.
+pub fn activate(
+    target: &Target,
+    system: &str,
+    action: Action,
+    confirm_within: Option<Duration>,
+    events: &mut dyn FnMut(DeployEvent),
+) -> Result<Activated> {
     events(DeployEvent::Activating);
     let confirm_within = confirm_within.filter(|_| action != Action::DryActivate);
-    let id = target.start(action, &full, confirm_within, None)?;
+    let id = target.start(action, system, confirm_within, None)?;
     let activation = target.wait(&id)?;
     events(DeployEvent::Activated(activation.status));
     Ok(Activated {
@@ -480,6 +498,35 @@ pub fn copy_and_activate(
         action,
         awaits_confirmation: confirm_within.is_some(),
     })
+}
+
+/// Build `drv_path` (valid here) on another machine: its `.drv` closure is
+/// copied there and built with the serve protocol's build command. Returns
+/// the session with that machine and the outputs, valid there.
+pub fn build_on(
+    store: &LocalStore,
+    build_host: &SshMaster,
+    drv_path: &StorePath,
+) -> Result<(
+    xnix_remote::ServeClient,
+    std::collections::BTreeSet<StorePath>,
+)> {
+    let mut client = build_host.serve_client(store.store_dir())?;
+    xnix_remote::copy::copy_to(store, &mut client, &[drv_path.clone()].into(), &mut |_| {})?;
+    let drv = store.read_derivation(drv_path)?;
+    let names: Vec<&str> = drv.outputs.keys().map(String::as_str).collect();
+    let entry = format!("{}!{}", store.print_path(drv_path), names.join(","));
+    if let Some(msg) = client.build_paths(&[entry], &Default::default())? {
+        return Err(DeployError::Target {
+            target: build_host.url().display(),
+            message: format!("building failed: {msg}"),
+        });
+    }
+    let outputs = store
+        .query_derivation_outputs(drv_path)?
+        .into_values()
+        .collect();
+    Ok((client, outputs))
 }
 
 /// What checking an activation over a new connection found.

@@ -226,9 +226,13 @@ impl Locker<'_> {
             };
             let in_input = |e: FlakeError| match e {
                 e @ FlakeError::BadFlake { .. } => e,
+                // The suggestion names this input (`--override-input a/b ...`).
                 e => FlakeError::BadFlake {
                     file: declaring.clone(),
-                    why: format!("input '{}': {e}", path.join("/")),
+                    why: format!("input '{}': {e}", path.join("/")).replace(
+                        "--override-input NAME",
+                        &format!("--override-input {}", path.join("/")),
+                    ),
                 },
             };
             let resolved = self.resolve_relative(&original, dir).map_err(in_input)?;

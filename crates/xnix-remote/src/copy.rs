@@ -3,6 +3,7 @@
 //! NAR checked by the receiving store before it registers the path.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 
 use xnix_formats::StorePath;
 use xnix_store::binary_cache::{references_first, CopyEvent, CopyReport};
@@ -112,6 +113,71 @@ pub fn copy_from(
         });
         let info = &infos[p];
         client.dump_path(p, |nar| store.import_nar(info, nar))??;
+        progress(CopyEvent::Copied {
+            path: p.clone(),
+            nar_size: info.nar_size,
+            file_size: info.nar_size,
+        });
+        report.copied.push(p.clone());
+    }
+    Ok(report)
+}
+
+/// Copy `paths` and their closure from one server straight to another
+/// (`--build-host` to `--target-host`), each NAR streamed through this
+/// machine without being stored here; the receiving server checks each one.
+pub fn copy_between(
+    from: &mut ServeClient,
+    to: &mut ServeClient,
+    paths: &BTreeSet<StorePath>,
+    progress: &mut dyn FnMut(CopyEvent),
+) -> crate::Result<CopyReport> {
+    let closure = from.query_closure(paths, false)?;
+    progress(CopyEvent::Planned {
+        total: closure.len(),
+    });
+    let present = to.query_valid_paths(&closure, false)?;
+    let missing: BTreeSet<StorePath> = closure.difference(&present).cloned().collect();
+    let infos = from.query_path_infos(&missing)?;
+    if let Some(p) = missing.iter().find(|p| !infos.contains_key(*p)) {
+        return Err(RemoteError::Peer {
+            peer: from.peer().to_string(),
+            message: format!(
+                "path '{}' is in the closure but not valid there",
+                from.store_dir().print(p)
+            ),
+        });
+    }
+    let refs: BTreeMap<StorePath, BTreeSet<StorePath>> = infos
+        .iter()
+        .map(|(p, i)| (p.clone(), i.references.clone()))
+        .collect();
+    let order = references_first(&refs);
+    let mut report = CopyReport {
+        present: present.into_iter().collect(),
+        ..Default::default()
+    };
+    for (i, p) in order.iter().enumerate() {
+        progress(CopyEvent::Copying {
+            path: p.clone(),
+            index: i + 1,
+            of: order.len(),
+        });
+        let info = &infos[p];
+        // Exactly the announced size is passed on; the receiver checks the hash.
+        from.dump_path(p, |nar| {
+            to.add_to_store_nar(info, |w| {
+                let n = std::io::copy(&mut nar.take(info.nar_size), w)?;
+                if n == info.nar_size {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!("the NAR ended after {n} of {} bytes", info.nar_size),
+                    ))
+                }
+            })
+        })??;
         progress(CopyEvent::Copied {
             path: p.clone(),
             nar_size: info.nar_size,

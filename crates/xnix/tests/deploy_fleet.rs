@@ -234,8 +234,9 @@ fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() 
     assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
     let before = activations(&hosts[0]).len();
 
-    // Generation 2, with a health check slow enough to kill the deployer
-    // while it confirms; the board was activated and waits for a confirmation.
+    // Generation 2, with a health check that outlasts the confirmation window
+    // (so the deployer cannot confirm in time even on a loaded machine); the
+    // deployer is killed while it checks. The board was activated and waits.
     let list = format!("[ \"{}\" ]", hosts[0].address);
     let mut child = lab
         .command(XNIX)
@@ -276,8 +277,8 @@ fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() 
         std::fs::read_to_string(dir.join("status")).unwrap().trim(),
         "0"
     );
-    // Nobody confirms: the board goes back by itself within its timeout (4 s).
-    wait_for("the board's own decision", 15, || {
+    // Nobody confirms: the board goes back by itself within its timeout (8 s).
+    wait_for("the board's own decision", 30, || {
         dir.join("final").exists()
     });
     assert_eq!(
@@ -285,4 +286,34 @@ fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() 
         "rolled-back"
     );
     assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "1"));
+}
+
+#[test]
+fn a_board_with_build_on_target_builds_its_own_system() {
+    let mut lab = Lab::new();
+    let hosts = vec![lab.host("board1", &[(Path::new(XNIX), "xnix")])];
+    let (out, summary) = deploy(
+        &lab,
+        &hosts,
+        &[
+            "--arg",
+            "generation",
+            "6",
+            "--arg",
+            "buildOnTarget",
+            "[ \"board1\" ]",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(statuses(&summary), vec![pair("board1", "deployed")]);
+    assert_eq!(state(&lab, &hosts[0]), pair("system-1-link", "6"));
+    // Built there: the system is in the board's store, not in the deployer's.
+    let system = summary[0]["system"].as_str().unwrap();
+    let base = Path::new(system).file_name().unwrap();
+    assert!(hosts[0].root().join("xnix/store").join(base).exists());
+    assert!(!lab.dir().join("deployer/xnix/store").join(base).exists());
 }

@@ -253,3 +253,96 @@ fn a_deployer_killed_during_activation_leaves_the_target_at_the_new_generation()
         )
     );
 }
+
+#[test]
+fn rebuild_with_a_build_host_builds_there_and_copies_straight_to_the_target() {
+    let mut lab = Lab::new();
+    let program: &[(&Path, &str)] = &[(Path::new(XNIX), "xnix")];
+    let builder = lab.host("builder", program);
+    let board = lab.host("board", program);
+    let root = lab.dir().join("deployer");
+    let out = xnix(
+        &lab,
+        &root,
+        &[
+            "rebuild",
+            "switch",
+            "-f",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            "5",
+            "--build-host",
+            &builder.destination(),
+            "--target-host",
+            &board.destination(),
+        ],
+    );
+    ok(&out);
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-1-link".into(),
+            "5".into(),
+            "board generation 5".into()
+        )
+    );
+    // Built on the build host, not here.
+    let system =
+        std::fs::read_link(board.root().join("xnix/var/xnix/profiles/system-1-link")).unwrap();
+    let base = system.file_name().unwrap().to_owned();
+    assert!(builder.root().join("xnix/store").join(&base).exists());
+    assert!(!root.join("xnix/store").join(&base).exists());
+}
+
+#[test]
+fn rebuild_from_a_flake() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    let root = lab.dir().join("deployer");
+    let flake = lab.dir().join("flake");
+    std::fs::create_dir_all(&flake).unwrap();
+    std::fs::copy(
+        workspace_root().join("tests/deploy/flake/flake.nix"),
+        flake.join("flake.nix"),
+    )
+    .unwrap();
+    let out = lab
+        .command(XNIX)
+        .current_dir(&flake)
+        .arg("--store-root")
+        .arg(&root)
+        .args([
+            "rebuild",
+            "switch",
+            "--flake",
+            ".#board",
+            "--target-host",
+            &board.destination(),
+        ])
+        .env("XNIX_SSHOPTS", lab.ssh_opts())
+        .env("XNIX_PKGS", workspace_root().join("pkgs"))
+        .env("XDG_CACHE_HOME", lab.dir().join("cache"))
+        .env("NIX_PATH", "")
+        .env_remove("XNIX_STORE_DIR")
+        .output()
+        .unwrap();
+    ok(&out);
+    let (good, text) = lab.ssh(
+        &board,
+        "readlink /xnix/var/xnix/profiles/system; cat /etc/board-generation",
+    );
+    assert!(good, "{text}");
+    assert_eq!(text, "system-1-link\nflake\n");
+    // Without a configuration name: a clear error.
+    let out = lab
+        .command(XNIX)
+        .current_dir(&flake)
+        .arg("--store-root")
+        .arg(&root)
+        .args(["rebuild", "build", "--flake", "."])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--flake .#board"));
+}

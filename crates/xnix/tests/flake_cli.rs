@@ -239,6 +239,31 @@ fn update_and_override() {
         std::fs::read_to_string(root.join("flake.lock")).unwrap(),
         first
     );
+    // A new input with --no-update-lock-file: the lock is stale, and nothing is written.
+    let before = std::fs::read_to_string(root.join("flake.lock")).unwrap();
+    let text = std::fs::read_to_string(root.join("flake.nix")).unwrap();
+    let added = format!(
+        "inputs.extra.url = \"path:{}\";\n  inputs.dep.url",
+        other.display()
+    );
+    std::fs::write(
+        root.join("flake.nix"),
+        text.replacen("inputs.dep.url", &added, 1),
+    )
+    .unwrap();
+    let err = fails(&xnix(
+        &root,
+        &home,
+        &["eval", ".#answer", "--no-update-lock-file"],
+    ));
+    assert!(
+        err.contains("does not match") && err.contains("flake.lock"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("flake.lock")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -352,15 +377,36 @@ fn bad_flakes_are_clear_errors() {
         "{err}"
     );
 
-    let err = fails(&xnix(
-        &dir,
-        &home,
-        &["eval", "github:no/such-repo#x", "--no-write-lock-file"],
-    ));
+    // A remote input that cannot be fetched (`.invalid` never resolves): the error names
+    // the input and suggests overriding it with a local copy, which then works.
+    write(
+        &file,
+        r#"{ inputs.dep.url = "git+https://example.invalid/dep.git"; outputs = { self, dep }: { x = dep.value; }; }"#,
+    );
+    let err = fails(&xnix(&dir, &home, &["eval", ".#x"]));
     assert!(
-        err.contains("--override-input") || err.contains("cannot fetch"),
+        err.contains(&shown)
+            && err.contains("cannot fetch")
+            && err.contains("--override-input dep"),
         "{err}"
     );
+    let local = tmp.path().join("dep");
+    write(
+        &local.join("flake.nix"),
+        r#"{ outputs = { self }: { value = 5; }; }"#,
+    );
+    let out = xnix(
+        &dir,
+        &home,
+        &[
+            "eval",
+            ".#x",
+            "--override-input",
+            "dep",
+            &format!("path:{}", local.display()),
+        ],
+    );
+    assert_eq!(ok(&out).trim(), "5");
 }
 
 #[test]
@@ -399,6 +445,31 @@ fn collection_as_flake_and_installables() {
     );
     let lock = std::fs::read_to_string(dir.join("flake.lock")).unwrap();
     assert!(lock.contains("\"id\": \"nixpkgs\""), "{lock}");
+    // The REPL loads a flake's outputs (`REF#`) or an attribute of it.
+    let mut repl = Command::new(env!("CARGO_BIN_EXE_xnix"))
+        .current_dir(&dir)
+        .args(["repl", ".#"])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XNIX_PKGS", workspace_root().join("pkgs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = repl.stdin.take().unwrap();
+        stdin
+            .write_all(b"packages.x86_64-linux.mine.name\ninputs.nixpkgs.lib ? nixosSystem\n")
+            .unwrap();
+    }
+    let out = repl.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"hello-2.10\"") && text.contains("true"),
+        "{text}"
+    );
     let show = ok(&xnix(&dir, &home, &["flake", "show"]));
     assert!(show.contains("mine: package 'hello-2.10'"), "{show}");
     ok(&xnix(&dir, &home, &["flake", "check"]));
@@ -517,4 +588,110 @@ fn tarball_inputs_and_fetch_tree() {
     // Nix locks it the same way.
     std::fs::remove_file(dir.join("flake.lock")).unwrap();
     assert_eq!(nix_lock(&dir), lock);
+}
+
+#[test]
+fn only_what_is_evaluated_is_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let root = tmp.path().join("root");
+    let dir = tmp.path().join("f");
+    write(
+        &dir.join("flake.nix"),
+        r#"{
+  outputs = { self }: {
+    small = derivation {
+      name = "small";
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ "-c" "cp ${./data.txt} $out" ];
+    };
+    whole = derivation {
+      name = "whole";
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      args = [ "-c" "cp -r ${self} $out" ];
+    };
+  };
+}"#,
+    );
+    write(&dir.join("data.txt"), "data\n");
+    write(&dir.join("big/unrelated.bin"), &"x".repeat(1 << 20));
+    let instantiate = |attr: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xnix"))
+            .current_dir(&dir)
+            .args(["instantiate", attr])
+            .env("HOME", &home)
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .env("XNIX_STORE_ROOT", &root)
+            .output()
+            .unwrap();
+        ok(&out)
+    };
+    let names = || -> Vec<String> {
+        std::fs::read_dir(root.join("xnix/store"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    instantiate(".#small");
+    let after_small = names();
+    assert!(
+        after_small.iter().any(|n| n.ends_with("-data.txt")),
+        "{after_small:?}"
+    );
+    assert!(
+        !after_small.iter().any(|n| n.ends_with("-source")),
+        "the whole tree was copied: {after_small:?}"
+    );
+    // Using `self` copies the tree, once, under Nix's name.
+    instantiate(".#whole");
+    let after_whole = names();
+    assert!(
+        after_whole.iter().any(|n| n.ends_with("-source")),
+        "{after_whole:?}"
+    );
+    let _ = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(&root)
+        .status();
+}
+
+#[test]
+fn flake_show_json_matches_nix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let dir = tmp.path().join("f");
+    write(
+        &dir.join("flake.nix"),
+        r#"{ outputs = { self }: {
+  packages.x86_64-linux.hi = derivation { name = "hi-1.0"; system = "x86_64-linux"; builder = "/bin/sh"; };
+  nixosConfigurations.board = { config = { }; };
+  overlays.default = final: prev: { };
+  lib.x = 1;
+  legacyPackages.x86_64-linux.a = 1;
+}; }"#,
+    );
+    let ours = ok(&xnix(&dir, &home, &["flake", "show", "--json"]));
+    let nix = xnix_test_support::nix_output(
+        "nix",
+        &[
+            "--extra-experimental-features",
+            "nix-command flakes",
+            "flake",
+            "show",
+            "--json",
+            &format!("path:{}", dir.display()),
+        ],
+        "flake-registry = \n",
+    );
+    assert!(
+        nix.status.success(),
+        "{}",
+        String::from_utf8_lossy(&nix.stderr)
+    );
+    assert_eq!(ours.trim(), String::from_utf8_lossy(&nix.stdout).trim());
 }

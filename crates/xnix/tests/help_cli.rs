@@ -45,6 +45,15 @@ fn subcommands(text: &str) -> Vec<String> {
     names
 }
 
+/// Whether the help has an `Examples:` section whose first example runs xnix.
+fn has_examples(text: &str) -> bool {
+    let mut lines = text.lines().skip_while(|l| l.trim_end() != "Examples:");
+    lines.next().is_some()
+        && lines
+            .next()
+            .is_some_and(|l| l.starts_with("  ") && l.contains("xnix"))
+}
+
 #[test]
 fn every_command_has_help_with_examples() {
     let mut stack: Vec<Vec<String>> = vec![vec![]];
@@ -52,7 +61,7 @@ fn every_command_has_help_with_examples() {
     let mut missing = Vec::new();
     while let Some(path) = stack.pop() {
         let text = help(&path);
-        if !text.contains("Examples:\n  xnix") {
+        if !has_examples(&text) {
             missing.push(format!("xnix {}", path.join(" ")));
         }
         for sub in subcommands(&text) {
@@ -77,6 +86,14 @@ fn every_command_has_help_with_examples() {
         );
     }
     assert!(missing.is_empty(), "no examples in --help of: {missing:?}");
+}
+
+#[test]
+fn examples_sections_are_recognised() {
+    assert!(has_examples("x\n\nExamples:\n  xnix build -A hello\n"));
+    assert!(has_examples("Examples:\n  ssh board xnix serve --stdio\n"));
+    assert!(!has_examples("Examples:\n\nnothing\n"));
+    assert!(!has_examples("Usage: xnix log PATH\n"));
 }
 
 #[test]

@@ -64,7 +64,9 @@ pub fn evaluate(session: &Session) -> Result<Runnable, EvalError> {
         root = Some(r);
         Ok(())
     })?;
-    let root = root.expect("one root was evaluated");
+    let Some(root) = root else {
+        return Err(EvalError::msg("nothing to run was evaluated", Pos::NONE));
+    };
     let root = ev.auto_call(root, &auto)?;
     let attr = request.attr_paths.first().cloned().unwrap_or_default();
     let v = ev.select_attr_path(root, &attr, &auto)?;

@@ -377,16 +377,11 @@ pub fn lock_flake(
 /// Write a file by renaming a complete temporary file over it, so that an interrupted
 /// write leaves the old file intact.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FlakeError> {
-    let tmp = path.with_extension(format!("lock.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            FlakeError::Io {
-                what: format!("writing '{}'", path.display()),
-                source: e,
-            }
-        })
+    use std::io::Write;
+    xnix_fs::ops::write_atomically(path, &mut |f| f.write_all(bytes)).map_err(|e| FlakeError::Io {
+        what: format!("writing '{}'", path.display()),
+        source: std::io::Error::other(e.to_string()),
+    })
 }
 
 /// Source information of a tree as the flake code takes it: `__dir`, `__excluded`,

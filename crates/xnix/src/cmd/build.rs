@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use xnix_app::installable::DefaultInstallable;
-use xnix_app::realise::{sandbox_paths, BuildOptions};
+use xnix_app::realise::{remote_builders, sandbox_paths, BuildOptions};
 use xnix_app::{with_big_stack, Session};
 
 use super::progress::Progress;
@@ -46,7 +46,7 @@ with -j 0, all of them) are built on other machines over ssh, as Nix's remote
 builds: their inputs are copied there, the outputs copied back and checked. A
 builder runs xnix (or, for --store-dir /nix/store, Nix); one that cannot be
 reached is skipped and tried again a minute later:
-  xnix build -A pkgsCross.riscv64.hello --builders 'ssh://root@rv-board riscv64-linux'
+  xnix build -E '(import <xnixpkgs> { localSystem = \"riscv64-linux\"; }).hello' --builders 'ssh://root@rv-board riscv64-linux'
   xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines";
 
 /// Arguments of `xnix build`.
@@ -88,30 +88,6 @@ pub struct BuildArgs {
     pub builders: Option<String>,
 }
 
-/// The `--builders` of a build, for the scheduler (xnix-remote's builders).
-pub fn remote_builders(
-    spec: Option<&str>,
-    opts: &StoreOpts,
-) -> anyhow::Result<Option<std::sync::Arc<dyn xnix_build::builder::RemoteBuilders>>> {
-    let Some(spec) = spec.filter(|s| !s.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let machines = xnix_remote::builders::parse_machines(spec, &xnix_platform::host_double())?;
-    let config = xnix_store::LocalStoreConfig {
-        store_dir: Some(xnix_formats::StoreDir::new(opts.store_dir().to_string())?),
-        root: opts.store_root.clone(),
-        state_dir: opts.state_dir.clone(),
-        ..Default::default()
-    };
-    Ok(Some(std::sync::Arc::new(
-        xnix_remote::builders::Builders::new(
-            machines,
-            config,
-            xnix_remote::ssh::ssh_opts_from_env(),
-        ),
-    )))
-}
-
 fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let store = opts.open()?;
     let session = Session::new(
@@ -120,7 +96,7 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     )?;
     let options = BuildOptions {
         jobs: args.jobs.max(1),
-        remote_builders: remote_builders(args.builders.as_deref(), &opts)?,
+        remote_builders: remote_builders(args.builders.as_deref(), opts.config()?)?,
         build_locally: args.jobs > 0 || args.builders.is_none(),
         keep_going: args.keep_going,
         keep_failed: args.keep_failed,

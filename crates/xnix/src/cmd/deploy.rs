@@ -4,14 +4,13 @@
 //! `xnix_app`'s; the deployment is `xnix_deploy::fleet`.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 use xnix_app::eval::{print_selected, PrintOptions};
 use xnix_app::installable::{EvalRequest, Installable};
@@ -28,6 +27,7 @@ Examples:
   xnix deploy -f ./fleet.nix --on board1,@lab -j 4
   xnix deploy -f ./fleet.nix --all-or-nothing --json
   xnix deploy -f ./fleet.nix test                  activate without making it the default
+  xnix deploy --flake . --on @boards               a flake's nixosConfigurations
 
 FILE (a function is called with --arg/--argstr) evaluates to an attribute set
 of system configurations (what lib.nixosSystem returns), or to one holding
@@ -62,7 +62,7 @@ pub struct DeployArgs {
     /// Pass NAME = "STRING" to a file that is a function.
     #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
     pub argstr: Vec<String>,
-    /// A flake's configurations.
+    /// A flake whose nixosConfigurations to deploy (`.`, a path, or a flake reference).
     #[arg(long, value_name = "FLAKE")]
     pub flake: Option<String>,
     /// Only these machines: names and @tags, comma-separated.
@@ -81,14 +81,22 @@ pub struct DeployArgs {
 
 /// An expression (a function of the --arg set) for the configurations.
 fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
-    let Some(file) = &args.file else {
-        if args.flake.is_some() {
-            bail!("--flake is not supported yet; pass the configurations with -f FILE");
+    let source = match (&args.file, &args.flake) {
+        (Some(file), None) => {
+            let file = std::fs::canonicalize(file)
+                .with_context(|| format!("cannot find '{}'", file.display()))?;
+            format!(
+                "import {}",
+                super::rebuild::nix_string(&file.display().to_string())
+            )
         }
-        bail!("say where the configurations are: -f FILE");
+        (None, Some(flake)) => format!(
+            "builtins.getFlake {}",
+            super::rebuild::nix_string(&super::rebuild::flake_ref(flake)?)
+        ),
+        (Some(_), Some(_)) => bail!("give either -f FILE or --flake FLAKE, not both"),
+        (None, None) => bail!("say where the configurations are: -f FILE or --flake FLAKE"),
     };
-    let file =
-        std::fs::canonicalize(file).with_context(|| format!("cannot find '{}'", file.display()))?;
     let select = match &args.attr {
         Some(a) => {
             if a.is_empty()
@@ -103,8 +111,7 @@ fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
         None => "f".into(),
     };
     Ok(format!(
-        "{{ ... }}@args: let f0 = import {}; f = if builtins.isFunction f0 then f0 args else f0; s0 = {select}; in if s0 ? nixosConfigurations then s0.nixosConfigurations else s0",
-        file.display()
+        "{{ ... }}@args: let f0 = {source}; f = if builtins.isFunction f0 then f0 args else f0; s0 = {select}; in if s0 ? nixosConfigurations then s0.nixosConfigurations else s0"
     ))
 }
 
@@ -177,31 +184,70 @@ fn selected(m: &Machine, on: &[String]) -> bool {
 }
 
 /// Build every machine's toplevel; `Err(code)` after a reported failure.
+/// Build the toplevels of the machines built here, and write the
+/// derivations of those built on their targets (deployment.buildOnTarget);
+/// returns each machine's derivation when it is built there.
+/// `Err(code)` after a reported failure.
 fn build(
     args: &DeployArgs,
     opts: &StoreOpts,
     store: &xnix_store::LocalStore,
     machines: &[Machine],
-) -> anyhow::Result<Result<(), u8>> {
-    let attrs = machines
+) -> anyhow::Result<Result<BTreeMap<String, xnix_formats::StorePath>, u8>> {
+    let attr = |m: &Machine| format!("\"{}\".config.system.build.toplevel", m.name);
+    let on_target = |m: &Machine| m.deployment["buildOnTarget"].as_bool() == Some(true);
+    let here: Vec<String> = machines
         .iter()
-        .map(|m| format!("\"{}\".config.system.build.toplevel", m.name))
+        .filter(|m| !on_target(m))
+        .map(attr)
         .collect();
-    let built = super::rebuild::build_selected(
-        store,
-        opts,
-        Installable::Exprs(vec![configurations_expr(args)?]),
-        attrs,
-        &args.arg,
-        &args.argstr,
-        false,
-    )?;
-    Ok(built.map(|_| ()))
+    if !here.is_empty() {
+        let built = super::build_selected(
+            store,
+            opts,
+            Installable::Exprs(vec![configurations_expr(args)?]),
+            here,
+            &args.arg,
+            &args.argstr,
+            false,
+        )?;
+        if let Err(code) = built {
+            return Ok(Err(code));
+        }
+    }
+    let there: Vec<&Machine> = machines.iter().filter(|m| on_target(m)).collect();
+    let mut drvs = BTreeMap::new();
+    if there.is_empty() {
+        return Ok(Ok(drvs));
+    }
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let mut request = EvalRequest::new(Installable::Exprs(vec![configurations_expr(args)?]));
+    request.attr_paths = there.iter().map(|m| attr(m)).collect();
+    request.arg_exprs = pairs(&args.arg);
+    request.arg_strs = pairs(&args.argstr);
+    let session = Session::new(opts.store_dir(), request)?;
+    let progress = super::progress::Progress::new(store.store_dir().clone(), false);
+    let selected = xnix_app::instantiate::instantiate(&session, store, &progress);
+    progress.finish();
+    session.leak();
+    let selected = match selected {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(super::report_failure(e)?)),
+    };
+    for (m, s) in there.iter().zip(&selected) {
+        drvs.insert(m.name.clone(), store.parse_path(&s.drv_path)?);
+    }
+    Ok(Ok(drvs))
 }
 
 fn describe(e: &FleetEvent) -> String {
     match e {
         FleetEvent::Connecting => "connecting".into(),
+        FleetEvent::Building => "building there".into(),
         FleetEvent::Step(DeployEvent::Copying) => "copying the closure".into(),
         FleetEvent::Step(DeployEvent::Copied(n, p)) => {
             format!("copied {n} paths ({p} there already)")
@@ -250,9 +296,10 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         if machines.len() == 1 { "" } else { "s" }
     );
     let store = opts.open()?;
-    if let Err(code) = build(&args, opts, &store, &machines)? {
-        return Ok(code);
-    }
+    let built_on_target = match build(&args, opts, &store, &machines)? {
+        Ok(d) => d,
+        Err(code) => return Ok(code),
+    };
     let state_dir = state_dir_for(store.store_dir());
     let mut nodes = Vec::new();
     for m in &machines {
@@ -273,6 +320,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
                 .parse_path(&m.system)
                 .with_context(|| format!("{}: the system's path", m.name))?,
             state_dir: state_dir.clone(),
+            build_on_target: built_on_target.get(&m.name).cloned(),
             magic_rollback: d["magicRollback"].as_bool().unwrap_or(true),
             confirm_timeout: Duration::from_secs(d["confirmTimeout"].as_u64().unwrap_or(30)),
             health_checks: d["healthChecks"]
@@ -292,41 +340,14 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         ssh_opts: ssh_opts_from_env(),
     };
     let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
-    let multi = std::io::stderr()
-        .is_terminal()
-        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)));
-    let bars: BTreeMap<String, ProgressBar> = match &multi {
-        Some(mp) => nodes
-            .iter()
-            .map(|n| {
-                let bar = mp.add(ProgressBar::new_spinner());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.set_prefix(format!("{:width$}", n.name));
-                bar.set_message("waiting");
-                bar.enable_steady_tick(Duration::from_millis(100));
-                (n.name.clone(), bar)
-            })
-            .collect(),
-        None => BTreeMap::new(),
-    };
+    let progress = super::progress::Progress::new(store.store_dir().clone(), false);
+    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    progress.track(&format!("deploying to {} machines", names.len()), &names);
     let events = |name: &str, e: FleetEvent| {
-        let text = describe(&e);
-        match bars.get(name) {
-            Some(bar) => {
-                if matches!(e, FleetEvent::Done(_)) {
-                    bar.finish_with_message(text);
-                } else {
-                    bar.set_message(text);
-                }
-            }
-            None => eprintln!("{name:width$}  {text}"),
-        }
+        progress.item_status(name, &describe(&e), matches!(e, FleetEvent::Done(_)));
     };
     let reports = deploy_fleet(&store, &nodes, &options, &events);
-    drop(bars);
+    progress.finish();
     let ok = reports.iter().all(|r| r.result.succeeded());
     if args.json {
         let list: Vec<Value> = reports

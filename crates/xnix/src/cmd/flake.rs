@@ -61,21 +61,6 @@ fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
 }
 
-/// Whether a FILE argument is a flake installable (`REF#ATTR`) rather than a file.
-pub fn is_installable(arg: &str) -> bool {
-    xnix_app::flake::is_installable(arg)
-}
-
-/// `xnix repl REF#ATTR`: the attribute (Nix's search order), or the whole flake (its
-/// outputs, `inputs`, `sourceInfo`) for `REF#`.
-pub fn eval_repl_flake(ev: &Evaluator, arg: &str) -> Result<Value, EvalError> {
-    let request = FlakeRequest::default();
-    match arg.strip_suffix('#') {
-        Some(reference) => xnix_app::flake::eval_flake(ev, reference, &request),
-        None => xnix_app::flake::eval_installable(ev, arg, &request),
-    }
-}
-
 const EXAMPLES: &str = "\
 Examples:
   xnix flake init                       # a flake.nix using the bundled collection
@@ -355,13 +340,31 @@ fn metadata(ev: &Evaluator, locked: &eflake::LockedFlake, json: bool) -> Result<
     Ok(())
 }
 
-/// What `flake show` prints for an output.
+/// What `flake show` prints for an output: its text, and its JSON as Nix's
+/// `flake show --json` writes it.
 enum Shown {
-    Leaf(String),
+    /// A leaf: Nix's JSON type (`derivation`, `nixos-configuration`, ...), the derivation
+    /// name if any, and the text shown in the tree.
+    Leaf {
+        kind: &'static str,
+        name: Option<String>,
+        text: String,
+    },
+    /// Not walked (package sets are large): an empty JSON object, as Nix.
+    Omitted(String),
+    /// Attributes.
     Set(BTreeMap<String, Shown>),
 }
 
 impl Shown {
+    fn leaf(kind: &'static str, text: &str) -> Shown {
+        Shown::Leaf {
+            kind,
+            name: None,
+            text: text.to_string(),
+        }
+    }
+
     fn print(&self, prefix: &str) {
         if let Shown::Set(m) = self {
             let n = m.len();
@@ -369,7 +372,9 @@ impl Shown {
                 let last = i + 1 == n;
                 let branch = if last { "└───" } else { "├───" };
                 match v {
-                    Shown::Leaf(s) => println!("{prefix}{branch}{k}: {s}"),
+                    Shown::Leaf { text, .. } | Shown::Omitted(text) => {
+                        println!("{prefix}{branch}{k}: {text}")
+                    }
                     Shown::Set(_) => {
                         println!("{prefix}{branch}{k}");
                         v.print(&format!("{prefix}{}", if last { "    " } else { "│   " }));
@@ -381,7 +386,15 @@ impl Shown {
 
     fn to_json(&self) -> serde_json::Value {
         match self {
-            Shown::Leaf(s) => serde_json::json!({ "type": s }),
+            Shown::Leaf { kind, name, .. } => {
+                let mut m = serde_json::Map::new();
+                if let Some(n) = name {
+                    m.insert("name".into(), n.clone().into());
+                }
+                m.insert("type".into(), (*kind).into());
+                serde_json::Value::Object(m)
+            }
+            Shown::Omitted(_) => serde_json::json!({}),
             Shown::Set(m) => {
                 serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
             }
@@ -395,11 +408,13 @@ impl Shown {
 fn describe(ev: &Evaluator, v: Value, path: &[String], depth: usize) -> Result<Shown, EvalError> {
     let top = path.first().map(String::as_str).unwrap_or("");
     match (top, path.len()) {
-        ("legacyPackages", 2) => return Ok(Shown::Leaf("package set (not shown)".into())),
-        ("nixosConfigurations", 2) => return Ok(Shown::Leaf("NixOS configuration".into())),
-        ("overlays", 2) => return Ok(Shown::Leaf("Nixpkgs overlay".into())),
-        ("nixosModules", 2) => return Ok(Shown::Leaf("NixOS module".into())),
-        ("lib", 1) => return Ok(Shown::Leaf("library (not shown)".into())),
+        ("legacyPackages", 2) => return Ok(Shown::Omitted("omitted (a package set)".into())),
+        ("nixosConfigurations", 2) => {
+            return Ok(Shown::leaf("nixos-configuration", "NixOS configuration"))
+        }
+        ("overlays", 2) => return Ok(Shown::leaf("nixpkgs-overlay", "Nixpkgs overlay")),
+        ("nixosModules", 2) => return Ok(Shown::leaf("nixos-module", "NixOS module")),
+        ("lib", 1) => return Ok(Shown::leaf("unknown", "unknown")),
         _ => {}
     }
     let v = ev.force(v)?;
@@ -414,7 +429,11 @@ fn describe(ev: &Evaluator, v: Value, path: &[String], depth: usize) -> Result<S
                 "checks" => "derivation",
                 _ => "package",
             };
-            Ok(Shown::Leaf(format!("{kind} '{name}'")))
+            Ok(Shown::Leaf {
+                kind: "derivation",
+                text: format!("{kind} '{name}'"),
+                name: Some(name),
+            })
         }
         Value::Attrs(a) if depth < 4 => {
             let mut m = BTreeMap::new();
@@ -428,7 +447,7 @@ fn describe(ev: &Evaluator, v: Value, path: &[String], depth: usize) -> Result<S
             }
             Ok(Shown::Set(m))
         }
-        other => Ok(Shown::Leaf(other.type_desc().into_owned())),
+        _ => Ok(Shown::leaf("unknown", "unknown")),
     }
 }
 

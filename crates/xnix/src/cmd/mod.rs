@@ -110,6 +110,49 @@ impl SubstituteArgs {
     }
 }
 
+/// Evaluate `installable` with `attrs` selected and `--arg`/`--argstr`
+/// pairs, build the selected derivations (linking `./result` when `link`),
+/// and return the outputs in the order selected; `Err(code)` after the
+/// failure has been reported.
+pub fn build_selected(
+    store: &xnix_store::LocalStore,
+    opts: &StoreOpts,
+    installable: Installable,
+    attrs: Vec<String>,
+    arg: &[String],
+    argstr: &[String],
+    link: bool,
+) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
+    let pairs = |v: &[String]| -> Vec<(String, String)> {
+        v.chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect()
+    };
+    let mut request = EvalRequest::new(installable);
+    request.attr_paths = attrs;
+    request.arg_exprs = pairs(arg);
+    request.arg_strs = pairs(argstr);
+    let session = xnix_app::Session::new(opts.store_dir(), request)?;
+    let options = xnix_app::realise::BuildOptions {
+        sandbox_paths: xnix_app::realise::sandbox_paths(&[])?,
+        ..Default::default()
+    };
+    let progress = progress::Progress::new(store.store_dir().clone(), false);
+    let result = xnix_app::build::build(
+        &session,
+        store,
+        &options,
+        link.then_some(std::path::Path::new("result")),
+        &progress,
+    );
+    progress.finish();
+    session.leak();
+    match result {
+        Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),
+        Err(e) => Ok(Err(report_failure(e)?)),
+    }
+}
+
 /// Print a failure of the application layer the way the commands report
 /// them: evaluation errors as Nix formats them, each failed build with its
 /// log; the exit code is 1. Other errors are returned, for `main` to print.
@@ -180,16 +223,21 @@ impl StoreOpts {
         self.store_dir.as_deref().unwrap_or(DEFAULT_STORE_DIR)
     }
 
-    /// Open (creating if needed) the local store these options describe.
-    pub fn open(&self) -> anyhow::Result<LocalStore> {
+    /// The configuration of the local store these options describe.
+    pub fn config(&self) -> anyhow::Result<LocalStoreConfig> {
         let store_dir = StoreDir::new(self.store_dir().to_string())
             .with_context(|| format!("invalid store directory '{}'", self.store_dir()))?;
-        let config = LocalStoreConfig {
+        Ok(LocalStoreConfig {
             store_dir: Some(store_dir),
             root: self.store_root.clone(),
             state_dir: self.state_dir.clone(),
             ..Default::default()
-        };
+        })
+    }
+
+    /// Open (creating if needed) the local store these options describe.
+    pub fn open(&self) -> anyhow::Result<LocalStore> {
+        let config = self.config()?;
         let shown = match &self.store_root {
             Some(r) => format!("{} under root {}", self.store_dir(), r.display()),
             None => self.store_dir().to_string(),

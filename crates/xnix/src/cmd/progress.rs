@@ -48,6 +48,9 @@ pub struct Progress {
     multi: MultiProgress,
     header: ProgressBar,
     counts: Mutex<Counts>,
+    /// Named items followed line by line (the machines of a deployment), and
+    /// the width their names are padded to.
+    items: Mutex<(BTreeMap<String, ProgressBar>, usize)>,
 }
 
 impl Progress {
@@ -80,6 +83,7 @@ impl Progress {
                 failed: 0,
                 running: BTreeMap::new(),
             }),
+            items: Mutex::new((BTreeMap::new(), 0)),
         }
     }
 
@@ -107,8 +111,54 @@ impl Progress {
         }
     }
 
+    /// Follow the named items `names` (the machines of a deployment): on a
+    /// terminal each gets a live status line; otherwise each status is a
+    /// plain line `NAME  STATUS`.
+    pub fn track(&self, what: &str, names: &[String]) {
+        let width = names.iter().map(|n| n.len()).max().unwrap_or(4);
+        let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        items.1 = width;
+        if self.mode == ProgressMode::Plain {
+            return;
+        }
+        self.header.set_message(what.to_string());
+        self.header.enable_steady_tick(Duration::from_millis(100));
+        for name in names {
+            let bar = self.multi.add(ProgressBar::new_spinner());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(format!("{name:width$}"));
+            bar.set_message("waiting");
+            bar.enable_steady_tick(Duration::from_millis(100));
+            items.0.insert(name.clone(), bar);
+        }
+    }
+
+    /// The status of a tracked item; a `finished` one keeps its last line.
+    pub fn item_status(&self, name: &str, text: &str, finished: bool) {
+        let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        let width = items.1;
+        match items.0.get(name) {
+            Some(bar) if finished => {
+                bar.finish_and_clear();
+                self.multi.remove(bar);
+                items.0.remove(name);
+                let _ = self.multi.println(format!("{name:width$}  {text}"));
+            }
+            Some(bar) => bar.set_message(text.to_string()),
+            None => eprintln!("{name:width$}  {text}"),
+        }
+    }
+
     /// Remove the live display (before printing the results).
     pub fn finish(&self) {
+        let items = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        for bar in items.0.values() {
+            bar.finish_and_clear();
+        }
+        drop(items);
         let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         for bar in c.running.values() {
             bar.finish_and_clear();

@@ -7,10 +7,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use xnix_app::installable::{EvalRequest, Installable};
-use xnix_app::realise::{sandbox_paths, BuildOptions};
 use xnix_app::{with_big_stack, Session};
 use xnix_deploy::{rollback, state_dir_for, Action, DeployEvent, Target};
 use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
@@ -27,9 +26,12 @@ Examples:
   xnix rebuild dry-activate -f ./board.nix --target-host root@board
   xnix rebuild list-generations --target-host root@board
   xnix rebuild switch --rollback --target-host root@board
+  xnix rebuild switch -f ./board.nix --build-host root@builder --target-host root@board
+  xnix rebuild switch --flake .#board --target-host root@board
 
 FILE (or -E EXPR, with -A ATTR) must evaluate to a system configuration (what
-lib.nixosSystem returns); its config.system.build.toplevel is built here.
+lib.nixosSystem returns), as must --flake FLAKE#NAME's nixosConfigurations.NAME;
+its config.system.build.toplevel is built here.
 With --target-host the closure is copied over ssh (only what the target
 lacks; extra ssh options in XNIX_SSHOPTS), then the target's switch-to-
 configuration runs detached there: a dropped connection does not stop it.
@@ -81,13 +83,14 @@ pub struct RebuildArgs {
     /// Pass NAME = "STRING" to a file that is a function.
     #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
     pub argstr: Vec<String>,
-    /// A flake's system configuration (.#NAME).
+    /// A flake's system configuration: FLAKE#NAME is FLAKE's nixosConfigurations.NAME.
     #[arg(long, value_name = "FLAKE#NAME")]
     pub flake: Option<String>,
     /// The machine to deploy to ([USER@]HOST, or ssh://...); default: this machine.
     #[arg(long, value_name = "[USER@]HOST")]
     pub target_host: Option<String>,
-    /// Build on this machine instead of here.
+    /// Build on this machine ([USER@]HOST) instead of here; the result goes
+    /// from there straight to the target.
     #[arg(long, value_name = "HOST")]
     pub build_host: Option<String>,
     /// Go back to the generation before the current one (switch, boot, test).
@@ -135,58 +138,21 @@ fn open_target(args: &RebuildArgs, opts: &StoreOpts) -> anyhow::Result<Target> {
     .with_sudo(args.use_remote_sudo))
 }
 
-/// Evaluate `installable` with `attrs` selected and `--arg`/`--argstr`
-/// pairs, build the selected derivations (linking `./result` when `link`),
-/// and return the outputs in the order selected; `Err(code)` after the
-/// failure has been reported.
-pub fn build_selected(
-    store: &xnix_store::LocalStore,
-    opts: &StoreOpts,
-    installable: Installable,
-    attrs: Vec<String>,
-    arg: &[String],
-    argstr: &[String],
-    link: bool,
-) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
-    let pairs = |v: &[String]| -> Vec<(String, String)> {
-        v.chunks(2)
-            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-            .collect()
-    };
-    let mut request = EvalRequest::new(installable);
-    request.attr_paths = attrs;
-    request.arg_exprs = pairs(arg);
-    request.arg_strs = pairs(argstr);
-    let session = Session::new(opts.store_dir(), request)?;
-    let options = BuildOptions {
-        sandbox_paths: sandbox_paths(&[])?,
-        ..BuildOptions::default()
-    };
-    let progress = Progress::new(store.store_dir().clone(), false);
-    let result = xnix_app::build::build(
-        &session,
-        store,
-        &options,
-        link.then_some(std::path::Path::new("result")),
-        &progress,
-    );
-    progress.finish();
-    session.leak();
-    match result {
-        Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),
-        Err(e) => Ok(Err(super::report_failure(e)?)),
-    }
-}
-
-/// Build the system's toplevel; `Err(code)` after a reported failure.
-fn build_system(
-    args: &RebuildArgs,
-    opts: &StoreOpts,
-    store: &xnix_store::LocalStore,
-    link: bool,
-) -> anyhow::Result<Result<xnix_formats::StorePath, u8>> {
-    if args.flake.is_some() {
-        bail!("--flake is not supported yet; pass the configuration with -f FILE [-A ATTR] or -E EXPR");
+/// The installable and attribute path of the system's toplevel.
+fn system_selection(args: &RebuildArgs) -> anyhow::Result<(Installable, String)> {
+    if let Some(flake) = &args.flake {
+        let Some((reference, name)) = flake.split_once('#').filter(|(_, n)| !n.is_empty()) else {
+            bail!("--flake {flake}: name the configuration, as in --flake .#board (nixosConfigurations.board)");
+        };
+        let expr = format!(
+            "(builtins.getFlake {}).nixosConfigurations.{}",
+            nix_string(&flake_ref(reference)?),
+            nix_string(name)
+        );
+        return Ok((
+            Installable::Exprs(vec![expr]),
+            "config.system.build.toplevel".into(),
+        ));
     }
     let installable = match (&args.file, &args.expr) {
         (Some(f), None) => Installable::Files(vec![f.display().to_string()]),
@@ -197,7 +163,18 @@ fn build_system(
         Some(a) => format!("{a}.config.system.build.toplevel"),
         None => "config.system.build.toplevel".to_string(),
     };
-    Ok(build_selected(
+    Ok((installable, attr))
+}
+
+/// Build the system's toplevel; `Err(code)` after a reported failure.
+fn build_system(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    link: bool,
+) -> anyhow::Result<Result<xnix_formats::StorePath, u8>> {
+    let (installable, attr) = system_selection(args)?;
+    Ok(super::build_selected(
         store,
         opts,
         installable,
@@ -209,13 +186,143 @@ fn build_system(
     .map(|mut v| v.remove(0)))
 }
 
-fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
-    if args.build_host.is_some() {
-        bail!("--build-host is not supported yet: build here (drop --build-host)");
+/// Evaluate the system and write its derivations here (nothing is built
+/// here), and connect to the build host.
+fn instantiate_for_build_host(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    host: &str,
+) -> anyhow::Result<Result<(xnix_formats::StorePath, SshMaster), u8>> {
+    let (installable, attr) = system_selection(args)?;
+    let mut request = EvalRequest::new(installable);
+    request.attr_paths = vec![attr];
+    request.arg_exprs = pairs(&args.arg);
+    request.arg_strs = pairs(&args.argstr);
+    let session = Session::new(opts.store_dir(), request)?;
+    let progress = Progress::new(store.store_dir().clone(), false);
+    let selected = xnix_app::instantiate::instantiate(&session, store, &progress);
+    progress.finish();
+    session.leak();
+    let selected = match selected {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(super::report_failure(e)?)),
+    };
+    let drv = store.parse_path(&selected.first().context("no system selected")?.drv_path)?;
+    let master = SshMaster::connect(&target_url(host)?, &ssh_opts_from_env(), CONNECT_TIMEOUT)?;
+    Ok(Ok((drv, master)))
+}
+
+/// `--build-host`: build there, copy the system from there straight to the
+/// target (through this machine, stored only on the two ends), activate.
+fn deploy_from_build_host(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    host: &str,
+    target: &Target,
+    action: Action,
+) -> anyhow::Result<u8> {
+    let (drv, master) = match instantiate_for_build_host(args, opts, store, host)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    eprintln!("building on {}...", master.url().display());
+    let (mut build_client, outputs) = xnix_deploy::build_on(store, &master, &drv)?;
+    let system = outputs
+        .iter()
+        .next()
+        .context("the system has no output")?
+        .clone();
+    match target.master() {
+        Some(t) => {
+            eprintln!(
+                "copying the system from {} to {}...",
+                master.url().display(),
+                target.name()
+            );
+            let mut to = t.serve_client(store.store_dir())?;
+            xnix_remote::copy::copy_between(&mut build_client, &mut to, &outputs, &mut |_| {})?;
+            to.close()?;
+        }
+        None => {
+            xnix_remote::copy::copy_from(store, &mut build_client, &outputs, &mut |_| {})?;
+        }
     }
+    build_client.close()?;
+    eprintln!("activating ({})...", action.as_str());
+    let activated = xnix_deploy::activate(
+        target,
+        &store.print_path(&system),
+        action,
+        None,
+        &mut |_| {},
+    )?;
+    eprint!("{}", activated.activation.log);
+    if activated.activation.status != 0 {
+        eprintln!(
+            "error: switch-to-configuration {} on {} failed (exit status {})",
+            action.as_str(),
+            target.name(),
+            activated.activation.status
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// A flake reference for `builtins.getFlake`: a path (`.`, `./x`, `/x`)
+/// made absolute, anything else as given.
+pub fn flake_ref(reference: &str) -> anyhow::Result<String> {
+    let r = if reference.is_empty() { "." } else { reference };
+    if r.starts_with('.') || r.starts_with('/') {
+        let abs =
+            std::fs::canonicalize(r).with_context(|| format!("cannot find the flake '{r}'"))?;
+        Ok(abs.display().to_string())
+    } else {
+        Ok(r.to_string())
+    }
+}
+
+/// `s` as a Nix string literal.
+pub fn nix_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn pairs(v: &[String]) -> Vec<(String, String)> {
+    v.chunks(2)
+        .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+        .collect()
+}
+
+fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     match args.action {
         RebuildAction::Build => {
             let store = opts.open()?;
+            if let Some(host) = &args.build_host {
+                let (drv, master) = match instantiate_for_build_host(&args, opts, &store, host)? {
+                    Ok(x) => x,
+                    Err(code) => return Ok(code),
+                };
+                let (mut client, outputs) = xnix_deploy::build_on(&store, &master, &drv)?;
+                xnix_remote::copy::copy_from(&store, &mut client, &outputs, &mut |_| {})?;
+                client.close()?;
+                for o in &outputs {
+                    println!("{}", store.print_path(o));
+                }
+                return Ok(0);
+            }
             let path = match build_system(&args, opts, &store, true)? {
                 Ok(p) => p,
                 Err(code) => return Ok(code),
@@ -268,6 +375,9 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         return Ok(0);
     }
     let store = opts.open()?;
+    if let Some(host) = &args.build_host {
+        return deploy_from_build_host(&args, opts, &store, host, &target, action);
+    }
     let system = match build_system(&args, opts, &store, false)? {
         Ok(p) => p,
         Err(code) => return Ok(code),

@@ -188,8 +188,8 @@ impl Repl {
             loaded.push(path.to_string());
         }
         let ev = self.ev();
-        if super::flake::is_installable(path) {
-            let v = super::flake::eval_repl_flake(&ev, path)?;
+        if xnix_app::flake::is_installable(path) {
+            let v = xnix_app::flake::eval_for_repl(&ev, path)?;
             return self.add_attrs(v);
         }
         let file = match path.strip_prefix('<').and_then(|p| p.strip_suffix('>')) {

@@ -47,7 +47,7 @@ pub fn run(args: ServeArgs, opts: &StoreOpts) -> anyhow::Result<ExitCode> {
     let store = opts.open()?;
     let options = ServeOptions {
         write_allowed: args.write,
-        build: xnix_build::builder::BuildOptions {
+        build: xnix_app::realise::BuildOptions {
             sandbox_paths: xnix_app::realise::sandbox_paths(&[])?,
             ..Default::default()
         },
