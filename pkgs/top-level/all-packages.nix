@@ -39,4 +39,5 @@ in
   bash = callPackage ../packages/bash.nix { };
   busybox = callPackage ../packages/busybox.nix { };
   openssl = callPackage ../packages/openssl.nix { };
+  gzip = callPackage ../packages/gzip.nix { };
 }
