@@ -40,4 +40,5 @@ in
   busybox = callPackage ../packages/busybox.nix { };
   openssl = callPackage ../packages/openssl.nix { };
   gzip = callPackage ../packages/gzip.nix { };
+  less = callPackage ../packages/less.nix { };
 }
