@@ -41,4 +41,5 @@ in
   openssl = callPackage ../packages/openssl.nix { };
   gzip = callPackage ../packages/gzip.nix { };
   less = callPackage ../packages/less.nix { };
+  pcre2 = callPackage ../packages/pcre2.nix { };
 }
