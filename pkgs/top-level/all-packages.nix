@@ -37,4 +37,9 @@ in
   readline = callPackage ../packages/readline.nix { };
   libffi = callPackage ../packages/libffi.nix { };
   bash = callPackage ../packages/bash.nix { };
+  busybox = callPackage ../packages/busybox.nix { };
+  openssl = callPackage ../packages/openssl.nix { };
+  gzip = callPackage ../packages/gzip.nix { };
+  less = callPackage ../packages/less.nix { };
+  pcre2 = callPackage ../packages/pcre2.nix { };
 }

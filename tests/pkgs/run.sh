@@ -168,7 +168,7 @@ for t in "${targets[@]}"; do
         fi
         if [ "$pcmd" != - ] && [ "$trun" != none ]; then
             RUN=""; [ "$trun" = native ] || RUN=$trun
-            got=$(OUT=$OUT RUN=$RUN inStore bash -c "$pcmd" 2>&1 | tr -d '\r')
+            got=$(OUT=$OUT RUN=$RUN HERE=$here inStore bash -c "$pcmd" 2>&1 | tr -d '\r')
             [ "$got" = "$pexpect" ]; record $? "$attr: runs ('$pexpect'${RUN:+ under ${RUN%% *}}; got '$got')"
         fi
     done
