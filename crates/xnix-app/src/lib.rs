@@ -25,6 +25,7 @@
 
 pub mod build;
 pub mod cache;
+pub mod debian;
 pub mod doctor;
 pub mod eval;
 pub mod flake;

@@ -3,10 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use xnix_build::fetch::{download_bytes, FetchOptions, MirrorTable};
-use xnix_debian::lock::{Lock, LockConfig};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -63,82 +60,51 @@ pub fn run(args: DebianArgs) -> anyhow::Result<ExitCode> {
 fn lock(args: LockArgs) -> anyhow::Result<ExitCode> {
     let dir = match args.dir {
         Some(d) => d,
-        None => xnix_app::installable::find_pkgs()
-            .map(|p| p.join("debian"))
-            .context("cannot find the collection's pkgs/ directory; pass --dir")?,
+        None => xnix_app::debian::default_lock_dir()?,
     };
-    let config_path = dir.join("roots.json");
-    let shown = config_path.display().to_string();
-    let text = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("reading {shown} (what to lock)"))?;
-    let config = LockConfig::parse(&text, &shown)?;
-    let mirrors = MirrorTable::from_system()?;
-    let options = FetchOptions::default();
-    let mut fetch = |path: &str| {
-        if !args.json {
+    let json = args.json;
+    let mut on_fetch = |path: &str| {
+        if !json {
             eprintln!("fetching mirror://debian/{path}");
         }
-        download_bytes(&format!("mirror://debian/{path}"), &mirrors, &options)
-            .map_err(|e| e.to_string())
     };
-    let locks = config.refresh(&args.arches, &shown, &mut fetch)?;
-    let mut summary = Vec::new();
-    let mut differs = false;
-    for lock in &locks {
-        let file = dir.join(config.lock_file_name(&lock.architecture));
-        let old = match std::fs::read_to_string(&file) {
-            Ok(t) => Some(
-                Lock::from_json(&t)
-                    .with_context(|| format!("reading the lock {}", file.display()))?,
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => bail!("reading the lock {}: {e}", file.display()),
-        };
-        let changes = match &old {
-            Some(old) => lock.diff(old),
-            None => vec![format!("new lock with {} packages", lock.packages.len())],
-        };
-        let same = old.as_ref().is_some_and(|o| o.to_json() == lock.to_json());
-        differs |= !same;
-        if !args.check && !same {
-            let tmp = file.with_extension("json.tmp");
-            std::fs::write(&tmp, lock.to_json())
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &file)
-                .with_context(|| format!("moving {} into place", tmp.display()))?;
-        }
-        let size: u64 = lock.packages.iter().map(|e| e.size).sum();
-        if args.json {
-            summary.push(serde_json::json!({
-                "architecture": lock.architecture,
-                "file": file.display().to_string(),
-                "packages": lock.packages.len(),
-                "bytes": size,
-                "changes": changes,
-                "upToDate": same,
-            }));
-        } else {
-            let state = if same {
+    let reports = xnix_app::debian::refresh_locks(&dir, &args.arches, args.check, &mut on_fetch)?;
+    if args.json {
+        let summary: Vec<_> = reports
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "architecture": r.architecture,
+                    "file": r.file.display().to_string(),
+                    "packages": r.packages,
+                    "bytes": r.bytes,
+                    "changes": r.changes,
+                    "upToDate": r.up_to_date,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        for r in &reports {
+            let state = if r.up_to_date {
                 "up to date"
-            } else if args.check {
-                "differs"
-            } else {
+            } else if r.written {
                 "written"
+            } else {
+                "differs"
             };
             println!(
                 "{}: {} packages, {} MiB of .deb files ({state})",
-                file.display(),
-                lock.packages.len(),
-                size / (1 << 20)
+                r.file.display(),
+                r.packages,
+                r.bytes / (1 << 20)
             );
-            for c in &changes {
+            for c in &r.changes {
                 println!("  {c}");
             }
         }
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    }
+    let differs = reports.iter().any(|r| !r.up_to_date);
     Ok(if args.check && differs {
         ExitCode::from(1)
     } else {
