@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 pub mod ssh_hosts;
+pub mod store_root;
 
 /// The configuration every Nix run here gets: no sandbox, no substituters.
 pub const NIX_CONF: &str = "experimental-features = nix-command\nsandbox = false\nsubstituters =\n";
