@@ -74,7 +74,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and usage errors; a reader that went away (`xnix --help | head`)
+            // is not an error of ours.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
     let mut opts = cli.store;
     if let Err(err) = opts.load_settings() {
         eprintln!("error: {err:#}");
@@ -103,9 +111,20 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(err) if reader_went_away(&err) => ExitCode::from(141),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `err` is a write to a pipe whose reader has gone (`xnix ... | head`): the
+/// program stops quietly, with the status a shell shows for SIGPIPE, as other tools do.
+fn reader_went_away(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
