@@ -40,21 +40,10 @@ pub fn copy_to(
         progress(CopyEvent::Present { path: p.clone() });
         report.present.push(p.clone());
     }
-    for (i, p) in order.iter().enumerate() {
-        progress(CopyEvent::Copying {
-            path: p.clone(),
-            index: i + 1,
-            of: order.len(),
-        });
-        let info = &infos[p];
+    transfer(&order, &infos, &mut report, progress, |p, info| {
         client.add_to_store_nar(info, |w| store.export_nar(p, w))?;
-        progress(CopyEvent::Copied {
-            path: p.clone(),
-            nar_size: info.nar_size,
-            file_size: info.nar_size,
-        });
-        report.copied.push(p.clone());
-    }
+        Ok(info.nar_size)
+    })?;
     Ok(report)
 }
 
@@ -105,21 +94,10 @@ pub fn copy_from(
         .map(|(p, i)| (p.clone(), i.references.clone()))
         .collect();
     let order = references_first(&refs);
-    for (i, p) in order.iter().enumerate() {
-        progress(CopyEvent::Copying {
-            path: p.clone(),
-            index: i + 1,
-            of: order.len(),
-        });
-        let info = &infos[p];
+    transfer(&order, &infos, &mut report, progress, |p, info| {
         client.dump_path(p, |nar| store.import_nar(info, nar))??;
-        progress(CopyEvent::Copied {
-            path: p.clone(),
-            nar_size: info.nar_size,
-            file_size: info.nar_size,
-        });
-        report.copied.push(p.clone());
-    }
+        Ok(info.nar_size)
+    })?;
     Ok(report)
 }
 
@@ -157,13 +135,7 @@ pub fn copy_between(
         present: present.into_iter().collect(),
         ..Default::default()
     };
-    for (i, p) in order.iter().enumerate() {
-        progress(CopyEvent::Copying {
-            path: p.clone(),
-            index: i + 1,
-            of: order.len(),
-        });
-        let info = &infos[p];
+    transfer(&order, &infos, &mut report, progress, |p, info| {
         // Exactly the announced size is passed on; the receiver checks the hash.
         from.dump_path(p, |nar| {
             to.add_to_store_nar(info, |w| {
@@ -178,12 +150,34 @@ pub fn copy_between(
                 }
             })
         })??;
+        Ok(info.nar_size)
+    })?;
+    Ok(report)
+}
+
+/// Send the paths of `order` (references first) one by one with `send`,
+/// which returns the NAR size it moved, reporting each to `progress` and
+/// recording it in `report`.
+fn transfer<I>(
+    order: &[StorePath],
+    infos: &BTreeMap<StorePath, I>,
+    report: &mut CopyReport,
+    progress: &mut dyn FnMut(CopyEvent),
+    mut send: impl FnMut(&StorePath, &I) -> crate::Result<u64>,
+) -> crate::Result<()> {
+    for (i, p) in order.iter().enumerate() {
+        progress(CopyEvent::Copying {
+            path: p.clone(),
+            index: i + 1,
+            of: order.len(),
+        });
+        let nar_size = send(p, &infos[p])?;
         progress(CopyEvent::Copied {
             path: p.clone(),
-            nar_size: info.nar_size,
-            file_size: info.nar_size,
+            nar_size,
+            file_size: nar_size,
         });
         report.copied.push(p.clone());
     }
-    Ok(report)
+    Ok(())
 }
