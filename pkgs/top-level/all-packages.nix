@@ -42,4 +42,8 @@ in
   gzip = callPackage ../packages/gzip.nix { };
   less = callPackage ../packages/less.nix { };
   pcre2 = callPackage ../packages/pcre2.nix { };
+
+  # ---- Rust: Debian's rustc, cargo, standard libraries and crates (build-support/rust)
+  rustPlatform = callPackage ../build-support/rust { };
+  ripgrep = callPackage ../packages/ripgrep.nix { };
 }
