@@ -226,7 +226,13 @@ let
       description = "package";
       descriptionClass = "noun";
       check = x: lib.isDerivation x || lib.isStorePath x;
-      merge = mergeOneOption;
+      # A store path given as a path or a plain string becomes a package
+      # (`lib.toDerivation`), so `pkg.outPath`, `pkg.name` work either way.
+      merge = loc: defs:
+        let value = mergeOneOption loc defs; in
+        if builtins.isPath value || (isString value && !builtins.hasContext value)
+        then lib.toDerivation value
+        else value;
     };
 
     path = mkOptionType {
