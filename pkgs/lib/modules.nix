@@ -10,8 +10,8 @@
 # the last module's elements first unless `mkBefore`/`mkAfter` say otherwise.
 { lib }:
 let
-  inherit (builtins) all attrNames concatLists concatMap filter foldl' functionArgs genericClosure
-    head isAttrs isBool isFunction isList isString length map mapAttrs sort tail typeOf zipAttrsWith;
+  inherit (builtins) all any attrNames concatLists concatMap filter foldl' functionArgs genericClosure
+    head isAttrs isBool isFunction isList isString length map mapAttrs partition sort tail typeOf zipAttrsWith;
   inherit (lib.options) isOption mkOption showOption showFiles showDefs;
 
   # ---- properties of definitions -----------------------------------------
@@ -48,15 +48,21 @@ let
   priorityOf = def: if kindOf def.value == "override" then def.value.priority else defaultOverridePriority;
 
   # Only the definitions of the highest priority (lowest number) count.
+  # Most options have no `mkOverride` at all: their definitions are kept as
+  # they are, without a pass that computes each one's priority.
+  isOverride = def: kindOf def.value == "override";
   filterOverrides' = defs:
-    let
-      highestPrio = foldl' (p: def: let q = priorityOf def; in if q < p then q else p) 9999 defs;
-      strip = def: if kindOf def.value == "override" then def // { value = def.value.content; } else def;
-    in
-    {
-      values = concatMap (def: if priorityOf def == highestPrio then [ (strip def) ] else [ ]) defs;
-      inherit highestPrio;
-    };
+    if !(any isOverride defs) then
+      { values = defs; highestPrio = if defs == [ ] then 9999 else defaultOverridePriority; }
+    else
+      let
+        highestPrio = foldl' (p: def: let q = priorityOf def; in if q < p then q else p) 9999 defs;
+        strip = def: if isOverride def then def // { value = def.value.content; } else def;
+      in
+      {
+        values = concatMap (def: if priorityOf def == highestPrio then [ (strip def) ] else [ ]) defs;
+        inherit highestPrio;
+      };
   filterOverrides = defs: (filterOverrides' defs).values;
 
   # mkOrder: a stable sort by order priority (mkBefore 500, plain 1000, mkAfter 1500).
@@ -73,7 +79,11 @@ let
   mergeDefinitions = loc: type: defs: rec {
     defsFinal' =
       let
-        discharged = concatMap (def: map (value: { inherit (def) file; inherit value; }) (dischargeProperties def.value)) defs;
+        # Only `mkMerge`/`mkIf` definitions need discharging; the rest stay as they are.
+        isConditional = def: let k = kindOf def.value; in k == "merge" || k == "if";
+        discharged =
+          if !(any isConditional defs) then defs
+          else concatMap (def: map (value: { inherit (def) file; inherit value; }) (dischargeProperties def.value)) defs;
         filtered = filterOverrides' discharged;
       in
       {
@@ -116,6 +126,8 @@ let
   # one may give each of default, example, description, apply; types must
   # merge; submodule options collect each declaration's modules.
   mergeOptionDecls = loc: decls:
+    if tail decls == [ ] then mergeOneOptionDecl loc (head decls)
+    else
     let
       merged = foldl'
         (res: d:
@@ -140,6 +152,20 @@ let
       type = if merged.options != [ ] then type.substSubModules merged.options else type;
     };
 
+  # What mergeOptionDecls makes of a single declaration.
+  mergeOneOptionDecl = loc: d:
+    let
+      o = d.options;
+      type = o.type or lib.types.unspecified;
+      subModules = type.getSubModules or null;
+      options = if subModules != null then map (setDefaultModuleLocation d.file) subModules else [ ];
+    in
+    o // {
+      inherit loc options;
+      declarations = [ d.file ];
+      type = if options != [ ] then type.substSubModules options else type;
+    };
+
   # ---- merging a level of options ----------------------------------------------
 
   # Options declared at `loc` (each module's `options` subtree there) with the
@@ -159,8 +185,9 @@ let
         let
           sub = loc ++ [ name ];
           here = defsByName.${name} or [ ];
-          optionDecls = filter (d: isOption d.options) ds;
-          nested = filter (d: !isOption d.options) ds;
+          split = partition (d: isOption d.options) ds;
+          optionDecls = split.right;
+          nested = split.wrong;
           nestable = all (d: (d.options.type.getSubModules or null) != null) optionDecls;
           # Options declared below a submodule option become that submodule's options.
           asSubmodule = d: { inherit (d) file; options = mkOption { type = lib.types.submodule { options = d.options; }; }; };
@@ -219,8 +246,10 @@ let
         explicit = m ? config || m ? options;
         extra = removeAttrs m knownModuleAttrs;
         definitions = if explicit then m.config or { } else extra;
-        withExtras = lib.optional (m ? freeformType) { _module.freeformType = m.freeformType; }
-          ++ lib.optional (m ? meta) { meta = m.meta; };
+        withExtras =
+          if !(m ? freeformType || m ? meta) then [ ]
+          else lib.optional (m ? freeformType) { _module.freeformType = m.freeformType; }
+            ++ lib.optional (m ? meta) { meta = m.meta; };
       in
       if explicit && extra != { } then
         throw "Module `${toString (m.key or key)}' has an unsupported attribute `${head (attrNames extra)}'. This is caused by introducing a top-level `config' or `options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${lib.concatStringsSep " " (attrNames extra)}) into the explicit `config' attribute."
