@@ -45,22 +45,37 @@ let
       else throw "‘mkIf’ called with a non-Boolean condition")
     else [ def ];
 
-  priorityOf = def: if kindOf def.value == "override" then def.value.priority else defaultOverridePriority;
+  # These run for every definition of every option: each is one call
+  # (no kindOf inside).
+  priorityOf = def:
+    let v = def.value; in
+    if isAttrs v && (v._type or "") == "override" then v.priority else defaultOverridePriority;
+  isOverride = def: let v = def.value; in isAttrs v && (v._type or "") == "override";
+  isOrdered = def: let v = def.value; in isAttrs v && (v._type or "") == "order";
+  isConditional = def:
+    let v = def.value; k = if isAttrs v then v._type or "" else ""; in k == "merge" || k == "if";
 
   # Only the definitions of the highest priority (lowest number) count.
   # Most options have no `mkOverride` at all: their definitions are kept as
-  # they are, without a pass that computes each one's priority.
-  isOverride = def: kindOf def.value == "override";
+  # they are, without a pass that computes each one's priority; a single
+  # definition (often an option's default alone) needs no comparison.
   filterOverrides' = defs:
     if !(any isOverride defs) then
       { values = defs; highestPrio = if defs == [ ] then 9999 else defaultOverridePriority; }
+    else if tail defs == [ ] then
+      let def = head defs; in
+      { values = [ (def // { value = def.value.content; }) ]; highestPrio = def.value.priority; }
     else
       let
         highestPrio = foldl' (p: def: let q = priorityOf def; in if q < p then q else p) 9999 defs;
-        strip = def: if isOverride def then def // { value = def.value.content; } else def;
       in
       {
-        values = concatMap (def: if priorityOf def == highestPrio then [ (strip def) ] else [ ]) defs;
+        values = concatMap
+          (def:
+            if priorityOf def != highestPrio then [ ]
+            else if isOverride def then [ (def // { value = def.value.content; }) ]
+            else [ def ])
+          defs;
         inherit highestPrio;
       };
   filterOverrides = defs: (filterOverrides' defs).values;
@@ -68,7 +83,7 @@ let
   # mkOrder: a stable sort by order priority (mkBefore 500, plain 1000, mkAfter 1500).
   sortProperties = defs:
     let
-      strip = def: if kindOf def.value == "order" then def // { value = def.value.content; inherit (def.value) priority; } else def;
+      strip = def: if isOrdered def then def // { value = def.value.content; inherit (def.value) priority; } else def;
       orderOf = def: def.priority or defaultOrderPriority;
     in
     sort (a: b: orderOf a < orderOf b) (map strip defs);
@@ -80,14 +95,13 @@ let
     defsFinal' =
       let
         # Only `mkMerge`/`mkIf` definitions need discharging; the rest stay as they are.
-        isConditional = def: let k = kindOf def.value; in k == "merge" || k == "if";
         discharged =
           if !(any isConditional defs) then defs
           else concatMap (def: map (value: { inherit (def) file; inherit value; }) (dischargeProperties def.value)) defs;
         filtered = filterOverrides' discharged;
       in
       {
-        values = if lib.any (def: kindOf def.value == "order") filtered.values then sortProperties filtered.values else filtered.values;
+        values = if any isOrdered filtered.values then sortProperties filtered.values else filtered.values;
         inherit (filtered) highestPrio;
       };
     defsFinal = defsFinal'.values;
@@ -104,7 +118,7 @@ let
   # A declared option with its definitions: the option record of `options`.
   evalOptionValue = loc: opt: defs:
     let
-      withDefault = lib.optional (opt ? default) { file = head opt.declarations; value = mkOptionDefault opt.default; } ++ defs;
+      withDefault = if opt ? default then [{ file = head opt.declarations; value = mkOptionDefault opt.default; }] ++ defs else defs;
       merged =
         if (opt.readOnly or false) && length withDefault > 1 then
           let shown = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) withDefault; in
@@ -218,7 +232,10 @@ let
 
   # A module's definitions at a level of namespaces, as attribute sets.
   namespaceDefinitions = loc: d:
-    map
+    let c = d.config; k = if isAttrs c then c._type or "" else null; in
+    # A plain attribute set (most modules' definitions) is one namespace as it is.
+    if k != null && k != "merge" && k != "if" && k != "override" then [ c ]
+    else map
       (attrs:
         if isAttrs attrs then attrs
         else throw ''
@@ -327,7 +344,9 @@ let
           self = {
             key = if fromPath then toString m else unified.key;
             module = unified;
-            children = lib.imap1 (i: node unified._file "${self.key}:anon-${toString i}") unified.imports;
+            children =
+              if unified.imports == [ ] then [ ]
+              else lib.imap1 (i: node unified._file "${self.key}:anon-${toString i}") unified.imports;
           };
         in
         self;
