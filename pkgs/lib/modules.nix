@@ -111,7 +111,9 @@ let
         throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option."
       else if all (def: type.check def.value) defsFinal then type.merge loc defsFinal
       else
-        throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs (filter (def: !type.check def.value) defsFinal)}";
+        throw "A definition for option `${showOption loc}' is not of type `${type.description}'. ${
+          if type.checkError or null != null then type.checkError loc defsFinal
+          else "Definition values:${showDefs (filter (def: !type.check def.value) defsFinal)}"}";
     optionalValue = if isDefined then { value = mergedValue; } else { };
   };
 
