@@ -42,4 +42,5 @@ in
   gzip = callPackage ../packages/gzip.nix { };
   less = callPackage ../packages/less.nix { };
   pcre2 = callPackage ../packages/pcre2.nix { };
+  nano = callPackage ../packages/nano.nix { };
 }
