@@ -43,4 +43,5 @@ in
   less = callPackage ../packages/less.nix { };
   pcre2 = callPackage ../packages/pcre2.nix { };
   nano = callPackage ../packages/nano.nix { };
+  file = callPackage ../packages/file.nix { };
 }
