@@ -44,4 +44,5 @@ in
   pcre2 = callPackage ../packages/pcre2.nix { };
   nano = callPackage ../packages/nano.nix { };
   file = callPackage ../packages/file.nix { };
+  expat = callPackage ../packages/expat.nix { };
 }
