@@ -45,4 +45,5 @@ in
   nano = callPackage ../packages/nano.nix { };
   file = callPackage ../packages/file.nix { };
   expat = callPackage ../packages/expat.nix { };
+  e2fsprogs = callPackage ../packages/e2fsprogs.nix { };
 }
