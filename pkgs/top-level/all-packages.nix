@@ -46,4 +46,5 @@ in
   file = callPackage ../packages/file.nix { };
   expat = callPackage ../packages/expat.nix { };
   e2fsprogs = callPackage ../packages/e2fsprogs.nix { };
+  dropbear = callPackage ../packages/dropbear.nix { };
 }
