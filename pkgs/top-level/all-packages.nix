@@ -47,4 +47,5 @@ in
   expat = callPackage ../packages/expat.nix { };
   e2fsprogs = callPackage ../packages/e2fsprogs.nix { };
   dropbear = callPackage ../packages/dropbear.nix { };
+  iproute2 = callPackage ../packages/iproute2.nix { };
 }
