@@ -14,7 +14,7 @@
 , lockDir ? ./.
 }:
 let
-  arches = [ "amd64" "arm64" ];
+  arches = [ "amd64" "arm64" "armhf" "i386" "ppc64el" "s390x" ];
   readLock = arch: builtins.fromJSON (builtins.readFile (lockDir + "/${suite}-${arch}.json"));
   locks = builtins.listToAttrs (map (arch: { name = arch; value = readLock arch; }) arches);
 
