@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use xnix_formats::StoreDir;
 
+use crate::sudo::RemoteSudo;
 use crate::{RemoteError, Result, ServeClient};
 
 /// A parsed `ssh://[USER@]HOST[:PORT][?remote-program=PROG]` URL.
@@ -132,6 +133,7 @@ pub struct SshMaster {
     socket_dir: PathBuf,
     socket: PathBuf,
     master: Option<Child>,
+    sudo: Option<RemoteSudo>,
 }
 
 impl SshMaster {
@@ -155,6 +157,7 @@ impl SshMaster {
             socket_dir,
             socket,
             master: None,
+            sudo: None,
         };
         let mut cmd = m.base_command();
         cmd.args(["-M", "-N", "-o", "ControlPersist=no"])
@@ -197,6 +200,27 @@ impl SshMaster {
     /// The URL this master reaches.
     pub fn url(&self) -> &SshUrl {
         &self.url
+    }
+
+    /// Run the store's server (and [`SshMaster::root_command`]s) as root
+    /// through the host's sudo (a login user other than root).
+    pub fn with_sudo(mut self, sudo: Option<RemoteSudo>) -> SshMaster {
+        self.sudo = sudo;
+        self
+    }
+
+    /// The sudo in use, if any.
+    pub fn sudo(&self) -> Option<&RemoteSudo> {
+        self.sudo.as_ref()
+    }
+
+    /// A command that runs `remote` as root (through sudo when set), and
+    /// what must be written to its input before anything else.
+    pub fn root_command(&self, remote: &str) -> (Command, Vec<u8>) {
+        match &self.sudo {
+            Some(s) => (self.command(&s.wrap(remote)), s.preamble()),
+            None => (self.command(remote), Vec::new()),
+        }
     }
 
     fn base_command(&self) -> Command {
@@ -276,14 +300,12 @@ impl SshMaster {
         }
     }
 
-    /// Start a serve-protocol session with the host's store.
+    /// Start a serve-protocol session with the host's store (as root
+    /// through sudo when set).
     pub fn serve_client(&self, store_dir: &StoreDir) -> Result<ServeClient> {
         let remote = self.serve_command(store_dir)?;
-        ServeClient::spawn(
-            self.command(&remote),
-            store_dir.clone(),
-            &self.url.display(),
-        )
+        let (command, preamble) = self.root_command(&remote);
+        ServeClient::spawn(command, &preamble, store_dir.clone(), &self.url.display())
     }
 }
 
