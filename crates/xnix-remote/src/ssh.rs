@@ -209,6 +209,51 @@ impl SshMaster {
         self
     }
 
+    /// Check that sudo lets us become root (with the password, if one was
+    /// given), before anything else runs through it: a refusal is a clear
+    /// error here instead of a command left waiting for input.
+    pub fn check_sudo(&self) -> Result<()> {
+        let Some(sudo) = &self.sudo else {
+            return Ok(());
+        };
+        let (mut cmd, preamble) = self.root_command("true");
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| RemoteError::Spawn {
+                what: format!("running ssh to {}", self.url.display()),
+                source,
+            })?;
+        // Only the password and the marker: a wrong password makes sudo read
+        // the end of the input and give up at once.
+        let mut stdin = child.stdin.take().expect("piped");
+        let _ = std::io::Write::write_all(&mut stdin, &preamble);
+        drop(stdin);
+        let out = child
+            .wait_with_output()
+            .map_err(|source| RemoteError::Spawn {
+                what: format!("running ssh to {}", self.url.display()),
+                source,
+            })?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(RemoteError::Peer {
+            peer: self.url.display(),
+            message: format!(
+                "sudo refused to run as root{} ({said})",
+                if sudo.has_password() {
+                    " with the password given"
+                } else {
+                    " without a password (--ask-sudo-password asks for one)"
+                }
+            ),
+        })
+    }
+
     /// The sudo in use, if any.
     pub fn sudo(&self) -> Option<&RemoteSudo> {
         self.sudo.as_ref()

@@ -43,6 +43,11 @@ impl RemoteSudo {
         }
     }
 
+    /// Whether a password is given.
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
     /// The shell command line that runs `remote` (a shell command line)
     /// as root.
     pub fn wrap(&self, remote: &str) -> String {

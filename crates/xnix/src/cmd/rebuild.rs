@@ -151,7 +151,9 @@ fn open_target(
     Ok(match &args.target_host {
         Some(host) => {
             let url = target_url(host)?;
-            let master = SshMaster::connect(&url, &ssh_opts_from_env(), CONNECT_TIMEOUT)?;
+            let master = SshMaster::connect(&url, &ssh_opts_from_env(), CONNECT_TIMEOUT)?
+                .with_sudo(sudo.clone());
+            master.check_sudo()?;
             Target::ssh(master, state)
         }
         None => Target::local(state),
