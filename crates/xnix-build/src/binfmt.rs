@@ -30,7 +30,7 @@ pub const SANDBOX_BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
 
 /// Directories searched for a static qemu (`qemu-<arch>-static`, the name
 /// Debian's qemu-user-static package gives them).
-const STATIC_QEMU_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin"];
+pub const STATIC_QEMU_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin"];
 
 /// How one build is emulated: the static qemu for its system and the ELF
 /// header pattern that selects it.

@@ -25,6 +25,8 @@ pub(super) struct BuildContext<'a, S: BuildStore + ?Sized> {
     pub(super) progress: &'a dyn BuildProgress,
     pub(super) drvs: &'a BTreeMap<StorePath, Derivation>,
     pub(super) machine: Option<Machine>,
+    /// The emulator source's answer, asked once.
+    pub(super) emulator_dirs: std::sync::OnceLock<Result<Vec<PathBuf>, String>>,
 }
 
 impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
@@ -230,38 +232,93 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         if runs_here || builtin && drv.platform == "builtin" {
             return Ok(());
         }
-        match &self.machine {
-            // Another architecture this machine can emulate: the sandbox
-            // runs the build under qemu.
-            Some(machine) if !builtin => {
-                Emulation::for_system(&drv.platform, machine).map_err(|source| {
-                    BuildError::Emulation {
-                        drv: shown.clone(),
-                        source: Box::new(source),
-                    }
-                })?;
-                if self.options.build_locally {
-                    Ok(())
-                } else {
-                    Err(BuildError::Unsupported {
-                        drv: shown.clone(),
-                        what: format!(
-                            "local builds are off (-j 0) and no builder takes '{}' derivations",
-                            drv.platform
-                        ),
-                    })
-                }
+        let machine = match &self.machine {
+            Some(machine) if !builtin => machine,
+            _ => {
+                return Err(BuildError::WrongPlatform {
+                    drv: shown.clone(),
+                    platform: drv.platform.clone(),
+                    systems: systems
+                        .iter()
+                        .map(|s| format!("'{s}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
             }
-            _ => Err(BuildError::WrongPlatform {
+        };
+        // Another architecture this machine can emulate: the sandbox runs
+        // the build under qemu.
+        self.emulation_for(&drv.platform, machine)
+            .map_err(|source| BuildError::Emulation {
                 drv: shown.clone(),
-                platform: drv.platform.clone(),
-                systems: systems
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
+                source: Box::new(source),
+            })?;
+        if let Some(allowed) = self
+            .options
+            .emulated_platforms
+            .as_ref()
+            .filter(|a| !a.contains(&drv.platform))
+        {
+            return Err(BuildError::Unsupported {
+                drv: shown.clone(),
+                what: format!(
+                    "'{}' is emulated here, but the extra-platforms setting leaves it out \
+                     (it names: {}); add it (`--option extra-platforms '{}'`) or build it on a \
+                     '{}' machine (--builders)",
+                    drv.platform,
+                    if allowed.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        allowed.join(" ")
+                    },
+                    drv.platform,
+                    drv.platform
+                ),
+            });
         }
+        if self.options.build_locally {
+            Ok(())
+        } else {
+            Err(BuildError::Unsupported {
+                drv: shown.clone(),
+                what: format!(
+                    "local builds are off (-j 0) and no builder takes '{}' derivations",
+                    drv.platform
+                ),
+            })
+        }
+    }
+
+    /// How `machine` emulates `system`: the static qemu searched in the
+    /// emulator source's directories (asked once), then the machine's.
+    fn emulation_for(
+        &self,
+        system: &str,
+        machine: &Machine,
+    ) -> Result<Emulation, crate::binfmt::EmulationError> {
+        let from_source = self
+            .emulator_dirs
+            .get_or_init(|| match &self.options.emulators {
+                Some(source) => source.static_qemu_dirs(),
+                None => Ok(Vec::new()),
+            });
+        let mut dirs: Vec<PathBuf> = from_source.clone().unwrap_or_default();
+        dirs.extend(crate::binfmt::STATIC_QEMU_DIRS.iter().map(PathBuf::from));
+        Emulation::for_system_in(system, machine, &dirs).map_err(|e| match (e, from_source) {
+            (
+                crate::binfmt::EmulationError::NoStaticQemu {
+                    system,
+                    program,
+                    tried,
+                },
+                Err(why),
+            ) => crate::binfmt::EmulationError::NoStaticQemu {
+                system,
+                program,
+                tried: format!("{tried}; the lock's qemu-user-static: {why}"),
+            },
+            (e, _) => e,
+        })
     }
 
     /// How the derivation's builder is emulated, when this machine does
@@ -272,10 +329,15 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             || drv.platform == self.options.system
             || self.options.extra_platforms.contains(&drv.platform)
             || machine.runs_natively(&drv.platform)
+            || self
+                .options
+                .emulated_platforms
+                .as_ref()
+                .is_some_and(|a| !a.contains(&drv.platform))
         {
             return None;
         }
-        Emulation::for_system(&drv.platform, machine).ok()
+        self.emulation_for(&drv.platform, machine).ok()
     }
 
     fn run_sandboxed(
