@@ -316,3 +316,55 @@ fn a_system_configuration_with_only_a_host_platform_builds_emulated_natively() {
         "[true,false,true]"
     );
 }
+
+/// A cross build that runs what it has just built for its host (not
+/// through `$emulator`) builds when it opts in (`runHostPrograms`, the
+/// derivation's `__xnixEmulate`), and without the opt-in fails with an
+/// error naming it.
+#[test]
+fn a_cross_build_runs_its_host_programs_only_when_it_opts_in() {
+    let store = Scratch::new();
+    let before = global_binfmt();
+    let package = |opt_in: bool| {
+        format!(
+            r#"with import {pkgs} {{ crossSystem = "aarch64-linux"; }};
+            stdenv.mkDerivation {{
+              name = "generated-by-a-host-program";
+              runHostPrograms = {opt_in};
+              src = builtins.toFile "gen.c" ''
+                #include <stdio.h>
+                #include <sys/utsname.h>
+                int main(void) {{ struct utsname u; uname(&u); printf("generated on %s\n", u.machine); return 0; }}
+              '';
+              unpackPhase = "cp $src gen.c";
+              buildPhase = "$CC -static -O1 gen.c -o gen && ./gen > generated.txt";
+              installPhase = "mkdir -p $out && cp generated.txt $out/";
+            }}"#,
+            pkgs = pkgs().display()
+        )
+    };
+    let o = xnix(
+        store.path(),
+        &["build", "--no-out-link", "-E", &package(true)],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let generated = fs::read_to_string(
+        store
+            .path()
+            .join(out.trim().trim_start_matches('/'))
+            .join("generated.txt"),
+    )
+    .unwrap();
+    assert_eq!(generated, "generated on aarch64\n");
+
+    let o = xnix(
+        store.path(),
+        &["build", "--no-out-link", "-E", &package(false)],
+    );
+    assert!(!o.status.success());
+    let err = text(&o);
+    assert!(err.contains("__xnixEmulate"), "{err}");
+    assert!(err.contains("runHostPrograms = true"), "{err}");
+    assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
+}

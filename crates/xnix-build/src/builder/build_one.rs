@@ -15,7 +15,7 @@ use super::{
     build_log_path, read_derivation, BuildError, BuildEvent, BuildOptions, BuildProgress,
     BuildStore,
 };
-use crate::binfmt::Emulation;
+use crate::binfmt::{Emulation, RUN_SYSTEMS_ATTR};
 use crate::fetch::{fetch_url, FetchError};
 use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError};
 
@@ -229,6 +229,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .machine
                 .as_ref()
                 .is_some_and(|m| m.runs_natively(&drv.platform));
+        if drv.env.contains_key(RUN_SYSTEMS_ATTR) {
+            self.emulations(shown, drv)?;
+        }
         if runs_here || builtin && drv.platform == "builtin" {
             return Ok(());
         }
@@ -321,6 +324,34 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         })
     }
 
+    /// The emulators a build registers: its own system's when it is
+    /// emulated, and those of the systems it opts in to run
+    /// (`__xnixEmulate`), or why one of those cannot be emulated.
+    fn emulations(
+        &self,
+        shown: &FullStorePath,
+        drv: &Derivation,
+    ) -> Result<Vec<Emulation>, BuildError> {
+        let mut found: Vec<Emulation> = self.emulated(drv).into_iter().collect();
+        let Some(machine) = self.machine.as_ref() else {
+            return Ok(found);
+        };
+        let wanted = drv.env.get(RUN_SYSTEMS_ATTR).map(|v| v.split_whitespace());
+        for system in wanted.into_iter().flatten() {
+            if machine.runs_natively(system) || found.iter().any(|e| e.system() == system) {
+                continue;
+            }
+            let emulation =
+                self.emulation_for(system, machine)
+                    .map_err(|source| BuildError::Emulation {
+                        drv: shown.clone(),
+                        source: Box::new(source),
+                    })?;
+            found.push(emulation);
+        }
+        Ok(found)
+    }
+
     /// How the derivation's builder is emulated, when this machine does
     /// not run its system natively but can emulate it.
     fn emulated(&self, drv: &Derivation) -> Option<Emulation> {
@@ -375,7 +406,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.max_silent_time = self.options.max_silent_time;
         config.scratch_parent = store.state_dir().join("builds");
         config.log_tail_lines = self.options.log_tail_lines;
-        config.emulation = self.emulated(drv);
+        config.emulation = self.emulations(&sd.full(drv_path), drv)?;
         let job = BuildJob {
             name: sd.print(drv_path),
             builder: drv.builder.clone(),
@@ -402,6 +433,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 })
             },
         )
+        .map_err(|e| opt_in_hint(e, drv))
         .map_err(|e| BuildError::Builder {
             drv: drv_path.clone(),
             log_path: log_path.to_path_buf(),
@@ -676,4 +708,24 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
         Ok(())
     }
+}
+
+/// A builder that failed because the kernel could not execute one of its
+/// programs (built for another system, with no emulator registered) gets a
+/// last line naming the opt-in that runs such programs.
+fn opt_in_hint(mut e: SandboxError, drv: &Derivation) -> SandboxError {
+    if let SandboxError::BuilderFailed { tail, .. } = &mut e {
+        let foreign = tail
+            .iter()
+            .any(|l| l.contains("Exec format error") || l.contains("cannot execute binary file"));
+        if foreign && !drv.env.contains_key(RUN_SYSTEMS_ATTR) {
+            tail.push(format!(
+                "xnix: the build ran a program this machine does not execute natively; a cross \
+                 build that runs programs it built for its host opts in with the derivation \
+                 attribute `{RUN_SYSTEMS_ATTR} = [ \"<host system>\" ]` (stdenv.mkDerivation: \
+                 `runHostPrograms = true;`), which runs them under qemu in this build only"
+            ));
+        }
+    }
+    e
 }
