@@ -287,36 +287,40 @@ let
 
   # ---- evalModules --------------------------------------------------------------
 
+  # The options `_module.*` every evaluation declares: the same declarations
+  # for every evaluation (made once, not again for each submodule value).
+  internalOptions = {
+    args = mkOption {
+      type = lib.types.lazyAttrsOf lib.types.raw;
+      internal = true;
+      description = "Arguments given to every module function, besides `config`, `options`, `lib` and `specialArgs`.";
+    };
+    check = mkOption {
+      type = lib.types.bool;
+      internal = true;
+      default = true;
+      description = "Whether definitions of undeclared options are errors.";
+    };
+    freeformType = mkOption {
+      type = lib.types.nullOr lib.types.optionType;
+      internal = true;
+      default = null;
+      description = "The type of definitions that match no declared option; they become part of `config`.";
+    };
+    specialArgs = mkOption {
+      readOnly = true;
+      internal = true;
+      description = "The `specialArgs` this evaluation was given.";
+    };
+  };
+
   evalModules = evalArgs@{ modules, prefix ? [ ], specialArgs ? { }, class ? null, args ? { }, check ? true }:
     let
       # Declares `_module.*`, which every evaluation has.
       internalModule = {
         _file = toString ./modules.nix;
         key = "${toString ./modules.nix}#internal";
-        options._module = {
-          args = mkOption {
-            type = lib.types.lazyAttrsOf lib.types.raw;
-            internal = true;
-            description = "Arguments given to every module function, besides `config`, `options`, `lib` and `specialArgs`.";
-          };
-          check = mkOption {
-            type = lib.types.bool;
-            internal = true;
-            default = true;
-            description = "Whether definitions of undeclared options are errors.";
-          };
-          freeformType = mkOption {
-            type = lib.types.nullOr lib.types.optionType;
-            internal = true;
-            default = null;
-            description = "The type of definitions that match no declared option; they become part of `config`.";
-          };
-          specialArgs = mkOption {
-            readOnly = true;
-            internal = true;
-            description = "The `specialArgs` this evaluation was given.";
-          };
-        };
+        options._module = internalOptions;
         config._module = {
           args = { inherit extendModules; moduleType = type; } // args;
           check = lib.mkDefault check;
