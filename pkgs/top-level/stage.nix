@@ -62,6 +62,8 @@ let
     in
     {
       inherit lib config buildPlatform hostPlatform targetPlatform;
+      # The host platform's double, as in nixpkgs (`pkgs.system`, `pkgsCross.riscv64.system`).
+      inherit (hostPlatform) system;
       inherit (l) pkgsBuildBuild pkgsBuildHost pkgsBuildTarget pkgsHostHost pkgsHostTarget pkgsTargetTarget;
       buildPackages = l.pkgsBuildHost;
       targetPackages = l.pkgsTargetTarget;
