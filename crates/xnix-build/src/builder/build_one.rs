@@ -45,14 +45,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let serr = || store_err(sd, drv_path);
 
         let builtin = drv.builder.starts_with("builtin:");
-        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
-            .chain(self.options.extra_platforms.iter().map(String::as_str))
-            .collect();
-        let runs_here = systems.contains(&drv.platform.as_str())
-            || self
-                .machine
-                .as_ref()
-                .is_some_and(|m| m.runs_natively(&drv.platform));
+        let runs_here = self.runs_here(drv);
         // Built-in builders (fetching) always run here.
         let builds_here =
             builtin && drv.platform == "builtin" || runs_here && self.options.build_locally;
@@ -210,6 +203,18 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         result.map(|()| (outputs, true))
     }
 
+    /// Whether this machine runs the derivation's builder natively: its
+    /// system is the configured one or an extra platform, or the machine
+    /// executes that system's programs itself (i686 on x86_64).
+    fn runs_here(&self, drv: &Derivation) -> bool {
+        drv.platform == self.options.system
+            || self.options.extra_platforms.contains(&drv.platform)
+            || self
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.runs_natively(&drv.platform))
+    }
+
     /// Whether this machine can build the derivation itself: natively, as
     /// a builtin, or emulated (then the emulator was found); the error says
     /// what was tried.
@@ -219,14 +224,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         drv: &Derivation,
     ) -> Result<(), BuildError> {
         let builtin = drv.builder.starts_with("builtin:");
-        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
-            .chain(self.options.extra_platforms.iter().map(String::as_str))
-            .collect();
-        let runs_here = systems.contains(&drv.platform.as_str())
-            || self
-                .machine
-                .as_ref()
-                .is_some_and(|m| m.runs_natively(&drv.platform));
+        let runs_here = self.runs_here(drv);
         if runs_here || builtin && drv.platform == "builtin" {
             return Ok(());
         }
@@ -255,8 +253,8 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             _ => Err(BuildError::WrongPlatform {
                 drv: shown.clone(),
                 platform: drv.platform.clone(),
-                systems: systems
-                    .iter()
+                systems: std::iter::once(&self.options.system)
+                    .chain(&self.options.extra_platforms)
                     .map(|s| format!("'{s}'"))
                     .collect::<Vec<_>>()
                     .join(", "),
