@@ -105,7 +105,55 @@ let
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
+
+  # Native builds for another architecture (emulated on an x86_64 machine,
+  # plain on that architecture): every tool of the build, the compiler,
+  # binutils, C library, make, coreutils and bash, is that architecture's
+  # own Debian package from its lock. bookworm has no riscv64 port: riscv64
+  # comes from trixie (./trixie), whose gcc is 14.
+  trixie = import ./. { suite = "trixie"; lockDir = ./trixie; };
+  natives = {
+    aarch64 = { debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1"; };
+    riscv64 = { debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1"; };
+  };
+  nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
+  nativeOf = p: natives.${cpuOf p};
+  nativeLock = n: n.debian.locks.${n.debArch};
+  # The tools a native stdenv's builders run: the native compiler group and
+  # what stdenv's phases use besides (awk, which, patch, bzip2, file).
+  nativeRoot = p:
+    let n = nativeOf p; lock = nativeLock n; in
+    n.debian.unpackDebs {
+      name = "debian-${lock.suite}-${n.debArch}-native-root";
+      debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique (lock.closures.gcc-native ++ lock.closures.stdenv-native));
+    };
+  nativeLibc = p: let n = nativeOf p; in n.debian.groups.${n.debArch}.libc;
+  nativeLinkFlags = p:
+    let n = nativeOf p; dir = "${nativeLibc p}/usr/lib/${n.triple}"; in
+    [ "-Wl,--dynamic-linker=${dir}/${n.loader}" "-Wl,-rpath,${dir}" ];
+  # The compiler of a native stdenv (the fields toolchains.nix gives).
+  nativeToolchain = p:
+    let n = nativeOf p; lock = nativeLock n; in {
+      kind = "gcc";
+      version = n.gcc;
+      fullVersion = lockedUpstreamVersion lock "gcc-${n.gcc}";
+      versionDeb = "gcc-${n.gcc}";
+      binPrefix = "/usr/bin/${n.triple}-";
+      cc = "/usr/bin/${n.triple}-gcc-${n.gcc}";
+      cxx = "/usr/bin/${n.triple}-g++-${n.gcc}";
+      sysroot = "/";
+      identity = [ ];
+      hasCxx = true;
+      alwaysStatic = false;
+    };
+  lockedUpstreamVersion = lock: package:
+    let
+      entry = builtins.head (builtins.filter (e: e.package == package) lock.packages);
+      noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
+    in
+    builtins.head (builtins.split "-" noEpoch);
 in
 {
   inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
+  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
 }
