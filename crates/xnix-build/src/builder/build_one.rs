@@ -135,7 +135,10 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 already.insert(p.clone());
             }
         }
-        if already.len() == outputs.len() {
+        // Checking rebuilds a derivation whose outputs are all valid, in a
+        // sandbox (a builtin's outputs are the downloads they were checked
+        // against already).
+        if already.len() == outputs.len() && (!self.options.check || builtin) {
             return Ok((outputs, false));
         }
 
@@ -443,6 +446,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         })?;
         for (name, from) in &produced.outputs {
             if already.contains(&outputs[name]) {
+                if self.options.check {
+                    self.compare_with_valid(drv_path, &outputs[name], from)?;
+                }
                 // The valid copy stays; this one goes with the scratch dir.
                 continue;
             }
@@ -450,6 +456,49 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             ops::move_tree(from, &to)?;
         }
         Ok(())
+    }
+
+    /// Checking: whether the rebuilt output at `rebuilt` has the NAR of
+    /// the valid `output`; a differing one is kept as `<output>.check` with
+    /// `keep_failed`.
+    fn compare_with_valid(
+        &self,
+        drv_path: &StorePath,
+        output: &StorePath,
+        rebuilt: &Path,
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let valid_path = self.store.real_path(output);
+        let hash_of = |p: &Path| {
+            xnix_fs::nar::nar_hash(p)
+                .map(|(h, _)| h.to_string())
+                .map_err(|e| BuildError::FinishOutput {
+                    drv: sd.full(drv_path),
+                    output: sd.full(output),
+                    source: Box::new(e.into()),
+                })
+        };
+        let valid = hash_of(&valid_path)?;
+        let now = hash_of(rebuilt)?;
+        if valid == now {
+            return Ok(());
+        }
+        let mut kept = String::new();
+        if self.options.keep_failed {
+            let mut check = valid_path.clone().into_os_string();
+            check.push(".check");
+            let check = PathBuf::from(check);
+            let _ = ops::remove_tree(&check);
+            ops::move_tree(rebuilt, &check)?;
+            kept = format!("; the rebuilt output is kept at {}", check.display());
+        }
+        Err(BuildError::NotDeterministic {
+            drv: sd.full(drv_path),
+            output: sd.full(output),
+            valid,
+            rebuilt: now,
+            kept,
+        })
     }
 
     /// `builtin:unpack-debs` (see [`crate::unpack_debs`]).
