@@ -338,3 +338,26 @@ fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
     }
     a.fill_cache();
 }
+
+/// musl through the pure stdenv (`pkgsStatic`, Debian's musl-gcc from the
+/// lock): the result is statically linked, its closure is itself, and it
+/// runs copied alone into an empty root.
+#[test]
+fn pure_musl_results_are_static_and_self_contained() {
+    let a = Store::new();
+    let hello = a.build(&format!(
+        "(import {} {{ config.xnixPure = true; }}).pkgsStatic.hello",
+        pkgs().display()
+    ));
+    assert_eq!(a.closure(&hello), [hello.clone()]);
+    let elf = fs::read(a.real(&hello).join("bin/hello")).unwrap();
+    let text = String::from_utf8_lossy(&elf);
+    assert!(!text.contains("ld-linux"), "{hello} names a dynamic loader");
+    let root = empty_root_with(&a, &hello);
+    let out = run(Command::new("unshare")
+        .args(["--user", "--map-root-user", "chroot"])
+        .arg(root.path())
+        .arg(format!("{hello}/bin/hello")));
+    assert_eq!(out, "Hello, world!\n");
+    a.fill_cache();
+}
