@@ -349,7 +349,7 @@ fn pure_musl_results_are_static_and_self_contained() {
         "(import {} {{ config.xnixPure = true; }}).pkgsStatic.hello",
         pkgs().display()
     ));
-    assert_eq!(a.closure(&hello), [hello.clone()]);
+    assert_eq!(a.closure(&hello), std::slice::from_ref(&hello));
     let elf = fs::read(a.real(&hello).join("bin/hello")).unwrap();
     let text = String::from_utf8_lossy(&elf);
     assert!(!text.contains("ld-linux"), "{hello} names a dynamic loader");
