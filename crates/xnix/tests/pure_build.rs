@@ -273,7 +273,8 @@ fn pure_builds_see_only_inputs_and_closures_run_alone() {
 /// whose directory is its run path. `xnix path-info -r` lists that C
 /// library; the closure copied alone into an empty root runs under qemu
 /// with that root as its only file system, and `xnix run` runs the result
-/// with no cross sysroot installed for it.
+/// with no cross sysroot installed for it. A second fresh store builds
+/// bit-identical outputs.
 #[test]
 fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
     let a = Store::new();
@@ -337,6 +338,19 @@ fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
         }
     }
     a.fill_cache();
+
+    // Reproducible: a second fresh store gives the same paths and NAR hashes
+    // (two targets, to keep the test's time in bounds).
+    let b = Store::new();
+    for target in ["riscv64", "armv7l"] {
+        let expr = pure(&format!("pure.hello {{ target = \"{target}\"; }}"));
+        let in_a = a.build(&expr);
+        let in_b = b.build(&expr);
+        assert_eq!(in_a, in_b, "{target}");
+        let closure = a.closure(&in_a);
+        let paths: Vec<&str> = closure.iter().map(String::as_str).collect();
+        assert_eq!(b.nar_hashes(&paths), a.nar_hashes(&paths), "{target}");
+    }
 }
 
 /// musl through the pure stdenv (`pkgsStatic`, Debian's musl-gcc from the
