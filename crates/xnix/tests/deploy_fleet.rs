@@ -308,6 +308,8 @@ fn copying_starts_while_others_build_and_a_failing_board_goes_back_without_magic
         .deploy_fleet(XNIX, &hosts_ref)
         .args(["--json", "--option", "extra-sandbox-paths"])
         .arg(gate_dir)
+        // Builds side by side, so board1's go on while board2's waits.
+        .args(["--option", "max-jobs", "4"])
         .args([
             "--arg",
             "generation",
