@@ -368,3 +368,43 @@ fn a_cross_build_runs_its_host_programs_only_when_it_opts_in() {
     assert!(err.contains("runHostPrograms = true"), "{err}");
     assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
 }
+
+/// `xnix emulation enable|disable|status` on a binfmt_misc instance of its
+/// own (a user namespace's, as a stand-in for the machine's global one,
+/// which this test must not change): enable registers xnix-qemu-<arch>
+/// entries with the static qemu, status shows them, disable removes only
+/// those named.
+#[test]
+fn emulation_enable_status_disable_manage_xnix_entries() {
+    let before = global_binfmt();
+    let script = format!(
+        "mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 3
+         {xnix} emulation enable --host-qemu aarch64-linux riscv64-linux || exit 4
+         cat /proc/sys/fs/binfmt_misc/xnix-qemu-riscv64
+         {xnix} emulation status --json || exit 5
+         {xnix} emulation disable aarch64-linux || exit 6
+         ls /proc/sys/fs/binfmt_misc",
+        xnix = XNIX
+    );
+    let o = Command::new("unshare")
+        .args(["-Urm", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("registered xnix-qemu-aarch64"), "{out}");
+    assert!(out.contains("flags: PF"), "{out}");
+    assert!(
+        out.contains("interpreter /usr/bin/qemu-riscv64-static"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#""globalEntry": "xnix-qemu-riscv64""#),
+        "{out}"
+    );
+    assert!(out.contains("removed xnix-qemu-aarch64"), "{out}");
+    let listing: Vec<&str> = out.lines().rev().take(3).collect();
+    assert!(listing.contains(&"xnix-qemu-riscv64"), "{out}");
+    assert!(!listing.contains(&"xnix-qemu-aarch64"), "{out}");
+    assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
+}
