@@ -193,7 +193,15 @@ struct Native {
 fn build_native_hello_and_lua(native: &Native, args: &[&str]) {
     let store = Scratch::new();
     let before = global_binfmt();
-    let mut all = vec!["build", "--no-out-link", "-j", "2", "--cores", "1"];
+    let mut all = vec![
+        "build",
+        "--no-out-link",
+        "-j",
+        "2",
+        "--option",
+        "cores",
+        "1",
+    ];
     all.extend_from_slice(args);
     let o = xnix(store.path(), &all);
     assert!(o.status.success(), "{}", text(&o));
