@@ -300,6 +300,12 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         system: &str,
         machine: &Machine,
     ) -> Result<Emulation, crate::binfmt::EmulationError> {
+        // The source (which may download) is asked only for a system some
+        // static qemu would emulate.
+        match Emulation::for_system_in(system, machine, &[] as &[PathBuf]) {
+            Err(crate::binfmt::EmulationError::NoStaticQemu { .. }) => {}
+            other => return other,
+        }
         let from_source = self
             .emulator_dirs
             .get_or_init(|| match &self.options.emulators {
