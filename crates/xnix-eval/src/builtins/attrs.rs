@@ -135,12 +135,12 @@ fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         // place: this is the inner loop of the module system's `zipAttrsWith`.
         let found = match item {
             Value::Attrs(s) => Some(sym.as_ref().and_then(|n| s.get_sym(n).cloned())),
-            Value::Thunk(t) => match &*t.0.borrow() {
+            Value::Thunk(t) => t.0.peek(|state| match state {
                 ThunkState::Done(Value::Attrs(s)) => {
                     Some(sym.as_ref().and_then(|n| s.get_sym(n).cloned()))
                 }
                 _ => None,
-            },
+            }),
             _ => None,
         };
         let found = match found {
