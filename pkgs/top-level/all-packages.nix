@@ -42,4 +42,14 @@ in
   gzip = callPackage ../packages/gzip.nix { };
   less = callPackage ../packages/less.nix { };
   pcre2 = callPackage ../packages/pcre2.nix { };
+  nano = callPackage ../packages/nano.nix { };
+  file = callPackage ../packages/file.nix { };
+  expat = callPackage ../packages/expat.nix { };
+  e2fsprogs = callPackage ../packages/e2fsprogs.nix { };
+  dropbear = callPackage ../packages/dropbear.nix { };
+  iproute2 = callPackage ../packages/iproute2.nix { };
+
+  # ---- Rust: Debian's rustc, cargo, standard libraries and crates (build-support/rust)
+  rustPlatform = callPackage ../build-support/rust { };
+  ripgrep = callPackage ../packages/ripgrep.nix { };
 }
