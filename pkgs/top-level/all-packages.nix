@@ -48,4 +48,5 @@ in
   e2fsprogs = callPackage ../packages/e2fsprogs.nix { };
   dropbear = callPackage ../packages/dropbear.nix { };
   iproute2 = callPackage ../packages/iproute2.nix { };
+  curl = callPackage ../packages/curl.nix { };
 }
