@@ -14,7 +14,8 @@
 , lockDir ? ./.
 }:
 let
-  arches = [ "amd64" "arm64" ];
+  # Every architecture roots.json configures has a lock beside it.
+  arches = builtins.attrNames (builtins.fromJSON (builtins.readFile (lockDir + "/roots.json"))).architectures;
   readLock = arch: builtins.fromJSON (builtins.readFile (lockDir + "/${suite}-${arch}.json"));
   locks = builtins.listToAttrs (map (arch: { name = arch; value = readLock arch; }) arches);
 

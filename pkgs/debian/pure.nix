@@ -6,8 +6,9 @@
 #   cross compiler for `target` when it is not x86_64); a derivation that names it in
 #   `__xnixRoot` runs in a sandbox whose /usr, /bin, /lib* are that tree and
 #   nothing of the build machine;
-# - `libc.<cpu>`: the C library of that architecture from its own lock, a
-#   store path programs are linked against at run time;
+# - `libc.<cpu>`: the C library of that architecture from the lock (x86_64,
+#   aarch64: its own architecture's; armv7l, riscv64, i686: Debian's cross
+#   build of the same glibc), a store path programs are linked against;
 # - `linkFlags.<cpu>`: what makes a program's interpreter and run path point
 #   into that store path (so its closure carries the C library);
 # - `hello { target }`: a C program built that way, the smallest proof.
@@ -17,9 +18,34 @@ let
   amd64 = debian.locks.amd64;
   unique = names: builtins.attrNames (builtins.listToAttrs (map (n: { name = n; value = null; }) names));
 
+  # Per CPU (nixpkgs' `parsed.cpu.name`): the GNU triple of Debian's
+  # compiler, the C library programs are linked against (`libc`, a store
+  # path) with the directory of its loader and libraries (`libDir`), and
+  # the amd64 lock's group with the cross compiler (null: the native one).
+  # x86_64 and aarch64 take the C library of their own architecture's lock;
+  # armv7l, riscv64 (not a bookworm architecture) and i686 take the same
+  # glibc built by Debian for cross compiling (`libc6-<arch>-cross`).
   targets = {
-    x86_64 = { config = "x86_64-linux-gnu"; debArch = "amd64"; loader = "ld-linux-x86-64.so.2"; crossGroup = null; };
-    aarch64 = { config = "aarch64-linux-gnu"; debArch = "arm64"; loader = "ld-linux-aarch64.so.1"; crossGroup = "gcc-cross-aarch64"; };
+    x86_64 = {
+      config = "x86_64-linux-gnu"; debArch = "amd64"; loader = "ld-linux-x86-64.so.2"; crossGroup = null;
+      libc = debian.groups.amd64.libc; libDir = "usr/lib/x86_64-linux-gnu";
+    };
+    aarch64 = {
+      config = "aarch64-linux-gnu"; debArch = "arm64"; loader = "ld-linux-aarch64.so.1"; crossGroup = "gcc-cross-aarch64";
+      libc = debian.groups.arm64.libc; libDir = "usr/lib/aarch64-linux-gnu";
+    };
+    armv7l = {
+      config = "arm-linux-gnueabihf"; debArch = "armhf"; loader = "ld-linux-armhf.so.3"; crossGroup = "gcc-cross-armhf";
+      libc = debian.groups.amd64.libc-cross-armhf; libDir = "usr/arm-linux-gnueabihf/lib";
+    };
+    riscv64 = {
+      config = "riscv64-linux-gnu"; debArch = "riscv64"; loader = "ld-linux-riscv64-lp64d.so.1"; crossGroup = "gcc-cross-riscv64";
+      libc = debian.groups.amd64.libc-cross-riscv64; libDir = "usr/riscv64-linux-gnu/lib";
+    };
+    i686 = {
+      config = "i686-linux-gnu"; debArch = "i386"; loader = "ld-linux.so.2"; crossGroup = "gcc-cross-i686";
+      libc = debian.groups.amd64.libc-cross-i386; libDir = "usr/i686-linux-gnu/lib";
+    };
   };
 
   # The standard tools, the native gcc and busybox: a stdenv's root.
@@ -36,9 +62,9 @@ let
       debs = map (n: debian.debs.amd64.${n}) names;
     };
 
-  libc = builtins.mapAttrs (_: t: debian.groups.${t.debArch}.libc) targets;
+  libc = builtins.mapAttrs (_: t: t.libc) targets;
 
-  libDir = cpu: "${libc.${cpu}}/usr/lib/${targets.${cpu}.config}";
+  libDir = cpu: "${libc.${cpu}}/${targets.${cpu}.libDir}";
   linkFlags = builtins.mapAttrs
     (cpu: t: [ "-Wl,--dynamic-linker=${libDir cpu}/${t.loader}" "-Wl,-rpath,${libDir cpu}" ])
     targets;
@@ -69,7 +95,8 @@ let
   # architecture, Debian's cross compiler), the link flags of its compiler,
   # and the upstream version of a locked package (the wrapper's name).
   cpuOf = p: p.parsed.cpu.name;
-  supports = p: targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
+  supports = p: targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
+    && builtins.elem p.parsed.abi.name [ "gnu" "gnueabihf" ];
   stdenvRoot = p: root { target = cpuOf p; };
   linkFlagsFor = p: linkFlags.${cpuOf p};
   upstreamVersion = package:
@@ -78,7 +105,55 @@ let
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
+
+  # Native builds for another architecture (emulated on an x86_64 machine,
+  # plain on that architecture): every tool of the build, the compiler,
+  # binutils, C library, make, coreutils and bash, is that architecture's
+  # own Debian package from its lock. bookworm has no riscv64 port: riscv64
+  # comes from trixie (./trixie), whose gcc is 14.
+  trixie = import ./. { suite = "trixie"; lockDir = ./trixie; };
+  natives = {
+    aarch64 = { debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1"; };
+    riscv64 = { debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1"; };
+  };
+  nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
+  nativeOf = p: natives.${cpuOf p};
+  nativeLock = n: n.debian.locks.${n.debArch};
+  # The tools a native stdenv's builders run: the native compiler group and
+  # what stdenv's phases use besides (awk, which, patch, bzip2, file).
+  nativeRoot = p:
+    let n = nativeOf p; lock = nativeLock n; in
+    n.debian.unpackDebs {
+      name = "debian-${lock.suite}-${n.debArch}-native-root";
+      debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique (lock.closures.gcc-native ++ lock.closures.stdenv-native));
+    };
+  nativeLibc = p: let n = nativeOf p; in n.debian.groups.${n.debArch}.libc;
+  nativeLinkFlags = p:
+    let n = nativeOf p; dir = "${nativeLibc p}/usr/lib/${n.triple}"; in
+    [ "-Wl,--dynamic-linker=${dir}/${n.loader}" "-Wl,-rpath,${dir}" ];
+  # The compiler of a native stdenv (the fields toolchains.nix gives).
+  nativeToolchain = p:
+    let n = nativeOf p; lock = nativeLock n; in {
+      kind = "gcc";
+      version = n.gcc;
+      fullVersion = lockedUpstreamVersion lock "gcc-${n.gcc}";
+      versionDeb = "gcc-${n.gcc}";
+      binPrefix = "/usr/bin/${n.triple}-";
+      cc = "/usr/bin/${n.triple}-gcc-${n.gcc}";
+      cxx = "/usr/bin/${n.triple}-g++-${n.gcc}";
+      sysroot = "/";
+      identity = [ ];
+      hasCxx = true;
+      alwaysStatic = false;
+    };
+  lockedUpstreamVersion = lock: package:
+    let
+      entry = builtins.head (builtins.filter (e: e.package == package) lock.packages);
+      noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
+    in
+    builtins.head (builtins.split "-" noEpoch);
 in
 {
   inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
+  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
 }

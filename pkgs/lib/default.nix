@@ -110,6 +110,22 @@ let
     recursiveUpdate = a: b:
       a // mapAttrs (n: v: if isAttrs v && a ? ${n} && isAttrs a.${n} && !(v ? type && v.type == "derivation") then recursiveUpdate a.${n} v else v) b;
     isDerivation = x: isAttrs x && x ? type && x.type == "derivation";
+    # A store path (a string without context, or a path) as a package: a
+    # derivation-like set with one output `out`, the path itself. The
+    # path's name (after the hash) is already a valid derivation name.
+    toDerivation = path:
+      let
+        storePath = builtins.storePath path;
+        drv = {
+          type = "derivation";
+          name = substring 33 (-1) (baseNameOf storePath);
+          outPath = storePath;
+          outputs = [ "out" ];
+          out = drv;
+          outputName = "out";
+        };
+      in
+      drv;
 
     # ---- derivation outputs -------------------------------------------
 

@@ -10,8 +10,8 @@
 # the last module's elements first unless `mkBefore`/`mkAfter` say otherwise.
 { lib }:
 let
-  inherit (builtins) all attrNames concatLists concatMap filter foldl' functionArgs genericClosure
-    head isAttrs isBool isFunction isList isString length map mapAttrs sort tail typeOf zipAttrsWith;
+  inherit (builtins) all any attrNames concatLists concatMap filter foldl' functionArgs genericClosure
+    head isAttrs isBool isFunction isList isString length map mapAttrs partition sort tail typeOf zipAttrsWith;
   inherit (lib.options) isOption mkOption showOption showFiles showDefs;
 
   # ---- properties of definitions -----------------------------------------
@@ -45,24 +45,45 @@ let
       else throw "‘mkIf’ called with a non-Boolean condition")
     else [ def ];
 
-  priorityOf = def: if kindOf def.value == "override" then def.value.priority else defaultOverridePriority;
+  # These run for every definition of every option: each is one call
+  # (no kindOf inside).
+  priorityOf = def:
+    let v = def.value; in
+    if isAttrs v && (v._type or "") == "override" then v.priority else defaultOverridePriority;
+  isOverride = def: let v = def.value; in isAttrs v && (v._type or "") == "override";
+  isOrdered = def: let v = def.value; in isAttrs v && (v._type or "") == "order";
+  isConditional = def:
+    let v = def.value; k = if isAttrs v then v._type or "" else ""; in k == "merge" || k == "if";
 
   # Only the definitions of the highest priority (lowest number) count.
+  # Most options have no `mkOverride` at all: their definitions are kept as
+  # they are, without a pass that computes each one's priority; a single
+  # definition (often an option's default alone) needs no comparison.
   filterOverrides' = defs:
-    let
-      highestPrio = foldl' (p: def: let q = priorityOf def; in if q < p then q else p) 9999 defs;
-      strip = def: if kindOf def.value == "override" then def // { value = def.value.content; } else def;
-    in
-    {
-      values = concatMap (def: if priorityOf def == highestPrio then [ (strip def) ] else [ ]) defs;
-      inherit highestPrio;
-    };
+    if !(any isOverride defs) then
+      { values = defs; highestPrio = if defs == [ ] then 9999 else defaultOverridePriority; }
+    else if tail defs == [ ] then
+      let def = head defs; in
+      { values = [ (def // { value = def.value.content; }) ]; highestPrio = def.value.priority; }
+    else
+      let
+        highestPrio = foldl' (p: def: let q = priorityOf def; in if q < p then q else p) 9999 defs;
+      in
+      {
+        values = concatMap
+          (def:
+            if priorityOf def != highestPrio then [ ]
+            else if isOverride def then [ (def // { value = def.value.content; }) ]
+            else [ def ])
+          defs;
+        inherit highestPrio;
+      };
   filterOverrides = defs: (filterOverrides' defs).values;
 
   # mkOrder: a stable sort by order priority (mkBefore 500, plain 1000, mkAfter 1500).
   sortProperties = defs:
     let
-      strip = def: if kindOf def.value == "order" then def // { value = def.value.content; inherit (def.value) priority; } else def;
+      strip = def: if isOrdered def then def // { value = def.value.content; inherit (def.value) priority; } else def;
       orderOf = def: def.priority or defaultOrderPriority;
     in
     sort (a: b: orderOf a < orderOf b) (map strip defs);
@@ -73,11 +94,14 @@ let
   mergeDefinitions = loc: type: defs: rec {
     defsFinal' =
       let
-        discharged = concatMap (def: map (value: { inherit (def) file; inherit value; }) (dischargeProperties def.value)) defs;
+        # Only `mkMerge`/`mkIf` definitions need discharging; the rest stay as they are.
+        discharged =
+          if !(any isConditional defs) then defs
+          else concatMap (def: map (value: { inherit (def) file; inherit value; }) (dischargeProperties def.value)) defs;
         filtered = filterOverrides' discharged;
       in
       {
-        values = if lib.any (def: kindOf def.value == "order") filtered.values then sortProperties filtered.values else filtered.values;
+        values = if any isOrdered filtered.values then sortProperties filtered.values else filtered.values;
         inherit (filtered) highestPrio;
       };
     defsFinal = defsFinal'.values;
@@ -87,14 +111,16 @@ let
         throw "The option `${showOption loc}' was accessed but has no value defined. Try setting the option."
       else if all (def: type.check def.value) defsFinal then type.merge loc defsFinal
       else
-        throw "A definition for option `${showOption loc}' is not of type `${type.description}'. Definition values:${showDefs (filter (def: !type.check def.value) defsFinal)}";
+        throw "A definition for option `${showOption loc}' is not of type `${type.description}'. ${
+          if type.checkError or null != null then type.checkError loc defsFinal
+          else "Definition values:${showDefs (filter (def: !type.check def.value) defsFinal)}"}";
     optionalValue = if isDefined then { value = mergedValue; } else { };
   };
 
   # A declared option with its definitions: the option record of `options`.
   evalOptionValue = loc: opt: defs:
     let
-      withDefault = lib.optional (opt ? default) { file = head opt.declarations; value = mkOptionDefault opt.default; } ++ defs;
+      withDefault = if opt ? default then [{ file = head opt.declarations; value = mkOptionDefault opt.default; }] ++ defs else defs;
       merged =
         if (opt.readOnly or false) && length withDefault > 1 then
           let shown = map (def: def // { value = (mergeDefinitions loc opt.type [ def ]).mergedValue; }) withDefault; in
@@ -116,6 +142,8 @@ let
   # one may give each of default, example, description, apply; types must
   # merge; submodule options collect each declaration's modules.
   mergeOptionDecls = loc: decls:
+    if tail decls == [ ] then mergeOneOptionDecl loc (head decls)
+    else
     let
       merged = foldl'
         (res: d:
@@ -140,6 +168,20 @@ let
       type = if merged.options != [ ] then type.substSubModules merged.options else type;
     };
 
+  # What mergeOptionDecls makes of a single declaration.
+  mergeOneOptionDecl = loc: d:
+    let
+      o = d.options;
+      type = o.type or lib.types.unspecified;
+      subModules = type.getSubModules or null;
+      options = if subModules != null then map (setDefaultModuleLocation d.file) subModules else [ ];
+    in
+    o // {
+      inherit loc options;
+      declarations = [ d.file ];
+      type = if options != [ ] then type.substSubModules options else type;
+    };
+
   # ---- merging a level of options ----------------------------------------------
 
   # Options declared at `loc` (each module's `options` subtree there) with the
@@ -159,8 +201,9 @@ let
         let
           sub = loc ++ [ name ];
           here = defsByName.${name} or [ ];
-          optionDecls = filter (d: isOption d.options) ds;
-          nested = filter (d: !isOption d.options) ds;
+          split = partition (d: isOption d.options) ds;
+          optionDecls = split.right;
+          nested = split.wrong;
           nestable = all (d: (d.options.type.getSubModules or null) != null) optionDecls;
           # Options declared below a submodule option become that submodule's options.
           asSubmodule = d: { inherit (d) file; options = mkOption { type = lib.types.submodule { options = d.options; }; }; };
@@ -191,7 +234,10 @@ let
 
   # A module's definitions at a level of namespaces, as attribute sets.
   namespaceDefinitions = loc: d:
-    map
+    let c = d.config; k = if isAttrs c then c._type or "" else null; in
+    # A plain attribute set (most modules' definitions) is one namespace as it is.
+    if k != null && k != "merge" && k != "if" && k != "override" then [ c ]
+    else map
       (attrs:
         if isAttrs attrs then attrs
         else throw ''
@@ -219,8 +265,10 @@ let
         explicit = m ? config || m ? options;
         extra = removeAttrs m knownModuleAttrs;
         definitions = if explicit then m.config or { } else extra;
-        withExtras = lib.optional (m ? freeformType) { _module.freeformType = m.freeformType; }
-          ++ lib.optional (m ? meta) { meta = m.meta; };
+        withExtras =
+          if !(m ? freeformType || m ? meta) then [ ]
+          else lib.optional (m ? freeformType) { _module.freeformType = m.freeformType; }
+            ++ lib.optional (m ? meta) { meta = m.meta; };
       in
       if explicit && extra != { } then
         throw "Module `${toString (m.key or key)}' has an unsupported attribute `${head (attrNames extra)}'. This is caused by introducing a top-level `config' or `options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${lib.concatStringsSep " " (attrNames extra)}) into the explicit `config' attribute."
@@ -298,7 +346,9 @@ let
           self = {
             key = if fromPath then toString m else unified.key;
             module = unified;
-            children = lib.imap1 (i: node unified._file "${self.key}:anon-${toString i}") unified.imports;
+            children =
+              if unified.imports == [ ] then [ ]
+              else lib.imap1 (i: node unified._file "${self.key}:anon-${toString i}") unified.imports;
           };
         in
         self;

@@ -57,13 +57,25 @@ let
     , functor ? defaultFunctor name
     , deprecationMessage ? null
     , nestedTypes ? { }
+      # `loc: defs: text`: what a type error says after "is not of type `…'. "
+      # when a definition fails `check` (null: the failing definitions).
+    , checkError ? null
     }:
     {
       _type = "option-type";
       inherit name check merge emptyValue getSubOptions getSubModules substSubModules typeMerge
-        functor deprecationMessage nestedTypes descriptionClass;
+        functor deprecationMessage nestedTypes descriptionClass checkError;
       description = if description == null then name else description;
     };
+
+  # The type error of containers (lists, attribute sets, submodules,
+  # coercions): as nixpkgs words it, a `TypeError:` showing the definitions
+  # that fail `check`.
+  containerCheckError = check: loc: defs:
+    "TypeError: Definition values: ${lib.options.showDefs (filter (def: !check def.value) defs)}";
+  # The type error of `either t1 t2`: no one of the two takes every definition.
+  eitherError = t1: t2: loc: defs:
+    "TypeError: The option `${showOption loc}` is neither a value of type `${t1.description}` nor `${t2.description}`, Definition values: ${lib.options.showDefs defs}";
 
   isType = type: x: (x._type or "") == type;
   isOptionType = isType "option-type";
@@ -226,7 +238,13 @@ let
       description = "package";
       descriptionClass = "noun";
       check = x: lib.isDerivation x || lib.isStorePath x;
-      merge = mergeOneOption;
+      # A store path given as a path or a plain string becomes a package
+      # (`lib.toDerivation`), so `pkg.outPath`, `pkg.name` work either way.
+      merge = loc: defs:
+        let value = mergeOneOption loc defs; in
+        if builtins.isPath value || (isString value && !builtins.hasContext value)
+        then lib.toDerivation value
+        else value;
     };
 
     path = mkOptionType {
@@ -262,6 +280,7 @@ let
       description = "list of ${optionDescriptionPhrase (c: c == "noun" || c == "composite") elemType}";
       descriptionClass = "composite";
       check = isList;
+      checkError = containerCheckError isList;
       merge = loc: defs:
         let
           entries = concatLists (lib.imap1
@@ -298,6 +317,7 @@ let
         + optionDescriptionPhrase (c: c == "noun" || c == "composite") elemType;
       descriptionClass = "composite";
       check = isAttrs;
+      checkError = containerCheckError isAttrs;
       merge = loc: defs:
         let
           byName = zipAttrsWith (name: ds: ds)
@@ -347,7 +367,8 @@ let
         let values = getValues defs; in
         if all t1.check values then t1.merge loc defs
         else if all t2.check values then t2.merge loc defs
-        else throw "A definition for option `${showOption loc}' is not of type `${self.description}'. TypeError: The option `${showOption loc}` is neither a value of type `${t1.description}` nor `${t2.description}`, Definition values:${lib.options.showDefs defs}";
+        else throw "A definition for option `${showOption loc}' is not of type `${self.description}'. ${eitherError t1 t2 loc defs}";
+      checkError = eitherError t1 t2;
       typeMerge = f':
         let m1 = t1.typeMerge f'.wrapped.left.functor; m2 = t2.typeMerge f'.wrapped.right.functor; in
         if f'.name == "either" && m1 != null && m2 != null then types.either m1 m2 else null;
@@ -372,10 +393,13 @@ let
     uniq = types.unique { message = ""; };
 
     # `finalType`, also accepting `coercedType` values, which `coerce` turns into it.
-    coercedTo = coercedType: coerce: finalType: mkOptionType {
+    coercedTo = coercedType: coerce: finalType:
+      let coercible = x: (coercedType.check x && finalType.check (coerce x)) || finalType.check x; in
+      mkOptionType {
       name = "coercedTo";
       description = "${optionDescriptionPhrase (c: c == "noun") finalType} or ${optionDescriptionPhrase (c: c == "noun") coercedType} convertible to it";
-      check = x: (coercedType.check x && finalType.check (coerce x)) || finalType.check x;
+      check = coercible;
+      checkError = containerCheckError coercible;
       merge = loc: defs:
         finalType.merge loc (map (def: def // { value = if coercedType.check def.value then coerce def.value else def.value; }) defs);
       emptyValue = finalType.emptyValue;
@@ -404,7 +428,14 @@ let
     };
 
     # A type with an extra condition on its values.
-    addCheck = elemType: check: elemType // { check = x: elemType.check x && check x; };
+    # A container type keeps its own type error for values it does not take at all.
+    addCheck = elemType: check: elemType // {
+      check = x: elemType.check x && check x;
+    } // (if elemType.checkError or null == null then { } else {
+      checkError = loc: defs:
+        if all (def: elemType.check def.value) defs then containerCheckError check loc defs
+        else elemType.checkError loc defs;
+    });
 
     # ---- modules ---------------------------------------------------------
     submodule = modules: types.submoduleWith {
@@ -427,6 +458,7 @@ let
           modules = [{ _module.args.name = lib.mkOptionDefault "‹name›"; }] ++ modules;
         };
         freeformType = base._module.freeformType;
+        isModule = x: isAttrs x || isFunction x || builtins.isPath x || (isString x && lib.hasPrefix "/" x);
       in
       mkOptionType {
         name = "submodule";
@@ -434,7 +466,8 @@ let
           if description != null then description
           else if freeformType != null then "open submodule of ${freeformType.description}"
           else "submodule";
-        check = x: isAttrs x || isFunction x || builtins.isPath x || (isString x && lib.hasPrefix "/" x);
+        check = isModule;
+        checkError = containerCheckError isModule;
         merge = loc: defs:
           (base.extendModules {
             modules = [{ _module.args.name = lib.last loc; }] ++ definitionModules shorthandOnlyDefinesConfig defs;

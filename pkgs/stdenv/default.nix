@@ -87,7 +87,7 @@ let
         "meta" "passthru" "pname" "doCheck" "configurePlatforms" "depsBuildBuild" "nativeBuildInputs" "depsBuildTarget"
         "depsHostHost" "buildInputs" "depsTargetTarget" "depsBuildBuildPropagated" "propagatedNativeBuildInputs"
         "depsBuildTargetPropagated" "depsHostHostPropagated" "propagatedBuildInputs" "depsTargetTargetPropagated"
-        "strictDeps" "configureFlags" "dontAddStaticConfigureFlags"
+        "strictDeps" "configureFlags" "dontAddStaticConfigureFlags" "runHostPrograms"
       ] // {
         inherit name;
         system = buildPlatform.system;
@@ -114,6 +114,13 @@ let
         configureFlags = platformFlags ++ staticFlags ++ (attrs.configureFlags or [ ]);
       } // (if pure then sandbox // lib.optionalAttrs (attrs ? __impureHostDeps) { inherit (attrs) __impureHostDeps; }
             else { __impureHostDeps = (attrs.__impureHostDeps or [ ]) ++ impureHostDeps; })
+      # `runHostPrograms = true`: the build executes programs it built for
+      # the host directly (not through $emulator); a cross build then
+      # registers the host's emulator in its own sandbox (xnix-build
+      # binfmt.rs), and says so in its derivation.
+      // lib.optionalAttrs ((attrs.runHostPrograms or false) && isCross && !buildPlatform.canExecute hostPlatform) {
+        __xnixEmulate = [ hostPlatform.system ];
+      }
       // lib.optionalAttrs hostPlatform.isWindows { hostIsWindows = true; }
       // lib.optionalAttrs static { hostIsStatic = true; }
       // crossEnv;

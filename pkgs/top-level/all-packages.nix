@@ -49,4 +49,8 @@ in
   dropbear = callPackage ../packages/dropbear.nix { };
   iproute2 = callPackage ../packages/iproute2.nix { };
   curl = callPackage ../packages/curl.nix { };
+
+  # ---- Rust: Debian's rustc, cargo, standard libraries and crates (build-support/rust)
+  rustPlatform = callPackage ../build-support/rust { };
+  ripgrep = callPackage ../packages/ripgrep.nix { };
 }

@@ -11,12 +11,18 @@ let
   # (pkgs/debian/pure.nix), and programs are linked against the C library
   # of the lock. `sandboxFor p`: the attributes that give a builder the
   # tools for platform `p`.
-  pure = config.xnixPure or false;
   pureEnv = import ../debian/pure.nix { };
+  # A native set for an architecture whose own Debian toolchain is locked
+  # (aarch64, riscv64; `localSystem = "riscv64-linux"`) is always pure: its
+  # builders run that architecture's tools from the lock, emulated on an
+  # x86_64 machine (pkgs/debian/pure.nix `nativeRoot`).
+  emulatedNative = !isCross && pureEnv.nativeSupports hostPlatform;
+  pure = emulatedNative || (config.xnixPure or false);
   sandboxFor = p:
-    if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
+    if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
+    else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else if pureEnv.supports p then { __xnixRoot = pureEnv.stdenvRoot p; }
-    else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64 and aarch64 Linux with glibc)";
+    else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64, i686, aarch64, armv7l and riscv64 Linux with glibc)";
 
   base = self:
     let
@@ -122,13 +128,15 @@ let
         runsOnBuildMachine = !isCross;
         # Pure: the toolchain's identity is its root (locked .deb hashes), its
         # version the lock's, and the programs it links use the lock's C library.
-        toolchain = if pure then hostToolchain // {
+        toolchain = if emulatedNative then pureEnv.nativeToolchain targetPlatform
+        else if pure then hostToolchain // {
           identity = [ ];
           fullVersion = pureEnv.upstreamVersion hostToolchain.versionDeb;
           hasCxx = true;
         } else hostToolchain;
         sandbox = sandboxFor targetPlatform;
-        extraLinkFlags = if pure then pureEnv.linkFlagsFor targetPlatform else [ ];
+        extraLinkFlags = if emulatedNative then pureEnv.nativeLinkFlags targetPlatform
+          else if pure then pureEnv.linkFlagsFor targetPlatform else [ ];
         status = toolchains.status { clang = kind == "clang"; inherit version; } targetPlatform;
         isClang = kind == "clang";
       };

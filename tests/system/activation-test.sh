@@ -27,6 +27,12 @@ for d in usr bin sbin lib lib32 lib64 libx32; do
     elif [ -d "/$d" ]; then mkdir "$new/$d"; mount --bind "/$d" "$new/$d"; mount -o remount,bind,ro "$new/$d"
     fi
 done
+# systemd "runs" here: /run/systemd/system exists and a stand-in systemctl
+# (first on activation's PATH, in a private /usr/local) logs its arguments.
+mount -t tmpfs tmpfs "$new/usr/local"
+mkdir -p "$new/usr/local/bin" "$new/run/systemd/system"
+printf '#!/bin/sh\necho "$*" >> /var/log/systemctl.log\n' > "$new/usr/local/bin/systemctl"
+chmod 755 "$new/usr/local/bin/systemctl"
 mkdir -p "$new/etc" "$new/xnix/store" "$new/xnix/var" "$new/dev" "$new/proc" "$new/tmp" "$new/home" "$new/var/log" "$new/var/empty" "$new/root"
 cp -a /etc/. "$new/etc/"
 mount --bind "$store_root/xnix/store" "$new/xnix/store"
@@ -44,6 +50,10 @@ check() { # DESCRIPTION COMMAND...
     d=$1; shift
     if "$@"; then echo "ok: $d"; else fail "$d"; fi
 }
+calls=/var/log/systemctl.log
+# Whether systemctl was called exactly with these argument lines since the last `rm -f $calls`.
+calls_are() { [ "$(cat "$calls" 2>/dev/null)" = "$(printf '%s\n' "$@")" ]; }
+no_calls() { [ ! -s "$calls" ]; }
 link_is() { [ -L "$1" ] && [ "$(readlink "$1")" = "$2" ]; }
 content_is() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 state=/xnix/var/xnix
@@ -66,6 +76,8 @@ check "dry-activate leaves the motd" content_is /etc/motd "unmanaged motd"
 check "dry-activate creates no user" sh -c '! getent passwd xnixsvc >/dev/null'
 check "dry-activate runs no activation script" [ ! -e "$log" ]
 check "dry-activate writes no state" [ ! -e "$state" ]
+check "dry-activate says it would start the wanted service" sh -c 'printf "%s" "$1" | grep -q "would start xnix-test.service"' _ "$out"
+check "dry-activate calls no systemctl" no_calls
 
 echo "== switch to generation 1"
 "$gen1/bin/switch-to-configuration" switch; rc=$?
@@ -81,6 +93,8 @@ check "the copied file has mode 640" [ "$(stat -c %a /etc/xnix-test/copied.conf)
 check "the copied file has its text" content_is /etc/xnix-test/copied.conf "copied"
 check "an unmanaged file beside managed ones is untouched" content_is /etc/xnix-test/keep.conf "keep me"
 check "the unit is installed" link_is /etc/systemd/system/xnix-test.service /etc/static/systemd/system/xnix-test.service
+check "switch reloads systemd and starts the wanted services, not the others" calls_are daemon-reload "start xnix-gone.service" "start xnix-test.service"
+check "the unit file is the service's" grep -qx "ExecStart=.*unit-script-xnix-test-start" /etc/systemd/system/xnix-test.service
 check "the unit is enabled" link_is /etc/systemd/system/multi-user.target.wants/xnix-test.service /etc/static/systemd/system/multi-user.target.wants/xnix-test.service
 check "the group exists" sh -c 'getent group xnixtest >/dev/null'
 check "the system user exists" sh -c 'getent passwd xnixsvc >/dev/null'
@@ -96,7 +110,9 @@ check "the managed entries are recorded" grep -q ' dropped.conf$' "$state/activa
 
 echo "== switch to generation 1 again"
 etc_before=$(cd /etc && find . -printf '%p %l %s %m\n' | sort | md5sum)
+rm -f "$calls"
 out=$("$gen1/bin/switch-to-configuration" switch 2>&1); rc=$?; echo "$out"
+check "the second switch only reloads systemd (no unit changed)" calls_are daemon-reload
 check "the second switch succeeds" [ "$rc" = 0 ]
 check "the second switch changes nothing in /etc" [ "$(cd /etc && find . -printf '%p %l %s %m\n' | sort | md5sum)" = "$etc_before" ]
 check "the second switch moves nothing aside" sh -c '! printf "%s" "$1" | grep -q "aside"' _ "$out"
@@ -108,7 +124,9 @@ fi
 check "only the replaced files were moved aside" [ "$(ls /etc | grep -c 'xnix-orig')" = "$(( ${had_hostname:+1} + 1 ))" ]
 
 echo "== boot generation 2"
+rm -f "$calls"
 "$gen2/bin/switch-to-configuration" boot; rc=$?
+check "boot calls no systemctl" no_calls
 check "boot succeeds" [ "$rc" = 0 ]
 check "boot makes generation 2 the profile" link_is "$state/profiles/system" system-2-link
 check "boot activates nothing" link_is /etc/static "$(readlink "$gen1/etc")"
@@ -119,12 +137,18 @@ etc_before=$(cd /etc && find . -printf '%p %l %s %m\n' | sort | md5sum)
 out=$("$gen2/bin/switch-to-configuration" dry-activate 2>&1); echo "$out"
 check "dry-activate says it would remove the dropped entry" sh -c 'printf "%s" "$1" | grep -q "would remove /etc/dropped.conf"' _ "$out"
 check "dry-activate says it would switch /etc/static" sh -c 'printf "%s" "$1" | grep -q "would link /etc/static to"' _ "$out"
+check "dry-activate says it would stop the dropped service" sh -c 'printf "%s" "$1" | grep -q "would stop xnix-gone.service"' _ "$out"
+check "dry-activate says it would restart the changed service" sh -c 'printf "%s" "$1" | grep -q "would restart xnix-test.service (its unit changed)"' _ "$out"
+check "dry-activate of generation 2 calls no systemctl" no_calls
 check "dry-activate of generation 2 changes nothing in /etc" [ "$(cd /etc && find . -printf '%p %l %s %m\n' | sort | md5sum)" = "$etc_before" ]
 
 echo "== test generation 2 (after an edit of a managed copy)"
 printf 'edited by hand\n' > /etc/xnix-test/copied.conf
+rm -f "$calls"
 "$gen2/bin/switch-to-configuration" test; rc=$?
 check "test succeeds" [ "$rc" = 0 ]
+check "test stops the dropped service first, then reloads and restarts the changed ones" calls_are "stop xnix-gone.service" daemon-reload "try-restart xnix-idle.service" "restart xnix-test.service"
+check "the dropped unit is removed" sh -c '[ ! -e /etc/systemd/system/xnix-gone.service ] && [ ! -L /etc/systemd/system/multi-user.target.wants/xnix-gone.service ]' 
 check "/etc/static is generation 2's etc" link_is /etc/static "$(readlink "$gen2/etc")"
 check "/etc/motd has generation 2's text" content_is /etc/motd "generation 2"
 check "the dropped entry is removed" sh -c '[ ! -e /etc/dropped.conf ] && [ ! -L /etc/dropped.conf ]'

@@ -1,6 +1,7 @@
 # A small system in two generations, for the activation test: the second
-# changes /etc/motd, drops /etc/dropped.conf, keeps a copied file, and orders
-# its activation scripts by their dependencies.
+# changes /etc/motd, drops /etc/dropped.conf and the service xnix-gone,
+# changes the units of xnix-test and xnix-idle, keeps a copied file, and
+# orders its activation scripts by their dependencies.
 { generation, log ? "/var/log/xnix-activation-order" }:
 let lib = import ../../pkgs/lib; in
 lib.nixosSystem {
@@ -20,6 +21,8 @@ lib.nixosSystem {
         serviceConfig.Type = "oneshot";
         script = "echo generation ${toString generation}";
       };
+      # Not wanted by any target: a changed unit is restarted only if it runs.
+      systemd.services.xnix-idle.script = "echo idle ${toString generation}";
       # Run in the order third, second, first (by their deps), after /etc.
       system.activationScripts.first = { deps = [ "second" ]; text = "echo first >> ${log}"; };
       system.activationScripts.second = { deps = [ "third" ]; text = "echo second >> ${log}"; };
@@ -28,6 +31,7 @@ lib.nixosSystem {
     {
       config = lib.mkIf (generation == 1) {
         environment.etc."dropped.conf".text = "only in generation 1\n";
+        systemd.services.xnix-gone = { wantedBy = [ "multi-user.target" ]; script = "true"; };
       };
     }
   ];

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use xnix_bench::{find_xnix, run_measured, workspace_root, Table};
+use xnix_bench::{find_xnix, run_measured, Table};
 use xnix_test_support::ssh_hosts::{Host, Lab};
 
 fn secs(d: Duration) -> String {
@@ -17,30 +17,8 @@ fn secs(d: Duration) -> String {
 }
 
 fn deploy(lab: &Lab, xnix: &Path, hosts: &[&Host], generation: u32) -> Duration {
-    let list = format!(
-        "[ {} ]",
-        hosts
-            .iter()
-            .map(|h| format!("\"{}\"", h.address))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    let mut cmd = lab.command(xnix);
-    cmd.current_dir(workspace_root())
-        .arg("--store-root")
-        .arg(lab.dir().join("deployer"))
-        .args([
-            "deploy",
-            "-f",
-            "tests/deploy/fleet.nix",
-            "--arg",
-            "hosts",
-            &list,
-        ])
-        .args(["--argstr", "key", &lab.public_key()])
-        .args(["--arg", "generation", &generation.to_string()])
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "");
+    let mut cmd = lab.deploy_fleet(xnix, hosts);
+    cmd.args(["--arg", "generation", &generation.to_string()]);
     let m = run_measured(&mut cmd).expect("running xnix deploy");
     assert!(
         m.status.success(),

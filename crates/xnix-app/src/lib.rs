@@ -27,6 +27,7 @@ pub mod build;
 pub mod cache;
 pub mod debian;
 pub mod doctor;
+pub mod emulation;
 pub mod eval;
 pub mod flake;
 pub mod host;

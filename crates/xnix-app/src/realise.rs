@@ -50,6 +50,19 @@ pub fn realise(
     options: &BuildOptions,
     reporter: &dyn Reporter,
 ) -> Result<Realised, BuildFailures> {
+    // Emulated builds use the lock's qemu-user-static unless told otherwise.
+    let with_emulators;
+    let options = if options.emulators.is_none() {
+        with_emulators = BuildOptions {
+            emulators: Some(std::sync::Arc::new(
+                crate::emulation::LockedQemu::for_store(store),
+            )),
+            ..options.clone()
+        };
+        &with_emulators
+    } else {
+        options
+    };
     xnix_build::builder::realise(store, drvs, options, &BuildReporter(reporter)).map_err(|e| {
         BuildFailures {
             failures: e

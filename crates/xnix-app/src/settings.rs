@@ -402,6 +402,20 @@ impl Settings {
     /// override fields of it); sandbox paths are the default ones plus
     /// `sandbox-paths`.
     pub fn build_options(&self) -> anyhow::Result<BuildOptions> {
+        let (emulated, declared) = match self.raw("extra-platforms") {
+            None => (None, Vec::new()),
+            Some(_) => {
+                let machine = xnix_platform::Machine::new(&self.system()).ok();
+                let (emulated, declared): (Vec<String>, Vec<String>) =
+                    self.list("extra-platforms").into_iter().partition(|s| {
+                        machine.as_ref().is_some_and(|m| {
+                            matches!(m.execution_of(s),
+                                Ok(xnix_platform::Emulator::Program(p)) if p.starts_with("qemu-"))
+                        })
+                    });
+                (Some(emulated), declared)
+            }
+        };
         Ok(BuildOptions {
             jobs: self.max_jobs().max(1),
             cores: self.cores(),
@@ -409,10 +423,12 @@ impl Settings {
             allowed_impure_host_deps: self.allowed_impure_host_deps(),
             sandbox_paths: crate::realise::sandbox_paths(&self.sandbox_paths())?,
             system: self.system(),
-            // Only what the settings name: builds for emulated systems
-            // need the sandbox to register the emulator per build, so the
-            // default (every emulated system) reaches builds with that.
-            extra_platforms: self.list("extra-platforms"),
+            // Named systems qemu-user emulates are built under a per-build
+            // emulator (remote builders that run them natively first);
+            // others are declared to run here as they are. Unset: every
+            // system an emulator is found for, at build time.
+            extra_platforms: declared,
+            emulated_platforms: emulated,
             substituters: crate::realise::substituters(
                 &self.substituters(),
                 &self.trusted_public_keys(),

@@ -30,7 +30,7 @@ pub const SANDBOX_BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
 
 /// Directories searched for a static qemu (`qemu-<arch>-static`, the name
 /// Debian's qemu-user-static package gives them).
-const STATIC_QEMU_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin"];
+pub const STATIC_QEMU_DIRS: &[&str] = &["/usr/bin", "/usr/local/bin"];
 
 /// How one build is emulated: the static qemu for its system and the ELF
 /// header pattern that selects it.
@@ -265,16 +265,22 @@ impl Emulation {
         line.extend_from_slice(b":PF\n");
         line
     }
-
-    /// The sandbox step that mounts the private binfmt_misc instance and
-    /// registers the emulator (after `/proc` is mounted).
-    pub(crate) fn mount_op(&self) -> MountOp {
-        MountOp::Binfmt {
-            inside: PathBuf::from(SANDBOX_BINFMT_DIR),
-            register: self.register_line(),
-        }
-    }
 }
+
+/// The sandbox step that mounts the private binfmt_misc instance and
+/// registers the emulators (after `/proc` is mounted); none for none.
+pub(crate) fn mount_op(emulations: &[Emulation]) -> Option<MountOp> {
+    (!emulations.is_empty()).then(|| MountOp::Binfmt {
+        inside: PathBuf::from(SANDBOX_BINFMT_DIR),
+        register: emulations.iter().map(Emulation::register_line).collect(),
+    })
+}
+
+/// The derivation attribute by which a build opts in to executing
+/// programs of other systems directly (a cross build running what it has
+/// just built for its host): a list of systems, each registered in the
+/// build's own binfmt_misc. Part of the derivation, hence of its hash.
+pub const RUN_SYSTEMS_ATTR: &str = "__xnixEmulate";
 
 /// The entries of the machine's global binfmt_misc (sorted; empty when it
 /// is not mounted), to check that builds leave it as found.

@@ -44,9 +44,12 @@ pub(crate) enum MountOp {
     /// A fresh procfs at `inside`.
     Proc { inside: PathBuf },
     /// This user namespace's own binfmt_misc instance at `inside` (under a
-    /// procfs mounted before), and `register` written to its `register`
-    /// file before the new root is entered (see `crate::binfmt`).
-    Binfmt { inside: PathBuf, register: Vec<u8> },
+    /// procfs mounted before), and each of `register` written to its
+    /// `register` file before the new root is entered (see `crate::binfmt`).
+    Binfmt {
+        inside: PathBuf,
+        register: Vec<Vec<u8>>,
+    },
 }
 
 /// What the namespaces should look like.
@@ -281,17 +284,19 @@ fn prepare(spec: &NsSpec) -> io::Result<Prepared> {
                 let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
                 b.mount(None, inside, Some("binfmt_misc"), flags, None, false)?;
                 let path = under(&spec.new_root, &inside.join("register"));
-                b.push(
-                    Step::Write {
-                        path: cstr(&path)?,
-                        data: register.clone(),
-                    },
-                    format!(
-                        "cannot register the emulator in {} ({})",
-                        inside.display(),
-                        String::from_utf8_lossy(register).trim_end()
-                    ),
-                );
+                for line in register {
+                    b.push(
+                        Step::Write {
+                            path: cstr(&path)?,
+                            data: line.clone(),
+                        },
+                        format!(
+                            "cannot register the emulator in {} ({})",
+                            inside.display(),
+                            String::from_utf8_lossy(line).trim_end()
+                        ),
+                    );
+                }
             }
             MountOp::Dev { inside } => {
                 b.parents(inside)?;

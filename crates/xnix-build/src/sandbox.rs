@@ -276,9 +276,11 @@ pub struct SandboxConfig {
     pub scratch_parent: PathBuf,
     /// How many trailing log lines a failure report carries.
     pub log_tail_lines: usize,
-    /// Run the build's foreign programs under this emulator, registered in
-    /// the sandbox's own binfmt_misc (see [`crate::binfmt`]).
-    pub emulation: Option<crate::binfmt::Emulation>,
+    /// Run the build's programs of these systems under their emulators,
+    /// registered in the sandbox's own binfmt_misc (see [`crate::binfmt`]):
+    /// the derivation's own system when it is emulated, and the systems a
+    /// cross build opts in to run (`__xnixEmulate`).
+    pub emulation: Vec<crate::binfmt::Emulation>,
 }
 
 impl SandboxConfig {
@@ -297,7 +299,7 @@ impl SandboxConfig {
             max_silent_time: None,
             scratch_parent: std::env::temp_dir(),
             log_tail_lines: 10,
-            emulation: None,
+            emulation: Vec::new(),
         }
     }
 }
@@ -925,7 +927,7 @@ pub fn run_build(
             root.as_deref(),
         )
         .into_iter()
-        .chain(config.emulation.as_ref().map(|e| e.mount_op()))
+        .chain(crate::binfmt::mount_op(&config.emulation))
         .collect(),
         private_network: !job.fixed_output,
         uid: SANDBOX_UID,

@@ -1,21 +1,25 @@
-//! Deploying to many machines at once (`xnix deploy`): each machine's
-//! closure is copied and activated in parallel (at most `jobs` at a time),
-//! then confirmed over a new connection (magic rollback). A machine that fails
-//! goes back to its previous generation while the others keep the new one;
-//! with `all_or_nothing`, confirmations wait until every machine is
-//! activated, and all go back if one failed.
+//! Deploying to many machines at once (`xnix deploy`): each machine is
+//! connected to at once, and its closure copied and activated as soon as
+//! its own system is built (the caller builds meanwhile; [`deploy_fleet`]'s
+//! `ready` waits for one machine's system), in parallel (at most `jobs` at a
+//! time), then confirmed over a new connection (magic rollback). A machine
+//! that fails (activation or a health check) goes back to its previous
+//! generation while the others keep the new one, with or without magic
+//! rollback; with `all_or_nothing`, confirmations wait until every machine
+//! is activated, and all go back if one failed.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use xnix_formats::StorePath;
+use xnix_remote::copy::CopyOptions;
 use xnix_remote::ssh::{SshMaster, SshUrl, CONNECT_TIMEOUT};
 use xnix_store::LocalStore;
 
 use crate::{
-    activate, build_on, copy_and_activate, settle, verify, Action, Activated, Decision,
-    DeployEvent, MagicRollback, Target, Verified,
+    activate, build_on, copy_and_activate, run_health_checks, settle, verify, Action, Activated,
+    Decision, DeployEvent, MagicRollback, Target, Verified,
 };
 
 /// One machine to deploy.
@@ -51,6 +55,8 @@ pub struct FleetOptions {
     pub all_or_nothing: bool,
     /// Extra ssh options.
     pub ssh_opts: Vec<String>,
+    /// How closures are copied.
+    pub copy: CopyOptions,
 }
 
 /// How one machine ended.
@@ -97,6 +103,8 @@ pub struct NodeReport {
 pub enum FleetEvent {
     /// Connecting.
     Connecting,
+    /// Connected; waiting for its system to be built here.
+    WaitingForBuild,
     /// Building the system on the machine itself.
     Building,
     /// A step of the deployment.
@@ -122,11 +130,16 @@ fn reconnect(node: &Node, opts: &FleetOptions) -> crate::Result<Target> {
     Ok(Target::ssh(master, node.state_dir.clone()))
 }
 
+/// Waits until a machine's system (or, built there, its derivation) is in
+/// the local store; `Err(why)` when it will not be (its build failed).
+pub type Ready<'a> = dyn Fn(&Node) -> Result<(), String> + Sync + 'a;
+
 fn phase1(
     store: &LocalStore,
     node: &Node,
     opts: &FleetOptions,
     awaits: bool,
+    ready: &Ready<'_>,
     events: &(dyn Fn(&str, FleetEvent) + Sync),
 ) -> Result<Phase1, NodeResult> {
     events(&node.name, FleetEvent::Connecting);
@@ -136,6 +149,8 @@ fn phase1(
         }
     })?;
     let target = Target::ssh(master, node.state_dir.clone());
+    events(&node.name, FleetEvent::WaitingForBuild);
+    ready(node).map_err(|reason| NodeResult::Failed { reason })?;
     let mut copied = 0;
     let failed = |e: crate::DeployError| NodeResult::Failed {
         reason: e.to_string(),
@@ -144,7 +159,7 @@ fn phase1(
         Some(drv) => {
             events(&node.name, FleetEvent::Building);
             let master = target.master().expect("an SSH target");
-            let (client, _) = build_on(store, master, drv).map_err(failed)?;
+            let (client, _) = build_on(store, master, drv, &opts.copy).map_err(failed)?;
             drop(client);
             activate(
                 &target,
@@ -161,6 +176,7 @@ fn phase1(
             &node.system,
             opts.action,
             awaits.then_some(node.confirm_timeout),
+            &opts.copy,
             &mut |e| {
                 if let DeployEvent::Copied(n, _) = e {
                     copied = n;
@@ -177,16 +193,30 @@ fn phase1(
     })
 }
 
-fn without_confirmation(p: &Phase1) -> NodeResult {
-    if p.activated.activation.status == 0 {
-        NodeResult::Deployed { copied: p.copied }
+/// Without magic rollback: the health checks run over the deployment's own
+/// connection, and a machine whose activation or checks failed is sent back
+/// to its previous generation at once.
+fn without_confirmation(node: &Node, p: &Phase1) -> NodeResult {
+    let why = if p.activated.activation.status != 0 {
+        format!(
+            "activation failed (exit status {})",
+            p.activated.activation.status
+        )
     } else {
-        NodeResult::Failed {
-            reason: format!(
-                "activation failed (exit status {}); without magic rollback the machine stays where activation left it",
-                p.activated.activation.status
-            ),
+        match run_health_checks(&p.target, &node.health_checks) {
+            Ok(()) => return NodeResult::Deployed { copied: p.copied },
+            Err(why) => why,
         }
+    };
+    let id = &p.activated.activation.id;
+    match p.target.decide(id, false, p.activated.action) {
+        Ok(Decision::RolledBack) => NodeResult::RolledBack { reason: why },
+        Ok(Decision::Confirmed) => NodeResult::Failed {
+            reason: format!("{why}; it was kept, since it had been confirmed already"),
+        },
+        Err(e) => NodeResult::Failed {
+            reason: format!("{why}; going back to the previous generation failed: {e}"),
+        },
     }
 }
 
@@ -217,16 +247,19 @@ fn decide(node: &Node, p: &Phase1, verified: Verified, keep: bool) -> NodeResult
 
 fn finish(node: &Node, opts: &FleetOptions, p: &Phase1) -> NodeResult {
     if !p.activated.awaits_confirmation {
-        return without_confirmation(p);
+        return without_confirmation(node, p);
     }
     decide(node, p, check(node, opts, p), true)
 }
 
-/// Deploy every node; reports in the order of `nodes`.
+/// Deploy every node; reports in the order of `nodes`. Each node is
+/// connected to, then waits for `ready` (its system built) before its copy
+/// starts, so the caller may still be building others.
 pub fn deploy_fleet(
     store: &LocalStore,
     nodes: &[Node],
     opts: &FleetOptions,
+    ready: &Ready<'_>,
     events: &(dyn Fn(&str, FleetEvent) + Sync),
 ) -> Vec<NodeReport> {
     let starts: Vec<Mutex<Option<Instant>>> = nodes.iter().map(|_| Mutex::new(None)).collect();
@@ -241,7 +274,7 @@ pub fn deploy_fleet(
                 let Some(node) = nodes.get(i) else { break };
                 *starts[i].lock().unwrap() = Some(Instant::now());
                 let awaits = node.magic_rollback || opts.all_or_nothing;
-                match phase1(store, node, opts, awaits, events) {
+                match phase1(store, node, opts, awaits, ready, events) {
                     Err(r) => {
                         events(&node.name, FleetEvent::Done(r.clone()));
                         *results[i].lock().unwrap() = Some(r);

@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 use xnix_formats::{Hash, HashAlgo, StoreDir, StorePath};
+use xnix_remote::copy::CopyOptions;
 use xnix_remote::ssh::{shell_quote, SshMaster};
+use xnix_remote::sudo::RemoteSudo;
 use xnix_store::LocalStore;
 
 /// The target-side script.
@@ -140,7 +142,7 @@ pub struct Target {
     via: Via,
     name: String,
     state_dir: String,
-    sudo: bool,
+    sudo: Option<RemoteSudo>,
 }
 
 impl std::fmt::Debug for Target {
@@ -156,7 +158,7 @@ impl Target {
             via: Via::Local,
             name: "localhost".into(),
             state_dir: state_dir.into(),
-            sudo: false,
+            sudo: None,
         }
     }
 
@@ -166,12 +168,16 @@ impl Target {
             name: master.url().display(),
             via: Via::Ssh(master),
             state_dir: state_dir.into(),
-            sudo: false,
+            sudo: None,
         }
     }
 
-    /// Run the agent through `sudo` (a target user other than root).
-    pub fn with_sudo(mut self, sudo: bool) -> Target {
+    /// Run the agent and the store's server as root through the target's
+    /// `sudo` (a target user other than root).
+    pub fn with_sudo(mut self, sudo: Option<RemoteSudo>) -> Target {
+        if let Via::Ssh(m) = self.via {
+            self.via = Via::Ssh(m.with_sudo(sudo.clone()));
+        }
         self.sudo = sudo;
         self
     }
@@ -198,16 +204,15 @@ impl Target {
 
     /// Run the agent with `args`: the script is written (under a name made
     /// from its hash, so concurrent deployers of other versions do not
-    /// collide) to the target's `deploy/` directory from our stdin, then run.
+    /// collide) to the target's `deploy/` directory from our stdin, unless
+    /// it is there already, then run, in one command.
     fn agent(&self, args: &[&str]) -> Result<Output> {
         let hash = Hash::digest(HashAlgo::Sha256, AGENT).to_base32();
         let dir = format!("{}/deploy", self.state_dir);
         let script = format!("{dir}/agent-{}.sh", &hash[..12]);
-        let sudo = if self.sudo { "sudo " } else { "" };
         let mut line = format!(
-            "{sudo}sh -c 'mkdir -p \"$1\" && cat > \"$2.tmp\" && mv \"$2.tmp\" \"$2\"' agent {} {} && {sudo}sh {} {}",
+            "sh -c 'd=$1; s=$2; shift 2; if [ -f \"$s\" ]; then cat >/dev/null; else mkdir -p \"$d\" && cat > \"$s.tmp\" && mv \"$s.tmp\" \"$s\"; fi && exec sh \"$s\" \"$@\"' agent {} {} {}",
             shell_quote(&dir),
-            shell_quote(&script),
             shell_quote(&script),
             shell_quote(&self.state_dir)
         );
@@ -215,13 +220,18 @@ impl Target {
             line.push(' ');
             line.push_str(&shell_quote(a));
         }
-        let mut cmd = match &self.via {
-            Via::Local => {
+        let (mut cmd, preamble) = match (&self.via, &self.sudo) {
+            (Via::Ssh(m), _) => m.root_command(&line),
+            (Via::Local, Some(sudo)) => {
+                let mut c = Command::new("sh");
+                c.arg("-c").arg(sudo.wrap(&line));
+                (c, sudo.preamble())
+            }
+            (Via::Local, None) => {
                 let mut c = Command::new("sh");
                 c.arg("-c").arg(&line);
-                c
+                (c, Vec::new())
             }
-            Via::Ssh(m) => m.command(&line),
         };
         let mut child = cmd
             .stdin(Stdio::piped())
@@ -233,7 +243,9 @@ impl Target {
                 source,
             })?;
         let mut stdin = child.stdin.take().expect("piped");
-        let written = stdin.write_all(AGENT.as_bytes());
+        let written = stdin
+            .write_all(&preamble)
+            .and_then(|_| stdin.write_all(AGENT.as_bytes()));
         drop(stdin);
         let out = child.wait_with_output().map_err(|source| DeployError::Io {
             what: format!("running the deployment agent on {}", self.name),
@@ -457,13 +469,19 @@ pub fn copy_and_activate(
     system: &StorePath,
     action: Action,
     confirm_within: Option<Duration>,
+    copy: &CopyOptions,
     events: &mut dyn FnMut(DeployEvent),
 ) -> Result<Activated> {
     if let Some(master) = target.master() {
         events(DeployEvent::Copying);
         let mut client = master.serve_client(store.store_dir())?;
-        let report =
-            xnix_remote::copy::copy_to(store, &mut client, &[system.clone()].into(), &mut |_| {})?;
+        let report = xnix_remote::copy::copy_to(
+            store,
+            &mut client,
+            &[system.clone()].into(),
+            copy,
+            &mut |_| {},
+        )?;
         client.close()?;
         events(DeployEvent::Copied(
             report.copied.len(),
@@ -508,12 +526,19 @@ pub fn build_on(
     store: &LocalStore,
     build_host: &SshMaster,
     drv_path: &StorePath,
+    copy: &CopyOptions,
 ) -> Result<(
     xnix_remote::ServeClient,
     std::collections::BTreeSet<StorePath>,
 )> {
     let mut client = build_host.serve_client(store.store_dir())?;
-    xnix_remote::copy::copy_to(store, &mut client, &[drv_path.clone()].into(), &mut |_| {})?;
+    xnix_remote::copy::copy_to(
+        store,
+        &mut client,
+        &[drv_path.clone()].into(),
+        copy,
+        &mut |_| {},
+    )?;
     let drv = store.read_derivation(drv_path)?;
     let names: Vec<&str> = drv.outputs.keys().map(String::as_str).collect();
     let entry = format!("{}!{}", store.print_path(drv_path), names.join(","));
@@ -541,6 +566,20 @@ pub enum Verified {
     Unreachable(String),
 }
 
+/// Run `checks` on `target` one by one; the first that fails, and why.
+pub fn run_health_checks(target: &Target, checks: &[String]) -> std::result::Result<(), String> {
+    for check in checks {
+        match target.run_check(check) {
+            Ok((true, _)) => {}
+            Ok((false, out)) => {
+                return Err(format!("the health check '{check}' failed: {}", out.trim()))
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
+}
+
 /// Check an activation that awaits confirmation: it succeeded, a new
 /// connection (`magic.reconnect`) works, and every health check passes
 /// over that connection.
@@ -554,17 +593,10 @@ pub fn verify(activated: &Activated, magic: &MagicRollback<'_>) -> Verified {
         Ok(t) => t,
         Err(e) => return Verified::Unreachable(format!("the confirmation connection failed: {e}")),
     };
-    for check in magic.health_checks {
-        match fresh.run_check(check) {
-            Ok((true, _)) => {}
-            Ok((false, out)) => {
-                let why = format!("the health check '{check}' failed: {}", out.trim());
-                return Verified::Refused(Some(fresh), why);
-            }
-            Err(e) => return Verified::Refused(Some(fresh), e.to_string()),
-        }
+    match run_health_checks(&fresh, magic.health_checks) {
+        Ok(()) => Verified::Ready(fresh),
+        Err(why) => Verified::Refused(Some(fresh), why),
     }
-    Verified::Ready(fresh)
 }
 
 /// Decide an activation after [`verify`]: confirm it when it is ready and
@@ -617,6 +649,7 @@ pub fn deploy(
     system: &StorePath,
     action: Action,
     magic: Option<&MagicRollback<'_>>,
+    copy: &CopyOptions,
     events: &mut dyn FnMut(DeployEvent),
 ) -> Result<DeployOutcome> {
     let activated = copy_and_activate(
@@ -625,6 +658,7 @@ pub fn deploy(
         system,
         action,
         magic.map(|m| m.timeout),
+        copy,
         events,
     )?;
     let (decision, refusal) = match magic {

@@ -356,14 +356,7 @@ impl Fetcher {
                 std::fs::copy(&src, &dst).map_err(io(format!("copying '{}'", src.display())))?;
             }
         }
-        let (h, _) = hash_tree(&tmp, &[])?;
-        let dest = views.join(h.to_base32());
-        if dest.exists() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        } else {
-            std::fs::rename(&tmp, &dest).map_err(io(format!("creating '{}'", dest.display())))?;
-        }
-        Ok(dest)
+        Ok(keep_by_hash(&tmp, &views)?.1)
     }
 
     fn git_archive(
@@ -373,19 +366,8 @@ impl Fetcher {
         dest: &Path,
         r: &FlakeRef,
     ) -> Result<(), FlakeError> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(repo)
-            .args(["archive", "--format=tar", rev])
-            .output()
-            .map_err(io("running git"))?;
-        if !out.status.success() {
-            return Err(FlakeError::Git {
-                input: r.to_url(),
-                why: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            });
-        }
-        unpack_into(&out.stdout[..], dest, false)
+        let tar = git_stdout(repo, &["archive", "--format=tar", rev], r)?;
+        unpack_into(&tar[..], dest, false)
     }
 
     fn git_commit_tree(
@@ -516,15 +498,9 @@ impl Fetcher {
                     .set("Accept", "application/vnd.github.sha")
                     .timeout(std::time::Duration::from_secs(30))
                     .call()
-                    .map_err(|e| FlakeError::Network {
-                        input: r.to_url(),
-                        why: e.to_string(),
-                    })?;
+                    .map_err(network_error(r))?;
                 resp.into_string()
-                    .map_err(|e| FlakeError::Network {
-                        input: r.to_url(),
-                        why: e.to_string(),
-                    })?
+                    .map_err(network_error(r))?
                     .trim()
                     .to_string()
             }
@@ -589,21 +565,13 @@ impl Fetcher {
         std::fs::create_dir_all(&by_hash)
             .map_err(io(format!("creating '{}'", by_hash.display())))?;
         let tmp = by_hash.join(format!(".tmp-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let _ = std::fs::remove_file(&tmp);
+        remove_path(&tmp);
         if tarball {
             unpack_into(&bytes[..], &tmp, true)?;
         } else {
             std::fs::write(&tmp, &bytes).map_err(io(format!("writing '{}'", tmp.display())))?;
         }
-        let (h, _) = hash_tree(&tmp, &[])?;
-        let dest = by_hash.join(h.to_base32());
-        if dest.exists() {
-            let _ = std::fs::remove_dir_all(&tmp);
-            let _ = std::fs::remove_file(&tmp);
-        } else {
-            std::fs::rename(&tmp, &dest).map_err(io(format!("creating '{}'", dest.display())))?;
-        }
+        let (h, dest) = keep_by_hash(&tmp, &by_hash)?;
         let t = Tree::new(dest, locked);
         let _ = t.walked.set((h, 0));
         Ok(t)
@@ -616,7 +584,9 @@ impl Default for Fetcher {
     }
 }
 
-fn git_out(repo: &Path, args: &[&str], r: &FlakeRef) -> Result<String, FlakeError> {
+/// What `git -C REPO ARGS...` prints; its failure is an error of input `r`
+/// naming the command and what git said.
+fn git_stdout(repo: &Path, args: &[&str], r: &FlakeRef) -> Result<Vec<u8>, FlakeError> {
     let out = Command::new("git")
         .arg("-C")
         .arg(repo)
@@ -633,29 +603,51 @@ fn git_out(repo: &Path, args: &[&str], r: &FlakeRef) -> Result<String, FlakeErro
             ),
         });
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    Ok(out.stdout)
 }
 
+/// git's output as one trimmed line of text.
+fn git_out(repo: &Path, args: &[&str], r: &FlakeRef) -> Result<String, FlakeError> {
+    let out = git_stdout(repo, args, r)?;
+    Ok(String::from_utf8_lossy(&out).trim().to_string())
+}
+
+/// git's NUL-separated output (`-z`) as sorted, distinct names.
 fn git_list(repo: &Path, args: &[&str], r: &FlakeRef) -> Result<Vec<String>, FlakeError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .output()
-        .map_err(io("running git (is it installed?)"))?;
-    if !out.status.success() {
-        return Err(FlakeError::Git {
-            input: r.to_url(),
-            why: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
+    let out = git_stdout(repo, args, r)?;
     let set: BTreeSet<String> = out
-        .stdout
         .split(|b| *b == 0)
         .filter(|s| !s.is_empty())
         .map(|s| String::from_utf8_lossy(s).into_owned())
         .collect();
     Ok(set.into_iter().collect())
+}
+
+/// A download of input `r` that failed, as an error.
+fn network_error<E: std::fmt::Display>(r: &FlakeRef) -> impl FnOnce(E) -> FlakeError + '_ {
+    move |e| FlakeError::Network {
+        input: r.to_url(),
+        why: e.to_string(),
+    }
+}
+
+/// Removes a scratch file or directory, if there is one.
+fn remove_path(path: &Path) {
+    let _ = std::fs::remove_dir_all(path);
+    let _ = std::fs::remove_file(path);
+}
+
+/// Moves the finished scratch tree `tmp` to `dir/<its NAR hash>` (or drops it
+/// when that is there already: same hash, same content).
+fn keep_by_hash(tmp: &Path, dir: &Path) -> Result<(Hash, PathBuf), FlakeError> {
+    let (h, _) = hash_tree(tmp, &[])?;
+    let dest = dir.join(h.to_base32());
+    if dest.exists() {
+        remove_path(tmp);
+    } else {
+        std::fs::rename(tmp, &dest).map_err(io(format!("creating '{}'", dest.display())))?;
+    }
+    Ok((h, dest))
 }
 
 /// The bytes at `url` (`http(s)://` or `file://`).
@@ -669,17 +661,11 @@ fn download(url: &str, r: &FlakeRef) -> Result<Vec<u8>, FlakeError> {
     let resp = ureq::get(url)
         .timeout(std::time::Duration::from_secs(300))
         .call()
-        .map_err(|e| FlakeError::Network {
-            input: r.to_url(),
-            why: e.to_string(),
-        })?;
+        .map_err(network_error(r))?;
     let mut bytes = Vec::new();
     resp.into_reader()
         .read_to_end(&mut bytes)
-        .map_err(|e| FlakeError::Network {
-            input: r.to_url(),
-            why: e.to_string(),
-        })?;
+        .map_err(network_error(r))?;
     Ok(bytes)
 }
 

@@ -229,7 +229,7 @@ impl Builders {
                 }
             }
         }
-        copy_to(&store, &mut client, &send, &mut |_| {})?;
+        copy_to(&store, &mut client, &send, &Default::default(), &mut |_| {})?;
         let outputs: Vec<&String> = drv.outputs.keys().collect();
         let entry = format!(
             "{}!{}",

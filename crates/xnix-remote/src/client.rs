@@ -61,8 +61,14 @@ impl ServeClient {
     }
 
     /// Start `command` (stdin and stdout piped, stderr inherited so the
-    /// server's messages reach the user) and greet the server it runs.
-    pub fn spawn(mut command: Command, store_dir: StoreDir, peer: &str) -> Result<ServeClient> {
+    /// server's messages reach the user), write `preamble` to it (what a
+    /// sudo in front of the server reads), and greet the server it runs.
+    pub fn spawn(
+        mut command: Command,
+        preamble: &[u8],
+        store_dir: StoreDir,
+        peer: &str,
+    ) -> Result<ServeClient> {
         command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -71,7 +77,11 @@ impl ServeClient {
             what: format!("starting {:?} to reach {peer}", command.get_program()),
             source,
         })?;
-        let to = child.stdin.take().expect("stdin is piped");
+        let mut to = child.stdin.take().expect("stdin is piped");
+        if !preamble.is_empty() {
+            // A server that ended at once is reported below, by the greeting.
+            let _ = to.write_all(preamble);
+        }
         let from = child.stdout.take().expect("stdout is piped");
         match ServeClient::new(Box::new(from), Box::new(to), store_dir, peer) {
             Ok(mut c) => {
@@ -172,18 +182,20 @@ impl ServeClient {
     }
 
     /// Which of `paths` are valid on the server. `lock` asks it to keep them
-    /// from garbage collection for the session.
+    /// from garbage collection for the session; `substitute` asks it first
+    /// to fetch those it lacks from its own binary caches.
     pub fn query_valid_paths(
         &mut self,
         paths: &BTreeSet<StorePath>,
         lock: bool,
+        substitute: bool,
     ) -> Result<BTreeSet<StorePath>> {
         let list = self.print_all(paths);
         let got = self.call(
             serve::Command::QueryValidPaths,
             |w, _| {
                 serve::write_bool(w, lock)?;
-                serve::write_bool(w, false)?;
+                serve::write_bool(w, substitute)?;
                 serve::write_strings(w, &list)
             },
             |r, _| serve::read_strings(r),

@@ -11,6 +11,15 @@ use xnix_store::LocalStore;
 
 use crate::{RemoteError, ServeClient};
 
+/// How to copy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopyOptions {
+    /// The receiving server first fetches what it can of the missing paths
+    /// from its own binary caches (`--use-substitutes`); only the rest
+    /// travels over the connection.
+    pub use_substitutes: bool,
+}
+
 /// Copy `paths` and their closure from `store` to the server of `client`.
 /// The server verifies each NAR (hash and size) and registers a path only
 /// after its references; paths it has are not sent.
@@ -18,13 +27,14 @@ pub fn copy_to(
     store: &LocalStore,
     client: &mut ServeClient,
     paths: &BTreeSet<StorePath>,
+    options: &CopyOptions,
     progress: &mut dyn FnMut(CopyEvent),
 ) -> crate::Result<CopyReport> {
     let closure = store.closure(paths)?;
     progress(CopyEvent::Planned {
         total: closure.len(),
     });
-    let present = client.query_valid_paths(&closure, false)?;
+    let present = client.query_valid_paths(&closure, false, options.use_substitutes)?;
     let mut infos = BTreeMap::new();
     let mut refs = BTreeMap::new();
     for p in closure.difference(&present) {
@@ -58,7 +68,7 @@ pub fn copy_from(
     paths: &BTreeSet<StorePath>,
     progress: &mut dyn FnMut(CopyEvent),
 ) -> crate::Result<CopyReport> {
-    let remote_valid = client.query_valid_paths(paths, true)?;
+    let remote_valid = client.query_valid_paths(paths, true, false)?;
     if let Some(p) = paths.difference(&remote_valid).next() {
         return Err(RemoteError::Peer {
             peer: client.peer().to_string(),
@@ -108,13 +118,14 @@ pub fn copy_between(
     from: &mut ServeClient,
     to: &mut ServeClient,
     paths: &BTreeSet<StorePath>,
+    options: &CopyOptions,
     progress: &mut dyn FnMut(CopyEvent),
 ) -> crate::Result<CopyReport> {
     let closure = from.query_closure(paths, false)?;
     progress(CopyEvent::Planned {
         total: closure.len(),
     });
-    let present = to.query_valid_paths(&closure, false)?;
+    let present = to.query_valid_paths(&closure, false, options.use_substitutes)?;
     let missing: BTreeSet<StorePath> = closure.difference(&present).cloned().collect();
     let infos = from.query_path_infos(&missing)?;
     if let Some(p) = missing.iter().find(|p| !infos.contains_key(*p)) {

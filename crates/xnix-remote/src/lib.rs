@@ -9,6 +9,7 @@
 //!   only missing paths, every NAR checked on arrival.
 //! - [`ssh`]: the system's OpenSSH client, one multiplexed connection per
 //!   host, and `ssh://[USER@]HOST` URLs.
+//! - [`sudo`]: becoming root there through sudo, with a password asked once.
 //!
 //! Architecture Invariant: a path arrives in a store only through
 //! `LocalStore::import_nar`, which checks the NAR's hash and size and that
@@ -21,6 +22,7 @@ pub mod client;
 pub mod copy;
 pub mod server;
 pub mod ssh;
+pub mod sudo;
 
 pub use client::ServeClient;
 

@@ -79,8 +79,11 @@ pub fn serve(
         match serve::Command::from_u64(n).map_err(wire)? {
             serve::Command::QueryValidPaths => {
                 let lock = serve::read_bool(&mut r).map_err(wire)?;
-                let _substitute = serve::read_bool(&mut r).map_err(wire)?;
+                let substitute = serve::read_bool(&mut r).map_err(wire)?;
                 let paths = parse_all(serve::read_strings(&mut r).map_err(wire)?)?;
+                if substitute && options.write_allowed {
+                    substitute_missing(store, &paths, &options.build.substituters)?;
+                }
                 let mut valid = Vec::new();
                 for p in &paths {
                     if store.is_valid_path(p)? {
@@ -166,6 +169,55 @@ pub fn serve(
             }
         }
         w.flush().map_err(io_wire)?;
+    }
+    Ok(())
+}
+
+/// Fetch what this store lacks of `paths` from its own binary caches, as
+/// far as they have it (the client's `--use-substitutes`: what they supply
+/// need not travel over the connection). Each cache is asked for the paths
+/// still missing; a cache that fails is skipped with a warning on stderr
+/// (the client's user sees it), and whatever is still missing is sent by
+/// the client as usual.
+fn substitute_missing(
+    store: &LocalStore,
+    paths: &BTreeSet<StorePath>,
+    substituters: &[xnix_build::substitute::Substituter],
+) -> Result<()> {
+    for sub in substituters {
+        let mut missing = BTreeSet::new();
+        for p in paths {
+            if !store.is_valid_path(p)? {
+                missing.insert(p.clone());
+            }
+        }
+        if missing.is_empty() {
+            break;
+        }
+        let cache = match sub.open(store.store_dir()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("warning: substituter '{}' skipped: {e}", sub.url);
+                continue;
+            }
+        };
+        let offered: BTreeSet<StorePath> = missing
+            .into_iter()
+            .filter(|p| cache.has_path(p).unwrap_or(false))
+            .collect();
+        if offered.is_empty() {
+            continue;
+        }
+        let options = xnix_store::binary_cache::PullOptions {
+            trusted_keys: sub.trusted_keys.clone(),
+            no_check_sigs: false,
+        };
+        if let Err(e) = cache.pull(store, &offered, &options, &mut |_| {}) {
+            eprintln!(
+                "warning: cannot substitute from '{}' (the paths are copied instead): {e}",
+                sub.url
+            );
+        }
     }
     Ok(())
 }

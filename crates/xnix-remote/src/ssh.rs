@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use xnix_formats::StoreDir;
 
+use crate::sudo::RemoteSudo;
 use crate::{RemoteError, Result, ServeClient};
 
 /// A parsed `ssh://[USER@]HOST[:PORT][?remote-program=PROG]` URL.
@@ -132,6 +133,7 @@ pub struct SshMaster {
     socket_dir: PathBuf,
     socket: PathBuf,
     master: Option<Child>,
+    sudo: Option<RemoteSudo>,
 }
 
 impl SshMaster {
@@ -155,6 +157,7 @@ impl SshMaster {
             socket_dir,
             socket,
             master: None,
+            sudo: None,
         };
         let mut cmd = m.base_command();
         cmd.args(["-M", "-N", "-o", "ControlPersist=no"])
@@ -197,6 +200,72 @@ impl SshMaster {
     /// The URL this master reaches.
     pub fn url(&self) -> &SshUrl {
         &self.url
+    }
+
+    /// Run the store's server (and [`SshMaster::root_command`]s) as root
+    /// through the host's sudo (a login user other than root).
+    pub fn with_sudo(mut self, sudo: Option<RemoteSudo>) -> SshMaster {
+        self.sudo = sudo;
+        self
+    }
+
+    /// Check that sudo lets us become root (with the password, if one was
+    /// given), before anything else runs through it: a refusal is a clear
+    /// error here instead of a command left waiting for input.
+    pub fn check_sudo(&self) -> Result<()> {
+        let Some(sudo) = &self.sudo else {
+            return Ok(());
+        };
+        let (mut cmd, preamble) = self.root_command("true");
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| RemoteError::Spawn {
+                what: format!("running ssh to {}", self.url.display()),
+                source,
+            })?;
+        // Only the password and the marker: a wrong password makes sudo read
+        // the end of the input and give up at once.
+        let mut stdin = child.stdin.take().expect("piped");
+        let _ = std::io::Write::write_all(&mut stdin, &preamble);
+        drop(stdin);
+        let out = child
+            .wait_with_output()
+            .map_err(|source| RemoteError::Spawn {
+                what: format!("running ssh to {}", self.url.display()),
+                source,
+            })?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(RemoteError::Peer {
+            peer: self.url.display(),
+            message: format!(
+                "sudo refused to run as root{} ({said})",
+                if sudo.has_password() {
+                    " with the password given"
+                } else {
+                    " without a password (--ask-sudo-password asks for one)"
+                }
+            ),
+        })
+    }
+
+    /// The sudo in use, if any.
+    pub fn sudo(&self) -> Option<&RemoteSudo> {
+        self.sudo.as_ref()
+    }
+
+    /// A command that runs `remote` as root (through sudo when set), and
+    /// what must be written to its input before anything else.
+    pub fn root_command(&self, remote: &str) -> (Command, Vec<u8>) {
+        match &self.sudo {
+            Some(s) => (self.command(&s.wrap(remote)), s.preamble()),
+            None => (self.command(remote), Vec::new()),
+        }
     }
 
     fn base_command(&self) -> Command {
@@ -276,14 +345,12 @@ impl SshMaster {
         }
     }
 
-    /// Start a serve-protocol session with the host's store.
+    /// Start a serve-protocol session with the host's store (as root
+    /// through sudo when set).
     pub fn serve_client(&self, store_dir: &StoreDir) -> Result<ServeClient> {
         let remote = self.serve_command(store_dir)?;
-        ServeClient::spawn(
-            self.command(&remote),
-            store_dir.clone(),
-            &self.url.display(),
-        )
+        let (command, preamble) = self.root_command(&remote);
+        ServeClient::spawn(command, &preamble, store_dir.clone(), &self.url.display())
     }
 }
 

@@ -27,7 +27,7 @@ fn nix_server(root: &Path) -> ServeClient {
     cmd.args(["--store", &store_uri(root), "--serve", "--write"])
         .env("NIX_CONFIG", NIX_CONF)
         .env_remove("NIX_STORE_DIR");
-    ServeClient::spawn(cmd, StoreDir::nix(), "nix-store --serve").unwrap()
+    ServeClient::spawn(cmd, &[], StoreDir::nix(), "nix-store --serve").unwrap()
 }
 
 /// A closure of three paths in an xnix store: a tree with an executable
@@ -80,7 +80,7 @@ fn xnix_client_copies_closures_to_and_from_nix_store_serve() {
     // To Nix: the whole closure, references first.
     let mut client = nix_server(&nroot);
     assert_eq!(client.version(), 0x207, "Nix 2.8 speaks serve protocol 2.7");
-    let report = copy_to(&store, &mut client, &top, &mut |_| {}).unwrap();
+    let report = copy_to(&store, &mut client, &top, &Default::default(), &mut |_| {}).unwrap();
     assert_eq!(report.copied, paths);
     assert!(report.present.is_empty());
     for p in &paths {
@@ -113,7 +113,7 @@ fn xnix_client_copies_closures_to_and_from_nix_store_serve() {
         assert_eq!(theirs.ca, ours.ca, "{}", store.print_path(p));
     }
     // Again: nothing to send.
-    let again = copy_to(&store, &mut client, &top, &mut |_| {}).unwrap();
+    let again = copy_to(&store, &mut client, &top, &Default::default(), &mut |_| {}).unwrap();
     assert!(again.copied.is_empty());
     assert_eq!(
         again.present.iter().collect::<BTreeSet<_>>(),
@@ -225,7 +225,7 @@ fn xnix_server_refuses_a_nar_that_does_not_match_and_read_only_sessions() {
     // The honest copy works, and the server's answers match the source.
     let (mut client, server) = xnix_server(xnix_store(&dst_root), true);
     let top: BTreeSet<StorePath> = [paths[2].clone()].into();
-    let report = copy_to(&src, &mut client, &top, &mut |_| {}).unwrap();
+    let report = copy_to(&src, &mut client, &top, &Default::default(), &mut |_| {}).unwrap();
     assert_eq!(report.copied, paths);
     assert_eq!(
         client.query_closure(&top, false).unwrap(),
@@ -242,7 +242,7 @@ fn xnix_server_refuses_a_nar_that_does_not_match_and_read_only_sessions() {
     // Without --write, adding is refused.
     let other = xnix_store(&tmp.path().join("ro"));
     let (mut client, server) = xnix_server(other, false);
-    assert!(copy_to(&src, &mut client, &top, &mut |_| {}).is_err());
+    assert!(copy_to(&src, &mut client, &top, &Default::default(), &mut |_| {}).is_err());
     drop(client);
     let err = server.join().unwrap().unwrap_err();
     assert!(err.to_string().contains("--write"), "{err}");

@@ -98,6 +98,8 @@ pub struct Lab {
     dir: tempfile_dir::TempDir,
     holder: Child,
     hosts: usize,
+    /// Servers started in the lab (HTTP), ended with it.
+    services: Vec<Child>,
 }
 
 mod tempfile_dir {
@@ -151,6 +153,7 @@ impl Lab {
             dir,
             holder,
             hosts: 0,
+            services: Vec::new(),
         };
         // Wait until the namespace exists (the holder has exec'd past unshare).
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -181,6 +184,78 @@ impl Lab {
             .arg("--")
             .arg(program);
         cmd
+    }
+
+    /// The xnix binary `xnix` run in the lab as the deploying machine: in
+    /// the workspace root (so tests/deploy/... resolve), with the lab's ssh
+    /// options in `XNIX_SSHOPTS`, an empty `NIX_PATH`, and no store, builder
+    /// or substituter settings from the environment.
+    pub fn xnix(&self, xnix: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = self.command(xnix);
+        cmd.current_dir(crate::store_root::workspace_root())
+            .env("XNIX_SSHOPTS", self.ssh_opts())
+            .env("NIX_PATH", "")
+            .env_remove("XNIX_STORE_DIR")
+            .env_remove("XNIX_STORE_ROOT")
+            .env_remove("XNIX_BUILDERS")
+            .env_remove("XNIX_SUBSTITUTERS");
+        cmd
+    }
+
+    /// `xnix --store-root LAB/deployer deploy -f tests/deploy/fleet.nix`
+    /// for `hosts` (board1, board2, ... in that order), with the lab's key
+    /// as the boards' authorized key; add arguments to it.
+    pub fn deploy_fleet(&self, xnix: impl AsRef<std::ffi::OsStr>, hosts: &[&Host]) -> Command {
+        let list = format!(
+            "[ {} ]",
+            hosts
+                .iter()
+                .map(|h| format!("\"{}\"", h.address))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let mut cmd = self.xnix(xnix);
+        cmd.arg("--store-root")
+            .arg(self.dir().join("deployer"))
+            .args(["deploy", "-f", "tests/deploy/fleet.nix", "--arg", "hosts"])
+            .arg(list)
+            .args(["--argstr", "key"])
+            .arg(self.public_key());
+        cmd
+    }
+
+    /// Serve `dir` over HTTP to the lab's hosts (busybox's httpd in the
+    /// lab's network namespace, port 8080, ended when the lab ends); the
+    /// base URL as host number `n` (1 for the first host) reaches it.
+    pub fn serve_http(&mut self, dir: &Path, n: usize) -> String {
+        let child = self
+            .command("busybox")
+            .args(["httpd", "-f", "-p", "0.0.0.0:8080", "-h"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting busybox httpd (busybox-static, from scripts/install-deps)");
+        self.services.push(child);
+        // Ready when it answers (from the lab: it listens on every address);
+        // any HTTP answer will do, a 404 for / included.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = self
+                .command("busybox")
+                .args(["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"])
+                .output()
+                .expect("running busybox wget");
+            let err = String::from_utf8_lossy(&out.stderr);
+            if out.status.success() || err.contains("HTTP/") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "busybox httpd did not start: {err}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        format!("http://10.77.{n}.1:8080")
     }
 
     /// The ssh options that reach the lab's hosts with its key (for
@@ -369,6 +444,10 @@ impl Default for Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
+        for s in &mut self.services {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
         let _ = self.holder.kill();
         let _ = self.holder.wait();
     }
@@ -405,6 +484,54 @@ impl Host {
     /// The PID (in the machine's namespace) of the host's first process.
     pub fn init_pid(&self) -> &str {
         &self.init_pid
+    }
+
+    /// Add a login user `name` (uid 1000 + `n`) who may log in with the
+    /// lab's key and become root through sudo: with `password` sudo asks
+    /// for it, without one it does not (NOPASSWD).
+    pub fn add_user(&self, lab: &Lab, name: &str, n: u32, password: Option<&str>) {
+        let root = self.root();
+        let uid = 1000 + n;
+        let append = |file: &str, line: String| {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(root.join(file))
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            writeln!(f, "{line}").unwrap();
+        };
+        append(
+            "etc/passwd",
+            format!("{name}:x:{uid}:{uid}::/home/{name}:/bin/sh"),
+        );
+        append("etc/group", format!("{name}:x:{uid}:"));
+        let hash = match password {
+            Some(p) => run(Command::new("openssl").args(["passwd", "-6", p]))
+                .trim()
+                .to_string(),
+            None => "*".to_string(),
+        };
+        append("etc/shadow", format!("{name}:{hash}:19000:0:99999:7:::"));
+        let home = root.join("home").join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        std::os::unix::fs::chown(&home, Some(uid), Some(uid)).unwrap();
+        std::fs::write(
+            root.join("etc/ssh/authorized_keys.d").join(name),
+            format!("{}\n", lab.public_key()),
+        )
+        .unwrap();
+        let rule = if password.is_some() {
+            "ALL"
+        } else {
+            "NOPASSWD: ALL"
+        };
+        let sudoers = root.join("etc/sudoers.d").join(name);
+        std::fs::create_dir_all(root.join("etc/sudoers.d")).unwrap();
+        std::fs::write(&sudoers, format!("{name} ALL=(ALL:ALL) {rule}\n")).unwrap();
+        std::fs::set_permissions(
+            &sudoers,
+            std::os::unix::fs::PermissionsExt::from_mode(0o440),
+        )
+        .unwrap();
     }
 
     /// What sshd logged.

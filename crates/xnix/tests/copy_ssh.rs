@@ -29,13 +29,7 @@ fn host_store(host: &Host) -> LocalStore {
 
 /// `xnix ARGS` run in the lab (as the deploying machine).
 fn xnix(lab: &Lab, args: &[&str]) -> Output {
-    lab.command(XNIX)
-        .args(args)
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env_remove("XNIX_STORE_DIR")
-        .env_remove("XNIX_STORE_ROOT")
-        .output()
-        .unwrap()
+    lab.xnix(XNIX).args(args).output().unwrap()
 }
 
 fn ok(out: &Output) -> String {
@@ -253,9 +247,8 @@ fn a_copy_killed_half_way_leaves_only_complete_paths_and_completes_when_run_agai
     let mut interrupted = 0;
     for (round, extra_ms) in [0u64, 25, 60].into_iter().enumerate() {
         let mut child = lab
-            .command(XNIX)
+            .xnix(XNIX)
             .args(&args)
-            .env("XNIX_SSHOPTS", lab.ssh_opts())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -15,51 +16,25 @@ use xnix_test_support::ssh_hosts::{Host, Lab};
 
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
 fn deploy(lab: &Lab, hosts: &[Host], extra: &[&str]) -> (Output, Vec<Value>) {
-    let list = format!(
-        "[ {} ]",
-        hosts
-            .iter()
-            .map(|h| format!("\"{}\"", h.address))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    let hosts: Vec<&Host> = hosts.iter().collect();
     let out = lab
-        .command(XNIX)
-        .current_dir(workspace_root())
-        .arg("--store-root")
-        .arg(lab.dir().join("deployer"))
-        .args([
-            "deploy",
-            "--json",
-            "-f",
-            "tests/deploy/fleet.nix",
-            "--arg",
-            "hosts",
-            &list,
-        ])
-        .args(["--argstr", "key", &lab.public_key()])
+        .deploy_fleet(XNIX, &hosts)
+        .arg("--json")
         .args(extra)
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "")
-        .env_remove("XNIX_STORE_DIR")
         .output()
         .unwrap();
+    (out.clone(), summary(&out))
+}
+
+fn summary(out: &Output) -> Vec<Value> {
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "no JSON summary ({e}):\n{}",
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (out, summary.as_array().unwrap().clone())
+    summary.as_array().unwrap().clone()
 }
 
 fn statuses(summary: &[Value]) -> Vec<(String, String)> {
@@ -237,21 +212,8 @@ fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() 
     // Generation 2, with a health check that outlasts the confirmation window
     // (so the deployer cannot confirm in time even on a loaded machine); the
     // deployer is killed while it checks. The board was activated and waits.
-    let list = format!("[ \"{}\" ]", hosts[0].address);
     let mut child = lab
-        .command(XNIX)
-        .current_dir(workspace_root())
-        .arg("--store-root")
-        .arg(lab.dir().join("deployer"))
-        .args([
-            "deploy",
-            "-f",
-            "tests/deploy/fleet.nix",
-            "--arg",
-            "hosts",
-            &list,
-        ])
-        .args(["--argstr", "key", &lab.public_key()])
+        .deploy_fleet(XNIX, &[&hosts[0]])
         .args([
             "--arg",
             "generation",
@@ -260,8 +222,6 @@ fn a_deployer_killed_before_confirming_leaves_the_board_at_its_old_generation() 
             "slowCheck",
             "[ \"board1\" ]",
         ])
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "")
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -316,4 +276,69 @@ fn a_board_with_build_on_target_builds_its_own_system() {
     let base = Path::new(system).file_name().unwrap();
     assert!(hosts[0].root().join("xnix/store").join(base).exists());
     assert!(!lab.dir().join("deployer/xnix/store").join(base).exists());
+}
+
+#[test]
+fn copying_starts_while_others_build_and_a_failing_board_goes_back_without_magic_rollback() {
+    let mut lab = Lab::new();
+    let xnix: &[(&Path, &str)] = &[(Path::new(XNIX), "xnix")];
+    let hosts = vec![lab.host("board1", xnix), lab.host("board2", xnix)];
+    let (out, _) = deploy(&lab, &hosts, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = activations(&hosts[0]).len();
+
+    // Generation 2 without magic rollback: board2's system waits (in its
+    // build) for a gate that opens only once board1 has been activated, and
+    // its health check fails.
+    let gate_dir = lab.dir().join("gate");
+    std::fs::create_dir_all(&gate_dir).unwrap();
+    let gate = gate_dir.join("open");
+    let hosts_ref: Vec<&Host> = hosts.iter().collect();
+    let child = lab
+        .deploy_fleet(XNIX, &hosts_ref)
+        .args(["--json", "--option", "extra-sandbox-paths"])
+        .arg(&gate_dir)
+        .args([
+            "--arg",
+            "generation",
+            "2",
+            "--arg",
+            "magicRollback",
+            "false",
+        ])
+        .args(["--arg", "gated", "[ \"board2\" ]", "--argstr", "gate"])
+        .arg(&gate)
+        .args(["--arg", "failCheck", "[ \"board2\" ]"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // board1 is activated while board2's system is still being built.
+    wait_for("board1's activation", 300, || {
+        activations(&hosts[0])
+            .get(before)
+            .is_some_and(|d| d.join("status").exists())
+    });
+    assert_eq!(
+        activations(&hosts[1]).len(),
+        before,
+        "board2 waits for its build"
+    );
+    std::fs::write(&gate, "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let summary = summary(&out);
+    assert_eq!(
+        statuses(&summary),
+        vec![pair("board1", "deployed"), pair("board2", "rolled-back")]
+    );
+    let reason = summary[1]["reason"].as_str().unwrap();
+    assert!(reason.contains("health check 'false'"), "{reason}");
+    assert_eq!(state(&lab, &hosts[0]), pair("system-2-link", "2"));
+    // Back at generation 1 although magic rollback is off.
+    assert_eq!(state(&lab, &hosts[1]), pair("system-1-link", "1"));
 }

@@ -5,31 +5,22 @@
 //! runs on the target through qemu. A deployer killed during activation
 //! leaves the target at the new generation, since activation runs detached.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 use std::process::Output;
+use std::process::Stdio;
 
 use xnix_test_support::ssh_hosts::{Host, Lab};
+use xnix_test_support::store_root::workspace_root;
 
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
-
 /// `xnix --store-root ROOT ARGS` run in the lab (as the deploying machine).
 fn xnix(lab: &Lab, root: &Path, args: &[&str]) -> Output {
-    lab.command(XNIX)
-        .current_dir(workspace_root())
+    lab.xnix(XNIX)
         .arg("--store-root")
         .arg(root)
         .args(args)
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "")
-        .env_remove("XNIX_STORE_DIR")
         .output()
         .unwrap()
 }
@@ -198,8 +189,7 @@ fn a_deployer_killed_during_activation_leaves_the_target_at_the_new_generation()
     let before = count();
     // Generation 2 activates slowly; the deployer is killed meanwhile.
     let mut child = lab
-        .command(XNIX)
-        .current_dir(workspace_root())
+        .xnix(XNIX)
         .arg("--store-root")
         .arg(&root)
         .args([
@@ -217,8 +207,6 @@ fn a_deployer_killed_during_activation_leaves_the_target_at_the_new_generation()
             "[ { system.activationScripts.slow = \"sleep 2\"; } ]",
         ])
         .args(["--target-host", &board.destination()])
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "")
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -308,7 +296,7 @@ fn rebuild_from_a_flake() {
     )
     .unwrap();
     let out = lab
-        .command(XNIX)
+        .xnix(XNIX)
         .current_dir(&flake)
         .arg("--store-root")
         .arg(&root)
@@ -320,11 +308,8 @@ fn rebuild_from_a_flake() {
             "--target-host",
             &board.destination(),
         ])
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
         .env("XNIX_PKGS", workspace_root().join("pkgs"))
         .env("XDG_CACHE_HOME", lab.dir().join("cache"))
-        .env("NIX_PATH", "")
-        .env_remove("XNIX_STORE_DIR")
         .output()
         .unwrap();
     ok(&out);
@@ -336,7 +321,7 @@ fn rebuild_from_a_flake() {
     assert_eq!(text, "system-1-link\nflake\n");
     // Without a configuration name: a clear error.
     let out = lab
-        .command(XNIX)
+        .xnix(XNIX)
         .current_dir(&flake)
         .arg("--store-root")
         .arg(&root)
@@ -345,4 +330,172 @@ fn rebuild_from_a_flake() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--flake .#board"));
+}
+
+/// `xnix rebuild ARGS --target-host USER@board` with `input` on its stdin.
+fn rebuild_as(lab: &Lab, root: &Path, args: &[&str], target: &str, input: &str) -> Output {
+    let mut child = lab
+        .xnix(XNIX)
+        .arg("--store-root")
+        .arg(root)
+        .arg("rebuild")
+        .args(args)
+        .args(["--target-host", target])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn rebuild_as_a_user_who_becomes_root_through_sudo() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    board.add_user(&lab, "deployer", 1, Some("open sesame"));
+    board.add_user(&lab, "helper", 2, None);
+    let root = lab.dir().join("deployer");
+    let as_deployer = format!("deployer@{}", board.address);
+    let switch = [
+        "switch",
+        "-f",
+        "tests/deploy/board.nix",
+        "--arg",
+        "generation",
+        "1",
+    ];
+
+    // Without the password, sudo refuses at once (no terminal to ask on).
+    let mut args = switch.to_vec();
+    args.push("--use-remote-sudo");
+    let out = rebuild_as(&lab, &root, &args, &as_deployer, "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("password is required"), "{err}");
+    assert!(!board.root().join("xnix/var/xnix/profiles/system").exists());
+
+    // A wrong password: refused, nothing changes.
+    let mut args = switch.to_vec();
+    args.push("--ask-sudo-password");
+    let out = rebuild_as(&lab, &root, &args, &as_deployer, "wrong\n");
+    assert!(!out.status.success());
+    assert!(!board.root().join("xnix/var/xnix/profiles/system").exists());
+
+    // The password, read once from stdin (not a terminal here), serves the
+    // copy and the activation.
+    let out = rebuild_as(&lab, &root, &args, &as_deployer, "open sesame\n");
+    ok(&out);
+    assert_eq!(
+        target_state(&lab, &board),
+        (
+            "system-1-link".into(),
+            "1".into(),
+            "board generation 1".into()
+        )
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("open sesame"), "{err}");
+    // The store's paths were added by root.
+    let system =
+        std::fs::read_link(board.root().join("xnix/var/xnix/profiles/system-1-link")).unwrap();
+    let meta =
+        std::fs::symlink_metadata(board.root().join(system.strip_prefix("/").unwrap())).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 0);
+
+    // A user whose sudo needs no password: --use-remote-sudo alone.
+    let out = rebuild_as(
+        &lab,
+        &root,
+        &["list-generations", "--json", "--use-remote-sudo"],
+        &format!("helper@{}", board.address),
+        "",
+    );
+    let gens: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(gens.as_array().unwrap().len(), 1, "{gens}");
+}
+
+#[test]
+fn rebuild_with_use_substitutes_fetches_from_the_targets_cache() {
+    let mut lab = Lab::new();
+    let board = lab.host("board", &[(Path::new(XNIX), "xnix")]);
+    let root = lab.dir().join("deployer");
+    let root_s = root.display().to_string();
+    // The system, built here and pushed (signed) to a binary cache that the
+    // board reaches over HTTP and lists as its substituter.
+    let system = ok(&xnix(
+        &lab,
+        &root,
+        &[
+            "build",
+            "--no-out-link",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            "7",
+            "-A",
+            "config.system.build.toplevel",
+        ],
+    ))
+    .trim()
+    .to_string();
+    let keys = lab.dir().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let (sk, pk) = (keys.join("secret"), keys.join("public"));
+    ok(&lab
+        .xnix(XNIX)
+        .args(["store", "generate-key", "lab-cache-1"])
+        .arg(&sk)
+        .arg(&pk)
+        .output()
+        .unwrap());
+    let cache = lab.dir().join("cache");
+    ok(&lab
+        .xnix(XNIX)
+        .args(["--store-root", &root_s, "copy", "--to"])
+        .arg(format!("file://{}", cache.display()))
+        .arg("--sign-key")
+        .arg(&sk)
+        .arg(&system)
+        .output()
+        .unwrap());
+    let url = lab.serve_http(&cache, 1);
+    std::fs::create_dir_all(board.root().join("etc/xnix")).unwrap();
+    std::fs::write(
+        board.root().join("etc/xnix/xnix.conf"),
+        format!(
+            "substituters = {url}\ntrusted-public-keys = {}\n",
+            std::fs::read_to_string(&pk).unwrap().trim()
+        ),
+    )
+    .unwrap();
+
+    let out = rebuild_as(
+        &lab,
+        &root,
+        &[
+            "switch",
+            "-f",
+            "tests/deploy/board.nix",
+            "--arg",
+            "generation",
+            "7",
+            "--use-substitutes",
+        ],
+        &board.destination(),
+        "",
+    );
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Everything came from the cache: nothing travelled over SSH.
+    assert!(err.contains("copied 0 paths ("), "{err}");
+    assert!(!err.contains("(0 already there)"), "{err}");
+    assert_eq!(target_state(&lab, &board).1, "7");
+    let store = xnix_store::LocalStore::open(xnix_store::LocalStoreConfig::with_root(
+        xnix_formats::StoreDir::new("/xnix/store").unwrap(),
+        board.root(),
+    ))
+    .unwrap();
+    assert!(store.verify().unwrap().is_clean());
 }

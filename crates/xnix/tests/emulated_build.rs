@@ -3,12 +3,13 @@
 //! the static qemu registered in the sandbox's own binfmt_misc instance;
 //! the machine's global binfmt_misc holds the same entries before and
 //! after; a system nothing here can run fails before anything is built,
-//! naming the system, what was tried and what to do; GNU hello of
-//! `localSystem = "aarch64-linux"` with the pure stdenv builds here as a
-//! native aarch64 build (configure runs its test programs, emulated) and
-//! runs.
+//! naming the system, what was tried and what to do; GNU hello and lua of
+//! the native aarch64 and riscv64 package sets (`localSystem`, `--argstr
+//! system`, a system configuration's `nixpkgs.hostPlatform`) build here
+//! fully emulated, with that architecture's own Debian toolchain from the
+//! lock (bookworm arm64, trixie riscv64), and run.
 //!
-//! The arm64 `.deb` files come through the cache of pure_build.rs
+//! The `.deb` files come through the cache of pure_build.rs
 //! (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian) or the
 //! machine's Debian mirror.
 
@@ -175,54 +176,195 @@ fn a_system_nothing_here_runs_fails_before_building() {
     assert_eq!(global_binfmt(), before);
 }
 
-#[test]
-fn pure_hello_with_local_system_aarch64_builds_emulated_and_runs() {
+/// What one emulated native package set should give.
+struct Native {
+    system: &'static str,
+    /// The lock's root the builders ran in (its store name).
+    root: &'static str,
+    /// The compiler wrapper (its store name carries the locked gcc version).
+    wrapper: &'static str,
+    qemu: &'static str,
+}
+
+/// Build `hello` and `lua` of the native set `how` selects, check that
+/// their builders ran in the architecture's own Debian root, that
+/// configure did not take the build for a cross build, and that the
+/// programs are of the system and run.
+fn build_native_hello_and_lua(native: &Native, args: &[&str]) {
     let store = Scratch::new();
     let before = global_binfmt();
-    let expr = format!(
-        r#"(import {} {{ localSystem = "aarch64-linux"; config.xnixPure = true; }}).hello"#,
-        pkgs().display()
-    );
-    let o = xnix(store.path(), &["build", "--no-out-link", "-E", &expr]);
+    let mut all = vec!["build", "--no-out-link", "-j", "2", "--cores", "1"];
+    all.extend_from_slice(args);
+    let o = xnix(store.path(), &all);
     assert!(o.status.success(), "{}", text(&o));
-    let out = String::from_utf8(o.stdout).unwrap();
-    let out = out.trim();
+    let outs = String::from_utf8(o.stdout).unwrap();
+    let outs: Vec<&str> = outs.lines().collect();
+    assert_eq!(outs.len(), 2, "{outs:?}");
     let real = |logical: &str| store.path().join(logical.trim_start_matches('/'));
-    let program = real(&format!("{out}/bin/hello"));
-    let binary = xnix_platform::binary::inspect(&program).unwrap().unwrap();
-    assert_eq!(
-        binary.system.as_deref(),
-        Some("aarch64-linux"),
-        "{binary:?}"
-    );
+    for (out, program, expected) in [
+        (outs[0], "bin/hello", "Hello, world!\n"),
+        (outs[1], "bin/lua", "emulated 42\n"),
+    ] {
+        let path = real(&format!("{out}/{program}"));
+        let binary = xnix_platform::binary::inspect(&path).unwrap().unwrap();
+        assert_eq!(binary.system.as_deref(), Some(native.system), "{binary:?}");
 
+        // The builder ran in the architecture's own root, with its gcc.
+        let info = xnix(store.path(), &["path-info", "--json", out]);
+        let deriver = serde_json::from_slice::<serde_json::Value>(&info.stdout).unwrap()[0]
+            ["deriver"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let drv = fs::read_to_string(real(&deriver)).unwrap();
+        assert!(
+            drv.contains(native.root),
+            "{deriver} does not use {}",
+            native.root
+        );
+        assert!(drv.contains(&format!("\"{}\"", native.system)), "{drv}");
+        assert!(
+            drv.contains(native.wrapper),
+            "{deriver} is not built with {}",
+            native.wrapper
+        );
+
+        let mut run = Command::new(native.qemu);
+        run.arg("-L").arg(store.path()).arg(&path);
+        if program == "bin/lua" {
+            run.args(["-e", "print('emulated ' .. 6 * 7)"]);
+        }
+        let run = run.output().unwrap();
+        assert!(run.status.success(), "{}", text(&run));
+        assert_eq!(String::from_utf8_lossy(&run.stdout), expected);
+    }
     // A native build: configure ran what it compiled (under the sandbox's
     // qemu) instead of assuming a cross compilation.
-    let drv = String::from_utf8(
-        xnix(store.path(), &["path-info", "--json", out])
-            .stdout
-            .clone(),
-    )
-    .unwrap();
-    let deriver = serde_json::from_str::<serde_json::Value>(&drv).unwrap()[0]["deriver"]
-        .as_str()
+    let log_dir = store.path().join("xnix/var/xnix/log");
+    let hello_log = fs::read_dir(&log_dir)
         .unwrap()
-        .to_string();
-    let log_name = Path::new(&deriver).file_name().unwrap().to_owned();
-    let log = fs::read_to_string(store.path().join("xnix/var/xnix/log").join(log_name)).unwrap();
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("-hello-2.10.drv"))
+        .unwrap();
+    let log = fs::read_to_string(hello_log.path()).unwrap();
     assert!(
         log.contains("checking whether we are cross compiling... no"),
         "{log}"
     );
+    assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
+}
 
-    // It runs, its C library found in the store (through qemu's prefix).
-    let run = Command::new("qemu-aarch64-static")
-        .arg("-L")
-        .arg(store.path())
-        .arg(&program)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", text(&run));
-    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello, world!\n");
+#[test]
+fn local_system_aarch64_builds_hello_and_lua_with_arm64_tools_emulated() {
+    let expr = format!(
+        r#"with import {} {{ localSystem = "aarch64-linux"; }}; [ hello lua ]"#,
+        pkgs().display()
+    );
+    build_native_hello_and_lua(
+        &Native {
+            system: "aarch64-linux",
+            root: "-debian-bookworm-arm64-native-root",
+            wrapper: "-gcc-wrapper-12.2.0",
+            qemu: "qemu-aarch64-static",
+        },
+        &["-E", &expr],
+    );
+}
+
+#[test]
+fn argstr_system_riscv64_builds_hello_and_lua_with_trixie_riscv64_tools_emulated() {
+    let file = pkgs().display().to_string();
+    build_native_hello_and_lua(
+        &Native {
+            system: "riscv64-linux",
+            root: "-debian-trixie-riscv64-native-root",
+            wrapper: "-gcc-wrapper-14.2.0",
+            qemu: "qemu-riscv64-static",
+        },
+        &[
+            &file,
+            "--argstr",
+            "system",
+            "riscv64-linux",
+            "-A",
+            "hello",
+            "-A",
+            "lua",
+        ],
+    );
+}
+
+/// A system configuration for riscv64 without a build platform uses the
+/// same emulated native package set as `localSystem = "riscv64-linux"`
+/// (evaluation only: its toplevel is the system suite's business).
+#[test]
+fn a_system_configuration_with_only_a_host_platform_builds_emulated_natively() {
+    let store = Scratch::new();
+    let expr = format!(
+        r#"let
+             lib = import {pkgs}/lib;
+             c = lib.nixosSystem {{ modules = [ {{ nixpkgs.hostPlatform = "riscv64-linux"; }} ]; }};
+             direct = import {pkgs} {{ localSystem = "riscv64-linux"; }};
+           in [ (c.pkgs.hello.drvPath == direct.hello.drvPath) c.pkgs.stdenv.isCross
+                (builtins.match ".*-debian-trixie-riscv64-native-root" c.pkgs.hello.__xnixRoot != null) ]"#,
+        pkgs = pkgs().display()
+    );
+    let o = xnix(store.path(), &["eval", "--json", "-E", &expr]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "[true,false,true]"
+    );
+}
+
+/// A cross build that runs what it has just built for its host (not
+/// through `$emulator`) builds when it opts in (`runHostPrograms`, the
+/// derivation's `__xnixEmulate`), and without the opt-in fails with an
+/// error naming it.
+#[test]
+fn a_cross_build_runs_its_host_programs_only_when_it_opts_in() {
+    let store = Scratch::new();
+    let before = global_binfmt();
+    let package = |opt_in: bool| {
+        format!(
+            r#"with import {pkgs} {{ crossSystem = "aarch64-linux"; }};
+            stdenv.mkDerivation {{
+              name = "generated-by-a-host-program";
+              runHostPrograms = {opt_in};
+              src = builtins.toFile "gen.c" ''
+                #include <stdio.h>
+                #include <sys/utsname.h>
+                int main(void) {{ struct utsname u; uname(&u); printf("generated on %s\n", u.machine); return 0; }}
+              '';
+              unpackPhase = "cp $src gen.c";
+              buildPhase = "$CC -static -O1 gen.c -o gen && ./gen > generated.txt";
+              installPhase = "mkdir -p $out && cp generated.txt $out/";
+            }}"#,
+            pkgs = pkgs().display()
+        )
+    };
+    let o = xnix(
+        store.path(),
+        &["build", "--no-out-link", "-E", &package(true)],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let generated = fs::read_to_string(
+        store
+            .path()
+            .join(out.trim().trim_start_matches('/'))
+            .join("generated.txt"),
+    )
+    .unwrap();
+    assert_eq!(generated, "generated on aarch64\n");
+
+    let o = xnix(
+        store.path(),
+        &["build", "--no-out-link", "-E", &package(false)],
+    );
+    assert!(!o.status.success());
+    let err = text(&o);
+    assert!(err.contains("__xnixEmulate"), "{err}");
+    assert!(err.contains("runHostPrograms = true"), "{err}");
     assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
 }

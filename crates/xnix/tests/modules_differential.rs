@@ -3,15 +3,16 @@
 //!
 //! Every `tests/modules/*.nix` case (a function of `lib` returning the
 //! arguments of `evalModules`, see tests/modules/driver.nix) is evaluated
-//! three ways, each as `--eval --strict`:
+//! three ways, each as `--eval --strict --json`:
 //!
 //! 1. the collection's lib under xnix,
 //! 2. the collection's lib under Nix 2.8 (`nix-instantiate`),
 //! 3. nixpkgs' lib under Nix 2.8, the reference.
 //!
 //! A case whose name does not start with `err-` must succeed three times with
-//! byte-identical output (the deeply forced `config`, or what the case's
-//! `result` selects). An `err-` case must fail three times, and the
+//! byte-identical JSON (the deeply forced `config`, or what the case's
+//! `result` selects; a set with `outPath` prints as that path, so a case that
+//! checks a package's other attributes selects them). An `err-` case must fail three times, and the
 //! *essential lines* of the three error messages must be equal: the first
 //! line of the message (which names the option, the kind of error and, for
 //! type errors, the expected type), every `- In `FILE'...` line (each
@@ -113,7 +114,7 @@ fn driver_expr(lib: &str, case: &str) -> String {
 fn xnix(expr: &str, scratch: &Path) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xnix"));
     cmd.current_dir(workspace_root())
-        .args(["eval", "--strict", "-E", expr])
+        .args(["eval", "--strict", "--json", "-E", expr])
         // Nix's store directory, so store paths in values print the same.
         .env("XNIX_STORE_DIR", "/nix/store")
         .env("XNIX_STORE_ROOT", scratch)
@@ -125,7 +126,14 @@ fn xnix(expr: &str, scratch: &Path) -> Run {
 fn nix(expr: &str, scratch: &Path) -> Run {
     let mut cmd = Command::new("nix-instantiate");
     cmd.current_dir(workspace_root())
-        .args(["--eval", "--strict", "--readonly-mode", "-E", expr])
+        .args([
+            "--eval",
+            "--strict",
+            "--json",
+            "--readonly-mode",
+            "-E",
+            expr,
+        ])
         .env("HOME", scratch)
         .env("NIX_PATH", "");
     run(cmd)

@@ -266,3 +266,75 @@ fn pure_builds_see_only_inputs_and_closures_run_alone() {
     let libc = arm_closure.iter().find(|p| **p != arm).unwrap();
     assert_eq!(b.nar_hashes(&[&arm_b, libc]), a.nar_hashes(&[&arm, libc]));
 }
+
+/// Every Linux target of the pure environment besides x86_64 and aarch64:
+/// Debian's cross gcc from the lock links hello against the target's C
+/// library in the store, whose loader is the program's interpreter and
+/// whose directory is its run path. `xnix path-info -r` lists that C
+/// library; the closure copied alone into an empty root runs under qemu
+/// with that root as its only file system, and `xnix run` runs the result
+/// with no cross sysroot installed for it.
+#[test]
+fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
+    let a = Store::new();
+    for (target, qemu, libc_group, elf_machine) in [
+        ("riscv64", "qemu-riscv64", "libc-cross-riscv64", 243),
+        ("armv7l", "qemu-arm", "libc-cross-armhf", 40),
+        // This machine runs i686 programs itself (qemu-i386 here only to
+        // give the program the empty root as its file system).
+        ("i686", "qemu-i386", "libc-cross-i386", 3),
+    ] {
+        let expr = pure(&format!("pure.hello {{ target = \"{target}\"; }}"));
+        let hello = a.build(&expr);
+        let closure = a.closure(&hello);
+        let libc = closure
+            .iter()
+            .find(|p| p.ends_with(&format!("-debian-bookworm-amd64-{libc_group}")))
+            .unwrap_or_else(|| panic!("{target}: no C library in {closure:?}"));
+        assert_eq!(
+            closure.len(),
+            2,
+            "{target}: hello and its C library only: {closure:?}"
+        );
+
+        let elf = fs::read(a.real(&hello).join("bin/hello")).unwrap();
+        assert_eq!(
+            u16::from_le_bytes([elf[18], elf[19]]),
+            elf_machine,
+            "{target}"
+        );
+        // The interpreter and run path name the C library's store path.
+        let text = String::from_utf8_lossy(&elf);
+        assert!(
+            text.contains(&format!("{libc}/usr/")),
+            "{target}: {hello} does not name {libc}"
+        );
+
+        let root = empty_root_with(&a, &hello);
+        let out = run(Command::new(qemu).arg("-L").arg(root.path()).arg(
+            root.path()
+                .join(hello.trim_start_matches('/'))
+                .join("bin/hello"),
+        ));
+        assert_eq!(out, "Hello, world!\n", "{target}");
+
+        if target == "i686" {
+            // Run natively, the kernel needs the interpreter at its logical
+            // path: in a chroot of the empty root.
+            let out = run(Command::new("unshare")
+                .args(["--user", "--map-root-user", "chroot"])
+                .arg(root.path())
+                .arg(format!("{hello}/bin/hello")));
+            assert_eq!(out, "Hello, world!\n", "{target}: natively");
+            let refused = a.xnix(&["run", "-E", &expr]);
+            assert!(
+                String::from_utf8_lossy(&refused.stderr).contains("run it in a chroot of"),
+                "{target}: {refused:?}"
+            );
+        } else {
+            let out = a.ok(&["run", "-E", &expr]);
+            assert_eq!(out, "Hello, world!\n", "{target}: xnix run");
+        }
+    }
+    a.fill_cache();
+}

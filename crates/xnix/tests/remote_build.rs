@@ -16,7 +16,7 @@ use xnix_test_support::unique_salt;
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
 fn build(lab: &Lab, root: &Path, expr: &str, builders: &str) -> Output {
-    lab.command(XNIX)
+    lab.xnix(XNIX)
         .arg("--store-root")
         .arg(root)
         .args([
@@ -29,10 +29,6 @@ fn build(lab: &Lab, root: &Path, expr: &str, builders: &str) -> Output {
             "-E",
             expr,
         ])
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "")
-        .env_remove("XNIX_STORE_DIR")
-        .env_remove("XNIX_BUILDERS")
         .output()
         .unwrap()
 }
@@ -109,7 +105,7 @@ fn a_machine_running_only_nix_builds_through_its_own_serve_protocol() {
     let root = lab.dir().join("local");
     let salt = unique_salt();
     let out = lab
-        .command(XNIX)
+        .xnix(XNIX)
         .arg("--store-dir")
         .arg("/nix/store")
         .arg("--store-root")
@@ -117,9 +113,6 @@ fn a_machine_running_only_nix_builds_through_its_own_serve_protocol() {
         .args(["build", "--no-out-link", "-j", "0", "--builders"])
         .arg(format!("ssh://{} x86_64-linux", nixonly.destination()))
         .args(["-E", &chain(&salt, "x86_64-linux")])
-        .env("XNIX_SSHOPTS", lab.ssh_opts())
-        .env("NIX_PATH", "")
-        .env_remove("XNIX_STORE_DIR")
         .output()
         .unwrap();
     assert!(

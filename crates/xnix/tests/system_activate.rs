@@ -7,7 +7,11 @@
 //! aside, users and groups are created, activation scripts run in dependency
 //! order, a second switch changes nothing, boot only moves the profile, and
 //! the next generation removes what it dropped while keeping a hand-edited
-//! copy. Needs root (the namespace and chroot), as CI has.
+//! copy. systemd "runs" in that root (/run/systemd/system and a stand-in
+//! systemctl that logs its arguments): each step must call systemctl exactly
+//! as expected (reload, start wanted services, restart changed ones, stop
+//! dropped ones; nothing for dry-activate and boot). Needs root (the
+//! namespace and chroot), as CI has.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -149,7 +149,8 @@ pub fn prepare(
     let out = store.real_path(out);
     let program = choose_program(&out, bin, &runnable)?;
     let machine = crate::host::machine()?;
-    let command = command_line(&program, &runnable, &machine)?;
+    let store_root = store_root(store.store_dir().as_str(), store.real_store_dir());
+    let command = command_line(&program, &runnable, &machine, store_root.as_deref())?;
     Ok(RunPlan { program, command })
 }
 
@@ -230,6 +231,21 @@ pub fn choose_program(out: &Path, bin: Option<&str>, r: &Runnable) -> anyhow::Re
         listing(out, &entries)
     )
 }
+/// The directory under which the store's logical paths are found, when the
+/// store is not at its logical place (`XNIX_STORE_ROOT`): the real store
+/// directory less its logical suffix. None when logical paths are real.
+fn store_root(logical: &str, real: &Path) -> Option<PathBuf> {
+    if real == Path::new(logical) {
+        return None;
+    }
+    let depth = Path::new(logical).components().count() - 1;
+    let mut root = real.to_path_buf();
+    for _ in 0..depth {
+        root.pop();
+    }
+    (root.join(logical.trim_start_matches('/')) == real).then_some(root)
+}
+
 /// The cross sysroot that holds `interpreter`: the collection's
 /// `QEMU_LD_PREFIX` if it does, else the directory `/usr/<triple>` that has it.
 fn find_sysroot(interpreter: &str, hint: Option<&str>) -> Option<PathBuf> {
@@ -249,10 +265,16 @@ fn find_sysroot(interpreter: &str, hint: Option<&str>) -> Option<PathBuf> {
 }
 
 /// How to start `program`: the command line (emulator first, if any).
+///
+/// A program whose interpreter is in the store (a pure build's, linked
+/// against the C library of the lock) needs no sysroot: qemu finds the
+/// interpreter at its path, or under `store_root` when the store is not at
+/// its logical place.
 pub fn command_line(
     program: &Path,
     r: &Runnable,
     machine: &Machine,
+    store_root: Option<&Path>,
 ) -> anyhow::Result<Vec<OsString>> {
     let binary = xnix_platform::binary::inspect(program)
         .with_context(|| format!("reading the header of {}", program.display()))?;
@@ -279,7 +301,23 @@ pub fn command_line(
     let platform = xnix_platform::elaborate(&serde_json::Value::String(system.clone()))
         .map_err(|e| anyhow::anyhow!("{}: platform {system}: {e}", program.display()))?;
     match machine.execution(&platform) {
-        Emulator::Native => Ok(vec![program.into()]),
+        Emulator::Native => {
+            // The kernel looks for the interpreter at its logical path only.
+            if let (Some(interp), Some(root)) = (&interpreter, store_root) {
+                if !Path::new(interp).exists() && root.join(interp.trim_start_matches('/')).exists()
+                {
+                    bail!(
+                        "{} is linked with the interpreter {interp}, which is in this store at {}: the kernel finds it only where the store is at its logical place; run it in a chroot of {} (for example `unshare --user --map-root-user chroot {} {}`)",
+                        program.display(),
+                        root.join(interp.trim_start_matches('/')).display(),
+                        root.display(),
+                        root.display(),
+                        program.strip_prefix(root).map(|p| Path::new("/").join(p)).unwrap_or_else(|_| program.to_path_buf()).display()
+                    );
+                }
+            }
+            Ok(vec![program.into()])
+        }
         Emulator::Program(emu) => {
             let Some(emu_path) = find_emulator(&emu) else {
                 let install = match emulator_apt_packages(&emu) {
@@ -304,7 +342,15 @@ pub fn command_line(
             };
             let mut cmd: Vec<OsString> = vec![emu_path.into()];
             if emu.starts_with("qemu-") {
-                if let Some(interp) = &interpreter {
+                let in_store = |root: &Path| {
+                    interpreter
+                        .as_ref()
+                        .is_some_and(|i| root.join(i.trim_start_matches('/')).exists())
+                };
+                if let Some(root) = store_root.filter(|root| in_store(root)) {
+                    cmd.push("-L".into());
+                    cmd.push(root.into());
+                } else if let Some(interp) = &interpreter {
                     match find_sysroot(interp, r.qemu_ld_prefix.as_deref()) {
                         Some(root) => {
                             cmd.push("-L".into());
@@ -350,14 +396,28 @@ mod tests {
         let machine = crate::host::machine().unwrap();
         let exe = std::env::current_exe().unwrap();
         let r = Runnable::default();
-        assert_eq!(command_line(&exe, &r, &machine).unwrap(), [exe.as_os_str()]);
+        assert_eq!(
+            command_line(&exe, &r, &machine, None).unwrap(),
+            [exe.as_os_str()]
+        );
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("hello");
         std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
         assert_eq!(
-            command_line(&script, &r, &machine).unwrap(),
+            command_line(&script, &r, &machine, None).unwrap(),
             [script.as_os_str()]
         );
+    }
+
+    #[test]
+    fn store_root_is_the_real_directory_above_the_logical_store() {
+        assert_eq!(store_root("/nix/store", Path::new("/nix/store")), None);
+        assert_eq!(
+            store_root("/xnix/store", Path::new("/tmp/s/xnix/store")),
+            Some(PathBuf::from("/tmp/s"))
+        );
+        // A store moved to a directory not ending like its logical one.
+        assert_eq!(store_root("/nix/store", Path::new("/srv/other")), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::{
     build_log_path, read_derivation, BuildError, BuildEvent, BuildOptions, BuildProgress,
     BuildStore,
 };
-use crate::binfmt::Emulation;
+use crate::binfmt::{Emulation, RUN_SYSTEMS_ATTR};
 use crate::fetch::{fetch_url, FetchError};
 use crate::sandbox::{run_build, BuildJob, SandboxConfig, SandboxError};
 
@@ -25,6 +25,8 @@ pub(super) struct BuildContext<'a, S: BuildStore + ?Sized> {
     pub(super) progress: &'a dyn BuildProgress,
     pub(super) drvs: &'a BTreeMap<StorePath, Derivation>,
     pub(super) machine: Option<Machine>,
+    /// The emulator source's answer, asked once.
+    pub(super) emulator_dirs: std::sync::OnceLock<Result<Vec<PathBuf>, String>>,
 }
 
 impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
@@ -227,41 +229,127 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 .machine
                 .as_ref()
                 .is_some_and(|m| m.runs_natively(&drv.platform));
+        if drv.env.contains_key(RUN_SYSTEMS_ATTR) {
+            self.emulations(shown, drv)?;
+        }
         if runs_here || builtin && drv.platform == "builtin" {
             return Ok(());
         }
-        match &self.machine {
-            // Another architecture this machine can emulate: the sandbox
-            // runs the build under qemu.
-            Some(machine) if !builtin => {
-                Emulation::for_system(&drv.platform, machine).map_err(|source| {
-                    BuildError::Emulation {
+        let machine = match &self.machine {
+            Some(machine) if !builtin => machine,
+            _ => {
+                return Err(BuildError::WrongPlatform {
+                    drv: shown.clone(),
+                    platform: drv.platform.clone(),
+                    systems: systems
+                        .iter()
+                        .map(|s| format!("'{s}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+        };
+        // Another architecture this machine can emulate: the sandbox runs
+        // the build under qemu.
+        self.emulation_for(&drv.platform, machine)
+            .map_err(|source| BuildError::Emulation {
+                drv: shown.clone(),
+                source: Box::new(source),
+            })?;
+        if let Some(allowed) = self
+            .options
+            .emulated_platforms
+            .as_ref()
+            .filter(|a| !a.contains(&drv.platform))
+        {
+            return Err(BuildError::Unsupported {
+                drv: shown.clone(),
+                what: format!(
+                    "'{}' is emulated here, but the extra-platforms setting leaves it out \
+                     (it names: {}); add it (`--option extra-platforms '{}'`) or build it on a \
+                     '{}' machine (--builders)",
+                    drv.platform,
+                    if allowed.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        allowed.join(" ")
+                    },
+                    drv.platform,
+                    drv.platform
+                ),
+            });
+        }
+        if self.options.build_locally {
+            Ok(())
+        } else {
+            Err(BuildError::Unsupported {
+                drv: shown.clone(),
+                what: format!(
+                    "local builds are off (-j 0) and no builder takes '{}' derivations",
+                    drv.platform
+                ),
+            })
+        }
+    }
+
+    /// How `machine` emulates `system`: the static qemu searched in the
+    /// emulator source's directories (asked once), then the machine's.
+    fn emulation_for(
+        &self,
+        system: &str,
+        machine: &Machine,
+    ) -> Result<Emulation, crate::binfmt::EmulationError> {
+        let from_source = self
+            .emulator_dirs
+            .get_or_init(|| match &self.options.emulators {
+                Some(source) => source.static_qemu_dirs(),
+                None => Ok(Vec::new()),
+            });
+        let mut dirs: Vec<PathBuf> = from_source.clone().unwrap_or_default();
+        dirs.extend(crate::binfmt::STATIC_QEMU_DIRS.iter().map(PathBuf::from));
+        Emulation::for_system_in(system, machine, &dirs).map_err(|e| match (e, from_source) {
+            (
+                crate::binfmt::EmulationError::NoStaticQemu {
+                    system,
+                    program,
+                    tried,
+                },
+                Err(why),
+            ) => crate::binfmt::EmulationError::NoStaticQemu {
+                system,
+                program,
+                tried: format!("{tried}; the lock's qemu-user-static: {why}"),
+            },
+            (e, _) => e,
+        })
+    }
+
+    /// The emulators a build registers: its own system's when it is
+    /// emulated, and those of the systems it opts in to run
+    /// (`__xnixEmulate`), or why one of those cannot be emulated.
+    fn emulations(
+        &self,
+        shown: &FullStorePath,
+        drv: &Derivation,
+    ) -> Result<Vec<Emulation>, BuildError> {
+        let mut found: Vec<Emulation> = self.emulated(drv).into_iter().collect();
+        let Some(machine) = self.machine.as_ref() else {
+            return Ok(found);
+        };
+        let wanted = drv.env.get(RUN_SYSTEMS_ATTR).map(|v| v.split_whitespace());
+        for system in wanted.into_iter().flatten() {
+            if machine.runs_natively(system) || found.iter().any(|e| e.system() == system) {
+                continue;
+            }
+            let emulation =
+                self.emulation_for(system, machine)
+                    .map_err(|source| BuildError::Emulation {
                         drv: shown.clone(),
                         source: Box::new(source),
-                    }
-                })?;
-                if self.options.build_locally {
-                    Ok(())
-                } else {
-                    Err(BuildError::Unsupported {
-                        drv: shown.clone(),
-                        what: format!(
-                            "local builds are off (-j 0) and no builder takes '{}' derivations",
-                            drv.platform
-                        ),
-                    })
-                }
-            }
-            _ => Err(BuildError::WrongPlatform {
-                drv: shown.clone(),
-                platform: drv.platform.clone(),
-                systems: systems
-                    .iter()
-                    .map(|s| format!("'{s}'"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
+                    })?;
+            found.push(emulation);
         }
+        Ok(found)
     }
 
     /// How the derivation's builder is emulated, when this machine does
@@ -272,10 +360,15 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             || drv.platform == self.options.system
             || self.options.extra_platforms.contains(&drv.platform)
             || machine.runs_natively(&drv.platform)
+            || self
+                .options
+                .emulated_platforms
+                .as_ref()
+                .is_some_and(|a| !a.contains(&drv.platform))
         {
             return None;
         }
-        Emulation::for_system(&drv.platform, machine).ok()
+        self.emulation_for(&drv.platform, machine).ok()
     }
 
     fn run_sandboxed(
@@ -313,7 +406,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         config.max_silent_time = self.options.max_silent_time;
         config.scratch_parent = store.state_dir().join("builds");
         config.log_tail_lines = self.options.log_tail_lines;
-        config.emulation = self.emulated(drv);
+        config.emulation = self.emulations(&sd.full(drv_path), drv)?;
         let job = BuildJob {
             name: sd.print(drv_path),
             builder: drv.builder.clone(),
@@ -340,6 +433,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 })
             },
         )
+        .map_err(|e| opt_in_hint(e, drv))
         .map_err(|e| BuildError::Builder {
             drv: drv_path.clone(),
             log_path: log_path.to_path_buf(),
@@ -614,4 +708,24 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         }
         Ok(())
     }
+}
+
+/// A builder that failed because the kernel could not execute one of its
+/// programs (built for another system, with no emulator registered) gets a
+/// last line naming the opt-in that runs such programs.
+fn opt_in_hint(mut e: SandboxError, drv: &Derivation) -> SandboxError {
+    if let SandboxError::BuilderFailed { tail, .. } = &mut e {
+        let foreign = tail
+            .iter()
+            .any(|l| l.contains("Exec format error") || l.contains("cannot execute binary file"));
+        if foreign && !drv.env.contains_key(RUN_SYSTEMS_ATTR) {
+            tail.push(format!(
+                "xnix: the build ran a program this machine does not execute natively; a cross \
+                 build that runs programs it built for its host opts in with the derivation \
+                 attribute `{RUN_SYSTEMS_ATTR} = [ \"<host system>\" ]` (stdenv.mkDerivation: \
+                 `runHostPrograms = true;`), which runs them under qemu in this build only"
+            ));
+        }
+    }
+    e
 }

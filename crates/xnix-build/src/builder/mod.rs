@@ -70,8 +70,20 @@ pub struct BuildOptions {
     /// whose programs it executes natively (nixpkgs' `canExecute`, e.g.
     /// `i686-linux` on `x86_64-linux`) are built too.
     pub system: String,
-    /// Further systems whose builders this machine can run.
+    /// Further systems whose builders this machine runs by its own means
+    /// (a CPU mode, the kernel's global binfmt_misc): built here as if
+    /// native, before remote builders.
     pub extra_platforms: Vec<String>,
+    /// The systems built here under qemu-user registered in each build's
+    /// own binfmt_misc instance (the `extra-platforms` setting's emulated
+    /// part); `None`: every system an emulator is found for. Remote
+    /// builders that take a system natively are preferred to emulation.
+    pub emulated_platforms: Option<Vec<String>>,
+    /// Where the static qemus come from: asked once, when the first
+    /// emulated derivation is checked (xnix-app brings Debian's
+    /// qemu-user-static from the lock); its directories are searched
+    /// before the machine's (`/usr/bin`, `/usr/local/bin`).
+    pub emulators: Option<std::sync::Arc<dyn EmulatorSource>>,
     /// Features this machine offers to derivations' `requiredSystemFeatures`
     /// (default, as Nix: `nixos-test`, `benchmark`, `big-parallel`, and
     /// `kvm` when `/dev/kvm` exists).
@@ -89,6 +101,15 @@ pub struct BuildOptions {
     pub remote_builders: Option<std::sync::Arc<dyn RemoteBuilders>>,
     /// Whether this machine builds at all (`-j 0` with builders: no).
     pub build_locally: bool,
+}
+
+/// Where static qemu-user programs (`qemu-<arch>-static`) are, besides
+/// the machine's own directories.
+pub trait EmulatorSource: Send + Sync + std::fmt::Debug {
+    /// The directories holding them (brought into the store first if
+    /// need be), or why there are none; called at most once per
+    /// realisation.
+    fn static_qemu_dirs(&self) -> Result<Vec<std::path::PathBuf>, String>;
 }
 
 /// Builds on other machines, as the scheduler asks for them: the
@@ -123,6 +144,8 @@ impl Default for BuildOptions {
             allowed_impure_host_deps: crate::sandbox::default_allowed_impure_host_deps(),
             system: xnix_platform::host_double(),
             extra_platforms: Vec::new(),
+            emulated_platforms: None,
+            emulators: None,
             system_features: default_system_features(),
             // This machine's table: debian from its APT sources, others
             // from XNIX_MIRROR_* (empty if the sources cannot be read).

@@ -65,6 +65,7 @@ pub fn realise<S: BuildStore + ?Sized>(
         // A system name xnix-platform does not know still builds
         // derivations that name it exactly.
         machine: Machine::with_extra_platforms(&options.system, &options.extra_platforms).ok(),
+        emulator_dirs: std::sync::OnceLock::new(),
     };
 
     // A derivation this machine can neither run nor emulate fails the

@@ -88,16 +88,7 @@ impl ReadFlake for EvalReader<'_> {
 pub fn read_flake_decl(ev: &Evaluator, dir: &Path) -> Result<FlakeDecl, FlakeError> {
     let file = dir.join("flake.nix");
     let shown = file.display().to_string();
-    let bad = |why: String| FlakeError::BadFlake {
-        file: shown.clone(),
-        why,
-    };
-    let eval_err = |e: EvalError| {
-        bad(ev
-            .format_error(&e, false)
-            .trim_start_matches("error: ")
-            .to_string())
-    };
+    let (bad, eval_err) = bad_flake_errors(ev, &shown);
     if !file.exists() {
         return Err(FlakeError::NotAFlake {
             path: dir.to_path_buf(),
@@ -169,22 +160,36 @@ pub fn read_flake_decl(ev: &Evaluator, dir: &Path) -> Result<FlakeDecl, FlakeErr
     })
 }
 
+/// The two ways reading `file` (a flake.nix) fails: a message saying what is
+/// wrong, and an evaluation error (shown without its `error: `), both as
+/// [`FlakeError::BadFlake`] naming the file.
+fn bad_flake_errors<'a>(
+    ev: &'a Evaluator,
+    file: &'a str,
+) -> (
+    impl Fn(String) -> FlakeError + Copy + 'a,
+    impl Fn(EvalError) -> FlakeError + Copy + 'a,
+) {
+    let bad = move |why: String| FlakeError::BadFlake {
+        file: file.to_string(),
+        why,
+    };
+    let eval_err = move |e: EvalError| {
+        bad(ev
+            .format_error(&e, false)
+            .trim_start_matches("error: ")
+            .to_string())
+    };
+    (bad, eval_err)
+}
+
 fn read_inputs(
     ev: &Evaluator,
     inputs: &Attrs,
     file: &str,
     at: &str,
 ) -> Result<BTreeMap<String, InputDecl>, FlakeError> {
-    let bad = |why: String| FlakeError::BadFlake {
-        file: file.to_string(),
-        why,
-    };
-    let eval_err = |e: EvalError| {
-        bad(ev
-            .format_error(&e, false)
-            .trim_start_matches("error: ")
-            .to_string())
-    };
+    let (bad, eval_err) = bad_flake_errors(ev, file);
     let mut out = BTreeMap::new();
     for a in &inputs.entries {
         let name: &str = a.name.as_ref();

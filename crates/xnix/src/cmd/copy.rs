@@ -169,7 +169,13 @@ fn copy_ssh(
         })
     };
     let report = if to {
-        copy_to(store, &mut client, paths, &mut progress)
+        copy_to(
+            store,
+            &mut client,
+            paths,
+            &Default::default(),
+            &mut progress,
+        )
     } else {
         copy_from(store, &mut client, paths, &mut progress)
     };

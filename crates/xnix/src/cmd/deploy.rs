@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -13,13 +12,14 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::Value;
 use xnix_app::eval::{print_selected, PrintOptions};
-use xnix_app::installable::{EvalRequest, Installable};
+use xnix_app::installable::Installable;
 use xnix_app::{with_big_stack, Session};
 use xnix_deploy::fleet::{deploy_fleet, FleetEvent, FleetOptions, Node, NodeResult};
 use xnix_deploy::{state_dir_for, Action, DeployEvent};
 use xnix_remote::ssh::{ssh_opts_from_env, SshUrl};
 
-use super::StoreOpts;
+use super::progress::Progress;
+use super::{StoreOpts, SystemSource};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -50,21 +50,9 @@ pub struct DeployArgs {
     /// What to do on each machine.
     #[arg(value_parser = ["switch", "boot", "test", "dry-activate"], default_value = "switch")]
     pub action: String,
-    /// The file holding the configurations.
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
-    /// The attribute of FILE holding the configurations.
-    #[arg(short = 'A', long = "attr", value_name = "ATTR")]
-    pub attr: Option<String>,
-    /// Pass NAME = EXPR to a file that is a function.
-    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
-    pub arg: Vec<String>,
-    /// Pass NAME = "STRING" to a file that is a function.
-    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
-    pub argstr: Vec<String>,
-    /// A flake whose nixosConfigurations to deploy (`.`, a path, or a flake reference).
-    #[arg(long, value_name = "FLAKE")]
-    pub flake: Option<String>,
+    /// Where the configurations are.
+    #[command(flatten)]
+    pub source: SystemSource,
     /// Only these machines: names and @tags, comma-separated.
     #[arg(long, value_name = "NAME,@TAG", value_delimiter = ',')]
     pub on: Vec<String>,
@@ -81,7 +69,7 @@ pub struct DeployArgs {
 
 /// An expression (a function of the --arg set) for the configurations.
 fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
-    let source = match (&args.file, &args.flake) {
+    let source = match (&args.source.file, &args.source.flake) {
         (Some(file), None) => {
             let file = std::fs::canonicalize(file)
                 .with_context(|| format!("cannot find '{}'", file.display()))?;
@@ -97,7 +85,7 @@ fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
         (Some(_), Some(_)) => bail!("give either -f FILE or --flake FLAKE, not both"),
         (None, None) => bail!("say where the configurations are: -f FILE or --flake FLAKE"),
     };
-    let select = match &args.attr {
+    let select = match &args.source.attr {
         Some(a) => {
             if a.is_empty()
                 || !a
@@ -126,18 +114,13 @@ fn evaluate(args: &DeployArgs, opts: &StoreOpts) -> anyhow::Result<Vec<Machine>>
     let mut expr = format!(
         "{{ ... }}@args: builtins.mapAttrs (n: c: {{ deployment = c.config.deployment; system = c.config.system.build.toplevel.outPath; }}) (({configs}) args)"
     );
-    if args.arg.is_empty() && args.argstr.is_empty() {
+    if args.source.arg.is_empty() && args.source.argstr.is_empty() {
         // Without automatic arguments the root is printed uncalled.
         expr = format!("({expr}) {{ }}");
     }
-    let pairs = |v: &[String]| -> Vec<(String, String)> {
-        v.chunks(2)
-            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-            .collect()
-    };
-    let mut request = EvalRequest::new(Installable::Exprs(vec![expr]));
-    request.arg_exprs = pairs(&args.arg);
-    request.arg_strs = pairs(&args.argstr);
+    let request = args
+        .source
+        .request(Installable::Exprs(vec![expr]), Vec::new());
     let session = Session::new(opts.store_dir(), request)?;
     let mut json = String::new();
     let result = session.auto_args().and_then(|auto| {
@@ -183,54 +166,57 @@ fn selected(m: &Machine, on: &[String]) -> bool {
     })
 }
 
-/// Build every machine's toplevel; `Err(code)` after a reported failure.
-/// Build the toplevels of the machines built here, and write the
-/// derivations of those built on their targets (deployment.buildOnTarget);
-/// returns each machine's derivation when it is built there.
+fn built_on_target(m: &Machine) -> bool {
+    m.deployment["buildOnTarget"].as_bool() == Some(true)
+}
+
+fn toplevel_attr(m: &Machine) -> String {
+    format!("\"{}\".config.system.build.toplevel", m.name)
+}
+
+/// Build the toplevels of the machines built here (reporting to
+/// `progress`); `Err(code)` after a reported failure.
+fn build_here(
+    args: &DeployArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+    machines: &[Machine],
+    progress: &Progress,
+) -> anyhow::Result<Result<(), u8>> {
+    let here: Vec<String> = machines
+        .iter()
+        .filter(|m| !built_on_target(m))
+        .map(toplevel_attr)
+        .collect();
+    if here.is_empty() {
+        return Ok(Ok(()));
+    }
+    let request = args
+        .source
+        .request(Installable::Exprs(vec![configurations_expr(args)?]), here);
+    Ok(super::build_selected_with(store, opts, request, false, progress)?.map(|_| ()))
+}
+
+/// Write the derivations of the machines that build their own systems
+/// (deployment.buildOnTarget); returns each one's derivation, or
 /// `Err(code)` after a reported failure.
-fn build(
+fn instantiate_on_target(
     args: &DeployArgs,
     opts: &StoreOpts,
     store: &xnix_store::LocalStore,
     machines: &[Machine],
 ) -> anyhow::Result<Result<BTreeMap<String, xnix_formats::StorePath>, u8>> {
-    let attr = |m: &Machine| format!("\"{}\".config.system.build.toplevel", m.name);
-    let on_target = |m: &Machine| m.deployment["buildOnTarget"].as_bool() == Some(true);
-    let here: Vec<String> = machines
-        .iter()
-        .filter(|m| !on_target(m))
-        .map(attr)
-        .collect();
-    if !here.is_empty() {
-        let built = super::build_selected(
-            store,
-            opts,
-            Installable::Exprs(vec![configurations_expr(args)?]),
-            here,
-            &args.arg,
-            &args.argstr,
-            false,
-        )?;
-        if let Err(code) = built {
-            return Ok(Err(code));
-        }
-    }
-    let there: Vec<&Machine> = machines.iter().filter(|m| on_target(m)).collect();
+    let there: Vec<&Machine> = machines.iter().filter(|m| built_on_target(m)).collect();
     let mut drvs = BTreeMap::new();
     if there.is_empty() {
         return Ok(Ok(drvs));
     }
-    let pairs = |v: &[String]| -> Vec<(String, String)> {
-        v.chunks(2)
-            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-            .collect()
-    };
-    let mut request = EvalRequest::new(Installable::Exprs(vec![configurations_expr(args)?]));
-    request.attr_paths = there.iter().map(|m| attr(m)).collect();
-    request.arg_exprs = pairs(&args.arg);
-    request.arg_strs = pairs(&args.argstr);
+    let request = args.source.request(
+        Installable::Exprs(vec![configurations_expr(args)?]),
+        there.iter().map(|m| toplevel_attr(m)).collect(),
+    );
     let session = Session::new(opts.store_dir(), request)?;
-    let progress = super::progress::Progress::new(store.store_dir().clone(), false);
+    let progress = Progress::new(store.store_dir().clone(), false);
     let selected = xnix_app::instantiate::instantiate(&session, store, &progress);
     progress.finish();
     session.leak();
@@ -244,9 +230,43 @@ fn build(
     Ok(Ok(drvs))
 }
 
+/// Whether the local build has ended (and how), for the machines waiting
+/// for their systems.
+struct BuildState {
+    ended: std::sync::Mutex<Option<bool>>,
+}
+
+impl BuildState {
+    /// Wait until `node`'s system is valid here; `Err` once the build has
+    /// ended without it.
+    fn wait_for(&self, store: &xnix_store::LocalStore, node: &Node) -> Result<(), String> {
+        if node.build_on_target.is_some() {
+            return Ok(());
+        }
+        loop {
+            // Read the flag first: a system registered before the build
+            // ended is seen by the check after it.
+            let ended = *self.ended.lock().unwrap_or_else(|e| e.into_inner());
+            if store.is_valid_path(&node.system).unwrap_or(false) {
+                return Ok(());
+            }
+            match ended {
+                Some(true) => return Err("its system is not in the store after the build".into()),
+                Some(false) => return Err("its system was not built (see the errors above)".into()),
+                None => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    fn end(&self, ok: bool) {
+        *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = Some(ok);
+    }
+}
+
 fn describe(e: &FleetEvent) -> String {
     match e {
         FleetEvent::Connecting => "connecting".into(),
+        FleetEvent::WaitingForBuild => "connected; waiting for its system to be built".into(),
         FleetEvent::Building => "building there".into(),
         FleetEvent::Step(DeployEvent::Copying) => "copying the closure".into(),
         FleetEvent::Step(DeployEvent::Copied(n, p)) => {
@@ -296,7 +316,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         if machines.len() == 1 { "" } else { "s" }
     );
     let store = opts.open()?;
-    let built_on_target = match build(&args, opts, &store, &machines)? {
+    let built_on_target = match instantiate_on_target(&args, opts, &store, &machines)? {
         Ok(d) => d,
         Err(code) => return Ok(code),
     };
@@ -338,16 +358,30 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         jobs: args.jobs,
         all_or_nothing: args.all_or_nothing,
         ssh_opts: ssh_opts_from_env(),
+        copy: Default::default(),
     };
     let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
-    let progress = super::progress::Progress::new(store.store_dir().clone(), false);
+    let progress = Progress::new(store.store_dir().clone(), false);
     let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
     progress.track(&format!("deploying to {} machines", names.len()), &names);
     let events = |name: &str, e: FleetEvent| {
         progress.item_status(name, &describe(&e), matches!(e, FleetEvent::Done(_)));
     };
-    let reports = deploy_fleet(&store, &nodes, &options, &events);
+    // Each machine connects now and copies as soon as its own system is
+    // built, while this thread goes on building the others.
+    let build_state = BuildState {
+        ended: std::sync::Mutex::new(None),
+    };
+    let ready = |node: &Node| build_state.wait_for(&store, node);
+    let (built, reports) = std::thread::scope(|s| {
+        let fleet = s.spawn(|| deploy_fleet(&store, &nodes, &options, &ready, &events));
+        let built = build_here(&args, opts, &store, &machines, &progress);
+        build_state.end(matches!(built, Ok(Ok(()))));
+        let reports = fleet.join().expect("the deployment threads do not panic");
+        (built, reports)
+    });
     progress.finish();
+    let build_code = built?.err();
     let ok = reports.iter().all(|r| r.result.succeeded());
     if args.json {
         let list: Vec<Value> = reports
@@ -389,7 +423,11 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     }
     let good = reports.iter().filter(|r| r.result.succeeded()).count();
     eprintln!("{good} of {} machines deployed", reports.len());
-    Ok(if ok { 0 } else { 1 })
+    Ok(match build_code {
+        Some(code) => code,
+        None if ok => 0,
+        None => 1,
+    })
 }
 
 /// Run `xnix deploy`.

@@ -31,6 +31,50 @@ use xnix_app::{AppError, EvalRequest, Installable};
 use xnix_formats::{StoreDir, StorePath};
 use xnix_store::local::{LocalStore, LocalStoreConfig};
 
+/// Where `rebuild` and `deploy` find system configurations (what
+/// lib.nixosSystem returns): a file (a function is called with the
+/// arguments given), an attribute in it, or a flake's nixosConfigurations.
+#[derive(Args, Clone, Debug, Default)]
+pub struct SystemSource {
+    /// The file holding the system configuration(s).
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        conflicts_with = "flake"
+    )]
+    pub file: Option<PathBuf>,
+    /// The attribute of FILE that holds the system configuration(s).
+    #[arg(short = 'A', long = "attr", value_name = "ATTR")]
+    pub attr: Option<String>,
+    /// Pass NAME = EXPR to a file that is a function.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub arg: Vec<String>,
+    /// Pass NAME = "STRING" to a file that is a function.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
+    pub argstr: Vec<String>,
+    /// A flake's configurations: FLAKE#NAME is its nixosConfigurations.NAME
+    /// (`deploy` also takes FLAKE alone: all of them).
+    #[arg(long, value_name = "FLAKE[#NAME]")]
+    pub flake: Option<String>,
+}
+
+impl SystemSource {
+    /// An evaluation request for `installable` with these arguments.
+    pub fn request(&self, installable: Installable, attr_paths: Vec<String>) -> EvalRequest {
+        let pairs = |v: &[String]| -> Vec<(String, String)> {
+            v.chunks(2)
+                .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+                .collect()
+        };
+        let mut request = EvalRequest::new(installable);
+        request.attr_paths = attr_paths;
+        request.arg_exprs = pairs(&self.arg);
+        request.arg_strs = pairs(&self.argstr);
+        request
+    }
+}
+
 /// What to evaluate: files or expressions, attribute paths, arguments.
 #[derive(Args, Clone, Debug, Default)]
 pub struct EvalSource {
@@ -124,39 +168,39 @@ impl SubstituteArgs {
     }
 }
 
-/// Evaluate `installable` with `attrs` selected and `--arg`/`--argstr`
-/// pairs, build the selected derivations (linking `./result` when `link`),
+/// Evaluate `request`, build the selected derivations (linking `./result` when `link`),
 /// and return the outputs in the order selected; `Err(code)` after the
 /// failure has been reported.
 pub fn build_selected(
     store: &xnix_store::LocalStore,
     opts: &StoreOpts,
-    installable: Installable,
-    attrs: Vec<String>,
-    arg: &[String],
-    argstr: &[String],
+    request: EvalRequest,
     link: bool,
 ) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
-    let pairs = |v: &[String]| -> Vec<(String, String)> {
-        v.chunks(2)
-            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-            .collect()
-    };
-    let mut request = EvalRequest::new(installable);
-    request.attr_paths = attrs;
-    request.arg_exprs = pairs(arg);
-    request.arg_strs = pairs(argstr);
+    let progress = progress::Progress::new(store.store_dir().clone(), false);
+    let result = build_selected_with(store, opts, request, link, &progress);
+    progress.finish();
+    result
+}
+
+/// [`build_selected`], reporting to `progress` (shared with other work
+/// shown at the same time).
+pub fn build_selected_with(
+    store: &xnix_store::LocalStore,
+    opts: &StoreOpts,
+    request: EvalRequest,
+    link: bool,
+    progress: &progress::Progress,
+) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
     let session = xnix_app::Session::new(opts.store_dir(), request)?;
     let options = opts.settings.build_options()?;
-    let progress = progress::Progress::new(store.store_dir().clone(), false);
     let result = xnix_app::build::build(
         &session,
         store,
         &options,
         link.then_some(std::path::Path::new("result")),
-        &progress,
+        progress,
     );
-    progress.finish();
     session.leak();
     match result {
         Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),

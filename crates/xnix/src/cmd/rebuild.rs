@@ -4,18 +4,19 @@
 //! activation and rollback are `xnix_deploy`'s.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use xnix_app::installable::{EvalRequest, Installable};
+use xnix_app::installable::Installable;
 use xnix_app::{with_big_stack, Session};
 use xnix_deploy::{rollback, state_dir_for, Action, DeployEvent, Target};
+use xnix_remote::copy::CopyOptions;
 use xnix_remote::ssh::{ssh_opts_from_env, SshMaster, SshUrl, CONNECT_TIMEOUT};
+use xnix_remote::sudo::{ask_password, RemoteSudo};
 
 use super::progress::Progress;
-use super::StoreOpts;
+use super::{StoreOpts, SystemSource};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -28,6 +29,8 @@ Examples:
   xnix rebuild switch --rollback --target-host root@board
   xnix rebuild switch -f ./board.nix --build-host root@builder --target-host root@board
   xnix rebuild switch --flake .#board --target-host root@board
+  xnix rebuild switch -f ./board.nix --target-host root@board --use-substitutes
+  xnix rebuild switch -f ./board.nix --target-host me@board --use-remote-sudo --ask-sudo-password
 
 FILE (or -E EXPR, with -A ATTR) must evaluate to a system configuration (what
 lib.nixosSystem returns), as must --flake FLAKE#NAME's nixosConfigurations.NAME;
@@ -37,7 +40,12 @@ lacks; extra ssh options in XNIX_SSHOPTS), then the target's switch-to-
 configuration runs detached there: a dropped connection does not stop it.
 switch and boot add a generation /xnix/var/xnix/profiles/system-N-link on the
 target and point profiles/system at it by an atomic rename; --rollback goes
-back to the generation before the current one.";
+back to the generation before the current one.
+--use-substitutes lets the receiving machine fetch what it can from its own
+binary caches (its substituters setting) before anything is copied to it.
+--use-remote-sudo logs in as the given user and runs the store's server and
+the activation through sudo there; --ask-sudo-password asks for its password
+once, here, and hands it to sudo for each step.";
 
 /// What `xnix rebuild` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -63,29 +71,17 @@ pub struct RebuildArgs {
     /// What to do.
     #[arg(value_enum)]
     pub action: RebuildAction,
-    /// The file holding the system configuration.
-    #[arg(
-        short = 'f',
-        long = "file",
-        value_name = "FILE",
-        conflicts_with = "expr"
-    )]
-    pub file: Option<PathBuf>,
+    /// Where the system configuration is.
+    #[command(flatten)]
+    pub source: SystemSource,
     /// An expression yielding the system configuration.
-    #[arg(short = 'E', long = "expr", value_name = "EXPR")]
+    #[arg(
+        short = 'E',
+        long = "expr",
+        value_name = "EXPR",
+        conflicts_with_all = ["file", "flake"]
+    )]
     pub expr: Option<String>,
-    /// The attribute of FILE/EXPR that is the system configuration.
-    #[arg(short = 'A', long = "attr", value_name = "ATTR")]
-    pub attr: Option<String>,
-    /// Pass NAME = EXPR to a file that is a function.
-    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"])]
-    pub arg: Vec<String>,
-    /// Pass NAME = "STRING" to a file that is a function.
-    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"])]
-    pub argstr: Vec<String>,
-    /// A flake's system configuration: FLAKE#NAME is FLAKE's nixosConfigurations.NAME.
-    #[arg(long, value_name = "FLAKE#NAME")]
-    pub flake: Option<String>,
     /// The machine to deploy to ([USER@]HOST, or ssh://...); default: this machine.
     #[arg(long, value_name = "[USER@]HOST")]
     pub target_host: Option<String>,
@@ -93,12 +89,22 @@ pub struct RebuildArgs {
     /// from there straight to the target.
     #[arg(long, value_name = "HOST")]
     pub build_host: Option<String>,
+    /// The receiving machine (target or build host) first fetches what it
+    /// can from its own binary caches (its substituters); only the rest is copied.
+    #[arg(short = 's', long)]
+    pub use_substitutes: bool,
     /// Go back to the generation before the current one (switch, boot, test).
     #[arg(long)]
     pub rollback: bool,
-    /// Run the activation through sudo on the target.
+    /// Log in as yourself and become root on the target through sudo (for
+    /// activation and for adding paths to its store).
     #[arg(long)]
     pub use_remote_sudo: bool,
+    /// Ask once for the target's sudo password (on the terminal; without
+    /// one, the first line of standard input) and give it to sudo for every
+    /// step. Implies --use-remote-sudo.
+    #[arg(long)]
+    pub ask_sudo_password: bool,
     /// Print list-generations as JSON.
     #[arg(long)]
     pub json: bool,
@@ -124,23 +130,41 @@ pub fn target_url(host: &str) -> anyhow::Result<SshUrl> {
     Ok(SshUrl::parse(&url)?.expect("an ssh:// URL"))
 }
 
-fn open_target(args: &RebuildArgs, opts: &StoreOpts) -> anyhow::Result<Target> {
+/// How to become root on the target: sudo (with the password asked once) or not.
+fn remote_sudo(args: &RebuildArgs) -> anyhow::Result<Option<RemoteSudo>> {
+    if args.ask_sudo_password {
+        let who = args.target_host.as_deref().unwrap_or("this machine");
+        let password = ask_password(&format!("[sudo] password on {who}: "))
+            .context("reading the sudo password (--ask-sudo-password)")?;
+        return Ok(Some(RemoteSudo::with_password(password)));
+    }
+    Ok(args.use_remote_sudo.then(RemoteSudo::without_password))
+}
+
+fn open_target(
+    args: &RebuildArgs,
+    opts: &StoreOpts,
+    sudo: Option<RemoteSudo>,
+) -> anyhow::Result<Target> {
     let sd = xnix_formats::StoreDir::new(opts.store_dir().to_string())?;
     let state = state_dir_for(&sd);
     Ok(match &args.target_host {
         Some(host) => {
             let url = target_url(host)?;
-            let master = SshMaster::connect(&url, &ssh_opts_from_env(), CONNECT_TIMEOUT)?;
+            let master = SshMaster::connect(&url, &ssh_opts_from_env(), CONNECT_TIMEOUT)?
+                .with_sudo(sudo.clone());
+            master.check_sudo()?;
             Target::ssh(master, state)
         }
         None => Target::local(state),
     }
-    .with_sudo(args.use_remote_sudo))
+    .with_sudo(sudo))
 }
 
 /// The installable and attribute path of the system's toplevel.
 fn system_selection(args: &RebuildArgs) -> anyhow::Result<(Installable, String)> {
-    if let Some(flake) = &args.flake {
+    let source = &args.source;
+    if let Some(flake) = &source.flake {
         let Some((reference, name)) = flake.split_once('#').filter(|(_, n)| !n.is_empty()) else {
             bail!("--flake {flake}: name the configuration, as in --flake .#board (nixosConfigurations.board)");
         };
@@ -154,12 +178,12 @@ fn system_selection(args: &RebuildArgs) -> anyhow::Result<(Installable, String)>
             "config.system.build.toplevel".into(),
         ));
     }
-    let installable = match (&args.file, &args.expr) {
+    let installable = match (&source.file, &args.expr) {
         (Some(f), None) => Installable::Files(vec![f.display().to_string()]),
         (None, Some(e)) => Installable::Exprs(vec![e.clone()]),
-        _ => bail!("say which system to build: -f FILE [-A ATTR] or -E EXPR"),
+        _ => bail!("say which system to build: -f FILE [-A ATTR], -E EXPR or --flake FLAKE#NAME"),
     };
-    let attr = match &args.attr {
+    let attr = match &source.attr {
         Some(a) => format!("{a}.config.system.build.toplevel"),
         None => "config.system.build.toplevel".to_string(),
     };
@@ -174,16 +198,8 @@ fn build_system(
     link: bool,
 ) -> anyhow::Result<Result<xnix_formats::StorePath, u8>> {
     let (installable, attr) = system_selection(args)?;
-    Ok(super::build_selected(
-        store,
-        opts,
-        installable,
-        vec![attr],
-        &args.arg,
-        &args.argstr,
-        link,
-    )?
-    .map(|mut v| v.remove(0)))
+    let request = args.source.request(installable, vec![attr]);
+    Ok(super::build_selected(store, opts, request, link)?.map(|mut v| v.remove(0)))
 }
 
 /// Evaluate the system and write its derivations here (nothing is built
@@ -195,10 +211,7 @@ fn instantiate_for_build_host(
     host: &str,
 ) -> anyhow::Result<Result<(xnix_formats::StorePath, SshMaster), u8>> {
     let (installable, attr) = system_selection(args)?;
-    let mut request = EvalRequest::new(installable);
-    request.attr_paths = vec![attr];
-    request.arg_exprs = pairs(&args.arg);
-    request.arg_strs = pairs(&args.argstr);
+    let request = args.source.request(installable, vec![attr]);
     let session = Session::new(opts.store_dir(), request)?;
     let progress = Progress::new(store.store_dir().clone(), false);
     let selected = xnix_app::instantiate::instantiate(&session, store, &progress);
@@ -228,7 +241,8 @@ fn deploy_from_build_host(
         Err(code) => return Ok(code),
     };
     eprintln!("building on {}...", master.url().display());
-    let (mut build_client, outputs) = xnix_deploy::build_on(store, &master, &drv)?;
+    let copy = copy_options(args);
+    let (mut build_client, outputs) = xnix_deploy::build_on(store, &master, &drv, &copy)?;
     let system = outputs
         .iter()
         .next()
@@ -242,7 +256,13 @@ fn deploy_from_build_host(
                 target.name()
             );
             let mut to = t.serve_client(store.store_dir())?;
-            xnix_remote::copy::copy_between(&mut build_client, &mut to, &outputs, &mut |_| {})?;
+            xnix_remote::copy::copy_between(
+                &mut build_client,
+                &mut to,
+                &outputs,
+                &copy,
+                &mut |_| {},
+            )?;
             to.close()?;
         }
         None => {
@@ -271,12 +291,6 @@ fn deploy_from_build_host(
     Ok(0)
 }
 
-fn pairs(v: &[String]) -> Vec<(String, String)> {
-    v.chunks(2)
-        .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-        .collect()
-}
-
 fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     match args.action {
         RebuildAction::Build => {
@@ -286,7 +300,8 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
                     Ok(x) => x,
                     Err(code) => return Ok(code),
                 };
-                let (mut client, outputs) = xnix_deploy::build_on(&store, &master, &drv)?;
+                let (mut client, outputs) =
+                    xnix_deploy::build_on(&store, &master, &drv, &copy_options(&args))?;
                 xnix_remote::copy::copy_from(&store, &mut client, &outputs, &mut |_| {})?;
                 client.close()?;
                 for o in &outputs {
@@ -302,7 +317,7 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
             return Ok(0);
         }
         RebuildAction::ListGenerations => {
-            let target = open_target(&args, opts)?;
+            let target = open_target(&args, opts, remote_sudo(&args)?)?;
             let gens = target.generations()?;
             let mut out = std::io::stdout().lock();
             if args.json {
@@ -322,7 +337,7 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         _ => {}
     }
     let action = action_of(args.action).expect("the other actions returned above");
-    let target = open_target(&args, opts)?;
+    let target = open_target(&args, opts, remote_sudo(&args)?)?;
     if args.rollback {
         if action == Action::DryActivate {
             bail!("--rollback goes with switch, boot or test");
@@ -353,14 +368,24 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let outcome = xnix_deploy::deploy(&store, &target, &system, action, None, &mut |e| match e {
-        DeployEvent::Copying => eprintln!("copying the system to {}...", target.name()),
-        DeployEvent::Copied(n, present) => {
-            eprintln!("copied {n} paths ({present} already there)")
-        }
-        DeployEvent::Activating => eprintln!("activating ({})...", action.as_str()),
-        _ => {}
-    })?;
+    let copy = copy_options(&args);
+    let outcome =
+        xnix_deploy::deploy(
+            &store,
+            &target,
+            &system,
+            action,
+            None,
+            &copy,
+            &mut |e| match e {
+                DeployEvent::Copying => eprintln!("copying the system to {}...", target.name()),
+                DeployEvent::Copied(n, present) => {
+                    eprintln!("copied {n} paths ({present} already there)")
+                }
+                DeployEvent::Activating => eprintln!("activating ({})...", action.as_str()),
+                _ => {}
+            },
+        )?;
     eprint!("{}", outcome.activation.log);
     if outcome.activation.status != 0 {
         eprintln!(
@@ -372,6 +397,12 @@ fn run_inner(args: RebuildArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         return Ok(1);
     }
     Ok(0)
+}
+
+fn copy_options(args: &RebuildArgs) -> CopyOptions {
+    CopyOptions {
+        use_substitutes: args.use_substitutes,
+    }
 }
 
 /// Run `xnix rebuild`.
