@@ -57,7 +57,7 @@ fn main() {
     t.row([
         "redeploy, nothing changed".to_string(),
         secs(again),
-        "< 1 s".to_string(),
+        format!("< 1 s: {:.2}x of 1 s", again.as_secs_f64()),
     ]);
     println!("{}", t.render());
 
@@ -121,12 +121,13 @@ fn main() {
         String::from_utf8_lossy(&xnix_copy.stderr)
     );
     let mib = 64.0;
-    let mut t = Table::new(["copy 64 MiB over ssh", "seconds", "MiB/s"]);
+    let mut t = Table::new(["copy 64 MiB over ssh", "seconds", "MiB/s", "time vs Nix"]);
     for (name, m) in [("nix copy (Nix 2.8)", &nix_copy), ("xnix copy", &xnix_copy)] {
         t.row([
             name.to_string(),
             secs(m.wall),
             format!("{:.1}", mib / m.wall.as_secs_f64()),
+            format!("{:.2}x", m.wall.as_secs_f64() / nix_copy.wall.as_secs_f64()),
         ]);
     }
     println!("{}", t.render());

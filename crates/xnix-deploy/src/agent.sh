@@ -18,6 +18,9 @@
 #                               seconds for `decide ID yes` and otherwise go
 #                               back to the generation that was current before
 #   wait ID                     wait for the status of ID, print the log, exit with it
+#   activate ID ACTION SYSTEM TIMEOUT SETGEN
+#                               start, then wait, in one connection; the log,
+#                               then a last line "xnix-activation-status N"
 #   decide ID yes|no [ACTION]   confirm (keep) or refuse (roll back now); prints
 #                               "confirmed" or "rolled-back" (whoever decided first wins)
 #   outcome ID                  wait until ID is decided (by `decide` or by the
@@ -116,6 +119,12 @@ run)
         fi
     fi
     ;;
+activate)
+    sh "$0" "$state" start "$@" >/dev/null || exit 1
+    sh "$0" "$state" wait "$1"
+    rc=$?
+    printf '\nxnix-activation-status %s\n' "$rc"
+    ;;
 wait)
     dir=$runs/$1
     [ -d "$dir" ] || { echo "error: no activation $1 on this machine" >&2; exit 1; }
@@ -145,7 +154,7 @@ outcome)
     cat "$dir/final"
     ;;
 *)
-    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|decide|outcome ..." >&2
+    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|activate|decide|outcome ..." >&2
     exit 2
     ;;
 esac

@@ -302,14 +302,7 @@ impl Target {
         confirm_within: Option<Duration>,
         set_generation: Option<u64>,
     ) -> Result<String> {
-        let id = format!(
-            "{}-{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or(0),
-            std::process::id()
-        );
+        let id = activation_id();
         let timeout = confirm_within.map(|d| d.as_secs().max(1)).unwrap_or(0);
         let setgen = set_generation
             .map(|n| n.to_string())
@@ -323,6 +316,48 @@ impl Target {
             &setgen,
         ])?;
         Ok(id)
+    }
+
+    /// [`Target::start`] then [`Target::wait`], in one command on the target.
+    pub fn start_and_wait(
+        &self,
+        action: Action,
+        system: &str,
+        confirm_within: Option<Duration>,
+        set_generation: Option<u64>,
+    ) -> Result<Activation> {
+        let id = activation_id();
+        let timeout = confirm_within.map(|d| d.as_secs().max(1)).unwrap_or(0);
+        let setgen = set_generation
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "-".into());
+        let out = self.agent(&[
+            "activate",
+            &id,
+            action.as_str(),
+            system,
+            &timeout.to_string(),
+            &setgen,
+        ])?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let Some((log, status)) = stdout.rsplit_once("\nxnix-activation-status ") else {
+            if out.status.code() == Some(255) && self.master().is_some() {
+                return Err(self.err(format!(
+                    "the connection broke during activation {id}; it goes on there"
+                )));
+            }
+            return Err(self.err(format!(
+                "starting the activation failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        };
+        let mut log = log.to_string();
+        log.push_str(&String::from_utf8_lossy(&out.stderr));
+        Ok(Activation {
+            id,
+            status: status.trim().parse().unwrap_or(-1),
+            log,
+        })
     }
 
     /// Wait for activation `id` to finish (it goes on if this connection
@@ -403,6 +438,21 @@ impl Target {
         text.push_str(&String::from_utf8_lossy(&out.stderr));
         Ok((out.status.success(), text))
     }
+}
+
+/// A new activation's id: the time and this process, plus a counter for
+/// several activations of one process in the same millisecond.
+fn activation_id() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!(
+        "{}-{}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0),
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
 }
 
 /// Magic rollback: after activation, confirm over a new connection.
@@ -509,8 +559,7 @@ pub fn activate(
 ) -> Result<Activated> {
     events(DeployEvent::Activating);
     let confirm_within = confirm_within.filter(|_| action != Action::DryActivate);
-    let id = target.start(action, system, confirm_within, None)?;
-    let activation = target.wait(&id)?;
+    let activation = target.start_and_wait(action, system, confirm_within, None)?;
     events(DeployEvent::Activated(activation.status));
     Ok(Activated {
         activation,
@@ -690,7 +739,6 @@ pub fn rollback(target: &Target, action: Action) -> Result<(Generation, Activati
     } else {
         action
     };
-    let id = target.start(run_action, &prev.system, None, set)?;
-    let activation = target.wait(&id)?;
+    let activation = target.start_and_wait(run_action, &prev.system, None, set)?;
     Ok((prev, activation))
 }

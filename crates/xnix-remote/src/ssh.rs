@@ -305,23 +305,30 @@ impl SshMaster {
 
     /// The serve-protocol server command for the store directory
     /// `store_dir`: the URL's remote program, else `xnix` when the host has
-    /// it, else (for `/nix/store` only) Nix's `nix-store`.
+    /// it, else (for `/nix/store` only) Nix's `nix-store`. Without a remote
+    /// program the choice is made there, by the same shell that starts the
+    /// server, so finding it costs no extra round trip.
     pub fn serve_command(&self, store_dir: &StoreDir) -> Result<String> {
-        let program = match &self.url.remote_program {
-            Some(p) => p.clone(),
-            None => {
-                let (status, out) = self.output(
-                    "command -v xnix >/dev/null && echo xnix || { command -v nix-store >/dev/null && echo nix-store; } || true",
-                )?;
-                let found = String::from_utf8_lossy(&out).trim().to_string();
-                if !status.success() || found.is_empty() {
-                    return Err(RemoteError::Peer {
-                        peer: self.url.display(),
-                        message: "neither xnix nor nix-store is on its PATH (install xnix there, or name the program with ?remote-program=PATH)".into(),
-                    });
-                }
-                found
-            }
+        let sd = shell_quote(store_dir.as_str());
+        let xnix = |program: &str| format!("{program} --store-dir {sd} serve --stdio --write");
+        let Some(program) = &self.url.remote_program else {
+            let nix = if store_dir.as_str() == "/nix/store" {
+                "elif command -v nix-store >/dev/null; then exec nix-store --serve --write; "
+                    .to_string()
+            } else {
+                format!(
+                    "elif command -v nix-store >/dev/null; then echo {} >&2; exit 1; ",
+                    shell_quote(&format!(
+                        "error: this machine runs only Nix's nix-store, whose store is /nix/store, but the store here is {} (use --store-dir /nix/store to exchange paths with Nix)",
+                        store_dir.as_str()
+                    ))
+                )
+            };
+            return Ok(format!(
+                "if command -v xnix >/dev/null; then exec {}; {nix}else echo {} >&2; exit 1; fi",
+                xnix("xnix"),
+                shell_quote("error: neither xnix nor nix-store is on the PATH here (install xnix, or name the program with ?remote-program=PATH)")
+            ));
         };
         let is_nix = Path::new(program.split_whitespace().next().unwrap_or(""))
             .file_name()
@@ -338,10 +345,7 @@ impl SshMaster {
             }
             Ok(format!("{program} --serve --write"))
         } else {
-            Ok(format!(
-                "{program} --store-dir {} serve --stdio --write",
-                shell_quote(store_dir.as_str())
-            ))
+            Ok(xnix(program))
         }
     }
 

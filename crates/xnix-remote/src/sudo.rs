@@ -85,9 +85,9 @@ pub fn ask_password(prompt: &str) -> io::Result<String> {
     if terminal {
         eprint!("{prompt}");
         io::stderr().flush()?;
+        // The terminal still echoes the newline (ECHONL).
         let _echo_off = EchoOff::new(0);
         stdin.lock().read_line(&mut line)?;
-        eprintln!();
     } else {
         stdin.lock().read_line(&mut line)?;
     }

@@ -294,14 +294,22 @@ fn copying_starts_while_others_build_and_a_failing_board_goes_back_without_magic
     // Generation 2 without magic rollback: board2's system waits (in its
     // build) for a gate that opens only once board1 has been activated, and
     // its health check fails.
-    let gate_dir = lab.dir().join("gate");
-    std::fs::create_dir_all(&gate_dir).unwrap();
+    // Outside /tmp: builds see no sandbox path there (their own /tmp).
+    let gate_dir = GateDir(PathBuf::from(format!(
+        "/var/tmp/xnix-deploy-gate-{}",
+        std::process::id()
+    )));
+    let gate_dir = &gate_dir.0;
+    let _ = std::fs::remove_dir_all(gate_dir);
+    std::fs::create_dir_all(gate_dir).unwrap();
     let gate = gate_dir.join("open");
     let hosts_ref: Vec<&Host> = hosts.iter().collect();
-    let child = lab
+    let mut child = lab
         .deploy_fleet(XNIX, &hosts_ref)
         .args(["--json", "--option", "extra-sandbox-paths"])
-        .arg(&gate_dir)
+        .arg(gate_dir)
+        // Builds side by side, so board1's go on while board2's waits.
+        .args(["--option", "max-jobs", "4"])
         .args([
             "--arg",
             "generation",
@@ -318,11 +326,24 @@ fn copying_starts_while_others_build_and_a_failing_board_goes_back_without_magic
         .spawn()
         .unwrap();
     // board1 is activated while board2's system is still being built.
-    wait_for("board1's activation", 300, || {
-        activations(&hosts[0])
-            .get(before)
-            .is_some_and(|d| d.join("status").exists())
-    });
+    let t = Instant::now();
+    while !activations(&hosts[0])
+        .get(before)
+        .is_some_and(|d| d.join("status").exists())
+    {
+        if let Ok(Some(_)) = child.try_wait() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the deployer ended before board1 was activated:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(300),
+            "board1 was not activated"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert_eq!(
         activations(&hosts[1]).len(),
         before,
@@ -341,4 +362,13 @@ fn copying_starts_while_others_build_and_a_failing_board_goes_back_without_magic
     assert_eq!(state(&lab, &hosts[0]), pair("system-2-link", "2"));
     // Back at generation 1 although magic rollback is off.
     assert_eq!(state(&lab, &hosts[1]), pair("system-1-link", "1"));
+}
+
+/// A directory removed when the test ends.
+struct GateDir(PathBuf);
+
+impl Drop for GateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

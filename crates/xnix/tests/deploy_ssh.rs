@@ -414,6 +414,95 @@ fn rebuild_as_a_user_who_becomes_root_through_sudo() {
     );
     let gens: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
     assert_eq!(gens.as_array().unwrap().len(), 1, "{gens}");
+
+    // On a terminal (util-linux's script makes one): asked once, not echoed.
+    let mut cmd = lab.xnix(XNIX);
+    cmd.arg("--store-root")
+        .arg(&root)
+        .args(["rebuild", "list-generations", "--ask-sudo-password"])
+        .args(["--target-host", &as_deployer])
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = on_a_terminal(&mut cmd, "password on", "open sesame\n");
+    assert!(out.contains("[sudo] password on"), "{out}");
+    assert!(
+        out.contains("system-1-link") || out.contains("   1   "),
+        "{out}"
+    );
+    assert!(
+        !out.contains("open sesame"),
+        "the password was echoed: {out}"
+    );
+}
+
+/// Run `cmd` (its program, arguments and environment) on a new terminal
+/// through util-linux's `script`; once its output shows `prompt`, type
+/// `input`. Returns everything the terminal showed.
+fn on_a_terminal(cmd: &mut std::process::Command, prompt: &str, input: &str) -> String {
+    use std::io::Read;
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', "'\\''"));
+    // env takes its -u NAME options before the NAME=VALUE settings.
+    let mut line = String::from("exec env");
+    for (k, v) in cmd.get_envs() {
+        if v.is_none() {
+            line.push_str(&format!(" -u {}", k.to_string_lossy()));
+        }
+    }
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            line.push_str(&format!(" {}={}", k.to_string_lossy(), quote(v)));
+        }
+    }
+    line.push(' ');
+    line.push_str(&quote(cmd.get_program()));
+    for a in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &line, "/dev/null"]);
+    if let Some(dir) = cmd.get_current_dir() {
+        script.current_dir(dir);
+    }
+    let mut child = script
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("running script (util-linux)");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let t = std::time::Instant::now();
+    while !String::from_utf8_lossy(&seen.lock().unwrap()).contains(prompt) {
+        assert!(
+            t.elapsed().as_secs() < 120,
+            "no prompt: {}",
+            String::from_utf8_lossy(&seen.lock().unwrap())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let text = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(status.success(), "{text}");
+    text
 }
 
 #[test]

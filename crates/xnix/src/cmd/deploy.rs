@@ -11,7 +11,6 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::Value;
-use xnix_app::eval::{print_selected, PrintOptions};
 use xnix_app::installable::Installable;
 use xnix_app::{with_big_stack, Session};
 use xnix_deploy::fleet::{deploy_fleet, FleetEvent, FleetOptions, Node, NodeResult};
@@ -106,47 +105,102 @@ fn configurations_expr(args: &DeployArgs) -> anyhow::Result<String> {
 struct Machine {
     name: String,
     deployment: Value,
+    /// The system's store path and derivation (once evaluated).
     system: String,
+    drv: String,
 }
 
-fn evaluate(args: &DeployArgs, opts: &StoreOpts) -> anyhow::Result<Vec<Machine>> {
-    let configs = configurations_expr(args)?;
-    let mut expr = format!(
-        "{{ ... }}@args: builtins.mapAttrs (n: c: {{ deployment = c.config.deployment; system = c.config.system.build.toplevel.outPath; }}) (({configs}) args)"
-    );
-    if args.source.arg.is_empty() && args.source.argstr.is_empty() {
-        // Without automatic arguments the root is printed uncalled.
-        expr = format!("({expr}) {{ }}");
+/// The configurations, evaluated once in one session: first every
+/// deployment.* (to select the machines), then the systems of the selected
+/// ones, from the same value, so no configuration is evaluated twice.
+struct Evaluation {
+    session: Session,
+    configs: xnix_eval::Value,
+}
+
+impl Evaluation {
+    fn new(args: &DeployArgs, opts: &StoreOpts) -> anyhow::Result<Evaluation> {
+        let request = args.source.request(
+            Installable::Exprs(vec![configurations_expr(args)?]),
+            Vec::new(),
+        );
+        let session = Session::new(opts.store_dir(), request)?;
+        let result = session.auto_args().and_then(|auto| {
+            let mut root = None;
+            session.for_each_root(|v| {
+                root = Some(v);
+                Ok(())
+            })?;
+            let root = root.expect("one expression, one root");
+            session.evaluator().auto_call(root, &auto)
+        });
+        match result {
+            Ok(configs) => Ok(Evaluation { session, configs }),
+            Err(e) => Err(failed(session, e)),
+        }
     }
-    let request = args
-        .source
-        .request(Installable::Exprs(vec![expr]), Vec::new());
-    let session = Session::new(opts.store_dir(), request)?;
-    let mut json = String::new();
-    let result = session.auto_args().and_then(|auto| {
-        session.for_each_root(|root| {
-            let options = PrintOptions {
-                strict: true,
-                json: true,
-            };
-            print_selected(&session, root, &auto, options, &mut json)
-        })
-    });
-    if let Err(e) = result {
-        let msg = session.format_error(&e);
-        session.leak();
-        bail!("evaluating the configurations failed:\n{msg}");
+
+    /// `function` (Nix text) applied to the configurations, as JSON.
+    fn json(&self, function: &str) -> Result<String, xnix_eval::EvalError> {
+        let ev = self.session.evaluator();
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "/".into());
+        let f = ev.eval_expr(function, &cwd)?;
+        let v = ev.apply(f, self.configs.clone(), xnix_eval::Pos::NONE)?;
+        let mut json = String::new();
+        ev.to_json_into(v, xnix_eval::Pos::NONE, true, &mut Vec::new(), &mut json)?;
+        Ok(json)
     }
+}
+
+fn failed(session: Session, e: xnix_eval::EvalError) -> anyhow::Error {
+    let msg = session.format_error(&e);
     session.leak();
+    anyhow::anyhow!("evaluating the configurations failed:\n{msg}")
+}
+
+/// Every configuration's deployment.* options.
+fn evaluate(eval: Evaluation) -> anyhow::Result<(Evaluation, Vec<Machine>)> {
+    let json = match eval.json("builtins.mapAttrs (n: c: c.config.deployment)") {
+        Ok(j) => j,
+        Err(e) => return Err(failed(eval.session, e)),
+    };
     let v: BTreeMap<String, Value> =
         serde_json::from_str(&json).context("reading the evaluated configurations")?;
-    Ok(v.into_iter()
-        .map(|(name, m)| Machine {
+    let machines = v
+        .into_iter()
+        .map(|(name, deployment)| Machine {
             name,
-            deployment: m["deployment"].clone(),
-            system: m["system"].as_str().unwrap_or_default().to_string(),
+            deployment,
+            system: String::new(),
+            drv: String::new(),
         })
-        .collect())
+        .collect();
+    Ok((eval, machines))
+}
+
+/// The systems (store path and derivation) of `machines`.
+fn evaluate_systems(eval: Evaluation, machines: &mut [Machine]) -> anyhow::Result<Evaluation> {
+    let names: Vec<String> = machines
+        .iter()
+        .map(|m| xnix_app::flake::nix_string(&m.name))
+        .collect();
+    let function = format!(
+        "configs: builtins.listToAttrs (map (n: {{ name = n; value = let t = configs.${{n}}.config.system.build.toplevel; in {{ out = t.outPath; drv = t.drvPath; }}; }}) [ {} ])",
+        names.join(" ")
+    );
+    let json = match eval.json(&function) {
+        Ok(j) => j,
+        Err(e) => return Err(failed(eval.session, e)),
+    };
+    let v: BTreeMap<String, Value> =
+        serde_json::from_str(&json).context("reading the evaluated systems")?;
+    for m in machines.iter_mut() {
+        m.system = v[&m.name]["out"].as_str().unwrap_or_default().to_string();
+        m.drv = v[&m.name]["drv"].as_str().unwrap_or_default().to_string();
+    }
+    Ok(eval)
 }
 
 fn selected(m: &Machine, on: &[String]) -> bool {
@@ -170,64 +224,26 @@ fn built_on_target(m: &Machine) -> bool {
     m.deployment["buildOnTarget"].as_bool() == Some(true)
 }
 
-fn toplevel_attr(m: &Machine) -> String {
-    format!("\"{}\".config.system.build.toplevel", m.name)
-}
-
-/// Build the toplevels of the machines built here (reporting to
+/// Build the systems of the machines built here (reporting to
 /// `progress`); `Err(code)` after a reported failure.
 fn build_here(
-    args: &DeployArgs,
     opts: &StoreOpts,
     store: &xnix_store::LocalStore,
     machines: &[Machine],
     progress: &Progress,
 ) -> anyhow::Result<Result<(), u8>> {
-    let here: Vec<String> = machines
-        .iter()
-        .filter(|m| !built_on_target(m))
-        .map(toplevel_attr)
-        .collect();
-    if here.is_empty() {
+    let mut drvs = Vec::new();
+    for m in machines.iter().filter(|m| !built_on_target(m)) {
+        drvs.push(store.parse_path(&m.drv)?);
+    }
+    if drvs.is_empty() {
         return Ok(Ok(()));
     }
-    let request = args
-        .source
-        .request(Installable::Exprs(vec![configurations_expr(args)?]), here);
-    Ok(super::build_selected_with(store, opts, request, false, progress)?.map(|_| ()))
-}
-
-/// Write the derivations of the machines that build their own systems
-/// (deployment.buildOnTarget); returns each one's derivation, or
-/// `Err(code)` after a reported failure.
-fn instantiate_on_target(
-    args: &DeployArgs,
-    opts: &StoreOpts,
-    store: &xnix_store::LocalStore,
-    machines: &[Machine],
-) -> anyhow::Result<Result<BTreeMap<String, xnix_formats::StorePath>, u8>> {
-    let there: Vec<&Machine> = machines.iter().filter(|m| built_on_target(m)).collect();
-    let mut drvs = BTreeMap::new();
-    if there.is_empty() {
-        return Ok(Ok(drvs));
+    let options = opts.settings.build_options()?;
+    match xnix_app::realise::realise(store, &drvs, &options, progress) {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => Ok(Err(super::report_failure(xnix_app::AppError::Build(e))?)),
     }
-    let request = args.source.request(
-        Installable::Exprs(vec![configurations_expr(args)?]),
-        there.iter().map(|m| toplevel_attr(m)).collect(),
-    );
-    let session = Session::new(opts.store_dir(), request)?;
-    let progress = Progress::new(store.store_dir().clone(), false);
-    let selected = xnix_app::instantiate::instantiate(&session, store, &progress);
-    progress.finish();
-    session.leak();
-    let selected = match selected {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(super::report_failure(e)?)),
-    };
-    for (m, s) in there.iter().zip(&selected) {
-        drvs.insert(m.name.clone(), store.parse_path(&s.drv_path)?);
-    }
-    Ok(Ok(drvs))
 }
 
 /// Whether the local build has ended (and how), for the machines waiting
@@ -298,8 +314,8 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         "test" => Action::Test,
         _ => Action::DryActivate,
     };
-    let all = evaluate(&args, opts)?;
-    let machines: Vec<Machine> = all.into_iter().filter(|m| selected(m, &args.on)).collect();
+    let (eval, all) = evaluate(Evaluation::new(&args, opts)?)?;
+    let mut machines: Vec<Machine> = all.into_iter().filter(|m| selected(m, &args.on)).collect();
     if machines.is_empty() {
         bail!(
             "no configuration to deploy: none sets deployment.targetHost{}",
@@ -315,11 +331,17 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         machines.len(),
         if machines.len() == 1 { "" } else { "s" }
     );
+    let eval = evaluate_systems(eval, &mut machines)?;
     let store = opts.open()?;
-    let built_on_target = match instantiate_on_target(&args, opts, &store, &machines)? {
-        Ok(d) => d,
-        Err(code) => return Ok(code),
-    };
+    // The derivations evaluated go into the store; the systems are built
+    // below, while the machines connect and wait.
+    let written = xnix_app::objects::write_to_store(
+        eval.session.evaluator(),
+        &store,
+        &Progress::new(store.store_dir().clone(), false),
+    );
+    eval.session.leak();
+    written?;
     let state_dir = state_dir_for(store.store_dir());
     let mut nodes = Vec::new();
     for m in &machines {
@@ -340,7 +362,15 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
                 .parse_path(&m.system)
                 .with_context(|| format!("{}: the system's path", m.name))?,
             state_dir: state_dir.clone(),
-            build_on_target: built_on_target.get(&m.name).cloned(),
+            build_on_target: if built_on_target(m) {
+                Some(
+                    store
+                        .parse_path(&m.drv)
+                        .with_context(|| format!("{}: the system's derivation", m.name))?,
+                )
+            } else {
+                None
+            },
             magic_rollback: d["magicRollback"].as_bool().unwrap_or(true),
             confirm_timeout: Duration::from_secs(d["confirmTimeout"].as_u64().unwrap_or(30)),
             health_checks: d["healthChecks"]
@@ -375,7 +405,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     let ready = |node: &Node| build_state.wait_for(&store, node);
     let (built, reports) = std::thread::scope(|s| {
         let fleet = s.spawn(|| deploy_fleet(&store, &nodes, &options, &ready, &events));
-        let built = build_here(&args, opts, &store, &machines, &progress);
+        let built = build_here(opts, &store, &machines, &progress);
         build_state.end(matches!(built, Ok(Ok(()))));
         let reports = fleet.join().expect("the deployment threads do not panic");
         (built, reports)
