@@ -339,6 +339,20 @@ fn package_sets_have_their_system() {
     ] {
         assert!(t.contains(expected), "missing {expected:?} in:\n{t}");
     }
+    // `-f FILE` / `--file FILE` load as a positional FILE does.
+    for flag in ["-f", "--file"] {
+        let t = xnix_repl(
+            dir.path(),
+            &[flag, "<xnixpkgs>"],
+            "pkgsCross.riscv64.system\n",
+            Streams::Merged,
+        );
+        let expected = "nix-repl> pkgsCross.riscv64.system\n\"riscv64-linux\"\n";
+        assert!(
+            t.contains(expected),
+            "{flag}: missing {expected:?} in:\n{t}"
+        );
+    }
 }
 
 /// Every command `nix repl` lists in `:?` is listed by xnix too, as available or not supported.

@@ -448,6 +448,32 @@ fn instantiate_reports_evaluation_errors() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("required attribute"));
 }
 
+/// Without a file and without `./default.nix`, `instantiate` takes the package collection, as
+/// `build` and `run` do; with `./default.nix` it reads that file, as nix-instantiate.
+#[test]
+fn instantiate_defaults_to_the_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut x = xnix(&dir.path().join("root"));
+    x.current_dir(dir.path())
+        .args(["instantiate", "-A", "hello"]);
+    let out = stdout(&run_ok(x, "xnix instantiate -A hello"));
+    assert!(
+        out.trim().ends_with("-hello.drv") || out.contains("hello"),
+        "{out}"
+    );
+    assert!(out.trim().ends_with(".drv"), "{out}");
+    std::fs::write(
+        dir.path().join("default.nix"),
+        "{ hello = derivation { name = \"mine\"; builder = \"/bin/sh\"; system = \"x\"; }; }",
+    )
+    .unwrap();
+    let mut x = xnix(&dir.path().join("root"));
+    x.current_dir(dir.path())
+        .args(["instantiate", "-A", "hello"]);
+    let out = stdout(&run_ok(x, "xnix instantiate -A hello"));
+    assert!(out.trim().ends_with("-mine.drv"), "{out}");
+}
+
 #[test]
 fn every_command_has_help_with_examples() {
     for cmd in [

@@ -14,6 +14,7 @@ use super::{EvalSource, StoreOpts};
 
 const EXAMPLES: &str = "\
 Examples:
+  xnix instantiate -A hello      (./default.nix, or the package collection without one)
   xnix instantiate ./default.nix -A hello
   xnix instantiate -E 'derivation { name = \"x\"; system = \"x86_64-linux\"; builder = \"/bin/sh\"; }'
   xnix instantiate ./release.nix --argstr system aarch64-linux
@@ -36,9 +37,14 @@ pub struct InstantiateArgs {
 pub fn run(args: InstantiateArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
     let code = with_big_stack(move || -> anyhow::Result<u8> {
         let store = opts.open()?;
-        let request = args
-            .source
-            .request(DefaultInstallable::CurrentDirectory, &opts);
+        // `./default.nix` as nix-instantiate reads it; without one, the package collection,
+        // as `xnix build` and `xnix run` take it (`xnix instantiate -A hello` anywhere).
+        let default = if std::path::Path::new("default.nix").exists() {
+            DefaultInstallable::CurrentDirectory
+        } else {
+            DefaultInstallable::Collection
+        };
+        let request = args.source.request(default, &opts);
         let session = Session::new(opts.store_dir(), request)?;
         let progress = Progress::new(store.store_dir().clone(), false);
         let result = xnix_app::instantiate::instantiate(&session, &store, &progress);

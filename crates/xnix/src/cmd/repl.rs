@@ -33,6 +33,7 @@ Examples:
   xnix repl
   xnix repl ./default.nix        (its attributes become variables)
   xnix repl '<xnixpkgs>'         (the package collection: try `hello`, `:b hello`)
+  xnix repl -f '<xnixpkgs>'      (the same, as current Nix's `nix repl --file`)
   xnix repl -I nixpkgs=/src/nixpkgs
   xnix repl ./default.nix --argstr system aarch64-linux
 
@@ -49,6 +50,10 @@ Inside the REPL:
 pub struct ReplArgs {
     /// Files whose attributes are loaded as variables at start (as `:l FILE`).
     pub files: Vec<String>,
+    /// A file to load at start, as a positional FILE (`-f '<xnixpkgs>'`, as current Nix's
+    /// `nix repl --file`); repeatable.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Vec<String>,
     /// Add a search path entry: PATH or NAME=PATH (for `<NAME>` lookups).
     #[arg(short = 'I', long = "include")]
     pub include: Vec<String>,
@@ -779,7 +784,7 @@ fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
     let repl = Rc::new(Repl {
         ev: RefCell::new(ev),
         scope: RefCell::new(Vec::new()),
-        loaded: RefCell::new(args.files.clone()),
+        loaded: RefCell::new(args.files.iter().chain(&args.file).cloned().collect()),
         include: args.include.clone(),
         auto_arg: pairs(&args.arg),
         auto_argstr: pairs(&args.argstr),
@@ -789,7 +794,7 @@ fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     });
     repl.notice("Welcome to xnix. Type :? for help.\n");
-    if !args.files.is_empty() {
+    if !args.files.is_empty() || !args.file.is_empty() {
         repl.load_all();
         repl.notice("");
     }
