@@ -95,10 +95,13 @@ let
   # architecture, Debian's cross compiler), the link flags of its compiler,
   # and the upstream version of a locked package (the wrapper's name).
   cpuOf = p: p.parsed.cpu.name;
-  supports = p: targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
+  # musl (x86_64): Debian's musl-gcc over the native gcc, linking
+  # statically; the results need nothing at run time.
+  isMusl = p: p.parsed.abi.name == "musl" && cpuOf p == "x86_64" && p.isLinux;
+  supports = p: isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
     && builtins.elem p.parsed.abi.name [ "gnu" "gnueabihf" ];
-  stdenvRoot = p: root { target = cpuOf p; };
-  linkFlagsFor = p: linkFlags.${cpuOf p};
+  stdenvRoot = p: if isMusl p then root { groups = defaultGroups ++ [ "musl" ]; } else root { target = cpuOf p; };
+  linkFlagsFor = p: if isMusl p then [ ] else linkFlags.${cpuOf p};
   upstreamVersion = package:
     let
       entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);

@@ -185,7 +185,8 @@ let
   # ---- merging a level of options ----------------------------------------------
 
   # Options declared at `loc` (each module's `options` subtree there) with the
-  # definitions at `loc` (each module's `config` subtree there). The result:
+  # definitions at `loc` (`{ file, value }`: each module's `config` subtree
+  # there, so a level's definitions of a name are the next level's). The result:
   # `options` and `config` trees, and the definitions that match no
   # declaration (`unmatched`, each with its path below `loc`).
   mergeLevel = loc: decls: defs:
@@ -209,7 +210,7 @@ let
           asSubmodule = d: { inherit (d) file; options = mkOption { type = lib.types.submodule { options = d.options; }; }; };
         in
         if optionDecls == [ ] then
-          { isOption = false; level = mergeLevel sub nested (map (d: { inherit (d) file; config = d.value; }) here); }
+          { isOption = false; level = mergeLevel sub nested here; }
         else if nested == [ ] || nestable then
           { isOption = true; option = evalOptionValue sub (mergeOptionDecls sub (optionDecls ++ map asSubmodule nested)) here; }
         else
@@ -234,7 +235,7 @@ let
 
   # A module's definitions at a level of namespaces, as attribute sets.
   namespaceDefinitions = loc: d:
-    let c = d.config; k = if isAttrs c then c._type or "" else null; in
+    let c = d.value; k = if isAttrs c then c._type or "" else null; in
     # A plain attribute set (most modules' definitions) is one namespace as it is.
     if k != null && k != "merge" && k != "if" && k != "override" then [ c ]
     else map
@@ -249,7 +250,7 @@ let
           definitions inside that are not matched. Please check how to properly define
           this option by e.g. referring to `man 5 configuration.nix'!
         '')
-      (pushDownProperties d.config);
+      (pushDownProperties d.value);
 
   # ---- collecting modules --------------------------------------------------------
 
@@ -286,36 +287,40 @@ let
 
   # ---- evalModules --------------------------------------------------------------
 
+  # The options `_module.*` every evaluation declares: the same declarations
+  # for every evaluation (made once, not again for each submodule value).
+  internalOptions = {
+    args = mkOption {
+      type = lib.types.lazyAttrsOf lib.types.raw;
+      internal = true;
+      description = "Arguments given to every module function, besides `config`, `options`, `lib` and `specialArgs`.";
+    };
+    check = mkOption {
+      type = lib.types.bool;
+      internal = true;
+      default = true;
+      description = "Whether definitions of undeclared options are errors.";
+    };
+    freeformType = mkOption {
+      type = lib.types.nullOr lib.types.optionType;
+      internal = true;
+      default = null;
+      description = "The type of definitions that match no declared option; they become part of `config`.";
+    };
+    specialArgs = mkOption {
+      readOnly = true;
+      internal = true;
+      description = "The `specialArgs` this evaluation was given.";
+    };
+  };
+
   evalModules = evalArgs@{ modules, prefix ? [ ], specialArgs ? { }, class ? null, args ? { }, check ? true }:
     let
       # Declares `_module.*`, which every evaluation has.
       internalModule = {
         _file = toString ./modules.nix;
         key = "${toString ./modules.nix}#internal";
-        options._module = {
-          args = mkOption {
-            type = lib.types.lazyAttrsOf lib.types.raw;
-            internal = true;
-            description = "Arguments given to every module function, besides `config`, `options`, `lib` and `specialArgs`.";
-          };
-          check = mkOption {
-            type = lib.types.bool;
-            internal = true;
-            default = true;
-            description = "Whether definitions of undeclared options are errors.";
-          };
-          freeformType = mkOption {
-            type = lib.types.nullOr lib.types.optionType;
-            internal = true;
-            default = null;
-            description = "The type of definitions that match no declared option; they become part of `config`.";
-          };
-          specialArgs = mkOption {
-            readOnly = true;
-            internal = true;
-            description = "The `specialArgs` this evaluation was given.";
-          };
-        };
+        options._module = internalOptions;
         config._module = {
           args = { inherit extendModules; moduleType = type; } // args;
           check = lib.mkDefault check;
@@ -381,7 +386,7 @@ let
 
       merged = mergeLevel prefix
         (map (m: { file = m._file; options = m.options; }) ordered)
-        (map (m: { file = m._file; config = m.config; }) ordered);
+        (map (m: { file = m._file; value = m.config; }) ordered);
 
       options = merged.options;
       declaredConfig = merged.config;

@@ -5,12 +5,12 @@
 # so priorities and `mkIf` work at every level and errors name the element.
 { lib }:
 let
-  inherit (builtins) all any concatLists concatStringsSep elem filter head isAttrs
+  inherit (builtins) all any attrNames concatLists concatStringsSep elem filter head isAttrs
     isBool isFloat isFunction isInt isList isString length map mapAttrs match
-    toJSON typeOf zipAttrsWith;
+    removeAttrs toJSON typeOf zipAttrsWith;
   inherit (lib.options) showOption showFiles getFiles getValues mergeEqualOption mergeOneOption
     mergeUniqueOption mergeDefaultOption;
-  mergeDefinitions = loc: type: defs: lib.modules.mergeDefinitions loc type defs;
+  mergeDefinitions = lib.modules.mergeDefinitions;
 
   isStringLike = x: isString x || builtins.isPath x || (isAttrs x && (x ? outPath || x ? __toString));
 
@@ -327,7 +327,9 @@ let
         if lazy then
           mapAttrs (name: _: let m = mergeOne name; in m.optionalValue.value or elemType.emptyValue.value or m.mergedValue) byName
         else
-          mapAttrs (n: v: v.value) (lib.filterAttrs (n: v: v ? value) (mapAttrs (name: _: (mergeOne name).optionalValue) byName));
+          # Attributes whose definitions all vanished (mkIf false) are left out.
+          let merged = mapAttrs (name: _: (mergeOne name).optionalValue) byName; in
+          removeAttrs (mapAttrs (n: v: v.value) merged) (filter (n: !(merged.${n} ? value)) (attrNames merged));
       emptyValue = { value = { }; };
       getSubOptions = prefix: elemType.getSubOptions (prefix ++ [ "<${placeholder}>" ]);
       getSubModules = elemType.getSubModules;

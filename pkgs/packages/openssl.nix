@@ -1,5 +1,7 @@
 # OpenSSL 3: its own Perl `Configure` script, which names a target per
 # platform, and plain Makefiles. Built without the test suite and the manuals.
+# With musl (Debian's musl-gcc has no Linux kernel headers) the parts that
+# include them are left out: the AF_ALG engine and the mlock'ed secure heap.
 { lib, stdenv, buildPackages, fetchurl }:
 let
   hp = stdenv.hostPlatform;
@@ -36,16 +38,22 @@ stdenv.mkDerivation {
     patchShebangs ./Configure ./config
     perl ./Configure ${target} --prefix=$out --libdir=lib --openssldir=$out/etc/ssl \
       ${if static then "no-shared" else "shared"} no-tests \
-      ${lib.optionalString hp.isMusl "no-afalgeng"} \
+      ${lib.optionalString hp.isMusl "no-afalgeng no-secure-memory"} \
       ${lib.optionalString hp.isLinux "-Wl,-rpath,$out/lib"}
+  '' + lib.optionalString (hp.isLinux && !static) ''
+    # A shared build compiles every library source twice, once for the
+    # archives (libcrypto.a, libssl.a) and once for the shared libraries:
+    # only the shared ones are built and installed, which halves the build.
+    sed -i -e 's|^LIBS=apps/libapps.a libcrypto.a libssl.a |LIBS=apps/libapps.a |' \
+      -e 's|^INSTALL_LIBS=.*|INSTALL_LIBS=|' Makefile
+    grep -q '^LIBS=apps/libapps.a providers/' Makefile
+  '' + ''
     runHook postConfigure
   '';
   buildFlags = [ "build_sw" ];
   installTargets = "install_sw install_ssldirs";
   postInstall = ''
-    # The headers and pkg-config files go to `dev` with fixup; the
-    # libraries' archives of a shared build are not needed.
-    ${lib.optionalString (!static && !hp.isWindows) "rm -f $out/lib/*.a"}
+    # The headers and pkg-config files go to `dev` with fixup.
   '' + lib.optionalString (canRunHost && !hp.isWindows) ''
     [ "$(printf abc | $emulator $out/bin/openssl${exe} dgst -sha256 -r | cut -c1-16)" = ba7816bf8f01cfea ]
   '';

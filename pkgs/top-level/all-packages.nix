@@ -48,6 +48,7 @@ in
   e2fsprogs = callPackage ../packages/e2fsprogs.nix { };
   dropbear = callPackage ../packages/dropbear.nix { };
   iproute2 = callPackage ../packages/iproute2.nix { };
+  curl = callPackage ../packages/curl.nix { };
 
   # ---- Rust: Debian's rustc, cargo, standard libraries and crates (build-support/rust)
   rustPlatform = callPackage ../build-support/rust { };

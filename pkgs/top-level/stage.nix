@@ -22,7 +22,7 @@ let
     if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
     else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else if pureEnv.supports p then { __xnixRoot = pureEnv.stdenvRoot p; }
-    else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64, i686, aarch64, armv7l and riscv64 Linux with glibc)";
+    else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64, i686, aarch64, armv7l and riscv64 Linux with glibc; x86_64 with musl)";
 
   base = self:
     let
@@ -62,6 +62,8 @@ let
     in
     {
       inherit lib config buildPlatform hostPlatform targetPlatform;
+      # The host platform's double, as in nixpkgs (`pkgs.system`, `pkgsCross.riscv64.system`).
+      inherit (hostPlatform) system;
       inherit (l) pkgsBuildBuild pkgsBuildHost pkgsBuildTarget pkgsHostHost pkgsHostTarget pkgsTargetTarget;
       buildPackages = l.pkgsBuildHost;
       targetPackages = l.pkgsTargetTarget;

@@ -241,6 +241,11 @@ impl Emulation {
         &self.qemu
     }
 
+    /// The qemu-user architecture (`aarch64`, `riscv64`).
+    pub fn qemu_arch(&self) -> &str {
+        &self.qemu_arch
+    }
+
     /// The binfmt_misc entry's name.
     pub fn entry_name(&self) -> String {
         format!("xnix-qemu-{}", self.qemu_arch)
@@ -281,6 +286,42 @@ pub(crate) fn mount_op(emulations: &[Emulation]) -> Option<MountOp> {
 /// just built for its host): a list of systems, each registered in the
 /// build's own binfmt_misc. Part of the derivation, hence of its hash.
 pub const RUN_SYSTEMS_ATTR: &str = "__xnixEmulate";
+
+/// Whether this kernel gives each user namespace its own binfmt_misc
+/// instance (Linux 6.7 and later), which per-build emulation needs.
+pub fn per_namespace_binfmt() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor) >= (6, 7)
+}
+
+/// Mount a binfmt_misc file system on `dir` (the global one, for an
+/// explicit machine-wide registration).
+pub fn mount_binfmt_misc(dir: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let target = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let kind = c"binfmt_misc";
+    let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    // SAFETY: every pointer is a valid NUL-terminated string that outlives
+    // the call; no data argument.
+    let rc = unsafe {
+        libc::mount(
+            kind.as_ptr(),
+            target.as_ptr(),
+            kind.as_ptr(),
+            flags,
+            std::ptr::null(),
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
 
 /// The entries of the machine's global binfmt_misc (sorted; empty when it
 /// is not mounted), to check that builds leave it as found.

@@ -1,5 +1,5 @@
 #![deny(missing_docs)]
-//! The Nix language: parsing (through rnix), values, the lazy evaluator and the builtins,
+//! The Nix language: parsing (rnix's tokens and tree, built by our own linear parser), values, the lazy evaluator and the builtins,
 //! behaving as Nix 2.8 (`nix-instantiate --eval` prints the same bytes).
 //!
 //! ```no_run
@@ -49,6 +49,7 @@ mod error;
 mod eval;
 pub mod ir;
 mod lower;
+mod parse;
 pub mod path;
 mod print;
 mod show;

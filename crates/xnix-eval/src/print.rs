@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 use crate::error::{EvalError, Result};
-use crate::value::{merge_ctx, Pos, ThunkState, Value};
+use crate::value::{merge_ctx, Pos, Value};
 use crate::Evaluator;
 
 /// Format a float as C's `%g` (six significant digits), which is how Nix prints floats.
@@ -103,10 +103,7 @@ pub fn print_value(v: &Value) -> String {
 /// The value a forced thunk holds, or `None` for anything else.
 fn forced_thunk_value(v: &Value) -> Option<Value> {
     match v {
-        Value::Thunk(t) => match &*t.0.borrow() {
-            ThunkState::Done(inner) => Some(inner.clone()),
-            _ => None,
-        },
+        Value::Thunk(t) => t.0.done(),
         _ => None,
     }
 }
@@ -170,15 +167,15 @@ fn print_into(v: &Value, slot: Option<usize>, out: &mut String, seen: &mut HashS
         Value::Lambda(_) => out.push_str("<LAMBDA>"),
         Value::PrimOp(_) => out.push_str("<PRIMOP>"),
         Value::PrimOpApp(_) => out.push_str("<PRIMOP-APP>"),
-        Value::Thunk(t) => match &*t.0.borrow() {
-            // The outermost thunk is the slot; thunks forced to other thunks copy the value.
-            ThunkState::Done(v) => print_into(
-                v,
+        // The outermost thunk is the slot; thunks forced to other thunks copy the value.
+        Value::Thunk(t) => match t.0.done() {
+            Some(v) => print_into(
+                &v,
                 Some(slot.unwrap_or(Rc::as_ptr(t) as *const u8 as usize)),
                 out,
                 seen,
             ),
-            _ => out.push_str("<CODE>"),
+            None => out.push_str("<CODE>"),
         },
     }
 }

@@ -494,12 +494,60 @@ pub enum ThunkState {
 }
 
 /// A memoised delayed computation.
-pub struct Thunk(pub RefCell<ThunkState>);
+pub struct Thunk(pub ThunkCell);
+
+/// The state of a thunk, without a borrow flag (a `RefCell`'s would make every thunk 8
+/// bytes larger, and thunks are the most numerous objects of an evaluation): the state is
+/// read through [`ThunkCell::peek`], whose reference cannot outlive the call, and replaced
+/// only by [`ThunkCell::replace`], whose callers promise that no such reference is alive.
+/// Forcing (the one place that replaces states of shared thunks) never runs while a `peek`
+/// of the same thunk is in progress: readers copy what they need out and let go first.
+pub struct ThunkCell(std::cell::UnsafeCell<ThunkState>);
+
+impl ThunkCell {
+    /// A cell holding `state`.
+    pub fn new(state: ThunkState) -> ThunkCell {
+        ThunkCell(std::cell::UnsafeCell::new(state))
+    }
+    /// Look at the state. `f` must not replace this thunk's state (it must not force it).
+    #[inline(always)]
+    pub fn peek<T>(&self, f: impl FnOnce(&ThunkState) -> T) -> T {
+        // SAFETY: states are only replaced by `replace`, whose callers guarantee that no
+        // `peek` of this cell is in progress; `f` is documented not to force the thunk.
+        f(unsafe { &*self.0.get() })
+    }
+    /// The value of an evaluated thunk.
+    #[inline(always)]
+    pub fn done(&self) -> Option<Value> {
+        self.peek(|s| match s {
+            ThunkState::Done(v) => Some(v.clone()),
+            _ => None,
+        })
+    }
+    /// Put `state` in and return the old one.
+    ///
+    /// # Safety
+    /// No reference into this cell's state (from [`ThunkCell::peek`]) may be alive.
+    #[inline(always)]
+    pub unsafe fn replace(&self, state: ThunkState) -> ThunkState {
+        // SAFETY: the caller guarantees exclusive access for the duration of the swap.
+        unsafe { std::mem::replace(&mut *self.0.get(), state) }
+    }
+    /// The state, through exclusive access.
+    #[inline(always)]
+    pub fn get_mut(&mut self) -> &mut ThunkState {
+        self.0.get_mut()
+    }
+}
 
 impl Thunk {
     /// Wrap a state into a thunk value.
     pub fn value(state: ThunkState) -> Value {
-        Value::Thunk(Rc::new(Thunk(RefCell::new(state))))
+        Value::Thunk(Rc::new(Thunk(ThunkCell::new(state))))
+    }
+    /// A new thunk holding `state`.
+    pub fn new(state: ThunkState) -> Thunk {
+        Thunk(ThunkCell::new(state))
     }
     /// A thunk that runs native code.
     pub fn native(f: impl Fn(&Evaluator) -> Result<Value, EvalError> + 'static) -> Value {
@@ -590,10 +638,47 @@ fn frees_container(v: &Value) -> bool {
 /// The values of a frame; small frames live inline in the frame's allocation.
 pub type EnvVals = smallvec::SmallVec<[Value; 2]>;
 
+/// The values of a frame, without a borrow flag (a `RefCell`'s would make every frame 8
+/// bytes larger): a frame's values are written only while the frame is being made (a
+/// recursive set's or a function's frame is created first, since its thunks refer to it,
+/// then filled) and, for `__overrides`, right after; every other access reads.
+pub struct EnvCell(std::cell::UnsafeCell<EnvVals>);
+
+impl EnvCell {
+    /// A cell holding `vals`.
+    pub fn new(vals: EnvVals) -> EnvCell {
+        EnvCell(std::cell::UnsafeCell::new(vals))
+    }
+    /// The values.
+    #[inline(always)]
+    pub fn borrow(&self) -> &EnvVals {
+        // SAFETY: values are only written by `fill` and `set`, whose callers guarantee that
+        // no reference returned here is alive.
+        unsafe { &*self.0.get() }
+    }
+    /// Replace all values (filling a frame that was made empty).
+    ///
+    /// # Safety
+    /// No reference from [`EnvCell::borrow`] of this cell may be alive.
+    #[inline(always)]
+    pub unsafe fn fill(&self, vals: EnvVals) {
+        // SAFETY: the caller guarantees exclusive access for the duration of the write.
+        unsafe { *self.0.get() = vals }
+    }
+    /// Replace the value in slot `index`.
+    ///
+    /// # Safety
+    /// As for [`EnvCell::fill`].
+    pub unsafe fn set(&self, index: usize, v: Value) {
+        // SAFETY: as for `fill`.
+        unsafe { (&mut *self.0.get())[index] = v }
+    }
+}
+
 /// A variable environment frame. `with` frames hold one value: the (unforced) attribute set.
 pub struct Env {
     /// The values of the frame's variables, in the order assigned at lowering time.
-    pub vals: RefCell<EnvVals>,
+    pub vals: EnvCell,
     /// The enclosing frame.
     pub parent: Option<Rc<Env>>,
 }
@@ -602,7 +687,7 @@ impl Env {
     /// A new frame.
     pub fn new(vals: Vec<Value>, parent: Option<Rc<Env>>) -> Rc<Env> {
         Rc::new(Env {
-            vals: RefCell::new(EnvVals::from_vec(vals)),
+            vals: EnvCell::new(EnvVals::from_vec(vals)),
             parent,
         })
     }
@@ -610,7 +695,7 @@ impl Env {
     /// frame itself) are made.
     pub fn empty(parent: Option<Rc<Env>>) -> Rc<Env> {
         Rc::new(Env {
-            vals: RefCell::new(EnvVals::new()),
+            vals: EnvCell::new(EnvVals::new()),
             parent,
         })
     }
@@ -619,7 +704,7 @@ impl Env {
         let mut vals = EnvVals::new();
         vals.push(v);
         Rc::new(Env {
-            vals: RefCell::new(vals),
+            vals: EnvCell::new(vals),
             parent,
         })
     }

@@ -6,8 +6,10 @@
 //! - under a 2 GB address-space limit, evaluation works (the stack is sized to the limit);
 //! - running out of memory is `error: out of memory` with exit status 1;
 //! - runaway recursion is Nix's `stack overflow (possible infinite recursion)`;
-//! - parsing chains of `+`, `++`, `//` and `-`, and evaluating `++`, `//` and `+` chains,
-//!   take time linear in their length (compared between two lengths, not against a clock);
+//! - parsing chains of `+`, `++`, `//` and `-`, runs of prefix `-` and `!`, and nested lists
+//!   and parentheses, and evaluating `++`, `//` and `+` chains, take time linear in their
+//!   length (compared between two lengths, not against a clock); 100,000-term chains give
+//!   their values; nesting deeper than the stack is an error (`stack overflow ...`);
 //! - `fuzz`: mutants of the eval corpus (a seeded, time-bounded run: `XNIX_FUZZ_SECONDS`,
 //!   default 30, and `XNIX_FUZZ_SEED`) end with a value or an error, never a crash.
 
@@ -217,6 +219,46 @@ fn main() {
             check_linear(5_000, &|n| parses(chain(n, term, op)))
         }));
     }
+    // Prefix operators and nesting: rnix's parser recursed once per operator and rehashed
+    // its node cache, quadratic in the depth.
+    trials.push(Trial::test("parse-linear-negation", || {
+        check_linear(5_000, &|n| parses(format!("{}1", "- ".repeat(n))))
+    }));
+    trials.push(Trial::test("parse-linear-not", || {
+        check_linear(5_000, &|n| parses(format!("{}true", "! ".repeat(n))))
+    }));
+    trials.push(Trial::test("parse-linear-nested-lists", || {
+        check_linear(5_000, &|n| {
+            parses(format!("{}1{}", "[".repeat(n), "]".repeat(n)))
+        })
+    }));
+    trials.push(Trial::test("parse-linear-nested-parentheses", || {
+        check_linear(5_000, &|n| {
+            parses(format!("{}1{}", "(".repeat(n), ")".repeat(n)))
+        })
+    }));
+    // 100,000 terms, as the language's users may write them: values, not just no crash.
+    // (One term a line: an error would quote the line.)
+    trials.push(Trial::test("long-chains-evaluate", || {
+        let n = 100_000;
+        check_child(&format!("{}1", "-\n".repeat(n)), None, 0, "1")?;
+        check_child(
+            &format!("builtins.length ({})", chain(n, "[ 1 ]\n", "++")),
+            None,
+            0,
+            "100000",
+        )
+    }));
+    // Nesting deeper than the stack allows is an error, whatever the limits.
+    trials.push(Trial::test("deep-nesting-is-an-error", || {
+        let n = 3_000_000;
+        check_child(
+            &format!("{}1{}", "[\n".repeat(n), "]".repeat(n)),
+            Some(2_000_000_000),
+            1,
+            "stack overflow",
+        )
+    }));
     trials.push(Trial::test("eval-linear-concat", || {
         check_linear(5_000, &|n| {
             evaluates(

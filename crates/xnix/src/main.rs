@@ -67,6 +67,8 @@ enum Command {
     Doctor(cmd::doctor::DoctorArgs),
     /// The collection's lock of Debian packages (toolchains, C libraries).
     Debian(cmd::debian::DebianArgs),
+    /// How other systems' derivations build here (qemu per build or global).
+    Emulation(cmd::emulation::EmulationArgs),
     /// Flakes: show, metadata, lock, update, check, init.
     Flake(cmd::flake::FlakeCmdArgs),
     /// Show the effective settings (xnix.conf and --option), as `nix show-config`.
@@ -106,6 +108,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(args, opts),
         Command::Doctor(args) => cmd::doctor::run(args, opts),
         Command::Debian(args) => cmd::debian::run(args),
+        Command::Emulation(args) => cmd::emulation::run(args, &opts),
         Command::Flake(args) => cmd::flake::run(args, &opts),
         Command::ShowConfig(args) => cmd::show_config::run(args, &opts),
     };

@@ -273,7 +273,8 @@ fn pure_builds_see_only_inputs_and_closures_run_alone() {
 /// whose directory is its run path. `xnix path-info -r` lists that C
 /// library; the closure copied alone into an empty root runs under qemu
 /// with that root as its only file system, and `xnix run` runs the result
-/// with no cross sysroot installed for it.
+/// with no cross sysroot installed for it. A second fresh store builds
+/// bit-identical outputs.
 #[test]
 fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
     let a = Store::new();
@@ -336,5 +337,41 @@ fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
             assert_eq!(out, "Hello, world!\n", "{target}: xnix run");
         }
     }
+    a.fill_cache();
+
+    // Reproducible: a second fresh store gives the same paths and NAR hashes
+    // (two targets, to keep the test's time in bounds).
+    let b = Store::new();
+    for target in ["riscv64", "armv7l"] {
+        let expr = pure(&format!("pure.hello {{ target = \"{target}\"; }}"));
+        let in_a = a.build(&expr);
+        let in_b = b.build(&expr);
+        assert_eq!(in_a, in_b, "{target}");
+        let closure = a.closure(&in_a);
+        let paths: Vec<&str> = closure.iter().map(String::as_str).collect();
+        assert_eq!(b.nar_hashes(&paths), a.nar_hashes(&paths), "{target}");
+    }
+}
+
+/// musl through the pure stdenv (`pkgsStatic`, Debian's musl-gcc from the
+/// lock): the result is statically linked, its closure is itself, and it
+/// runs copied alone into an empty root.
+#[test]
+fn pure_musl_results_are_static_and_self_contained() {
+    let a = Store::new();
+    let hello = a.build(&format!(
+        "(import {} {{ config.xnixPure = true; }}).pkgsStatic.hello",
+        pkgs().display()
+    ));
+    assert_eq!(a.closure(&hello), std::slice::from_ref(&hello));
+    let elf = fs::read(a.real(&hello).join("bin/hello")).unwrap();
+    let text = String::from_utf8_lossy(&elf);
+    assert!(!text.contains("ld-linux"), "{hello} names a dynamic loader");
+    let root = empty_root_with(&a, &hello);
+    let out = run(Command::new("unshare")
+        .args(["--user", "--map-root-user", "chroot"])
+        .arg(root.path())
+        .arg(format!("{hello}/bin/hello")));
+    assert_eq!(out, "Hello, world!\n");
     a.fill_cache();
 }

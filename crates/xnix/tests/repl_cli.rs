@@ -322,6 +322,25 @@ fn collection_packages_print_as_derivations() {
     }
 }
 
+/// Every package set has `system`, its host platform's double, as in nixpkgs.
+#[test]
+fn package_sets_have_their_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = xnix_repl(
+        dir.path(),
+        &["<xnixpkgs>"],
+        "system == builtins.currentSystem\npkgsCross.riscv64.system\npkgsCross.aarch64-multiplatform.buildPackages.system == system\n",
+        Streams::Merged,
+    );
+    for expected in [
+        "nix-repl> system == builtins.currentSystem\ntrue\n",
+        "nix-repl> pkgsCross.riscv64.system\n\"riscv64-linux\"\n",
+        "nix-repl> pkgsCross.aarch64-multiplatform.buildPackages.system == system\ntrue\n",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?} in:\n{t}");
+    }
+}
+
 /// Every command `nix repl` lists in `:?` is listed by xnix too, as available or not supported.
 #[test]
 fn help_lists_every_nix_repl_command() {

@@ -46,7 +46,7 @@ let
   platforms = map (c: "${c}-linux") (builtins.attrNames rustCpus);
 
   notSupported = p: throw ("rustPlatform: no Rust standard library for ${p.config}: Debian bookworm ships "
-    + "libstd-rust-dev for ${lib.concatStringsSep ", " (builtins.attrNames rustCpus)} (glibc, not static) only");
+    + "libstd-rust-dev for ${lib.concatStringsSep ", " (builtins.attrNames rustCpus)} (glibc, not static) only; it has no riscv64 port");
 
   shared = amd64.closures.gcc-native ++ amd64.closures.libc ++ [ "gcc" "cpp" ];
   # rustc, cargo and what they load, but the C compiler and C library the

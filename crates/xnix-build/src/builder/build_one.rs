@@ -47,14 +47,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         let serr = || store_err(sd, drv_path);
 
         let builtin = drv.builder.starts_with("builtin:");
-        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
-            .chain(self.options.extra_platforms.iter().map(String::as_str))
-            .collect();
-        let runs_here = systems.contains(&drv.platform.as_str())
-            || self
-                .machine
-                .as_ref()
-                .is_some_and(|m| m.runs_natively(&drv.platform));
+        let runs_here = self.runs_here(drv);
         // Built-in builders (fetching) always run here.
         let builds_here =
             builtin && drv.platform == "builtin" || runs_here && self.options.build_locally;
@@ -142,7 +135,10 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 already.insert(p.clone());
             }
         }
-        if already.len() == outputs.len() {
+        // Checking rebuilds a derivation whose outputs are all valid, in a
+        // sandbox (a builtin's outputs are the downloads they were checked
+        // against already).
+        if already.len() == outputs.len() && (!self.options.check || builtin) {
             return Ok((outputs, false));
         }
 
@@ -212,6 +208,18 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         result.map(|()| (outputs, true))
     }
 
+    /// Whether this machine runs the derivation's builder natively: its
+    /// system is the configured one or an extra platform, or the machine
+    /// executes that system's programs itself (i686 on x86_64).
+    fn runs_here(&self, drv: &Derivation) -> bool {
+        drv.platform == self.options.system
+            || self.options.extra_platforms.contains(&drv.platform)
+            || self
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.runs_natively(&drv.platform))
+    }
+
     /// Whether this machine can build the derivation itself: natively, as
     /// a builtin, or emulated (then the emulator was found); the error says
     /// what was tried.
@@ -221,14 +229,7 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         drv: &Derivation,
     ) -> Result<(), BuildError> {
         let builtin = drv.builder.starts_with("builtin:");
-        let systems: Vec<&str> = std::iter::once(self.options.system.as_str())
-            .chain(self.options.extra_platforms.iter().map(String::as_str))
-            .collect();
-        let runs_here = systems.contains(&drv.platform.as_str())
-            || self
-                .machine
-                .as_ref()
-                .is_some_and(|m| m.runs_natively(&drv.platform));
+        let runs_here = self.runs_here(drv);
         if drv.env.contains_key(RUN_SYSTEMS_ATTR) {
             self.emulations(shown, drv)?;
         }
@@ -241,8 +242,8 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
                 return Err(BuildError::WrongPlatform {
                     drv: shown.clone(),
                     platform: drv.platform.clone(),
-                    systems: systems
-                        .iter()
+                    systems: std::iter::once(&self.options.system)
+                        .chain(&self.options.extra_platforms)
                         .map(|s| format!("'{s}'"))
                         .collect::<Vec<_>>()
                         .join(", "),
@@ -299,6 +300,12 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         system: &str,
         machine: &Machine,
     ) -> Result<Emulation, crate::binfmt::EmulationError> {
+        // The source (which may download) is asked only for a system some
+        // static qemu would emulate.
+        match Emulation::for_system_in(system, machine, &[] as &[PathBuf]) {
+            Err(crate::binfmt::EmulationError::NoStaticQemu { .. }) => {}
+            other => return other,
+        }
         let from_source = self
             .emulator_dirs
             .get_or_init(|| match &self.options.emulators {
@@ -445,6 +452,9 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
         })?;
         for (name, from) in &produced.outputs {
             if already.contains(&outputs[name]) {
+                if self.options.check {
+                    self.compare_with_valid(drv_path, &outputs[name], from)?;
+                }
                 // The valid copy stays; this one goes with the scratch dir.
                 continue;
             }
@@ -452,6 +462,49 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             ops::move_tree(from, &to)?;
         }
         Ok(())
+    }
+
+    /// Checking: whether the rebuilt output at `rebuilt` has the NAR of
+    /// the valid `output`; a differing one is kept as `<output>.check` with
+    /// `keep_failed`.
+    fn compare_with_valid(
+        &self,
+        drv_path: &StorePath,
+        output: &StorePath,
+        rebuilt: &Path,
+    ) -> Result<(), BuildError> {
+        let sd = self.store.store_dir();
+        let valid_path = self.store.real_path(output);
+        let hash_of = |p: &Path| {
+            xnix_fs::nar::nar_hash(p)
+                .map(|(h, _)| h.to_string())
+                .map_err(|e| BuildError::FinishOutput {
+                    drv: sd.full(drv_path),
+                    output: sd.full(output),
+                    source: Box::new(e.into()),
+                })
+        };
+        let valid = hash_of(&valid_path)?;
+        let now = hash_of(rebuilt)?;
+        if valid == now {
+            return Ok(());
+        }
+        let mut kept = String::new();
+        if self.options.keep_failed {
+            let mut check = valid_path.clone().into_os_string();
+            check.push(".check");
+            let check = PathBuf::from(check);
+            let _ = ops::remove_tree(&check);
+            ops::move_tree(rebuilt, &check)?;
+            kept = format!("; the rebuilt output is kept at {}", check.display());
+        }
+        Err(BuildError::NotDeterministic {
+            drv: sd.full(drv_path),
+            output: sd.full(output),
+            valid,
+            rebuilt: now,
+            kept,
+        })
     }
 
     /// `builtin:unpack-debs` (see [`crate::unpack_debs`]).

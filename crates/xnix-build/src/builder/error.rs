@@ -14,6 +14,20 @@ use crate::sandbox::{BuilderStatus, SandboxError};
 /// Why one derivation was not realised.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// A rebuild (`check`) gave an output other than the valid one.
+    #[error("derivation '{drv}' may not be deterministic: output '{output}' differs when built again (NAR hash {valid} before, {rebuilt} now){kept}")]
+    NotDeterministic {
+        /// The derivation.
+        drv: FullStorePath,
+        /// The output that differs.
+        output: FullStorePath,
+        /// The valid output's NAR hash.
+        valid: String,
+        /// The rebuilt output's NAR hash.
+        rebuilt: String,
+        /// Where the rebuilt output was kept (`; kept at ...`), or nothing.
+        kept: String,
+    },
     /// The store could not answer.
     #[error("store error while building '{drv}': {source}")]
     Store {

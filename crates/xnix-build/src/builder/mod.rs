@@ -101,6 +101,11 @@ pub struct BuildOptions {
     pub remote_builders: Option<std::sync::Arc<dyn RemoteBuilders>>,
     /// Whether this machine builds at all (`-j 0` with builders: no).
     pub build_locally: bool,
+    /// Rebuild the requested derivations whose outputs are all valid and
+    /// fail with [`BuildError::NotDeterministic`] when an output differs
+    /// from the valid one (Nix's `--check`); the valid outputs stay. With
+    /// `keep_failed`, a differing output is kept beside it as `<path>.check`.
+    pub check: bool,
 }
 
 /// Where static qemu-user programs (`qemu-<arch>-static`) are, besides
@@ -137,6 +142,7 @@ impl Default for BuildOptions {
             jobs: 1,
             keep_going: false,
             keep_failed: false,
+            check: false,
             cores: crate::sandbox::default_cores(),
             timeout: None,
             max_silent_time: None,

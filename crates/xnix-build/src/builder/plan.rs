@@ -90,12 +90,15 @@ pub(super) fn plan<S: BuildStore + ?Sized>(
                 missing.insert(path.clone());
             }
         }
-        if missing.is_empty() {
+        // Checking: a requested derivation is built again, its inputs only
+        // when missing.
+        let check = options.check && roots.contains(&drv_path);
+        if missing.is_empty() && !check {
             continue;
         }
         // Substitute before building: when every missing output can be
         // fetched, the derivation's inputs are not needed either.
-        if !options.substituters.is_empty() {
+        if !options.substituters.is_empty() && !missing.is_empty() {
             let outcome = store.substitute(&missing, &options.substituters);
             for (path, from) in &outcome.substituted {
                 progress.on_event(&BuildEvent::Substituted { path, from });
@@ -115,7 +118,7 @@ pub(super) fn plan<S: BuildStore + ?Sized>(
                     still_missing = true;
                 }
             }
-            if !still_missing {
+            if !still_missing && !check {
                 continue;
             }
         }

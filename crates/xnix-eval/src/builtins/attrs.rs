@@ -135,12 +135,12 @@ fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         // place: this is the inner loop of the module system's `zipAttrsWith`.
         let found = match item {
             Value::Attrs(s) => Some(sym.as_ref().and_then(|n| s.get_sym(n).cloned())),
-            Value::Thunk(t) => match &*t.0.borrow() {
+            Value::Thunk(t) => t.0.peek(|state| match state {
                 ThunkState::Done(Value::Attrs(s)) => {
                     Some(sym.as_ref().and_then(|n| s.get_sym(n).cloned()))
                 }
                 _ => None,
-            },
+            }),
             _ => None,
         };
         let found = match found {
@@ -155,13 +155,6 @@ fn cat_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         }
     }
     Ok(Value::list(out))
-}
-
-/// A thunk for `f a b`.
-pub(crate) fn apply2_thunk(f: Value, x: Value, y: Value, pos: Pos) -> Value {
-    let _ = pos;
-    let inner = Thunk::value(ThunkState::Apply(f, x));
-    Thunk::value(ThunkState::Apply(inner, y))
 }
 
 fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
@@ -188,20 +181,34 @@ fn zip_attrs_with(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     // Nix forces the function first, even for an empty list.
     let f = ev.force_function(a[0].clone(), pos)?;
     let l = ev.force_list(a[1].clone(), pos)?;
-    let mut groups: std::collections::BTreeMap<Sym, Vec<Value>> = std::collections::BTreeMap::new();
+    // Groups in order of first appearance, found by the name's address (names are
+    // interned), sorted by name once at the end: the module system zips thousands of small
+    // sets, where a map ordered by name compared strings on every insertion.
+    let mut group_of: std::collections::HashMap<usize, usize, crate::value::FnvBuild> =
+        Default::default();
+    let mut groups: Vec<(Sym, Vec<Value>)> = Vec::new();
     for item in l.iter() {
         let s = ev.force_attrs(item.clone(), pos)?;
         for e in &s.entries {
-            groups
-                .entry(e.name.clone())
-                .or_default()
-                .push(e.value.clone());
+            let next = groups.len();
+            let g = *group_of.entry(e.name.address()).or_insert(next);
+            if g == next {
+                groups.push((e.name.clone(), Vec::new()));
+            }
+            groups[g].1.push(e.value.clone());
         }
     }
+    groups.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    // One thunk per name for `f name values`; the name's string is made when it is forced.
+    let f = Rc::new(f);
     let entries = groups
         .into_iter()
         .map(|(name, vals)| Attr {
-            value: apply2_thunk(f.clone(), Value::str(&*name), Value::list(vals), pos),
+            value: Thunk::value(ThunkState::ApplyName(
+                f.clone(),
+                name.clone(),
+                Value::list(vals),
+            )),
             name,
             pos: Pos::NONE,
         })

@@ -1,9 +1,11 @@
 //! List builtins.
 
+use std::rc::Rc;
+
 use super::{mk_attrs, BuiltinDef};
 use crate::error::EvalError;
 use crate::eval::R;
-use crate::value::{Attr, Attrs, Pos, Sym, Thunk, ThunkState, Value};
+use crate::value::{Attr, Attrs, NixString, Pos, Sym, Thunk, ThunkState, Value};
 use crate::Evaluator;
 
 pub(super) const BUILTINS: &[BuiltinDef] = &[
@@ -367,6 +369,24 @@ fn group_by(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     )))
 }
 
+/// A string key of `genericClosure`: keys compare by their characters only, as Nix's `<`
+/// compares strings.
+struct StringKey(Rc<NixString>);
+
+impl PartialEq for StringKey {
+    fn eq(&self, other: &StringKey) -> bool {
+        self.0.s == other.0.s
+    }
+}
+
+impl Eq for StringKey {}
+
+impl std::hash::Hash for StringKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.s.hash(h)
+    }
+}
+
 fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let args = ev.force_attrs(a[0].clone(), pos)?;
     let start = args.get("startSet").ok_or_else(|| {
@@ -386,6 +406,11 @@ fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         ev.force_list(start.clone(), pos)?.iter().cloned().collect();
     // Keys are kept sorted with Nix's `<`, so incomparable keys are an error as in Nix.
     let mut seen: Vec<Value> = Vec::new();
+    // While every key is a string (the module system's keys), no comparison can fail and
+    // only equality matters: a hash set answers without the sorted vector's insertions,
+    // which are quadratic in the number of keys. The first key of another type turns the
+    // set into the sorted vector, which is what it would have held.
+    let mut string_keys: Option<std::collections::HashSet<StringKey>> = Some(Default::default());
     let mut out = Vec::new();
     while let Some(item) = work.pop_front() {
         let s = ev.force_attrs(item.clone(), pos)?;
@@ -393,6 +418,20 @@ fn generic_closure(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
             .get("key")
             .ok_or_else(|| EvalError::msg("attribute 'key' required", pos))?;
         let key = ev.force(key.clone())?;
+        if let Some(set) = &mut string_keys {
+            if let Value::String(k) = &key {
+                if set.insert(StringKey(k.clone())) {
+                    out.push(item.clone());
+                    let next = ev.apply(op.clone(), item, pos)?;
+                    work.extend(ev.expect_list(next, pos)?.iter().cloned());
+                }
+                continue;
+            }
+            let mut keys: Vec<StringKey> = set.drain().collect();
+            keys.sort_by(|x, y| x.0.s.cmp(&y.0.s));
+            seen = keys.into_iter().map(|k| Value::String(k.0)).collect();
+            string_keys = None;
+        }
         let mut lo = 0;
         let mut hi = seen.len();
         let mut found = false;

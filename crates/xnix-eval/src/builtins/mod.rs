@@ -137,13 +137,11 @@ pub(crate) fn install(ev: &mut Evaluator) {
     add("nixVersion", Value::str("2.8.0"));
     add("langVersion", Value::Int(6));
     add("storeDir", Value::str(ev.store_dir.clone()));
-    let nix_path_thunk = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Done(
-        nix_path_list(ev),
-    ))));
+    let nix_path_thunk = Rc::new(Thunk::new(ThunkState::Done(nix_path_list(ev))));
     add("nixPath", Value::Thunk(nix_path_thunk.clone()));
-    let self_ref = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Blackhole)));
+    let self_ref = Rc::new(Thunk::new(ThunkState::Blackhole));
     add("builtins", Value::Thunk(self_ref.clone()));
-    let derivation_slot = Rc::new(Thunk(std::cell::RefCell::new(ThunkState::Blackhole)));
+    let derivation_slot = Rc::new(Thunk::new(ThunkState::Blackhole));
     add("derivation", Value::Thunk(derivation_slot.clone()));
 
     let attrs = Attrs::from_unsorted(entries);
@@ -161,19 +159,28 @@ pub(crate) fn install(ev: &mut Evaluator) {
         }
     }
     let builtins = Value::attrs(attrs);
-    *self_ref.0.borrow_mut() = ThunkState::Done(builtins);
-    *ev.globals.vals.borrow_mut() = EnvVals::from_vec(vals);
+    // SAFETY: nothing looks into the thunk while the builtins are being set up.
+    drop(unsafe { self_ref.0.replace(ThunkState::Done(builtins)) });
+    // SAFETY: nothing looks into the global frame while the builtins are being set up.
+    unsafe { ev.globals.vals.fill(EnvVals::from_vec(vals)) };
     ev.global_names = names;
     ev.nix_path_value = nix_path_thunk;
     let code = ev
         .parse(DERIVATION_NIX, "<nix/derivation-internal.nix>", "/")
         .expect("derivation wrapper parses");
-    *derivation_slot.0.borrow_mut() = ThunkState::Expr(code, ev.globals.clone());
+    // SAFETY: as above.
+    drop(unsafe {
+        derivation_slot
+            .0
+            .replace(ThunkState::Expr(code, ev.globals.clone()))
+    });
 }
 
 /// Refresh `builtins.nixPath` after the search path changed.
 pub(crate) fn refresh_nix_path(ev: &Evaluator) {
-    *ev.nix_path_value.0.borrow_mut() = ThunkState::Done(nix_path_list(ev));
+    let list = nix_path_list(ev);
+    // SAFETY: called between evaluations, when nothing looks into the thunk.
+    drop(unsafe { ev.nix_path_value.0.replace(ThunkState::Done(list)) });
 }
 
 /// `builtins.nixPath`: the search path as a list of `{ path; prefix; }`.

@@ -170,7 +170,8 @@ impl Evaluator {
                 if def.arg.is_some() {
                     vals.push(arg);
                 }
-                *frame.vals.borrow_mut() = vals;
+                // SAFETY: the frame was just made; nothing has looked into its values yet.
+                unsafe { frame.vals.fill(vals) };
                 frame
             }
         };

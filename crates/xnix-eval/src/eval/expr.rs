@@ -53,10 +53,10 @@ impl Evaluator {
             Expr::Lit(Value::Int(i)) => Some(*i),
             Expr::Var { depth, index } => match &env.up(*depth).vals.borrow()[*index as usize] {
                 Value::Int(i) => Some(*i),
-                Value::Thunk(t) => match &*t.0.borrow() {
+                Value::Thunk(t) => t.0.peek(|s| match s {
                     ThunkState::Done(Value::Int(i)) => Some(*i),
                     _ => None,
-                },
+                }),
                 _ => None,
             },
             _ => None,
@@ -92,15 +92,14 @@ impl Evaluator {
     /// The value of the variable in slot `index` of the frame `depth` levels up, forced.
     #[inline(always)]
     pub(super) fn eval_var(&self, depth: u32, index: u32, env: &Rc<Env>) -> R<Value> {
-        let vals = env.up(depth).vals.borrow();
-        match &vals[index as usize] {
+        match &env.up(depth).vals.borrow()[index as usize] {
             Value::Thunk(t) => {
-                if let ThunkState::Done(x) = &*t.0.borrow() {
-                    return Ok(x.clone());
+                if let Some(x) = t.0.done() {
+                    return Ok(x);
                 }
-                // Forcing may fill frames (not this one's slots, but borrow safely).
+                // Forcing may fill frames (not this one's slots): no reference into the
+                // frame is held while it runs.
                 let t = t.clone();
-                drop(vals);
                 self.force_thunk(&t)
             }
             v => Ok(v.clone()),
@@ -593,7 +592,8 @@ impl Evaluator {
         for o in &overrides.entries {
             match b.statics.binary_search_by(|s| s.name.cmp(&o.name)) {
                 Ok(i) => {
-                    frame.vals.borrow_mut()[i] = o.value.clone();
+                    // SAFETY: no reference into the frame's values is alive here.
+                    unsafe { frame.vals.set(i, o.value.clone()) };
                     entries[i].value = o.value.clone();
                 }
                 Err(_) => added.push(o.clone()),
@@ -629,25 +629,24 @@ impl Evaluator {
             };
             vals.push(v);
         }
-        *frame.vals.borrow_mut() = vals;
+        // SAFETY: the frame was just made; nothing has looked into its values yet.
+        unsafe { frame.vals.fill(vals) };
         frame
     }
 
     pub(super) fn eval_attrset(&self, b: &Bindings, env: &Rc<Env>) -> R<Value> {
         let (mut entries, dyn_env) = if b.recursive {
             let frame = self.build_frame(b, env);
-            let vals = frame.vals.borrow();
             let entries: Vec<Attr> = b
                 .statics
                 .iter()
-                .zip(vals.iter())
+                .zip(frame.vals.borrow().iter())
                 .map(|(s, v)| Attr {
                     name: s.name.clone(),
                     value: v.clone(),
                     pos: s.pos,
                 })
                 .collect();
-            drop(vals);
             let mut entries = entries;
             if b.statics.iter().any(|s| &*s.name == "__overrides") {
                 self.apply_overrides(b, &frame, &mut entries)?;
@@ -743,10 +742,13 @@ impl AttrKey {
 #[inline]
 fn shared_value(v: &Value) -> Value {
     if let Value::Thunk(t) = v {
-        match &*t.0.borrow() {
-            ThunkState::Done(Value::List(l)) if l.len() <= 2 => {}
-            ThunkState::Done(x) => return x.clone(),
-            _ => {}
+        let forced = t.0.peek(|s| match s {
+            ThunkState::Done(Value::List(l)) if l.len() <= 2 => None,
+            ThunkState::Done(x) => Some(x.clone()),
+            _ => None,
+        });
+        if let Some(x) = forced {
+            return x;
         }
     }
     v.clone()

@@ -27,8 +27,8 @@ impl Evaluator {
     pub(crate) fn force_ref(&self, v: &Value) -> R<Value> {
         match v {
             Value::Thunk(t) => {
-                if let ThunkState::Done(x) = &*t.0.borrow() {
-                    return Ok(x.clone());
+                if let Some(x) = t.0.done() {
+                    return Ok(x);
                 }
                 self.force_thunk(t)
             }
@@ -37,21 +37,21 @@ impl Evaluator {
     }
 
     pub(super) fn force_thunk(&self, t: &Rc<Thunk>) -> R<Value> {
-        {
-            let b = t.0.borrow();
-            match &*b {
-                ThunkState::Done(v) => return Ok(v.clone()),
-                ThunkState::Blackhole => {
-                    return Err(EvalError::new(
-                        ErrorKind::InfiniteRecursion,
-                        "infinite recursion encountered",
-                        Pos::NONE,
-                    ))
-                }
-                _ => {}
-            }
+        let early = t.0.peek(|s| match s {
+            ThunkState::Done(v) => Some(Ok(v.clone())),
+            ThunkState::Blackhole => Some(Err(EvalError::new(
+                ErrorKind::InfiniteRecursion,
+                "infinite recursion encountered",
+                Pos::NONE,
+            ))),
+            _ => None,
+        });
+        if let Some(r) = early {
+            return r;
         }
-        let state = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
+        // SAFETY (this and the two below): no `peek` of this thunk is in progress; the
+        // evaluation in between sees the black hole and never holds a reference into it.
+        let state = unsafe { t.0.replace(ThunkState::Blackhole) };
         let r = match &state {
             ThunkState::Expr(e, env) => self.eval(e, env),
             ThunkState::Apply(f, x) => self
@@ -66,7 +66,7 @@ impl Evaluator {
         };
         match r {
             Ok(v) => {
-                let old = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Done(v.clone()));
+                let old = unsafe { t.0.replace(ThunkState::Done(v.clone())) };
                 // Still the black hole put there above (forcing it again only reports
                 // infinite recursion): it owns nothing, so dropping it is skipped.
                 debug_assert!(matches!(old, ThunkState::Blackhole));
@@ -74,7 +74,7 @@ impl Evaluator {
                 Ok(v)
             }
             Err(e) => {
-                *t.0.borrow_mut() = state;
+                drop(unsafe { t.0.replace(state) });
                 Err(e)
             }
         }
@@ -92,7 +92,7 @@ impl Evaluator {
     /// Whether a value is an unevaluated thunk.
     pub fn is_unforced(v: &Value) -> bool {
         match v {
-            Value::Thunk(t) => !matches!(&*t.0.borrow(), ThunkState::Done(_)),
+            Value::Thunk(t) => t.0.peek(|s| !matches!(s, ThunkState::Done(_))),
             _ => false,
         }
     }

@@ -9,6 +9,7 @@ use super::{Evaluator, R};
 use crate::error::EvalError;
 use crate::ir::*;
 use crate::lower::{parse_error, Lowerer, Scope};
+use crate::parse::ParseFailure;
 use crate::path::canon_path;
 use crate::value::*;
 
@@ -27,10 +28,18 @@ impl Evaluator {
     ) -> R<Rc<Expr>> {
         let text: Rc<str> = text.into();
         let file = self.add_file(name.to_string(), text.clone());
-        let parsed = rnix::Root::parse(&text);
-        if let Some(e) = parsed.errors().first() {
-            return Err(parse_error(e, file, &text));
-        }
+        let stack_low = || self.check_stack(Pos::NONE).is_err();
+        let root = match crate::parse::parse(&text, &stack_low) {
+            Ok(root) => root,
+            Err(ParseFailure::Syntax(e)) => return Err(parse_error(&e, file, &text)),
+            Err(ParseFailure::TooDeep(offset)) => {
+                return Err(EvalError::new(
+                    crate::error::ErrorKind::Parse,
+                    crate::lower::TOO_DEEP,
+                    Pos { file, offset },
+                ))
+            }
+        };
         let mut scopes = vec![Scope::Names(self.global_names.clone())];
         if let Some(extra) = extra {
             scopes.push(Scope::Names(extra));
@@ -41,8 +50,9 @@ impl Evaluator {
             text: &text,
             base_dir,
             scopes,
+            stack_low: &stack_low,
         };
-        l.lower_root(parsed.tree())
+        l.lower_root(root)
     }
 
     /// Evaluate an expression given as text (relative paths resolve against `base_dir`), to WHNF.

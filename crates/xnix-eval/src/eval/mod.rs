@@ -205,7 +205,7 @@ impl Evaluator {
             stack_limit,
             cli_entries: Cell::new(0),
             regex_cache: RefCell::new(HashMap::new()),
-            nix_path_value: Rc::new(Thunk(RefCell::new(ThunkState::Done(Value::Null)))),
+            nix_path_value: Rc::new(Thunk::new(ThunkState::Done(Value::Null))),
             store_dir: store_dir.to_string(),
             drv_cache: RefCell::new(Default::default()),
             name_strings: RefCell::new(HashMap::default()),

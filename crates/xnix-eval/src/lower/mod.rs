@@ -35,7 +35,12 @@ pub(crate) struct Lowerer<'a> {
     pub text: &'a str,
     pub base_dir: &'a str,
     pub scopes: Vec<Scope>,
+    /// Whether the native stack is nearly used up (lowering recurses with the nesting).
+    pub stack_low: &'a dyn Fn() -> bool,
 }
+
+/// The error for source nested too deeply to parse or lower on the stack there is.
+pub(crate) const TOO_DEEP: &str = "stack overflow (expression nested too deeply)";
 
 impl<'a> Lowerer<'a> {
     fn pos(&self, node: &impl AstNode<Language = rnix::NixLanguage>) -> Pos {
@@ -103,6 +108,9 @@ impl<'a> Lowerer<'a> {
     /// Lower an expression; `name` is the binding it is the value of (names lambdas).
     pub fn lower(&mut self, e: ast::Expr, name: Option<&Sym>) -> Result<Rc<Expr>> {
         let pos = self.pos(&e);
+        if (self.stack_low)() {
+            return Err(self.err(TOO_DEEP, pos));
+        }
         Ok(Rc::new(match e {
             ast::Expr::Error(_) => return Err(self.err("syntax error", pos)),
             ast::Expr::Root(r) => return self.lower_opt(r.expr(), pos),

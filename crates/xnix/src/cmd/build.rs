@@ -21,6 +21,7 @@ Examples:
   xnix build ./default.nix -A app -j 4 --keep-going
   xnix build -E 'with import <xnixpkgs> {}; hello' --no-out-link
   xnix build ./graph.nix --out-link ./out   links ./out, ./out-2, ...
+  xnix build -A hello --check               build hello again, fail if it differs
 
 With no FILE and no -E the package collection is used: `$XNIX_PKGS`, or the
 pkgs/ directory of the repository xnix was built from (also reachable as
@@ -49,6 +50,12 @@ reached is skipped and tried again a minute later:
   xnix build -E '(import <xnixpkgs> { localSystem = \"riscv64-linux\"; }).hello' --builders 'ssh://root@rv-board riscv64-linux'
   xnix build ./drv.nix -j 0 --builders @/etc/xnix/machines
 
+With --check the selected derivations are built again even when their outputs
+are valid, and the build fails (naming the output and both NAR hashes) when an
+output differs from the valid one, as Nix's --check; the valid outputs stay.
+With --keep-failed a differing output is kept beside the valid one as
+<output>.check, to compare them (diffoscope, cmp).
+
 Settings (/etc/xnix/xnix.conf or --option NAME VALUE; `xnix show-config` lists
 them) give the defaults: max-jobs, cores, sandbox-paths, keep-failed,
 substituters, trusted-public-keys, builders; flags and their environment
@@ -70,6 +77,10 @@ pub struct BuildArgs {
     /// Keep the build directories of failed builds.
     #[arg(short = 'K', long)]
     pub keep_failed: bool,
+    /// Build the selected derivations again and fail if an output differs
+    /// from the valid one (reproducibility check; the valid outputs stay).
+    #[arg(long)]
+    pub check: bool,
     /// Name of the result link (numbered and suffixed for further results).
     #[arg(short = 'o', long, value_name = "NAME", default_value = "result")]
     pub out_link: PathBuf,
@@ -108,6 +119,7 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         remote_builders: remote_builders(builders.as_deref(), opts.config()?)?,
         build_locally: jobs > 0 || builders.is_none(),
         keep_going: args.keep_going,
+        check: args.check,
         keep_failed: args.keep_failed || settings.keep_failed,
         sandbox_paths: sandbox_paths(&[opts.settings.sandbox_paths(), args.sandbox_path].concat())?,
         log_tail_lines: args.log_lines,

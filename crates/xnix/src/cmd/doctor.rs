@@ -269,13 +269,41 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
     let report = xnix_app::doctor::diagnose(logical, &opts.physical(Path::new(logical)))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // How each Linux system's derivations build here (xnix emulation status).
+    let builds = xnix_app::emulation::status(&[])?;
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report.to_json())?;
+        let mut json = report.to_json();
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert(
+                "systemBuilds".to_string(),
+                builds
+                    .iter()
+                    .map(|s| (s.system.clone(), serde_json::Value::from(s.builds)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into(),
+            );
+        }
+        serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
-    } else if std::io::stdout().is_terminal() {
-        report.write_table(&mut out)?;
     } else {
-        report.write_plain(&mut out)?;
+        if std::io::stdout().is_terminal() {
+            report.write_table(&mut out)?;
+        } else {
+            report.write_plain(&mut out)?;
+        }
+        writeln!(
+            out,
+            "derivations built here, by system (native, per-build = qemu in each build's own \
+             binfmt_misc, global = the machine's registration, no):"
+        )?;
+        for s in &builds {
+            let global = s
+                .global_entry
+                .as_ref()
+                .map(|g| format!(" (global entry {g})"))
+                .unwrap_or_default();
+            writeln!(out, "  {:<22} {}{global}", s.system, s.builds)?;
+        }
     }
     out.flush()?;
     Ok(0)

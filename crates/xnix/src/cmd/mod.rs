@@ -7,6 +7,7 @@ pub mod copy;
 pub mod debian;
 pub mod deploy;
 pub mod doctor;
+pub mod emulation;
 pub mod eval;
 pub mod flake;
 pub mod instantiate;
