@@ -302,19 +302,8 @@ impl Target {
         confirm_within: Option<Duration>,
         set_generation: Option<u64>,
     ) -> Result<String> {
-        let id = activation_id();
-        let timeout = confirm_within.map(|d| d.as_secs().max(1)).unwrap_or(0);
-        let setgen = set_generation
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| "-".into());
-        self.agent_ok(&[
-            "start",
-            &id,
-            action.as_str(),
-            system,
-            &timeout.to_string(),
-            &setgen,
-        ])?;
+        let (id, args) = activation_args("start", action, system, confirm_within, set_generation);
+        self.agent_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
         Ok(id)
     }
 
@@ -326,19 +315,9 @@ impl Target {
         confirm_within: Option<Duration>,
         set_generation: Option<u64>,
     ) -> Result<Activation> {
-        let id = activation_id();
-        let timeout = confirm_within.map(|d| d.as_secs().max(1)).unwrap_or(0);
-        let setgen = set_generation
-            .map(|n| n.to_string())
-            .unwrap_or_else(|| "-".into());
-        let out = self.agent(&[
-            "activate",
-            &id,
-            action.as_str(),
-            system,
-            &timeout.to_string(),
-            &setgen,
-        ])?;
+        let (id, args) =
+            activation_args("activate", action, system, confirm_within, set_generation);
+        let out = self.agent(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let Some((log, status)) = stdout.rsplit_once("\nxnix-activation-status ") else {
             if out.status.code() == Some(255) && self.master().is_some() {
@@ -438,6 +417,31 @@ impl Target {
         text.push_str(&String::from_utf8_lossy(&out.stderr));
         Ok((out.status.success(), text))
     }
+}
+
+/// The agent's `command ID ACTION SYSTEM TIMEOUT SETGEN` for a new
+/// activation, and its id.
+fn activation_args(
+    command: &str,
+    action: Action,
+    system: &str,
+    confirm_within: Option<Duration>,
+    set_generation: Option<u64>,
+) -> (String, Vec<String>) {
+    let id = activation_id();
+    let timeout = confirm_within.map(|d| d.as_secs().max(1)).unwrap_or(0);
+    let setgen = set_generation
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "-".into());
+    let args = vec![
+        command.to_string(),
+        id.clone(),
+        action.as_str().to_string(),
+        system.to_string(),
+        timeout.to_string(),
+        setgen,
+    ];
+    (id, args)
 }
 
 /// A new activation's id: the time and this process, plus a counter for
