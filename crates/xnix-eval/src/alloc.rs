@@ -54,7 +54,7 @@ const SMALL_GRAIN: usize = 8;
 /// The largest alignment served from the free lists: chunks are aligned to it, and layouts
 /// that ask for it get a size class that is a multiple of it.
 const SMALL_ALIGN: usize = 16;
-/// The largest block size served from the free lists: thunks (64 bytes), environments (80),
+/// The largest block size served from the free lists: thunks (56 bytes), environments (72),
 /// closures, `Rc` cells of sets, lists and strings all fit.
 const SMALL_MAX: usize = 128;
 /// Size classes of small blocks.
