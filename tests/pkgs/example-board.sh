@@ -17,18 +17,8 @@ check() { # description command...
     if "$@"; then passed=$((passed + 1)); echo "PASS $what"
     else failed=$((failed + 1)); echo "FAIL $what"; fi
 }
-phys() { printf '%s%s' "$storeRoot" "$1"; }
-# Runs a command with the store at its logical place (see run.sh).
-inStore() {
-    if [ -z "$storeRoot" ]; then "$@"; return; fi
-    local top binds=() d
-    top="/$(cut -d/ -f2 <<<"$storeDir")"
-    for d in /*; do
-        [ "$d" = "$top" ] && continue
-        if [ -L "$d" ]; then binds+=(--symlink "$(readlink "$d")" "$d"); else binds+=(--dev-bind "$d" "$d"); fi
-    done
-    bwrap "${binds[@]}" --bind "$storeRoot$storeDir" "$storeDir" -- "$@"
-}
+# phys (a store path's physical place) and inStore (run with the store at its logical place).
+source "$here/store-view.sh"
 # The logical path a path in the system leads to, following links in every
 # component (the system's sw and etc are links into other store paths).
 resolve() { # logical path

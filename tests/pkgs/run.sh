@@ -26,20 +26,8 @@ inList() { local w; for w in $2; do [ "$w" = "$1" ] && return 0; done; return 1;
 
 storeRoot="" storeDir=${XNIX_STORE_DIR:-/xnix/store}
 [ -n "${NIXBUILD-}" ] || storeRoot=${XNIX_STORE_ROOT-}
-# The physical place of a store path.
-phys() { printf '%s%s' "$storeRoot" "$1"; }
-# Runs a command with the store at its logical place.
-inStore() {
-    if [ -z "$storeRoot" ]; then "$@"; return; fi
-    # The host's top-level directories, but the one holding the store (/xnix).
-    local top binds=() d
-    top="/$(cut -d/ -f2 <<<"$storeDir")"
-    for d in /*; do
-        [ "$d" = "$top" ] && continue
-        if [ -L "$d" ]; then binds+=(--symlink "$(readlink "$d")" "$d"); else binds+=(--dev-bind "$d" "$d"); fi
-    done
-    bwrap "${binds[@]}" --bind "$storeRoot$storeDir" "$storeDir" -- "$@"
-}
+# phys (a store path's physical place) and inStore (run with the store at its logical place).
+source "$here/store-view.sh"
 
 nixOpts=()
 if [ -n "${NIXBUILD-}" ]; then
