@@ -65,7 +65,11 @@ let
       passthru = attrs.passthru or { };
       # Pure cross builds have no emulator in their root yet: their tests do not run.
       doCheck' = (attrs.doCheck or false) && (!isCross || (emulatorAvailable && !pure));
-      configurePlatforms = attrs.configurePlatforms or (lib.optionals isCross [ "build" "host" ]);
+      # A pure environment always names the platforms: configure's own guess
+      # (config.guess) in older tarballs predates newer machines (hello 2.10's
+      # cannot tell riscv64), and in an emulated build there is nothing else to
+      # guess from.
+      configurePlatforms = attrs.configurePlatforms or (lib.optionals (isCross || pure) [ "build" "host" ]);
       platformFlags =
         lib.optional (builtins.elem "build" configurePlatforms) "--build=${buildPlatform.config}"
         ++ lib.optional (builtins.elem "host" configurePlatforms) "--host=${hostPlatform.config}"
