@@ -141,14 +141,16 @@ fn best_time(n: usize, f: &(dyn Fn(usize) + Sync)) -> Duration {
         .expect("three runs")
 }
 
-/// `f` at 4n should take about 4 times `f` at n; quadratic work takes 16 times.
+/// `f` at 8n should take about 8 times `f` at n; quadratic work takes 64 times.
+/// The bound sits between the two with room on both sides (about 3x), because
+/// these timings share the machine with the other tests and whatever else runs.
 fn check_linear(small: usize, f: &(dyn Fn(usize) + Sync)) -> Result<(), Failed> {
     let a = best_time(small, f);
-    let b = best_time(4 * small, f);
+    let b = best_time(8 * small, f);
     let ratio = b.as_secs_f64() / a.as_secs_f64().max(1e-6);
-    if ratio > 9.0 {
+    if ratio > 24.0 {
         return Err(format!(
-            "4 times the input took {ratio:.1} times as long ({a:?} -> {b:?}): not linear"
+            "8 times the input took {ratio:.1} times as long ({a:?} -> {b:?}): not linear"
         )
         .into());
     }
@@ -220,7 +222,8 @@ fn main() {
         }));
     }
     // Prefix operators and nesting: rnix's parser recursed once per operator and rehashed
-    // its node cache, quadratic in the depth.
+    // its node cache, quadratic in the depth. (Nesting at 2,500: eight times that is
+    // still within the parser's depth limit.)
     trials.push(Trial::test("parse-linear-negation", || {
         check_linear(5_000, &|n| parses(format!("{}1", "- ".repeat(n))))
     }));
@@ -228,12 +231,12 @@ fn main() {
         check_linear(5_000, &|n| parses(format!("{}true", "! ".repeat(n))))
     }));
     trials.push(Trial::test("parse-linear-nested-lists", || {
-        check_linear(5_000, &|n| {
+        check_linear(2_500, &|n| {
             parses(format!("{}1{}", "[".repeat(n), "]".repeat(n)))
         })
     }));
     trials.push(Trial::test("parse-linear-nested-parentheses", || {
-        check_linear(5_000, &|n| {
+        check_linear(2_500, &|n| {
             parses(format!("{}1{}", "(".repeat(n), ")".repeat(n)))
         })
     }));
