@@ -13,28 +13,9 @@
 //! dropped ones; nothing for dry-activate and boot). Needs root (the
 //! namespace and chroot), as CI has.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/xnix sits two levels below the workspace root")
-        .to_path_buf()
-}
-
-/// A scratch store root, made writable again before it is removed.
-struct Scratch(tempfile::TempDir);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = Command::new("chmod")
-            .args(["-R", "u+w"])
-            .arg(self.0.path())
-            .status();
-    }
-}
+use xnix_test_support::store_root::{workspace_root, Scratch};
 
 fn build_generation(root: &Path, generation: u32) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_xnix"))
@@ -68,8 +49,8 @@ fn build_generation(root: &Path, generation: u32) -> String {
 
 #[test]
 fn two_generations_switch_test_boot_dry_activate() {
-    let scratch = Scratch(tempfile::tempdir().expect("scratch directory"));
-    let root = scratch.0.path();
+    let scratch = Scratch::new();
+    let root = scratch.path();
     let gen1 = build_generation(root, 1);
     let gen2 = build_generation(root, 2);
     assert_ne!(gen1, gen2);
