@@ -48,8 +48,10 @@ let
     };
   };
 
-  # The standard tools, the native gcc and busybox: a stdenv's root.
-  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" ];
+  # The standard tools, the native gcc, busybox and the build tools
+  # packages take from the build machine (build-support/host-tool.nix:
+  # cmake, meson, ninja, pkg-config, tcl; perl, python3): a stdenv's root.
+  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" "stdenv-tools" ];
   root = { target ? "x86_64", groups ? defaultGroups }:
     let
       t = targets.${target};
@@ -98,10 +100,11 @@ let
   # musl (x86_64): Debian's musl-gcc over the native gcc, linking
   # statically; the results need nothing at run time.
   isMusl = p: p.parsed.abi.name == "musl" && cpuOf p == "x86_64" && p.isLinux;
-  supports = p: isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
-    && builtins.elem p.parsed.abi.name [ "gnu" "gnueabihf" ];
+  supports = p: !(p.useLLVM or false) && (isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
+    && builtins.elem p.parsed.abi.name [ "gnu" "gnueabihf" ]);
   stdenvRoot = p: if isMusl p then root { groups = defaultGroups ++ [ "musl" ]; } else root { target = cpuOf p; };
   linkFlagsFor = p: if isMusl p then [ ] else linkFlags.${cpuOf p};
+  isLocked = package: builtins.any (e: e.package == package) amd64.packages;
   upstreamVersion = package:
     let
       entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
@@ -155,8 +158,14 @@ let
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
+  # Every locked `.deb` the pure stdenvs of `targets` and musl run or link
+  # against (duplicates included): what a machine fetches to build for all
+  # of them, e.g. to fill a local mirror once.
+  toolchainDebs = builtins.concatLists (map (cpu: (root { target = cpu; }).debs ++ targets.${cpu}.libc.debs) (builtins.attrNames targets))
+    ++ (root { groups = defaultGroups ++ [ "musl" ]; }).debs;
 in
 {
-  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
+  inherit toolchainDebs;
+  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion isLocked;
   inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
 }

@@ -9,28 +9,19 @@
 //! fully emulated, with that architecture's own Debian toolchain from the
 //! lock (bookworm arm64, trixie riscv64), and run.
 //!
-//! The `.deb` files come through the cache of pure_build.rs
-//! (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian) or the
-//! machine's Debian mirror.
+//! The `.deb` files come through the tests' shared cache
+//! (xnix_test_support::deb_cache), which this test's native roots join.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use xnix_test_support::deb_cache;
+
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
 fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs")
-}
-
-fn mirrors() -> String {
-    let cache = std::env::var_os("XNIX_TEST_DEB_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"));
-    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
-        .unwrap()
-        .expect("this machine's APT sources name a Debian archive");
-    format!("file://{} {real}", cache.display())
 }
 
 /// The machine's global binfmt_misc: its mounts and every entry with its
@@ -74,6 +65,8 @@ fn make_writable(dir: &Path) {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // The native roots' `.deb`s join the shared cache.
+        deb_cache::fill_from_store(self.0.path());
         make_writable(self.0.path());
     }
 }
@@ -83,7 +76,7 @@ fn xnix(store: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("XNIX_STORE_ROOT", store)
         .env("XNIX_STORE_DIR", "/xnix/store")
-        .env("XNIX_MIRROR_DEBIAN", mirrors())
+        .env("XNIX_MIRROR_DEBIAN", deb_cache::prepare(Path::new(XNIX)))
         .env_remove("XNIX_STATE_DIR")
         .output()
         .unwrap()

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+use xnix_test_support::deb_cache;
 
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
@@ -47,7 +48,8 @@ impl Env {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(XNIX);
-        c.args(args)
+        deb_cache::configure(&mut c, Path::new(XNIX))
+            .args(args)
             .current_dir(self.work())
             .env("XNIX_STORE_ROOT", self.dir.path().join("root"))
             .env("XNIX_STORE_DIR", "/xnix/store")
