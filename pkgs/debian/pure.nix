@@ -124,6 +124,14 @@ let
     && p.parsed.abi.name == targets.${cpuOf p}.abi or "gnu";
   stdenvRoot = p: if isMusl p then root { groups = defaultGroups ++ [ "musl" ]; } else root { target = cpuOf p; };
   linkFlagsFor = p: if isMusl p then [ ] else linkFlags.${cpuOf p};
+  # What runs a Linux platform's programs in a pure cross build (tests,
+  # generators the build compiles for the host): Debian's static qemu from
+  # the amd64 lock (group `qemu-user-static`), a store path; null for a
+  # platform qemu-user has no emulator for.
+  emulatorFor = p:
+    if p.isLinux && p ? qemuArch
+    then "${debian.groups.amd64.qemu-user-static}/usr/bin/qemu-${p.qemuArch}-static"
+    else null;
   upstreamVersion = package:
     let
       entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
@@ -179,6 +187,6 @@ let
     builtins.head (builtins.split "-" noEpoch);
 in
 {
-  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
+  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion emulatorFor;
   inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
 }
