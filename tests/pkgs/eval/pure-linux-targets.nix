@@ -49,7 +49,9 @@ let
   check = t:
     let
       cc = t.set.stdenv.cc;
-      flags = cc.drvAttrs.baseFlags;
+      # (every run's flags, and those of runs that link where the wrapper
+      # keeps them apart)
+      flags = cc.drvAttrs.baseFlags ++ cc.drvAttrs.linkFlags or [ ];
       interpreters = flagValues "-Wl,--dynamic-linker=" flags;
       rpaths = flagValues "-Wl,-rpath," flags;
       interpreter = builtins.head interpreters;
