@@ -104,7 +104,9 @@ let
   linkFlagsFor = p: if isMusl p then [ ] else linkFlags.${cpuOf p};
   upstreamVersion = package:
     let
-      entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
+      found = builtins.filter (e: e.package == package) amd64.packages;
+      entry = if found != [ ] then builtins.head found
+        else throw "xnixpkgs: pure builds: the Debian package `${package}` is not in the amd64 lock (pkgs/debian/bookworm-amd64.json); use a compiler version the lock has, or add the package to pkgs/debian/roots.json and run `xnix debian lock`";
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
@@ -155,8 +157,14 @@ let
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
+  # Windows (mingw-w64) and clang/lld, over the roots above.
+  mingw = import ./pure-mingw.nix { inherit root defaultGroups; };
+  llvm = import ./pure-llvm.nix { inherit root defaultGroups; linuxSupports = supports; };
 in
 {
-  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
+  inherit root libc linkFlags hello targets upstreamVersion mingw llvm;
+  supports = p: mingw.supports p || (if llvm.wanted p then llvm.supports p else supports p);
+  stdenvRoot = p: if mingw.supports p then mingw.root p else if llvm.wanted p then llvm.root p else stdenvRoot p;
+  linkFlagsFor = p: if mingw.supports p then mingw.linkFlags else linkFlagsFor p;
   inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
 }

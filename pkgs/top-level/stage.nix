@@ -23,6 +23,9 @@ let
     else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else if pureEnv.supports p then { __xnixRoot = pureEnv.stdenvRoot p; }
     else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64, i686, aarch64, armv7l and riscv64 Linux with glibc; x86_64 with musl)";
+  # Builders compiling with clang (clangStdenv, its wrapper) need clang and
+  # lld in their root too: the platform as pkgsLLVM has it.
+  clangSandboxFor = p: sandboxFor (p // { useLLVM = true; });
 
   base = self:
     let
@@ -51,9 +54,8 @@ let
       # The stdenv compiling with `cc`; what it needs of the toolchain (sysroot,
       # static linking) is what `cc` says, or `fallback`'s for a compiler
       # that is not one of toolchains.nix's wrappers.
-      mkStdenvWith = { cc, fallback }: import ../stdenv {
-        inherit lib buildPlatform hostPlatform targetPlatform cc config;
-        sandbox = sandboxFor hostPlatform;
+      mkStdenvWith = { cc, fallback, sandbox ? sandboxFor hostPlatform }: import ../stdenv {
+        inherit lib buildPlatform hostPlatform targetPlatform cc config sandbox;
         toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;
         buildPackages = l.pkgsBuildHost;
@@ -88,7 +90,7 @@ let
 
       # The compilers come from the finished build-tools set, overlays included.
       gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gcc; fallback = toolchains.gccFor { } hostPlatform; };
-      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; };
+      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; sandbox = clangSandboxFor hostPlatform; };
       stdenv = if useClang then self.clangStdenv else self.gccStdenv;
       # Whether `stdenv`'s toolchain is usable on this machine, as data (see
       # toolchains.nix `status`): the status its compiler carries.
@@ -136,7 +138,7 @@ let
           fullVersion = pureEnv.upstreamVersion hostToolchain.versionDeb;
           hasCxx = true;
         } else hostToolchain;
-        sandbox = sandboxFor targetPlatform;
+        sandbox = if kind == "clang" then clangSandboxFor targetPlatform else sandboxFor targetPlatform;
         extraLinkFlags = if emulatedNative then pureEnv.nativeLinkFlags targetPlatform
           else if pure then pureEnv.linkFlagsFor targetPlatform else [ ];
         status = toolchains.status { clang = kind == "clang"; inherit version; } targetPlatform;
