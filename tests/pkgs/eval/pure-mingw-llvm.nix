@@ -19,7 +19,7 @@ let
     let w = set.stdenv.cc; in
     lockedOnly set.hello && lockedOnly w && hasDebs set.hello names && hasDebs w names
     && w.drvAttrs.toolchainIdentity == [ ] && w.drvAttrs.realCc == cc
-    && builtins.elem flag w.drvAttrs.baseFlags;
+    && builtins.elem flag w.drvAttrs.linkFlags;
   libcLoader = cpu: builtins.head (pure.linkFlags.${cpu});
 in
 check p.pkgsCross.mingwW64 [ "gcc-mingw-w64-x86-64-win32" "mingw-w64-x86-64-dev" ] "/usr/bin/x86_64-w64-mingw32-gcc-win32" "-static-libgcc"
@@ -27,7 +27,7 @@ check p.pkgsCross.mingwW64 [ "gcc-mingw-w64-x86-64-win32" "mingw-w64-x86-64-dev"
 && check p.pkgsLLVM [ "clang-14" "lld-14" "libc6-dev" ] "/usr/bin/clang-14" (libcLoader "x86_64")
 && check p.pkgsCross.aarch64-multiplatform.pkgsLLVM [ "clang-14" "lld-14" "gcc-12-aarch64-linux-gnu" "libc6-dev-arm64-cross" ]
   "/usr/bin/clang-14" (libcLoader "aarch64")
-&& builtins.elem "-fuse-ld=lld" p.pkgsLLVM.stdenv.cc.drvAttrs.baseFlags
+&& builtins.elem "-fuse-ld=lld" p.pkgsLLVM.stdenv.cc.drvAttrs.linkFlags
 # clangStdenv of a gcc set: its builders and wrapper get clang too.
 && lockedOnly p.clangStdenv.cc && hasDebs p.clangStdenv.cc [ "clang-14" "lld-14" ]
 && p.pkgsLLVM.stdenv.cc.version == "14.0.6"
