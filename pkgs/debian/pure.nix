@@ -137,7 +137,9 @@ let
     else null;
   upstreamVersion = package:
     let
-      entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
+      found = builtins.filter (e: e.package == package) amd64.packages;
+      entry = if found != [ ] then builtins.head found
+        else throw "xnixpkgs: pure builds: the Debian package `${package}` is not in the amd64 lock (pkgs/debian/bookworm-amd64.json); use a compiler version the lock has, or add the package to pkgs/debian/roots.json and run `xnix debian lock`";
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
@@ -193,9 +195,15 @@ let
   # of them, e.g. to fill a local mirror once.
   toolchainDebs = builtins.concatLists (map (cpu: (root { target = cpu; }).debs ++ targets.${cpu}.libc.debs) (builtins.attrNames targets))
     ++ (root { groups = defaultGroups ++ [ "musl" ]; }).debs;
+  # Windows (mingw-w64) and clang/lld, over the roots above.
+  mingw = import ./pure-mingw.nix { inherit root defaultGroups; };
+  llvm = import ./pure-llvm.nix { inherit root defaultGroups; linuxSupports = supports; };
 in
 {
   inherit toolchainDebs;
-  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion isLocked emulatorFor;
+  inherit root libc linkFlags hello targets upstreamVersion isLocked emulatorFor mingw llvm;
+  supports = p: mingw.supports p || (if llvm.wanted p then llvm.supports p else supports p);
+  stdenvRoot = p: if mingw.supports p then mingw.root p else if llvm.wanted p then llvm.root p else stdenvRoot p;
+  linkFlagsFor = p: if mingw.supports p then mingw.linkFlags else linkFlagsFor p;
   inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
 }

@@ -31,6 +31,9 @@ let
     if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
     else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else { __xnixRoot = pureEnv.stdenvRoot p; };
+  # Builders compiling with clang (clangStdenv, its wrapper) need clang and
+  # lld in their root too: the platform as pkgsLLVM has it.
+  clangSandboxFor = p: sandboxFor (p // { useLLVM = true; });
 
   base = self:
     let
@@ -59,9 +62,8 @@ let
       # The stdenv compiling with `cc`; what it needs of the toolchain (sysroot,
       # static linking) is what `cc` says, or `fallback`'s for a compiler
       # that is not one of toolchains.nix's wrappers.
-      mkStdenvWith = { cc, fallback }: import ../stdenv {
-        inherit lib buildPlatform hostPlatform targetPlatform cc config;
-        sandbox = sandboxFor hostPlatform;
+      mkStdenvWith = { cc, fallback, sandbox ? sandboxFor hostPlatform }: import ../stdenv {
+        inherit lib buildPlatform hostPlatform targetPlatform cc config sandbox;
         toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;
         buildPackages = l.pkgsBuildHost;
@@ -99,7 +101,7 @@ let
 
       # The compilers come from the finished build-tools set, overlays included.
       gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gcc; fallback = toolchains.gccFor { } hostPlatform; };
-      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; };
+      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; sandbox = clangSandboxFor hostPlatform; };
       stdenv = if useClang then self.clangStdenv else self.gccStdenv;
       # Whether `stdenv`'s toolchain is usable on this machine, as data (see
       # toolchains.nix `status`): the status its compiler carries.
@@ -144,7 +146,7 @@ let
         toolchain = if emulatedNative then pureEnv.nativeToolchain targetPlatform
         else if pure then pureToolchain kind version hostToolchain
         else hostToolchain;
-        sandbox = sandboxFor targetPlatform;
+        sandbox = if kind == "clang" then clangSandboxFor targetPlatform else sandboxFor targetPlatform;
         extraLinkFlags = if emulatedNative then pureEnv.nativeLinkFlags targetPlatform
           else if pure then pureEnv.linkFlagsFor targetPlatform else [ ];
         status = if pure || emulatedNative then pureStatus kind version
@@ -156,7 +158,11 @@ let
       pureGap = kind: version:
         let deb = (toolchains.gccFor { inherit version; } targetPlatform).versionDeb; in
         if kind == "clang" then
-          "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no clang for ${targetPlatform.config} yet; import the collection with `config.xnixPure = false;` to build with the build machine's clang"
+          (if !(pureEnv.supports (targetPlatform // { useLLVM = true; })) then
+            "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no clang for ${targetPlatform.config} yet; import the collection with `config.xnixPure = false;` to build with the build machine's clang"
+          else if version != pureEnv.llvm.version then
+            "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has clang ${pureEnv.llvm.version} only, not clang ${version}; use clang${pureEnv.llvm.version}, or import the collection with `config.xnixPure = false;` to build with the build machine's clang ${version}"
+          else null)
         else if !(pureEnv.isLocked deb) then
           "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no gcc ${version} for ${targetPlatform.config} (the lock of Debian packages has no `${deb}`); use the lock's gcc (gcc${toolchains.defaultGccFor targetPlatform}), or import the collection with `config.xnixPure = false;` to build with the build machine's gcc ${version}"
         else null;
