@@ -11,6 +11,7 @@
 //! [`Report`]; nothing here prints.
 
 mod checks;
+pub mod toolchains;
 
 use std::collections::BTreeSet;
 use std::path::Path;
