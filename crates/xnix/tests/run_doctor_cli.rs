@@ -754,6 +754,61 @@ fn doctor_reports_the_locks_toolchains_from_the_store() {
         "not-fetched"
     );
 
+    // A collection whose sets are pure: a target's toolchain is the lock's
+    // root, reported from the store (its busybox .deb is there now), not
+    // from dpkg; a target pure builds do not cover says why.
+    let pure_pkgs = env.work().join("pure-pkgs");
+    fs::create_dir_all(&pure_pkgs).unwrap();
+    let real_pkgs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs");
+    fs::write(
+        pure_pkgs.join("default.nix"),
+        format!(
+            "args: import {} (args // {{ config = (args.config or {{ }}) // {{ xnixPure = true; }}; }})",
+            real_pkgs.display()
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(real_pkgs.join("debian"), pure_pkgs.join("debian")).unwrap();
+    let o = env
+        .command(&["doctor", "--json"])
+        .env("XNIX_PKGS", &pure_pkgs)
+        .output()
+        .unwrap();
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let full: Value = serde_json::from_str(&out).unwrap();
+    let gnu64 = target(&full, "gnu64");
+    let toolchain = &gnu64["build"]["toolchain"];
+    assert_eq!(gnu64["build"]["ok"], true, "{gnu64}");
+    assert_eq!(toolchain["from"], "lock", "{gnu64}");
+    assert!(
+        toolchain["root"]
+            .as_str()
+            .unwrap()
+            .contains("-debian-bookworm-root-x86_64"),
+        "{gnu64}"
+    );
+    assert_eq!(toolchain["fetched"], false, "{gnu64}");
+    assert!(toolchain["rootSize"].is_null(), "{gnu64}");
+    assert_eq!(
+        (
+            toolchain["fetchedDebs"].as_u64(),
+            toolchain["fetchedBytes"].as_u64()
+        ),
+        (Some(1), Some(size)),
+        "{gnu64}"
+    );
+    assert!(toolchain["debBytes"].as_u64().unwrap() > size, "{gnu64}");
+    let avr = target(&full, "avr");
+    assert_eq!(avr["build"]["ok"], false, "{avr}");
+    assert!(
+        avr["build"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("pure builds"),
+        "{avr}"
+    );
+
     // Unpack it: the tree is in the store with its NAR size.
     let tree = fetch("(import <xnixpkgs/debian> { }).groups.amd64.busybox");
     let (report, plain) = toolchains(&env);

@@ -88,12 +88,24 @@ impl LockedGroup {
 }
 
 /// The toolchains of the lock.
-#[derive(Debug, Clone)]
 pub struct ToolchainReport {
     /// The lock's directory (the collection's pkgs/debian).
     pub lock_dir: PathBuf,
     /// Every group of every lock, by suite, architecture and group name.
     pub groups: Vec<LockedGroup>,
+    /// Every locked `.deb`'s store path, with its size in bytes.
+    pub deb_sizes: BTreeMap<String, u64>,
+    /// The store looked in (None: it does not exist yet).
+    store: Option<LocalStore>,
+}
+
+impl ToolchainReport {
+    /// The NAR size of `path` when it is valid in the store.
+    pub fn size_in_store(&self, path: &str) -> Option<u64> {
+        let store = self.store.as_ref()?;
+        let path = store.parse_path(path).ok()?;
+        store.query_path_info(&path).ok()?.map(|i| i.nar_size)
+    }
 }
 
 /// The directories holding a `roots.json` and its locks: `debian_dir`
@@ -211,6 +223,7 @@ pub fn report(
         Ok(store.query_path_info(&path)?.map(|i| i.nar_size))
     };
     let mut groups = vec![];
+    let mut deb_sizes = BTreeMap::new();
     for dir in lock_dirs(debian_dir)? {
         let roots = dir.join("roots.json");
         let shown = roots.display().to_string();
@@ -235,6 +248,10 @@ pub fn report(
             let mut deb_in_store = BTreeMap::new();
             for (package, path) in &arch_paths.debs {
                 deb_in_store.insert(package.as_str(), size_in_store(path)?.is_some());
+                deb_sizes.insert(
+                    path.clone(),
+                    sizes.get(package.as_str()).copied().unwrap_or(0),
+                );
             }
             for (group, members) in &lock.closures {
                 let mut g = LockedGroup {
@@ -266,6 +283,8 @@ pub fn report(
     Ok(ToolchainReport {
         lock_dir: debian_dir.to_path_buf(),
         groups,
+        deb_sizes,
+        store,
     })
 }
 

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{json, Value as Json};
 use xnix_app::doctor::toolchains::{LockedGroup, ToolchainReport};
-use xnix_app::doctor::{BuildStatus, Report, RunStatus, Target};
+use xnix_app::doctor::{BuildStatus, LockedToolchain, Report, RunStatus, Target};
 use xnix_app::with_big_stack;
 
 use super::StoreOpts;
@@ -31,8 +31,10 @@ Examples:
   xnix doctor --toolchains --json | jq '.toolchains.groups[] | select(.fetched | not) | .group'
 
 For each of the catalogue's platforms (the names behind pkgsCross.*): can this
-machine BUILD for it (the package collection has a toolchain for it and the
-Debian packages that toolchain uses are installed), and RUN its programs
+machine BUILD for it (a pure set's toolchain comes from the collection's lock of
+Debian packages: is it in the store, or how much does a first build download;
+otherwise the Debian packages that the build machine's toolchain uses must be
+installed), and RUN its programs
 (natively, or through an installed emulator such as qemu-user or wine)? For
 the others it names the Debian packages to install. It also checks the
 basics: user namespaces for the build sandbox, a writable store, a static
@@ -68,6 +70,7 @@ impl TargetText for Target {
     fn build_text(&self) -> String {
         match &self.build {
             BuildStatus::Ok => "yes".into(),
+            BuildStatus::Locked(t) => format!("yes, {}", locked_text(t)),
             BuildStatus::MissingPackages(p) => format!("no: apt-get install {}", p.join(" ")),
             BuildStatus::NoToolchain => "no: no toolchain in the package collection".into(),
             BuildStatus::Error => format!("no: {}", self.build_detail),
@@ -92,6 +95,7 @@ impl TargetText for Target {
     fn table_cells(&self) -> (String, String) {
         let build = match &self.build {
             BuildStatus::Ok => "yes".to_string(),
+            BuildStatus::Locked(t) => locked_text(t),
             BuildStatus::MissingPackages(p) => format!("apt-get install {}", p.join(" ")),
             BuildStatus::NoToolchain => "-".to_string(),
             BuildStatus::Error => self.build_detail.clone(),
@@ -109,7 +113,7 @@ impl TargetText for Target {
 
     fn to_json(&self) -> Json {
         let (build_status, build_install) = match &self.build {
-            BuildStatus::Ok => ("ok", vec![]),
+            BuildStatus::Ok | BuildStatus::Locked(_) => ("ok", vec![]),
             BuildStatus::MissingPackages(p) => ("missing-packages", p.clone()),
             BuildStatus::NoToolchain => ("no-toolchain", vec![]),
             BuildStatus::Error => ("error", vec![]),
@@ -135,6 +139,19 @@ impl TargetText for Target {
                 "install": build_install,
                 "detail": self.build_detail,
                 "caveat": self.caveat,
+                "toolchain": match &self.build {
+                    BuildStatus::Locked(t) => json!({
+                        "from": "lock",
+                        "root": t.root,
+                        "rootSize": t.root_size,
+                        "fetched": t.is_fetched(),
+                        "debs": t.debs,
+                        "debBytes": t.deb_bytes,
+                        "fetchedDebs": t.fetched_debs,
+                        "fetchedBytes": t.fetched_bytes,
+                    }),
+                    _ => json!({ "from": "build-machine" }),
+                },
             },
             "run": {
                 "ok": self.can_run(),
@@ -281,6 +298,24 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
 }
 
+/// A pure set's toolchain: in the store or what its first build downloads.
+fn locked_text(t: &LockedToolchain) -> String {
+    match t.root_size {
+        Some(size) => format!("lock's toolchain in the store ({})", mib(size)),
+        None if t.fetched_debs == t.debs => format!(
+            "lock's toolchain fetched ({} .debs, {}), unpacked on first build",
+            t.debs,
+            mib(t.deb_bytes)
+        ),
+        None => format!(
+            "lock's toolchain, first build downloads {} ({} of {} .debs)",
+            mib(t.deb_bytes - t.fetched_bytes),
+            t.debs - t.fetched_debs,
+            t.debs
+        ),
+    }
+}
+
 /// One group's line: where it stands and its sizes.
 fn group_text(g: &LockedGroup) -> String {
     let debs = |n: usize| if n == 1 { ".deb" } else { ".debs" };
@@ -394,12 +429,16 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         return Ok(if toolchains.is_ok() { 0 } else { 1 });
     }
     let logical = opts.store_dir();
-    let report = xnix_app::doctor::diagnose(logical, &opts.physical(Path::new(logical)))?;
+    let toolchains = toolchain_report(&opts);
+    let report = xnix_app::doctor::diagnose(
+        logical,
+        &opts.physical(Path::new(logical)),
+        toolchains.as_ref().ok(),
+    )?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // How each Linux system's derivations build here (xnix emulation status).
     let builds = xnix_app::emulation::status(&[])?;
-    let toolchains = toolchain_report(&opts);
     if args.json {
         let mut json = report.to_json();
         if let Some(obj) = json.as_object_mut() {
