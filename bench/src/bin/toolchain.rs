@@ -180,6 +180,9 @@ impl Store<'_> {
     }
 }
 
+/// (wall, CPU) of each repetition of a phase.
+type Times = [(Duration, Duration)];
+
 fn secs(d: f64) -> String {
     format!("{d:.2} s")
 }
@@ -284,33 +287,40 @@ fn run(o: &Options) -> Result<(), String> {
             "-".into()
         }
     };
-    let mut table = Table::new(["phase", "wall", "CPU", "throughput"]);
-    table.row([
-        format!(
-            "download ({} .debs, {:.1} MB)",
-            debs.len(),
-            deb_bytes as f64 / 1e6
+    // Throughput per wall second and per CPU second (on a loaded machine
+    // the second says more about xnix itself).
+    let mut table = Table::new(["phase", "wall", "CPU", "per wall s", "per CPU s"]);
+    let rows: [(String, &Times, u64); 3] = [
+        (
+            format!(
+                "download ({} .debs, {:.1} MB)",
+                debs.len(),
+                deb_bytes as f64 / 1e6
+            ),
+            &download,
+            deb_bytes,
         ),
-        secs(med(&download, false)),
-        secs(med(&download, true)),
-        mb(deb_bytes, med(&download, false)),
-    ]);
-    table.row([
-        format!("unpack (tree {:.1} MB)", tree_bytes as f64 / 1e6),
-        secs(med(&unpack, false)),
-        secs(med(&unpack, true)),
-        mb(tree_bytes, med(&unpack, false)),
-    ]);
-    table.row([
-        "first set-up".to_string(),
-        secs(med(&first, false)),
-        secs(med(&first, true)),
-        mb(deb_bytes, med(&first, false)),
-    ]);
+        (
+            format!("unpack (tree {:.1} MB)", tree_bytes as f64 / 1e6),
+            &unpack,
+            tree_bytes,
+        ),
+        ("first set-up (of .deb MB)".to_string(), &first, deb_bytes),
+    ];
+    for (phase, times, bytes) in rows {
+        table.row([
+            phase,
+            secs(med(times, false)),
+            secs(med(times, true)),
+            mb(bytes, med(times, false)),
+            mb(bytes, med(times, true)),
+        ]);
+    }
     table.row([
         "already in the store".to_string(),
         secs(med(&present, false)),
         secs(med(&present, true)),
+        String::new(),
         String::new(),
     ]);
     println!(
@@ -324,8 +334,9 @@ fn run(o: &Options) -> Result<(), String> {
     let p = med(&present, false);
     if p > 0.0 {
         println!(
-            "ratio first set-up / already in the store: {:.1}x (wall)",
-            med(&first, false) / p
+            "ratio first set-up / already in the store: {:.1}x wall, {:.1}x CPU",
+            med(&first, false) / p,
+            med(&first, true) / med(&present, true).max(1e-3)
         );
     }
     Ok(())
