@@ -18,8 +18,14 @@ let
   # x86_64 machine (pkgs/debian/pure.nix `nativeRoot`).
   emulatedNative = !isCross && pureEnv.nativeSupports hostPlatform;
   pure = emulatedNative || (config.xnixPure or false);
+  # `config.xnixHybrid = true` (or `pkgsHybrid`): an emulated native set whose
+  # compiler, assembler and linker are the x86_64-hosted cross tools of the
+  # same version, run natively (pkgs/debian/pure.nix `hybridRoot`).
+  hybrid = emulatedNative && (config.xnixHybrid or false) && (pureEnv.hybridSupports hostPlatform
+    || throw "xnixpkgs: hybrid builds (config.xnixHybrid) cover aarch64-linux only; ${hostPlatform.system} builds fully emulated (leave xnixHybrid unset)");
   sandboxFor = p:
-    if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
+    if hybrid then { __xnixRoot = pureEnv.hybridRoot p; }
+    else if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
     else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else if pureEnv.supports p then { __xnixRoot = pureEnv.stdenvRoot p; }
     else throw "xnixpkgs: pure builds (config.xnixPure) do not cover ${p.config} yet (covered: x86_64, i686, aarch64, armv7l and riscv64 Linux with glibc; x86_64 with musl)";
@@ -113,6 +119,10 @@ let
         crossSystem = { config = hostPlatform.config; useLLVM = true; linker = "lld"; }
           // lib.optionalAttrs (hostPlatform ? gcc && hostPlatform.gcc != { }) { inherit (hostPlatform) gcc; };
       };
+      # This emulated native set with native compilers (`config.xnixHybrid`).
+      pkgsHybrid =
+        if emulatedNative then nixpkgsFun (topArgs // { config = topArgs.config // { xnixHybrid = true; }; })
+        else throw "xnixpkgs: pkgsHybrid is a variant of an emulated native set (`localSystem = \"aarch64-linux\"` on an x86_64 machine); this set builds ${hostPlatform.system} on ${buildPlatform.system}";
       # This set again with more overlays.
       appendOverlays = more: nixpkgsFun (topArgs // { overlays = topArgs.overlays ++ more; });
       extend = overlay: self.appendOverlays [ overlay ];
