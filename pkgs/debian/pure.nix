@@ -121,7 +121,10 @@ let
       # The amd64 lock's group with the x86_64-hosted cross gcc of the same version (hybrid builds).
       hybridGroup = "gcc-cross-aarch64";
     };
-    riscv64 = { debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1"; };
+    riscv64 = {
+      debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1";
+      hybridGroup = "gcc-cross-riscv64";
+    };
   };
   nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
   nativeOf = p: natives.${cpuOf p};

@@ -22,7 +22,7 @@ let
   # compiler, assembler and linker are the x86_64-hosted cross tools of the
   # same version, run natively (pkgs/debian/pure.nix `hybridRoot`).
   hybrid = emulatedNative && (config.xnixHybrid or false) && (pureEnv.hybridSupports hostPlatform
-    || throw "xnixpkgs: hybrid builds (config.xnixHybrid) cover aarch64-linux only; ${hostPlatform.system} builds fully emulated (leave xnixHybrid unset)");
+    || throw "xnixpkgs: hybrid builds (config.xnixHybrid) cover aarch64-linux and riscv64-linux; ${hostPlatform.system} builds fully emulated (leave xnixHybrid unset)");
   sandboxFor = p:
     if hybrid then { __xnixRoot = pureEnv.hybridRoot p; }
     else if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
