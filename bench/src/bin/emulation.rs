@@ -24,7 +24,7 @@
 //! load average at the start and end is printed, since other work on the
 //! machine shows in the wall times.
 //!
-//!     cargo run --release -p xnix-bench --bin emulation -- [PKG...] [--reps N] [--keep-mirror DIR]
+//!     cargo run --release -p xnix-bench --bin emulation -- [PKG...] [--reps N] [--keep-mirror DIR] [--pkgs DIR]
 //!
 //! The xnix binary is found as the other benches find it (`XNIX_BIN`, or
 //! target/release/xnix).
@@ -278,6 +278,7 @@ fn run() -> Result<(), Failure> {
     let mut packages = Vec::new();
     let mut reps = 1usize;
     let mut keep_mirror: Option<PathBuf> = None;
+    let mut pkgs = workspace_root().join("pkgs");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -294,14 +295,22 @@ fn run() -> Result<(), Failure> {
                         .ok_or_else(|| setup("--keep-mirror takes a directory"))?,
                 ));
             }
+            "--pkgs" => {
+                pkgs = PathBuf::from(
+                    args.next()
+                        .ok_or_else(|| setup("--pkgs takes a directory"))?,
+                );
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: emulation [PKG...] [--reps N] [--keep-mirror DIR]\n\
+                    "usage: emulation [PKG...] [--reps N] [--keep-mirror DIR] [--pkgs DIR]\n\
                      Builds each package (default: lua hello) native, cross (aarch64), emulated \
                      (localSystem = \"aarch64-linux\") and hybrid (pkgsHybrid), each in a fresh \
                      store with its toolchains fetched beforehand, and prints wall/CPU times \
                      and ratios to native. --keep-mirror DIR keeps the local copy of the \
-                     fetched .debs and sources there (reused by the next run)."
+                     fetched .debs and sources there (reused by the next run). --pkgs DIR: the \
+                     collection to build (default: the workspace's pkgs/; a copy keeps a long \
+                     run independent of edits)."
                 );
                 return Ok(());
             }
@@ -314,7 +323,7 @@ fn run() -> Result<(), Failure> {
     }
     let xnix = Xnix {
         bin: find_xnix().map_err(setup)?,
-        pkgs: workspace_root().join("pkgs"),
+        pkgs,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
 
