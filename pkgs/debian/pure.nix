@@ -151,8 +151,15 @@ let
   # comes from trixie (./trixie), whose gcc is 14.
   trixie = import ./. { suite = "trixie"; lockDir = ./trixie; };
   natives = {
-    aarch64 = { debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1"; };
-    riscv64 = { debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1"; };
+    aarch64 = {
+      debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1";
+      # The amd64 lock's group with the x86_64-hosted cross gcc of the same version (hybrid builds).
+      hybridGroup = "gcc-cross-aarch64";
+    };
+    riscv64 = {
+      debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1";
+      hybridGroup = "gcc-cross-riscv64";
+    };
   };
   nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
   nativeOf = p: natives.${cpuOf p};
@@ -164,6 +171,39 @@ let
     n.debian.unpackDebs {
       name = "debian-${lock.suite}-${n.debArch}-native-root";
       debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique (lock.closures.gcc-native ++ lock.closures.stdenv-native));
+    };
+  # The hybrid of an emulated native build: the native root, over which the
+  # amd64 lock's cross compiler for the same architecture and gcc version is
+  # unpacked (`hybridGroup`), so that /usr/bin/<triple>-gcc-<v>, its cc1, as
+  # and ld are x86_64 programs the kernel runs directly, while the shell,
+  # make and everything configure builds stay the architecture's own, run
+  # under qemu. Debian's multiarch keeps the two apart: the x86_64 C library
+  # and the compiler's libraries land in /usr/lib/x86_64-linux-gnu with the
+  # loader in /lib64; only the compiler's and binutils' own file names are
+  # shared, and the cross ones win. The cross C library and kernel headers
+  # are left out: the compiler (sysroot /) then takes headers and libraries
+  # from the native root's /usr/include and /usr/lib/<triple>, as the native
+  # compiler does. The outputs differ from the fully emulated build's (the
+  # compiler's version string in .comment, the paths of gcc's own headers
+  # in debug information), so this is another derivation, not a faster way
+  # to the same one.
+  hybridSupports = p: nativeSupports p && (nativeOf p) ? hybridGroup;
+  hybridRoot = p:
+    let
+      n = nativeOf p;
+      lock = nativeLock n;
+      cross = n.debian.locks.amd64;
+      sysrootPackages = map (x: "${x}-${n.debArch}-cross") [ "libc6" "libc6-dev" "linux-libc-dev" ];
+      crossNames = builtins.filter (x: !builtins.elem x sysrootPackages) cross.closures.${n.hybridGroup};
+      # The one package both have by name that is not a multiarch library:
+      # binutils for the triple (the native one's documentation directory
+      # is a link where the cross one's is a directory).
+      nativeNames = builtins.filter (x: x != "binutils-${n.triple}") (lock.closures.gcc-native ++ lock.closures.stdenv-native);
+    in
+    n.debian.unpackDebs {
+      name = "debian-${lock.suite}-${n.debArch}-hybrid-root";
+      debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique nativeNames)
+        ++ map (x: n.debian.debs.amd64.${x}) (unique crossNames);
     };
   nativeLibc = p: let n = nativeOf p; in n.debian.groups.${n.debArch}.libc;
   nativeLinkFlags = p:
@@ -205,5 +245,5 @@ in
   supports = p: mingw.supports p || (if llvm.wanted p then llvm.supports p else supports p);
   stdenvRoot = p: if mingw.supports p then mingw.root p else if llvm.wanted p then llvm.root p else stdenvRoot p;
   linkFlagsFor = p: if mingw.supports p then mingw.linkFlags else linkFlagsFor p;
-  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
+  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain hybridSupports hybridRoot;
 }

@@ -27,8 +27,14 @@ let
   wantPure = config.xnixPure or false;
   pureFor = p: wantPure && pureEnv.supports p;
   pure = emulatedNative || (pureFor buildPlatform && pureFor hostPlatform && pureFor targetPlatform);
+  # `config.xnixHybrid = true` (or `pkgsHybrid`): an emulated native set whose
+  # compiler, assembler and linker are the x86_64-hosted cross tools of the
+  # same version, run natively (pkgs/debian/pure.nix `hybridRoot`).
+  hybrid = emulatedNative && (config.xnixHybrid or false) && (pureEnv.hybridSupports hostPlatform
+    || throw "xnixpkgs: hybrid builds (config.xnixHybrid) cover aarch64-linux and riscv64-linux; ${hostPlatform.system} builds fully emulated (leave xnixHybrid unset)");
   sandboxFor = p:
-    if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
+    if hybrid then { __xnixRoot = pureEnv.hybridRoot p; }
+    else if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
     else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else { __xnixRoot = pureEnv.stdenvRoot p; };
   # Builders compiling with clang (clangStdenv, its wrapper) need clang and
@@ -126,6 +132,10 @@ let
         crossSystem = { config = hostPlatform.config; useLLVM = true; linker = "lld"; }
           // lib.optionalAttrs (hostPlatform ? gcc && hostPlatform.gcc != { }) { inherit (hostPlatform) gcc; };
       };
+      # This emulated native set with native compilers (`config.xnixHybrid`).
+      pkgsHybrid =
+        if emulatedNative then nixpkgsFun (topArgs // { config = topArgs.config // { xnixHybrid = true; }; })
+        else throw "xnixpkgs: pkgsHybrid is a variant of an emulated native set (`localSystem = \"aarch64-linux\"` on an x86_64 machine); this set builds ${hostPlatform.system} on ${buildPlatform.system}";
       # This set again with more overlays.
       appendOverlays = more: nixpkgsFun (topArgs // { overlays = topArgs.overlays ++ more; });
       extend = overlay: self.appendOverlays [ overlay ];
