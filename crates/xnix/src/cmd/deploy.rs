@@ -39,8 +39,12 @@ deployment.confirmTimeout seconds for xnix to confirm over a new connection,
 after deployment.healthChecks pass; without it, it goes back to its previous
 generation by itself, so a configuration that cuts the machine off undoes
 itself. A failing machine goes back while the others keep the new system;
-with --all-or-nothing all go back. The exit status is 0 only when every
-machine runs its new system.";
+with --all-or-nothing all go back; a first deployment has nothing to go
+back to and stays (reported as failed). A machine that runs its new system
+already (activated and kept by an earlier deployment) is left as it is:
+nothing is copied or activated, only its health checks run (--reactivate
+activates it again). The exit status is 0 only when every machine runs its
+new system.";
 
 /// Arguments of `xnix deploy`.
 #[derive(Args)]
@@ -64,6 +68,9 @@ pub struct DeployArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Activate also the machines that run their new system already.
+    #[arg(long)]
+    pub reactivate: bool,
 }
 
 /// An expression (a function of the --arg set) for the configurations.
@@ -302,6 +309,7 @@ fn describe(e: &FleetEvent) -> String {
 fn result_text(r: &NodeResult) -> String {
     match r {
         NodeResult::Deployed { .. } => "deployed".into(),
+        NodeResult::Unchanged => "unchanged: it runs this system already".into(),
         NodeResult::RolledBack { reason } => format!("rolled back: {reason}"),
         NodeResult::Failed { reason } => format!("failed: {reason}"),
     }
@@ -389,6 +397,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         all_or_nothing: args.all_or_nothing,
         ssh_opts: ssh_opts_from_env(),
         copy: Default::default(),
+        reactivate: args.reactivate,
     };
     let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
     let progress = Progress::new(store.store_dir().clone(), false);
@@ -420,6 +429,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
             .map(|(r, n)| {
                 let (status, reason) = match &r.result {
                     NodeResult::Deployed { .. } => ("deployed", String::new()),
+                    NodeResult::Unchanged => ("unchanged", String::new()),
                     NodeResult::RolledBack { reason } => ("rolled-back", reason.clone()),
                     NodeResult::Failed { reason } => ("failed", reason.clone()),
                 };
@@ -441,6 +451,10 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
             NodeResult::Deployed { copied } => (
                 "deployed",
                 format!("{} ({copied} paths copied)", n.url.display()),
+            ),
+            NodeResult::Unchanged => (
+                "unchanged",
+                format!("{} (it runs this system already)", n.url.display()),
             ),
             NodeResult::RolledBack { reason } => ("rolled back", reason.clone()),
             NodeResult::Failed { reason } => ("failed", reason.clone()),
