@@ -67,6 +67,9 @@ let
       inherit (l) pkgsBuildBuild pkgsBuildHost pkgsBuildTarget pkgsHostHost pkgsHostTarget pkgsTargetTarget;
       buildPackages = l.pkgsBuildHost;
       targetPackages = l.pkgsTargetTarget;
+      # The back link: the package set whose `buildPackages` is this one (for
+      # compilers whose build systems need the set they build for).
+      __targetPackages = l.pkgsTargetTarget;
 
       # Compiler wrappers running on this set's host, emitting code for its
       # target: `stdenv.cc` of the next stage is `buildPackages.gcc` (or

@@ -119,6 +119,9 @@ pub struct Evaluator {
     /// Entries consulted after the search path and not listed in `builtins.nixPath`, as
     /// Nix's own `<nix/...>` files are: xnix's package collection as `<xnixpkgs>`.
     fallback_search_path: RefCell<Vec<(String, String)>>,
+    /// Notices printed (once) the first time a fallback entry, by prefix, is used: `<nixpkgs>`
+    /// meaning the bundled collection is worth saying, `<xnixpkgs>` is not.
+    pub(crate) fallback_notices: RefCell<HashMap<String, String>>,
     pub(crate) import_cache: RefCell<HashMap<String, Value>>,
     pub(crate) store_paths: RefCell<HashMap<String, String>>,
     stack_base: usize,
@@ -199,6 +202,7 @@ impl Evaluator {
             global_names: HashMap::new(),
             search_path: RefCell::new(Vec::new()),
             fallback_search_path: RefCell::new(Vec::new()),
+            fallback_notices: RefCell::new(HashMap::new()),
             import_cache: RefCell::new(HashMap::new()),
             store_paths: RefCell::new(HashMap::new()),
             stack_base,
