@@ -27,10 +27,19 @@ let
   wantPure = config.xnixPure or false;
   pureFor = p: wantPure && pureEnv.supports p;
   pure = emulatedNative || (pureFor buildPlatform && pureFor hostPlatform && pureFor targetPlatform);
+  # `config.xnixHybrid = true` (or `pkgsHybrid`): an emulated native set whose
+  # compiler, assembler and linker are the x86_64-hosted cross tools of the
+  # same version, run natively (pkgs/debian/pure.nix `hybridRoot`).
+  hybrid = emulatedNative && (config.xnixHybrid or false) && (pureEnv.hybridSupports hostPlatform
+    || throw "xnixpkgs: hybrid builds (config.xnixHybrid) cover aarch64-linux and riscv64-linux; ${hostPlatform.system} builds fully emulated (leave xnixHybrid unset)");
   sandboxFor = p:
-    if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
+    if hybrid then { __xnixRoot = pureEnv.hybridRoot p; }
+    else if emulatedNative then { __xnixRoot = pureEnv.nativeRoot p; }
     else if !pure then { __impureHostDeps = import ../stdenv/impure-host-deps.nix; }
     else { __xnixRoot = pureEnv.stdenvRoot p; };
+  # Builders compiling with clang (clangStdenv, its wrapper) need clang and
+  # lld in their root too: the platform as pkgsLLVM has it.
+  clangSandboxFor = p: sandboxFor (p // { useLLVM = true; });
 
   base = self:
     let
@@ -59,9 +68,8 @@ let
       # The stdenv compiling with `cc`; what it needs of the toolchain (sysroot,
       # static linking) is what `cc` says, or `fallback`'s for a compiler
       # that is not one of toolchains.nix's wrappers.
-      mkStdenvWith = { cc, fallback }: import ../stdenv {
-        inherit lib buildPlatform hostPlatform targetPlatform cc config;
-        sandbox = sandboxFor hostPlatform;
+      mkStdenvWith = { cc, fallback, sandbox ? sandboxFor hostPlatform }: import ../stdenv {
+        inherit lib buildPlatform hostPlatform targetPlatform cc config sandbox;
         toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;
         buildPackages = l.pkgsBuildHost;
@@ -75,6 +83,9 @@ let
       inherit (l) pkgsBuildBuild pkgsBuildHost pkgsBuildTarget pkgsHostHost pkgsHostTarget pkgsTargetTarget;
       buildPackages = l.pkgsBuildHost;
       targetPackages = l.pkgsTargetTarget;
+      # The back link: the package set whose `buildPackages` is this one (for
+      # compilers whose build systems need the set they build for).
+      __targetPackages = l.pkgsTargetTarget;
 
       # Compiler wrappers running on this set's host, emitting code for its
       # target: `stdenv.cc` of the next stage is `buildPackages.gcc` (or
@@ -96,7 +107,7 @@ let
 
       # The compilers come from the finished build-tools set, overlays included.
       gccStdenv = mkStdenvWith { cc = l.pkgsBuildHost.gcc; fallback = toolchains.gccFor { } hostPlatform; };
-      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; };
+      clangStdenv = mkStdenvWith { cc = l.pkgsBuildHost.clang; fallback = toolchains.clangFor { } hostPlatform; sandbox = clangSandboxFor hostPlatform; };
       stdenv = if useClang then self.clangStdenv else self.gccStdenv;
       # Whether `stdenv`'s toolchain is usable on this machine, as data (see
       # toolchains.nix `status`): the status its compiler carries.
@@ -121,6 +132,10 @@ let
         crossSystem = { config = hostPlatform.config; useLLVM = true; linker = "lld"; }
           // lib.optionalAttrs (hostPlatform ? gcc && hostPlatform.gcc != { }) { inherit (hostPlatform) gcc; };
       };
+      # This emulated native set with native compilers (`config.xnixHybrid`).
+      pkgsHybrid =
+        if emulatedNative then nixpkgsFun (topArgs // { config = topArgs.config // { xnixHybrid = true; }; })
+        else throw "xnixpkgs: pkgsHybrid is a variant of an emulated native set (`localSystem = \"aarch64-linux\"` on an x86_64 machine); this set builds ${hostPlatform.system} on ${buildPlatform.system}";
       # This set again with more overlays.
       appendOverlays = more: nixpkgsFun (topArgs // { overlays = topArgs.overlays ++ more; });
       extend = overlay: self.appendOverlays [ overlay ];
@@ -141,7 +156,7 @@ let
         toolchain = if emulatedNative then pureEnv.nativeToolchain targetPlatform
         else if pure then pureToolchain kind version hostToolchain
         else hostToolchain;
-        sandbox = sandboxFor targetPlatform;
+        sandbox = if kind == "clang" then clangSandboxFor targetPlatform else sandboxFor targetPlatform;
         extraLinkFlags = if emulatedNative then pureEnv.nativeLinkFlags targetPlatform
           else if pure then pureEnv.linkFlagsFor targetPlatform else [ ];
         status = if pure || emulatedNative then pureStatus kind version
@@ -153,7 +168,11 @@ let
       pureGap = kind: version:
         let deb = (toolchains.gccFor { inherit version; } targetPlatform).versionDeb; in
         if kind == "clang" then
-          "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no clang for ${targetPlatform.config} yet; import the collection with `config.xnixPure = false;` to build with the build machine's clang"
+          (if !(pureEnv.supports (targetPlatform // { useLLVM = true; })) then
+            "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no clang for ${targetPlatform.config} yet; import the collection with `config.xnixPure = false;` to build with the build machine's clang"
+          else if version != pureEnv.llvm.version then
+            "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has clang ${pureEnv.llvm.version} only, not clang ${version}; use clang${pureEnv.llvm.version}, or import the collection with `config.xnixPure = false;` to build with the build machine's clang ${version}"
+          else null)
         else if !(pureEnv.isLocked deb) then
           "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no gcc ${version} for ${targetPlatform.config} (the lock of Debian packages has no `${deb}`); use the lock's gcc (gcc${toolchains.defaultGccFor targetPlatform}), or import the collection with `config.xnixPure = false;` to build with the build machine's gcc ${version}"
         else null;
