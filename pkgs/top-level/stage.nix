@@ -196,7 +196,9 @@ let
           missingDebs = [ ];
           install = [ ];
           reason = if gap == null then "" else gap;
-          caveat = "";
+          # What builds but may not run where users expect: the same C
+          # library as the build machine's toolchain (armhf on ARMv6).
+          caveat = if emulatedNative then "" else (toolchains.status { clang = kind == "clang"; inherit version; } targetPlatform).caveat;
           pure = true;
         };
       versions = kind: vs: map (v: { name = "${kind}${v}"; value = wrapper kind v; }) vs;

@@ -186,35 +186,28 @@ fn require(program: &str, package: &str) {
 
 #[test]
 fn run_static_aarch64_program_through_qemu() {
-    require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
     require("qemu-aarch64", "qemu-user");
     let env = Env::new();
-    let src = env.work().join("prog.c");
+    // Linked statically by Debian's aarch64 cross gcc from the lock (a
+    // root of locked packages, pkgs/debian/pure.nix): no C library needed.
     fs::write(
-        &src,
+        env.work().join("prog.c"),
         "#include <stdio.h>\nint main(int argc, char **argv) { printf(\"aarch64 says %s\\n\", argc > 1 ? argv[1] : \"nothing\"); return 5; }\n",
     )
     .unwrap();
-    let cc = Command::new("aarch64-linux-gnu-gcc")
-        .args(["-static", "-O1", "-o"])
-        .arg(env.work().join("prog"))
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(
-        cc.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cc.stderr)
-    );
     fs::write(
         env.work().join("prog.nix"),
-        r#"derivation {
+        format!(
+            r#"let pure = import {}/debian/pure.nix {{ }}; in derivation {{
   name = "prog";
   system = builtins.currentSystem;
-  builder = "/bin/sh";
-  bin = builtins.path { path = ./prog; name = "prog-aarch64"; };
-  args = [ "-c" "mkdir -p $out/bin; cp $bin $out/bin/prog; chmod +x $out/bin/prog" ];
-}"#,
+  builder = "/bin/busybox";
+  __xnixRoot = pure.root {{ target = "aarch64"; groups = [ "busybox" ]; }};
+  src = ./prog.c;
+  args = [ "sh" "-c" "export PATH=/usr/bin; mkdir -p $out/bin; cp $src prog.c; aarch64-linux-gnu-gcc-12 -static -O1 -o $out/bin/prog prog.c" ];
+}}"#,
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../pkgs")
+        ),
     )
     .unwrap();
     let o = env.xnix(&["run", "prog.nix", "--", "hi"]);
@@ -434,8 +427,9 @@ fn doctor_reports_every_catalogue_platform() {
     assert_eq!(store["ok"], true, "{store}");
 }
 
-/// A collection that is the real one, seeing a dpkg database (`xnixDpkgInfoDir`)
-/// with only the packages of `installed`.
+/// A collection that is the real one with the build machine's compilers
+/// (`xnixPure = false`), seeing a dpkg database (`xnixDpkgInfoDir`) with
+/// only the packages of `installed`.
 fn collection_with_dpkg(env: &Env, installed: &[&str]) -> PathBuf {
     let info = env.work().join("dpkg-info");
     fs::create_dir_all(&info).unwrap();
@@ -448,7 +442,7 @@ fn collection_with_dpkg(env: &Env, installed: &[&str]) -> PathBuf {
     fs::write(
         dir.join("default.nix"),
         format!(
-            "{{ ... }}@args: import {pkgs} (args // {{ config = (args.config or {{ }}) // {{ xnixDpkgInfoDir = \"{}\"; }}; }})\n",
+            "{{ ... }}@args: import {pkgs} (args // {{ config = (args.config or {{ }}) // {{ xnixPure = false; xnixDpkgInfoDir = \"{}\"; }}; }})\n",
             info.display()
         ),
     )

@@ -1,13 +1,13 @@
 # `stdenv.cc` is `buildPackages.gcc` (`buildPackages.clang` for clangStdenv
 # and useLLVM): the compiler running on the build machine and emitting code
 # for the set's host. The former names `gccForTarget`/`clangForTarget` remain.
-# clang: with the build machine's compilers (`config.xnixPure = false`), as
-# the pure environment has no clang yet.
+# clang: with the build machine's compilers (`config.xnixPure = false`; a
+# fixture's dpkg database), as the pure environment has no clang yet.
 { xnixpkgs }:
 let
   p = import xnixpkgs { };
   c = p.pkgsCross.aarch64-multiplatform;
-  q = import xnixpkgs { config.xnixPure = false; };
+  q = import xnixpkgs { config = { xnixPure = false; xnixDpkgInfoDir = toString ./fixtures/dpkg-gcc11/info; }; };
   d = q.pkgsCross.aarch64-multiplatform;
 in
 c.stdenv.cc.drvPath == c.buildPackages.gcc.drvPath
