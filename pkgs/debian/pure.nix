@@ -73,8 +73,10 @@ let
     loaderDir = "usr/${config}/${loaderIn}";
   };
 
-  # The standard tools, the native gcc and busybox: a stdenv's root.
-  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" ];
+  # The standard tools, the native gcc, busybox and the build tools
+  # packages take from the build machine (build-support/host-tool.nix:
+  # cmake, meson, ninja, pkg-config, tcl; perl, python3): a stdenv's root.
+  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" "stdenv-tools" ];
   root = { target ? "x86_64", groups ? defaultGroups }:
     let
       t = targets.${target};
@@ -124,10 +126,11 @@ let
   # musl (x86_64): Debian's musl-gcc over the native gcc, linking
   # statically; the results need nothing at run time.
   isMusl = p: p.parsed.abi.name == "musl" && cpuOf p == "x86_64" && p.isLinux;
-  supports = p: isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
-    && p.parsed.abi.name == targets.${cpuOf p}.abi or "gnu";
+  supports = p: !(p.useLLVM or false) && (isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
+    && p.parsed.abi.name == targets.${cpuOf p}.abi or "gnu");
   stdenvRoot = p: if isMusl p then root { groups = defaultGroups ++ [ "musl" ]; } else root { target = cpuOf p; };
   linkFlagsFor = p: if isMusl p then [ ] else linkFlags.${cpuOf p};
+  isLocked = package: builtins.any (e: e.package == package) amd64.packages;
   # What runs a Linux platform's programs in a pure cross build (tests,
   # generators the build compiles for the host): Debian's static qemu from
   # the amd64 lock (group `qemu-user-static`), a store path; null for a
@@ -138,7 +141,9 @@ let
     else null;
   upstreamVersion = package:
     let
-      entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
+      found = builtins.filter (e: e.package == package) amd64.packages;
+      entry = if found != [ ] then builtins.head found
+        else throw "xnixpkgs: pure builds: the Debian package `${package}` is not in the amd64 lock (pkgs/debian/bookworm-amd64.json); use a compiler version the lock has, or add the package to pkgs/debian/roots.json and run `xnix debian lock`";
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
@@ -150,8 +155,15 @@ let
   # comes from trixie (./trixie), whose gcc is 14.
   trixie = import ./. { suite = "trixie"; lockDir = ./trixie; };
   natives = {
-    aarch64 = { debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1"; };
-    riscv64 = { debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1"; };
+    aarch64 = {
+      debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1";
+      # The amd64 lock's group with the x86_64-hosted cross gcc of the same version (hybrid builds).
+      hybridGroup = "gcc-cross-aarch64";
+    };
+    riscv64 = {
+      debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1";
+      hybridGroup = "gcc-cross-riscv64";
+    };
   };
   nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
   nativeOf = p: natives.${cpuOf p};
@@ -163,6 +175,39 @@ let
     n.debian.unpackDebs {
       name = "debian-${lock.suite}-${n.debArch}-native-root";
       debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique (lock.closures.gcc-native ++ lock.closures.stdenv-native));
+    };
+  # The hybrid of an emulated native build: the native root, over which the
+  # amd64 lock's cross compiler for the same architecture and gcc version is
+  # unpacked (`hybridGroup`), so that /usr/bin/<triple>-gcc-<v>, its cc1, as
+  # and ld are x86_64 programs the kernel runs directly, while the shell,
+  # make and everything configure builds stay the architecture's own, run
+  # under qemu. Debian's multiarch keeps the two apart: the x86_64 C library
+  # and the compiler's libraries land in /usr/lib/x86_64-linux-gnu with the
+  # loader in /lib64; only the compiler's and binutils' own file names are
+  # shared, and the cross ones win. The cross C library and kernel headers
+  # are left out: the compiler (sysroot /) then takes headers and libraries
+  # from the native root's /usr/include and /usr/lib/<triple>, as the native
+  # compiler does. The outputs differ from the fully emulated build's (the
+  # compiler's version string in .comment, the paths of gcc's own headers
+  # in debug information), so this is another derivation, not a faster way
+  # to the same one.
+  hybridSupports = p: nativeSupports p && (nativeOf p) ? hybridGroup;
+  hybridRoot = p:
+    let
+      n = nativeOf p;
+      lock = nativeLock n;
+      cross = n.debian.locks.amd64;
+      sysrootPackages = map (x: "${x}-${n.debArch}-cross") [ "libc6" "libc6-dev" "linux-libc-dev" ];
+      crossNames = builtins.filter (x: !builtins.elem x sysrootPackages) cross.closures.${n.hybridGroup};
+      # The one package both have by name that is not a multiarch library:
+      # binutils for the triple (the native one's documentation directory
+      # is a link where the cross one's is a directory).
+      nativeNames = builtins.filter (x: x != "binutils-${n.triple}") (lock.closures.gcc-native ++ lock.closures.stdenv-native);
+    in
+    n.debian.unpackDebs {
+      name = "debian-${lock.suite}-${n.debArch}-hybrid-root";
+      debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique nativeNames)
+        ++ map (x: n.debian.debs.amd64.${x}) (unique crossNames);
     };
   nativeLibc = p: let n = nativeOf p; in n.debian.groups.${n.debArch}.libc;
   nativeLinkFlags = p:
@@ -189,8 +234,20 @@ let
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
+  # Every locked `.deb` the pure stdenvs of `targets` and musl run or link
+  # against (duplicates included): what a machine fetches to build for all
+  # of them, e.g. to fill a local mirror once.
+  toolchainDebs = builtins.concatLists (map (cpu: (root { target = cpu; }).debs ++ targets.${cpu}.libc.debs) (builtins.attrNames targets))
+    ++ (root { groups = defaultGroups ++ [ "musl" ]; }).debs;
+  # Windows (mingw-w64) and clang/lld, over the roots above.
+  mingw = import ./pure-mingw.nix { inherit root defaultGroups; };
+  llvm = import ./pure-llvm.nix { inherit root defaultGroups; linuxSupports = supports; };
 in
 {
-  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion emulatorFor;
-  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
+  inherit toolchainDebs;
+  inherit root libc linkFlags hello targets upstreamVersion isLocked emulatorFor mingw llvm;
+  supports = p: mingw.supports p || (if llvm.wanted p then llvm.supports p else supports p);
+  stdenvRoot = p: if mingw.supports p then mingw.root p else if llvm.wanted p then llvm.root p else stdenvRoot p;
+  linkFlagsFor = p: if mingw.supports p then mingw.linkFlags else linkFlagsFor p;
+  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain hybridSupports hybridRoot;
 }
