@@ -1,4 +1,4 @@
-# expect-error: the Debian package `clang-15` is not in the amd64 lock
+# expect-error: the pure environment (pkgs/debian/pure.nix) has clang 14 only, not clang 15
 # Pure builds have the locked clang (14) only: another version is an error
 # saying how to add it, not a build against whatever the host has.
 { xnixpkgs }:
