@@ -46,8 +46,10 @@ debianMirror() {
         | grep -v security | head -1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//'
 }
 
-# xnix resolves mirror://debian from the APT sources itself: the matrix exercises
-# that, so no XNIX_MIRROR_DEBIAN is set here.
+# With xnix, the toolchains' .debs come through the tests' shared cache, whose
+# second mirror is the one xnix resolves from the APT sources.
+source "$here/deb-cache.sh"
+[ -n "${NIXBUILD-}" ] || useDebCache || exit 1
 
 evalStr() {
     if [ -n "${NIXBUILD-}" ]; then nix-instantiate "${nixOpts[@]}" --eval --json "$pkgs" -A "$1" 2>/dev/null | tr -d '"'
