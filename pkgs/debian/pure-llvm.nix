@@ -19,6 +19,9 @@ rec {
   wanted = p: p.useLLVM or false;
   # The platforms whose gcc environment is pure, with glibc.
   supports = p: linuxSupports (p // { useLLVM = false; }) && !isMusl p;
+  # The clang version the lock has (its `clang` group): any other clangNN
+  # is refused in a pure set.
+  version = "14";
   root = p:
     if supports p then baseRoot { target = cpuOf p; groups = defaultGroups ++ [ group ]; }
     else throw "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no clang for ${p.config}: clang builds cover the Linux targets of its gcc builds with glibc";
