@@ -11,28 +11,19 @@
 //! (`pkgsHybrid`) builds hello with the x86_64-hosted cross gcc run
 //! natively inside the emulated build.
 //!
-//! The `.deb` files come through the cache of pure_build.rs
-//! (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian) or the
-//! machine's Debian mirror.
+//! The `.deb` files come through the tests' shared cache
+//! (xnix_test_support::deb_cache), which this test's native roots join.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use xnix_test_support::deb_cache;
+
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
 fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs")
-}
-
-fn mirrors() -> String {
-    let cache = std::env::var_os("XNIX_TEST_DEB_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"));
-    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
-        .unwrap()
-        .expect("this machine's APT sources name a Debian archive");
-    format!("file://{} {real}", cache.display())
 }
 
 /// The machine's global binfmt_misc: its mounts and every entry with its
@@ -76,6 +67,8 @@ fn make_writable(dir: &Path) {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // The native roots' `.deb`s join the shared cache.
+        deb_cache::fill_from_store(self.0.path());
         make_writable(self.0.path());
     }
 }
@@ -85,7 +78,7 @@ fn xnix(store: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("XNIX_STORE_ROOT", store)
         .env("XNIX_STORE_DIR", "/xnix/store")
-        .env("XNIX_MIRROR_DEBIAN", mirrors())
+        .env("XNIX_MIRROR_DEBIAN", deb_cache::prepare(Path::new(XNIX)))
         .env_remove("XNIX_STATE_DIR")
         .output()
         .unwrap()

@@ -86,7 +86,7 @@ fn add_error_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn import_path(ev: &Evaluator, v: &Value, pos: Pos) -> R<String> {
-    let p = ev.coerce_to_path(v.clone(), pos)?;
+    let p = ev.coerce_to_read_path(v.clone(), pos)?;
     ev.resolve_import_path(&p, pos)
 }
 
@@ -98,7 +98,7 @@ fn import(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 fn scoped_import(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let scope = ev.force_attrs(a[0].clone(), pos)?;
     let p = import_path(ev, &a[1], pos)?;
-    let text = std::fs::read_to_string(&p).map_err(|e| {
+    let text = crate::eval::read_source(&p).map_err(|e| {
         EvalError::msg(
             format!("opening file '{p}': {}", crate::eval::io_msg(&e)),
             pos,
