@@ -100,7 +100,7 @@ impl Evaluator {
     /// Where a path inside a store path this evaluation computed but nobody wrote yet
     /// (a flake's `outPath`, copied lazily) lies on disk: importing `"${flake}/file.nix"`
     /// reads the source the store path will be copied from.
-    fn unwritten_source(&self, path: &str) -> Option<String> {
+    pub(super) fn unwritten_source(&self, path: &str) -> Option<String> {
         let cache = self.drv_cache.borrow();
         cache.objects.iter().find_map(|o| match o {
             crate::store::StoreObject::Source { src, path: sp, .. } => {
