@@ -14,17 +14,28 @@
 #                               point the profile at generation SETGEN ("-":
 #                               leave it to switch-to-configuration), run
 #                               SYSTEM's switch-to-configuration ACTION, write
-#                               the status; with TIMEOUT > 0 wait that many
-#                               seconds for `decide ID yes` and otherwise go
-#                               back to the generation that was current before
+#                               the status; with TIMEOUT > 0 leave a detached
+#                               `await` behind and end
+#   await ID ACTION TIMEOUT     wait up to TIMEOUT seconds for `decide ID` and
+#                               otherwise go back to the generation that was
+#                               current before (a `sleep` that `decide` ends
+#                               early, so nothing polls)
 #   wait ID                     wait for the status of ID, print the log, exit with it
 #   activate ID ACTION SYSTEM TIMEOUT SETGEN
-#                               start, then wait, in one connection; the log,
-#                               then a last line "xnix-activation-status N"
+#                               start, then wait, in one connection (for the
+#                               runner itself, its child: no polling); the
+#                               log, then a last line "xnix-activation-status N"
 #   decide ID yes|no [ACTION]   confirm (keep) or refuse (roll back now); prints
 #                               "confirmed", "rolled-back" or, when there was no
 #                               generation before it, "no-previous" (the new one
 #                               stays); whoever decided first wins
+#   confirm ID ACTION CHECK...  run the health checks (each `sh -c CHECK`, with
+#                               the caller's PATH) one by one; all pass: decide
+#                               yes, else print "xnix-check-failed N" and the
+#                               failing check's output, and decide no; then
+#                               print what `decide` prints (the magic
+#                               rollback's confirmation in one command)
+#   check ID ACTION CHECK...    the health checks of `confirm`, without deciding
 #   outcome ID                  wait until ID is decided (by `decide` or by the
 #                               timeout) and print what `decide` prints
 #   previous                    the generation before the current one: N TARGET
@@ -40,6 +51,7 @@ set -u
 state=$1; cmd=$2; shift 2
 profiles=$state/profiles
 runs=$state/deploy
+callers_path=${PATH:-/usr/bin:/bin}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 generations() {
@@ -101,6 +113,40 @@ go_back() {
     esac
 }
 
+# Start activation $1 (the `start` arguments): its directory, then the
+# runner, detached in its own session; its process id in $runner.
+start_run() {
+    dir=$runs/$1
+    mkdir -p "$dir" || return 1
+    [ -x "$3/bin/switch-to-configuration" ] || {
+        echo "error: '$3' is not a system configuration (it has no bin/switch-to-configuration)" >&2
+        return 1
+    }
+    current_gen > "$dir/previous"
+    echo "$3" > "$dir/system"
+    setsid -w sh "$0" "$state" run "$@" </dev/null >"$dir/log" 2>&1 &
+    runner=$!
+}
+
+# Record decision $2 (yes|no, after ACTION $3) for activation $1 unless one
+# was made already, end the waiting `await` early, and print the final word.
+decide() {
+    dir=$runs/$1
+    [ -d "$dir" ] || { echo "error: no activation $1 on this machine" >&2; return 1; }
+    if mkdir "$dir/decided" 2>/dev/null; then
+        if [ -f "$dir/sleeper" ]; then kill "$(cat "$dir/sleeper")" 2>/dev/null; fi
+        if [ "$2" = yes ]; then
+            [ "$(cat "$dir/status" 2>/dev/null)" = 0 ] &&
+                mark_active "${3:-switch}" "$(cat "$dir/system" 2>/dev/null)"
+            echo confirmed > "$dir/final"
+        else
+            refuse "$1" "$(cat "$dir/previous" 2>/dev/null)" "${3:-switch}" >&2
+        fi
+    fi
+    while [ ! -e "$dir/final" ]; do sleep 0.1; done
+    cat "$dir/final"
+}
+
 case "$cmd" in
 list)
     cur=$(current_gen)
@@ -115,44 +161,46 @@ previous)
     done | tail -n 1
     ;;
 start)
-    id=$1; system=$3
-    dir=$runs/$id
-    mkdir -p "$dir" || exit 1
-    [ -x "$system/bin/switch-to-configuration" ] || {
-        echo "error: '$system' is not a system configuration (it has no bin/switch-to-configuration)" >&2
-        exit 1
-    }
-    current_gen > "$dir/previous"
-    echo "$system" > "$dir/system"
-    setsid sh "$0" "$state" run "$@" </dev/null >"$dir/log" 2>&1 &
-    echo "started $id"
+    start_run "$@" || exit 1
+    echo "started $1"
     ;;
 run)
     id=$1; action=$2; system=$3; timeout=$4; setgen=$5
     dir=$runs/$id
-    prev=$(cat "$dir/previous" 2>/dev/null)
     case "$action" in switch|test) rm -f "$runs/active" ;; esac
     if [ "$setgen" != - ]; then
         set_profile "$setgen" && echo "the system profile is now generation $setgen"
     fi
     "$system/bin/switch-to-configuration" "$action"
     rc=$?
-    echo "$rc" > "$dir/status.tmp" && mv "$dir/status.tmp" "$dir/status"
     if [ "$timeout" -gt 0 ]; then
-        i=0
-        while [ ! -e "$dir/decided" ] && [ "$i" -lt $((timeout * 10)) ]; do
-            sleep 0.1; i=$((i + 1))
-        done
-        if mkdir "$dir/decided" 2>/dev/null; then
-            echo "no confirmation within $timeout s"
-            refuse "$id" "$prev" "$action"
-        fi
+        # The wait for the confirmation goes on detached; this runner ends
+        # with the status, so whoever waits for the runner learns it at once.
+        setsid sh "$0" "$state" await "$id" "$action" "$timeout" </dev/null >>"$dir/log" 2>&1 &
     elif [ "$rc" = 0 ]; then
         mark_active "$action" "$system"
     fi
+    echo "$rc" > "$dir/status.tmp" && mv "$dir/status.tmp" "$dir/status"
+    ;;
+await)
+    id=$1; action=$2; timeout=$3
+    dir=$runs/$id
+    sleep "$timeout" </dev/null >/dev/null 2>&1 &
+    sleeper=$!
+    echo "$sleeper" > "$dir/sleeper.tmp" && mv "$dir/sleeper.tmp" "$dir/sleeper"
+    # `decide` makes decided/ before it reads sleeper: one of us ends the sleep.
+    [ -e "$dir/decided" ] && kill "$sleeper" 2>/dev/null
+    wait "$sleeper"
+    if mkdir "$dir/decided" 2>/dev/null; then
+        echo "no confirmation within $timeout s"
+        refuse "$id" "$(cat "$dir/previous" 2>/dev/null)" "$action"
+    fi
     ;;
 activate)
-    sh "$0" "$state" start "$@" >/dev/null || exit 1
+    start_run "$@" || exit 1
+    # The runner ends once the status is written (a waiter for the
+    # confirmation stays behind, detached).
+    wait "$runner"
     sh "$0" "$state" wait "$1"
     rc=$?
     printf '\nxnix-activation-status %s\n' "$rc"
@@ -165,19 +213,21 @@ wait)
     exit "$(cat "$dir/status")"
     ;;
 decide)
-    dir=$runs/$1
-    [ -d "$dir" ] || { echo "error: no activation $1 on this machine" >&2; exit 1; }
-    if mkdir "$dir/decided" 2>/dev/null; then
-        if [ "$2" = yes ]; then
-            [ "$(cat "$dir/status" 2>/dev/null)" = 0 ] &&
-                mark_active "${3:-switch}" "$(cat "$dir/system" 2>/dev/null)"
-            echo confirmed > "$dir/final"
-        else
-            refuse "$1" "$(cat "$dir/previous" 2>/dev/null)" "${3:-switch}" >&2
+    decide "$@" || exit 1
+    ;;
+confirm|check)
+    id=$1; action=$2; shift 2
+    [ -d "$runs/$id" ] || { echo "error: no activation $id on this machine" >&2; exit 1; }
+    verdict=yes; n=0
+    for check in "$@"; do
+        n=$((n + 1))
+        if ! out=$(PATH=$callers_path sh -c "$check" </dev/null 2>&1); then
+            printf 'xnix-check-failed %s\n%s\n' "$n" "$out"
+            verdict=no
+            break
         fi
-    fi
-    while [ ! -e "$dir/final" ]; do sleep 0.1; done
-    cat "$dir/final"
+    done
+    [ "$cmd" = check ] || decide "$id" "$verdict" "$action" || exit 1
     ;;
 outcome)
     dir=$runs/$1
@@ -201,7 +251,7 @@ unchanged)
     if [ "$same" = yes ]; then echo unchanged; else echo changed; fi
     ;;
 *)
-    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|activate|decide|outcome|unchanged ..." >&2
+    echo "usage: agent.sh STATE_DIR list|previous|start|run|await|wait|activate|decide|confirm|check|outcome|unchanged ..." >&2
     exit 2
     ;;
 esac

@@ -20,8 +20,8 @@ use xnix_remote::ssh::{SshMaster, SshUrl, CONNECT_TIMEOUT};
 use xnix_store::LocalStore;
 
 use crate::{
-    activate, build_on, copy_and_activate, run_health_checks, settle, verify, Action, Activated,
-    Decision, DeployEvent, MagicRollback, Target, Verified,
+    activate, build_on, confirm, copy_and_activate, run_health_checks, settle, verify, Action,
+    Activated, Decision, DeployEvent, MagicRollback, Target, Verified,
 };
 
 /// One machine to deploy.
@@ -137,13 +137,17 @@ enum Started {
     Ended(NodeResult),
 }
 
-fn reconnect(node: &Node, opts: &FleetOptions) -> crate::Result<Target> {
-    let timeout = node
-        .confirm_timeout
-        .min(CONNECT_TIMEOUT)
-        .max(Duration::from_secs(1));
-    let master = SshMaster::connect(&node.url, &opts.ssh_opts, timeout)?;
-    Ok(Target::ssh(master, node.state_dir.clone()))
+/// The magic rollback's settings for `node`: its new connection may take
+/// as long as its confirmation window (at most [`CONNECT_TIMEOUT`]).
+fn magic(node: &Node) -> MagicRollback<'_> {
+    MagicRollback {
+        timeout: node.confirm_timeout,
+        connect_timeout: node
+            .confirm_timeout
+            .min(CONNECT_TIMEOUT)
+            .max(Duration::from_secs(1)),
+        health_checks: &node.health_checks,
+    }
 }
 
 /// Waits until a machine's system (or, built there, its derivation) is in
@@ -279,18 +283,17 @@ fn without_confirmation(node: &Node, p: &Phase1) -> NodeResult {
     }
 }
 
-fn check(node: &Node, opts: &FleetOptions, p: &Phase1) -> Verified {
-    let reconnect = || reconnect(node, opts);
-    let magic = MagicRollback {
-        timeout: node.confirm_timeout,
-        reconnect: &reconnect,
-        health_checks: &node.health_checks,
-    };
-    verify(&p.activated, &magic)
+fn check(node: &Node, p: &Phase1) -> Verified {
+    verify(&p.target, &p.activated, &magic(node))
 }
 
-fn decide(node: &Node, p: &Phase1, verified: Verified, keep: bool) -> NodeResult {
-    match settle(&p.target, &p.activated, verified, keep) {
+/// A decision (or the failure to get one) as the machine's result.
+fn decided(
+    node: &Node,
+    p: &Phase1,
+    decision: crate::Result<(Decision, Option<String>)>,
+) -> NodeResult {
+    match decision {
         Ok((Decision::Confirmed, _)) => NodeResult::Deployed { copied: p.copied },
         Ok((Decision::RolledBack, reason)) => NodeResult::RolledBack {
             reason: reason.unwrap_or_else(|| "not confirmed".into()),
@@ -310,11 +313,11 @@ fn decide(node: &Node, p: &Phase1, verified: Verified, keep: bool) -> NodeResult
     }
 }
 
-fn finish(node: &Node, opts: &FleetOptions, p: &Phase1) -> NodeResult {
+fn finish(node: &Node, p: &Phase1) -> NodeResult {
     if !p.activated.awaits_confirmation {
         return without_confirmation(node, p);
     }
-    decide(node, p, check(node, opts, p), true)
+    decided(node, p, confirm(&p.target, &p.activated, &magic(node)))
 }
 
 /// Deploy every node; reports in the order of `nodes`. Each node is
@@ -350,7 +353,7 @@ pub fn deploy_fleet(
                     }
                     Started::Activated(p) => {
                         events(&node.name, FleetEvent::Step(DeployEvent::Confirming));
-                        let r = finish(node, opts, &p);
+                        let r = finish(node, &p);
                         events(&node.name, FleetEvent::Done(r.clone()));
                         *results[i].lock().unwrap() = Some(r);
                     }
@@ -369,14 +372,14 @@ pub fn deploy_fleet(
                 s.spawn(move || {
                     if let Some(p) = pending[i].lock().unwrap().as_ref() {
                         events(&node.name, FleetEvent::Step(DeployEvent::Confirming));
-                        *checked[i].lock().unwrap() = Some(check(node, opts, p));
+                        *checked[i].lock().unwrap() = Some(check(node, p));
                     }
                 });
             }
         });
         let keep = checked
             .iter()
-            .all(|c| matches!(*c.lock().unwrap(), Some(Verified::Ready(_))));
+            .all(|c| matches!(*c.lock().unwrap(), Some(Verified::Ready)));
         std::thread::scope(|s| {
             for (i, node) in nodes.iter().enumerate() {
                 let (pending, checked, results) = (&pending, &checked, &results);
@@ -385,7 +388,7 @@ pub fn deploy_fleet(
                         return;
                     };
                     let verified = checked[i].lock().unwrap().take().expect("checked above");
-                    let r = decide(node, &p, verified, keep);
+                    let r = decided(node, &p, settle(&p.target, &p.activated, verified, keep));
                     events(&node.name, FleetEvent::Done(r.clone()));
                     *results[i].lock().unwrap() = Some(r);
                 });

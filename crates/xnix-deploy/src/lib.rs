@@ -146,6 +146,21 @@ impl Decision {
     }
 }
 
+/// What a command over a new connection found
+/// ([`Target::confirm_over_new_connection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The new connection worked and the checks ran.
+    Reached {
+        /// The first check that failed, and why (`None`: all passed).
+        failed: Option<String>,
+        /// What the target decided (when asked to).
+        decision: Option<Decision>,
+    },
+    /// No new connection could be made (or it broke): why.
+    Unreachable(String),
+}
+
 enum Via {
     Local,
     Ssh(SshMaster),
@@ -221,6 +236,12 @@ impl Target {
     /// collide) to the target's `deploy/` directory from our stdin, unless
     /// it is there already, then run, in one command.
     fn agent(&self, args: &[&str]) -> Result<Output> {
+        self.agent_over(args, None)
+    }
+
+    /// [`Target::agent`], over a connection of its own (made within
+    /// `fresh`) instead of the master's when `fresh` is given.
+    fn agent_over(&self, args: &[&str], fresh: Option<Duration>) -> Result<Output> {
         let hash = Hash::digest(HashAlgo::Sha256, AGENT).to_base32();
         let dir = format!("{}/deploy", self.state_dir);
         let script = format!("{dir}/agent-{}.sh", &hash[..12]);
@@ -235,6 +256,13 @@ impl Target {
             line.push_str(&shell_quote(a));
         }
         let (mut cmd, preamble) = match (&self.via, &self.sudo) {
+            (Via::Ssh(m), sudo) if fresh.is_some() => {
+                let timeout = fresh.unwrap_or(xnix_remote::ssh::CONNECT_TIMEOUT);
+                match sudo {
+                    Some(sudo) => (m.fresh_command(&sudo.wrap(&line), timeout), sudo.preamble()),
+                    None => (m.fresh_command(&line, timeout), Vec::new()),
+                }
+            }
             (Via::Ssh(m), _) => m.root_command(&line),
             (Via::Local, Some(sudo)) => {
                 let mut c = Command::new("sh");
@@ -397,6 +425,67 @@ impl Target {
             .ok_or_else(|| self.err(format!("unexpected outcome: '{}'", out.trim())))
     }
 
+    /// Over a new connection (made within `connect_within`; on this
+    /// machine, directly): run `checks` there one by one and, with
+    /// `decide`, confirm activation `id` when all pass and refuse it
+    /// otherwise, in one command. See [`Confirmation`].
+    pub fn confirm_over_new_connection(
+        &self,
+        id: &str,
+        action: Action,
+        checks: &[String],
+        decide: bool,
+        connect_within: Duration,
+    ) -> Result<Confirmation> {
+        let mut args = vec![
+            if decide { "confirm" } else { "check" },
+            id,
+            action.as_str(),
+        ];
+        args.extend(checks.iter().map(String::as_str));
+        let out = self.agent_over(&args, Some(connect_within))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.code() == Some(255) && self.master().is_some() {
+            // ssh's own failure: connecting (or the connection) failed.
+            return Ok(Confirmation::Unreachable(format!(
+                "the confirmation connection failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        if !out.status.success() {
+            return Err(self.err(format!(
+                "confirming failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let failed = stdout.split_once("xnix-check-failed ").map(|(_, rest)| {
+            let (n, said) = rest.split_once('\n').unwrap_or((rest, ""));
+            let check = n
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| checks.get(n.wrapping_sub(1)))
+                .map(String::as_str)
+                .unwrap_or("?");
+            // What the check printed, without the decision's last line.
+            let said = if decide {
+                said.trim_end().rsplit_once('\n').map_or("", |(s, _)| s)
+            } else {
+                said
+            };
+            format!("the health check '{check}' failed: {}", said.trim())
+        });
+        let decision = if decide {
+            let word = stdout.trim_end().rsplit('\n').next().unwrap_or("").trim();
+            Some(Decision::parse(word).ok_or_else(|| {
+                self.err(format!("unexpected answer to a confirmation: '{word}'"))
+            })?)
+        } else {
+            None
+        };
+        Ok(Confirmation::Reached { failed, decision })
+    }
+
     /// Whether `action` on `system` would change nothing: the target's
     /// profile (switch, boot) and active system (switch, test) are `system`
     /// already, made so by a kept activation of this agent.
@@ -484,13 +573,14 @@ fn activation_id() -> String {
     )
 }
 
-/// Magic rollback: after activation, confirm over a new connection.
+/// Magic rollback: after activation, confirm over a new connection (one
+/// that proves the new system still lets the deployer in: a session of the
+/// deployment's master connection, authenticated before, would not).
 pub struct MagicRollback<'a> {
     /// How long the target waits for the confirmation.
     pub timeout: Duration,
-    /// Opens a new connection to the target (the confirmation must prove
-    /// that the new system still lets the deployer in).
-    pub reconnect: &'a (dyn Fn() -> Result<Target> + Sync),
+    /// How long making the new connection may take.
+    pub connect_timeout: Duration,
     /// Commands that must succeed on the target before confirming.
     pub health_checks: &'a [String],
 }
@@ -634,17 +724,18 @@ pub fn build_on(
 }
 
 /// What checking an activation over a new connection found.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
     /// A new connection works and every health check passed over it.
-    Ready(Target),
-    /// It must not stay: why, and the new connection if there is one.
-    Refused(Option<Target>, String),
+    Ready,
+    /// It must not stay: why.
+    Refused(String),
     /// No new connection could be made: only the target's own timeout decides.
     Unreachable(String),
 }
 
-/// Run `checks` on `target` one by one; the first that fails, and why.
+/// Run `checks` on `target` one by one (each a session of its
+/// connection); the first that fails, and why.
 pub fn run_health_checks(target: &Target, checks: &[String]) -> std::result::Result<(), String> {
     for check in checks {
         match target.run_check(check) {
@@ -658,29 +749,34 @@ pub fn run_health_checks(target: &Target, checks: &[String]) -> std::result::Res
     Ok(())
 }
 
-/// Check an activation that awaits confirmation: it succeeded, a new
-/// connection (`magic.reconnect`) works, and every health check passes
-/// over that connection.
-pub fn verify(activated: &Activated, magic: &MagicRollback<'_>) -> Verified {
+/// Check an activation that awaits confirmation, without deciding: it
+/// succeeded, a new connection works, and every health check passes over
+/// it (one command over that connection).
+pub fn verify(target: &Target, activated: &Activated, magic: &MagicRollback<'_>) -> Verified {
     if activated.activation.status != 0 {
-        return Verified::Refused(None, "activation failed".into());
+        return Verified::Refused("activation failed".into());
     }
-    // The confirmation must come over a new connection: the old one may
-    // survive a configuration that locks everyone else out.
-    let fresh = match (magic.reconnect)() {
-        Ok(t) => t,
-        Err(e) => return Verified::Unreachable(format!("the confirmation connection failed: {e}")),
-    };
-    match run_health_checks(&fresh, magic.health_checks) {
-        Ok(()) => Verified::Ready(fresh),
-        Err(why) => Verified::Refused(Some(fresh), why),
+    match target.confirm_over_new_connection(
+        &activated.activation.id,
+        activated.action,
+        magic.health_checks,
+        false,
+        magic.connect_timeout,
+    ) {
+        Ok(Confirmation::Reached { failed: None, .. }) => Verified::Ready,
+        Ok(Confirmation::Reached {
+            failed: Some(why), ..
+        }) => Verified::Refused(why),
+        Ok(Confirmation::Unreachable(why)) => Verified::Unreachable(why),
+        Err(e) => Verified::Refused(e.to_string()),
     }
 }
 
-/// Decide an activation after [`verify`]: confirm it when it is ready and
-/// `keep`; refuse it otherwise (the target goes back now); when it is
-/// unreachable, wait through the old connection for the target to go back
-/// by itself at its timeout. Says what happened and why.
+/// Decide an activation after [`verify`] (over the deployment's own
+/// connection: the new one has proved itself): confirm it when it is ready
+/// and `keep`; refuse it otherwise (the target goes back now); when it is
+/// unreachable, wait for the target to go back by itself at its timeout.
+/// Says what happened and why.
 pub fn settle(
     target: &Target,
     activated: &Activated,
@@ -690,33 +786,58 @@ pub fn settle(
     let id = &activated.activation.id;
     let action = activated.action;
     match verified {
-        Verified::Ready(fresh) if keep => {
-            let d = fresh.decide(id, true, action)?;
+        Verified::Ready if keep => {
+            let d = target.decide(id, true, action)?;
             Ok((
                 d,
                 (d != Decision::Confirmed).then(|| "the confirmation came too late".to_string()),
             ))
         }
-        Verified::Ready(fresh) => {
-            let d = fresh.decide(id, false, action)?;
+        Verified::Ready => {
+            let d = target.decide(id, false, action)?;
             Ok((d, Some("another machine failed (all or nothing)".into())))
         }
-        Verified::Refused(fresh, why) => {
-            let d = fresh.as_ref().unwrap_or(target).decide(id, false, action)?;
-            Ok((d, Some(why)))
-        }
+        Verified::Refused(why) => Ok((target.decide(id, false, action)?, Some(why))),
         Verified::Unreachable(why) => Ok((target.outcome(id)?, Some(why))),
     }
 }
 
-/// [`verify`] then [`settle`].
+/// Confirm an activation that awaits it: when it succeeded, one command
+/// over a new connection runs the health checks and confirms (or, a check
+/// failing, refuses); a failed activation is refused over the deployment's
+/// connection; when no new connection can be made, wait for the target to
+/// go back by itself at its timeout. Says what happened and why.
 pub fn confirm(
     target: &Target,
     activated: &Activated,
     magic: &MagicRollback<'_>,
-    keep: bool,
 ) -> Result<(Decision, Option<String>)> {
-    settle(target, activated, verify(activated, magic), keep)
+    let id = &activated.activation.id;
+    if activated.activation.status != 0 {
+        let d = target.decide(id, false, activated.action)?;
+        return Ok((d, Some("activation failed".into())));
+    }
+    match target.confirm_over_new_connection(
+        id,
+        activated.action,
+        magic.health_checks,
+        true,
+        magic.connect_timeout,
+    )? {
+        Confirmation::Reached {
+            decision: Some(d),
+            failed,
+        } => {
+            let why = failed.or_else(|| {
+                (d != Decision::Confirmed).then(|| "the confirmation came too late".to_string())
+            });
+            Ok((d, why))
+        }
+        Confirmation::Reached { decision: None, .. } => {
+            Err(target.err("the confirmation did not say what was decided"))
+        }
+        Confirmation::Unreachable(why) => Ok((target.outcome(id)?, Some(why))),
+    }
 }
 
 /// Deploy `system` (valid in `store`) to `target`: [`copy_and_activate`],
@@ -742,7 +863,7 @@ pub fn deploy(
     let (decision, refusal) = match magic {
         Some(m) if activated.awaits_confirmation => {
             events(DeployEvent::Confirming);
-            let (d, r) = confirm(target, &activated, m, true)?;
+            let (d, r) = confirm(target, &activated, m)?;
             (Some(d), r)
         }
         _ => (None, None),

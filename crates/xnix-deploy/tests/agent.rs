@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use xnix_deploy::{rollback, Action, Decision, Target};
+use xnix_deploy::{rollback, Action, Confirmation, Decision, Target};
 
 /// A stand-in system NAME: its switch-to-configuration moves the profile as
 /// the real one does (a new system-N-link, renamed over `system`) for switch
@@ -253,4 +253,95 @@ fn unchanged_means_the_profile_and_the_active_system_from_a_kept_activation() {
     )
     .unwrap();
     assert!(!unchanged(Action::Switch, &b));
+}
+
+/// Whether process `pid` (from a file the agent wrote) still runs.
+fn alive(pid_file: &Path) -> bool {
+    let pid = std::fs::read_to_string(pid_file).unwrap();
+    Path::new(&format!("/proc/{}", pid.trim())).exists()
+}
+
+#[test]
+fn confirmation_with_health_checks_in_one_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let a = system(tmp.path(), &state, "a");
+    let b = system(tmp.path(), &state, "b");
+    let target = Target::local(state.display().to_string());
+    let within = Duration::from_secs(5);
+    let id = target.start(Action::Switch, &a, None, None).unwrap();
+    assert_eq!(target.wait(&id).unwrap().status, 0);
+
+    // Checks that pass: confirmed, and the waiting for the decision ends at
+    // once (its sleep is ended, not left to run out the 30 s).
+    let start = |sys: &str| {
+        let id = target
+            .start(Action::Switch, sys, Some(Duration::from_secs(30)), None)
+            .unwrap();
+        assert_eq!(target.wait(&id).unwrap().status, 0);
+        id
+    };
+    let id = start(&b);
+    let checks = vec!["true".to_string(), "test -d /".to_string()];
+    let got = target
+        .confirm_over_new_connection(&id, Action::Switch, &checks, false, within)
+        .unwrap();
+    assert_eq!(
+        got,
+        Confirmation::Reached {
+            failed: None,
+            decision: None
+        },
+        "checking only decides nothing"
+    );
+    let got = target
+        .confirm_over_new_connection(&id, Action::Switch, &checks, true, within)
+        .unwrap();
+    assert_eq!(
+        got,
+        Confirmation::Reached {
+            failed: None,
+            decision: Some(Decision::Confirmed)
+        }
+    );
+    assert_eq!((current(&target), active(&state)), (b.clone(), "b".into()));
+    let sleeper = state.join("deploy").join(&id).join("sleeper");
+    wait_until(|| !alive(&sleeper));
+
+    // The second check fails: refused (back to a) with what it printed;
+    // the third does not run.
+    let id = start(&a);
+    let id2 = start(&b);
+    assert_eq!(
+        target.decide(&id, true, Action::Switch).unwrap(),
+        Decision::Confirmed
+    );
+    let checks = vec![
+        "true".to_string(),
+        "echo out of order; false".to_string(),
+        "touch ran-third".to_string(),
+    ];
+    match target
+        .confirm_over_new_connection(&id2, Action::Switch, &checks, true, within)
+        .unwrap()
+    {
+        Confirmation::Reached {
+            failed: Some(why),
+            decision: Some(Decision::RolledBack),
+        } => assert!(
+            why.contains("'echo out of order; false' failed: out of order"),
+            "{why}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((current(&target), active(&state)), (a.clone(), "a".into()));
+    assert!(!Path::new("ran-third").exists());
+}
+
+fn wait_until(mut done: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !done() {
+        assert!(t.elapsed() < Duration::from_secs(10), "timed out");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -193,7 +193,7 @@ impl SshMaster {
                     message: format!("no connection within {} s", timeout.as_secs()),
                 });
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -289,6 +289,38 @@ impl SshMaster {
         cmd
     }
 
+    /// A command that runs the shell command line `remote` on the host over
+    /// a connection of its own, not this master's: a new TCP connection,
+    /// key exchange and authentication (what proves that the host still
+    /// lets us in, which a session of the master, authenticated long ago,
+    /// does not), given up after `timeout`. ssh's own exit status 255 says
+    /// that connecting failed.
+    pub fn fresh_command(&self, remote: &str, timeout: Duration) -> Command {
+        let mut cmd = Command::new("ssh");
+        // Before the caller's options: ssh takes the first value of each, and
+        // a ControlPath of theirs must not lead back to a master.
+        cmd.args([
+            "-x",
+            "-a",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ControlMaster=no",
+            "-o",
+            "ControlPath=none",
+        ]);
+        cmd.args(&self.opts);
+        if let Some(p) = self.url.port {
+            cmd.arg("-p").arg(p.to_string());
+        }
+        cmd.arg("-o")
+            .arg(format!("ConnectTimeout={}", timeout.as_secs().max(1)))
+            .arg("--")
+            .arg(&self.url.destination)
+            .arg(remote);
+        cmd
+    }
+
     /// Run `remote` on the host and return its exit status and stdout.
     pub fn output(&self, remote: &str) -> Result<(std::process::ExitStatus, Vec<u8>)> {
         let out = self
@@ -361,14 +393,17 @@ impl SshMaster {
 impl Drop for SshMaster {
     fn drop(&mut self) {
         if let Some(mut child) = self.master.take() {
-            let _ = self
-                .base_command()
-                .args(["-O", "exit", "--"])
-                .arg(&self.url.destination)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            // SIGTERM ends the master cleanly (it says goodbye to the server
+            // and removes its socket) without another ssh process to ask it
+            // (`ssh -O exit`); one that lingers is killed.
+            if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+                // SAFETY: kill(2) on our own child, not yet waited for.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }

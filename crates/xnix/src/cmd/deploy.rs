@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -47,7 +47,10 @@ activates it again). With --flake, the evaluation cache remembers the
 machines and their systems by the flake's content (as xnix build does), so a
 deployment of an unchanged flake does not evaluate it again
 (--no-eval-cache does). The exit status is 0 only when every machine runs
-its new system.";
+its new system. --json prints one object per machine: name, host, system,
+status (deployed, unchanged, rolled-back, failed), reason, seconds, and
+steps (the seconds spent connecting, waiting for the build, copying,
+activating, confirming, in that order).";
 
 /// Arguments of `xnix deploy`.
 #[derive(Args)]
@@ -307,6 +310,66 @@ fn describe(e: &FleetEvent) -> String {
     }
 }
 
+/// The step of a machine's deployment an event begins (its time counts
+/// towards that step until the next event), for `--json`'s `steps`.
+fn step_name(e: &FleetEvent) -> &'static str {
+    match e {
+        FleetEvent::Connecting => "connect",
+        FleetEvent::WaitingForBuild => "wait-for-build",
+        FleetEvent::Building => "build-there",
+        FleetEvent::Step(DeployEvent::Copying | DeployEvent::Copied(..)) => "copy",
+        FleetEvent::Step(DeployEvent::Activating | DeployEvent::Activated(_)) => "activate",
+        FleetEvent::Step(DeployEvent::Confirming) => "confirm",
+        FleetEvent::WaitingForOthers => "wait-for-others",
+        FleetEvent::Done(_) => "done",
+    }
+}
+
+/// When a machine's last event came, and the seconds spent in each step so
+/// far, in the order the steps began.
+type Steps = (Instant, Vec<(&'static str, f64)>);
+
+/// Seconds spent in each step, per machine.
+#[derive(Default)]
+struct StepTimes {
+    machines: std::sync::Mutex<BTreeMap<String, Steps>>,
+}
+
+impl StepTimes {
+    fn event(&self, name: &str, e: &FleetEvent) {
+        let now = Instant::now();
+        let step = step_name(e);
+        let mut machines = self.machines.lock().unwrap_or_else(|e| e.into_inner());
+        let (since, steps) = machines
+            .entry(name.to_string())
+            .or_insert_with(|| (now, Vec::new()));
+        if let Some(last) = steps.last_mut() {
+            last.1 += now.duration_since(*since).as_secs_f64();
+        }
+        *since = now;
+        match steps.last() {
+            Some((s, _)) if *s == step => {}
+            _ if step == "done" => {}
+            _ => steps.push((step, 0.0)),
+        }
+    }
+
+    fn json(&self, name: &str) -> Value {
+        let machines = self.machines.lock().unwrap_or_else(|e| e.into_inner());
+        Value::Array(
+            machines
+                .get(name)
+                .map(|(_, steps)| {
+                    steps
+                        .iter()
+                        .map(|(s, t)| serde_json::json!({ "step": s, "seconds": t }))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+}
+
 fn result_text(r: &NodeResult) -> String {
     match r {
         NodeResult::Deployed { .. } => "deployed".into(),
@@ -490,7 +553,9 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
     let progress = Progress::new(store.store_dir().clone(), false);
     let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
     progress.track(&format!("deploying to {} machines", names.len()), &names);
+    let steps = StepTimes::default();
     let events = |name: &str, e: FleetEvent| {
+        steps.event(name, &e);
         progress.item_status(name, &describe(&e), matches!(e, FleetEvent::Done(_)));
     };
     // Each machine connects now and copies as soon as its own system is
@@ -523,6 +588,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
                 serde_json::json!({
                     "name": r.name, "host": n.url.display(), "system": store.print_path(&n.system),
                     "status": status, "reason": reason, "seconds": r.elapsed.as_secs_f64(),
+                    "steps": steps.json(&r.name),
                 })
             })
             .collect();
