@@ -1,14 +1,17 @@
 # A build tool taken from the build machine's Debian installation (cmake,
 # meson, ninja, pkg-config, qemu-user): symlinks to its programs, the identity
 # of its Debian packages in the derivation (as for the compiler wrapper), and
-# an optional setup hook. It exists only for the build machine: for any other
+# an optional setup hook. In the pure environment "the build machine's
+# installation" is the builders' root of locked Debian packages
+# (pkgs/debian/pure.nix, group `stdenv-tools`): the root is the identity. It exists only for the build machine: for any other
 # host platform its outputs are an evaluation error, which splicing avoids by
 # taking it from buildPackages.
 { lib, stdenv }:
 { pname, debs, programs, aptPackage ? pname, setupHook ? null, passthru ? { } }:
 let
   info = deb: "/var/lib/dpkg/info/${deb}.md5sums";
-  identity = map
+  pure = stdenv.sandboxAttrs ? __xnixRoot;
+  identity = if pure then [ ] else map
     (deb:
       if builtins.pathExists (info deb) then "${deb}=${builtins.hashFile "sha256" (info deb)}"
       else throw "xnixpkgs: ${pname} comes from the build machine's Debian package `${deb}`, which is not installed; run `apt-get install ${aptPackage}` (or scripts/install-deps test)")

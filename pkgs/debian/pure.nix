@@ -7,8 +7,8 @@
 #   `__xnixRoot` runs in a sandbox whose /usr, /bin, /lib* are that tree and
 #   nothing of the build machine;
 # - `libc.<cpu>`: the C library of that architecture from the lock (x86_64,
-#   aarch64: its own architecture's; armv7l, riscv64, i686: Debian's cross
-#   build of the same glibc), a store path programs are linked against;
+#   aarch64: its own architecture's; the other CPUs of `targets`: Debian's
+#   cross build of the same glibc), a store path programs are linked against;
 # - `linkFlags.<cpu>`: what makes a program's interpreter and run path point
 #   into that store path (so its closure carries the C library);
 # - `hello { target }`: a C program built that way, the smallest proof.
@@ -20,11 +20,12 @@ let
 
   # Per CPU (nixpkgs' `parsed.cpu.name`): the GNU triple of Debian's
   # compiler, the C library programs are linked against (`libc`, a store
-  # path) with the directory of its loader and libraries (`libDir`), and
-  # the amd64 lock's group with the cross compiler (null: the native one).
+  # path) with the directory of its loader and libraries (`libDir`), the
+  # amd64 lock's group with the cross compiler (null: the native one), and
+  # the platform's ABI (nixpkgs' `parsed.abi.name`; "gnu" when absent).
   # x86_64 and aarch64 take the C library of their own architecture's lock;
-  # armv7l, riscv64 (not a bookworm architecture) and i686 take the same
-  # glibc built by Debian for cross compiling (`libc6-<arch>-cross`).
+  # the others (riscv64 is not a bookworm architecture) take the same glibc
+  # built by Debian for cross compiling (`libc6-<arch>-cross`).
   targets = {
     x86_64 = {
       config = "x86_64-linux-gnu"; debArch = "amd64"; loader = "ld-linux-x86-64.so.2"; crossGroup = null;
@@ -36,7 +37,7 @@ let
     };
     armv7l = {
       config = "arm-linux-gnueabihf"; debArch = "armhf"; loader = "ld-linux-armhf.so.3"; crossGroup = "gcc-cross-armhf";
-      libc = debian.groups.amd64.libc-cross-armhf; libDir = "usr/arm-linux-gnueabihf/lib";
+      abi = "gnueabihf"; libc = debian.groups.amd64.libc-cross-armhf; libDir = "usr/arm-linux-gnueabihf/lib";
     };
     riscv64 = {
       config = "riscv64-linux-gnu"; debArch = "riscv64"; loader = "ld-linux-riscv64-lp64d.so.1"; crossGroup = "gcc-cross-riscv64";
@@ -46,10 +47,33 @@ let
       config = "i686-linux-gnu"; debArch = "i386"; loader = "ld-linux.so.2"; crossGroup = "gcc-cross-i686";
       libc = debian.groups.amd64.libc-cross-i386; libDir = "usr/i686-linux-gnu/lib";
     };
+    powerpc64le = cross { config = "powerpc64le-linux-gnu"; debArch = "ppc64el"; loader = "ld64.so.2"; };
+    s390x = cross { config = "s390x-linux-gnu"; debArch = "s390x"; loader = "ld64.so.1"; };
+    # Debian armel: soft-float EABI, a C library for ARMv5TE and later.
+    armv5tel = cross { config = "arm-linux-gnueabi"; debArch = "armel"; loader = "ld-linux.so.3"; abi = "gnueabi"; };
+    # Raspberry Pi (ARMv6): Debian's armhf compiler and C library. That C
+    # library is ARMv7 code, so the programs run on ARMv7 and later only; the
+    # compiler wrapper still passes the platform's ARMv6 flags (toolchains.nix).
+    armv6l = targets.armv7l;
+    mips = cross { config = "mips-linux-gnu"; debArch = "mips"; loader = "ld.so.1"; };
+    mipsel = cross { config = "mipsel-linux-gnu"; debArch = "mipsel"; loader = "ld.so.1"; };
+    mips64el = cross { config = "mips64el-linux-gnuabi64"; debArch = "mips64el"; loader = "ld.so.1"; abi = "gnuabi64"; };
+    mips64 = cross { config = "mips64-linux-gnuabi64"; debArch = "mips64"; loader = "ld.so.1"; abi = "gnuabi64"; };
+  };
+  # A target served by Debian's cross compiler (amd64 group
+  # `gcc-cross-<debArch>`) and its cross build of the C library
+  # (`libc-cross-<debArch>`), installed under /usr/<config>.
+  cross = { config, debArch, loader, abi ? "gnu" }: {
+    inherit config debArch loader abi;
+    crossGroup = "gcc-cross-${debArch}";
+    libc = debian.groups.amd64."libc-cross-${debArch}";
+    libDir = "usr/${config}/lib";
   };
 
-  # The standard tools, the native gcc and busybox: a stdenv's root.
-  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" ];
+  # The standard tools, the native gcc, busybox and the build tools
+  # packages take from the build machine (build-support/host-tool.nix:
+  # cmake, meson, ninja, pkg-config, tcl; perl, python3): a stdenv's root.
+  defaultGroups = [ "stdenv-base" "gcc-native" "busybox" "stdenv-tools" ];
   root = { target ? "x86_64", groups ? defaultGroups }:
     let
       t = targets.${target};
@@ -98,13 +122,24 @@ let
   # musl (x86_64): Debian's musl-gcc over the native gcc, linking
   # statically; the results need nothing at run time.
   isMusl = p: p.parsed.abi.name == "musl" && cpuOf p == "x86_64" && p.isLinux;
-  supports = p: isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
-    && builtins.elem p.parsed.abi.name [ "gnu" "gnueabihf" ];
+  supports = p: !(p.useLLVM or false) && (isMusl p || targets ? ${cpuOf p} && p.isLinux && !(p.isStatic or false)
+    && p.parsed.abi.name == targets.${cpuOf p}.abi or "gnu");
   stdenvRoot = p: if isMusl p then root { groups = defaultGroups ++ [ "musl" ]; } else root { target = cpuOf p; };
   linkFlagsFor = p: if isMusl p then [ ] else linkFlags.${cpuOf p};
+  isLocked = package: builtins.any (e: e.package == package) amd64.packages;
+  # What runs a Linux platform's programs in a pure cross build (tests,
+  # generators the build compiles for the host): Debian's static qemu from
+  # the amd64 lock (group `qemu-user-static`), a store path; null for a
+  # platform qemu-user has no emulator for.
+  emulatorFor = p:
+    if p.isLinux && p ? qemuArch
+    then "${debian.groups.amd64.qemu-user-static}/usr/bin/qemu-${p.qemuArch}-static"
+    else null;
   upstreamVersion = package:
     let
-      entry = builtins.head (builtins.filter (e: e.package == package) amd64.packages);
+      found = builtins.filter (e: e.package == package) amd64.packages;
+      entry = if found != [ ] then builtins.head found
+        else throw "xnixpkgs: pure builds: the Debian package `${package}` is not in the amd64 lock (pkgs/debian/bookworm-amd64.json); use a compiler version the lock has, or add the package to pkgs/debian/roots.json and run `xnix debian lock`";
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
@@ -116,8 +151,15 @@ let
   # comes from trixie (./trixie), whose gcc is 14.
   trixie = import ./. { suite = "trixie"; lockDir = ./trixie; };
   natives = {
-    aarch64 = { debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1"; };
-    riscv64 = { debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1"; };
+    aarch64 = {
+      debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1";
+      # The amd64 lock's group with the x86_64-hosted cross gcc of the same version (hybrid builds).
+      hybridGroup = "gcc-cross-aarch64";
+    };
+    riscv64 = {
+      debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1";
+      hybridGroup = "gcc-cross-riscv64";
+    };
   };
   nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
   nativeOf = p: natives.${cpuOf p};
@@ -129,6 +171,39 @@ let
     n.debian.unpackDebs {
       name = "debian-${lock.suite}-${n.debArch}-native-root";
       debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique (lock.closures.gcc-native ++ lock.closures.stdenv-native));
+    };
+  # The hybrid of an emulated native build: the native root, over which the
+  # amd64 lock's cross compiler for the same architecture and gcc version is
+  # unpacked (`hybridGroup`), so that /usr/bin/<triple>-gcc-<v>, its cc1, as
+  # and ld are x86_64 programs the kernel runs directly, while the shell,
+  # make and everything configure builds stay the architecture's own, run
+  # under qemu. Debian's multiarch keeps the two apart: the x86_64 C library
+  # and the compiler's libraries land in /usr/lib/x86_64-linux-gnu with the
+  # loader in /lib64; only the compiler's and binutils' own file names are
+  # shared, and the cross ones win. The cross C library and kernel headers
+  # are left out: the compiler (sysroot /) then takes headers and libraries
+  # from the native root's /usr/include and /usr/lib/<triple>, as the native
+  # compiler does. The outputs differ from the fully emulated build's (the
+  # compiler's version string in .comment, the paths of gcc's own headers
+  # in debug information), so this is another derivation, not a faster way
+  # to the same one.
+  hybridSupports = p: nativeSupports p && (nativeOf p) ? hybridGroup;
+  hybridRoot = p:
+    let
+      n = nativeOf p;
+      lock = nativeLock n;
+      cross = n.debian.locks.amd64;
+      sysrootPackages = map (x: "${x}-${n.debArch}-cross") [ "libc6" "libc6-dev" "linux-libc-dev" ];
+      crossNames = builtins.filter (x: !builtins.elem x sysrootPackages) cross.closures.${n.hybridGroup};
+      # The one package both have by name that is not a multiarch library:
+      # binutils for the triple (the native one's documentation directory
+      # is a link where the cross one's is a directory).
+      nativeNames = builtins.filter (x: x != "binutils-${n.triple}") (lock.closures.gcc-native ++ lock.closures.stdenv-native);
+    in
+    n.debian.unpackDebs {
+      name = "debian-${lock.suite}-${n.debArch}-hybrid-root";
+      debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique nativeNames)
+        ++ map (x: n.debian.debs.amd64.${x}) (unique crossNames);
     };
   nativeLibc = p: let n = nativeOf p; in n.debian.groups.${n.debArch}.libc;
   nativeLinkFlags = p:
@@ -155,8 +230,20 @@ let
       noEpoch = let parts = builtins.split ":" entry.version; in builtins.elemAt parts (builtins.length parts - 1);
     in
     builtins.head (builtins.split "-" noEpoch);
+  # Every locked `.deb` the pure stdenvs of `targets` and musl run or link
+  # against (duplicates included): what a machine fetches to build for all
+  # of them, e.g. to fill a local mirror once.
+  toolchainDebs = builtins.concatLists (map (cpu: (root { target = cpu; }).debs ++ targets.${cpu}.libc.debs) (builtins.attrNames targets))
+    ++ (root { groups = defaultGroups ++ [ "musl" ]; }).debs;
+  # Windows (mingw-w64) and clang/lld, over the roots above.
+  mingw = import ./pure-mingw.nix { inherit root defaultGroups; };
+  llvm = import ./pure-llvm.nix { inherit root defaultGroups; linuxSupports = supports; };
 in
 {
-  inherit root libc linkFlags hello targets supports stdenvRoot linkFlagsFor upstreamVersion;
-  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain;
+  inherit toolchainDebs;
+  inherit root libc linkFlags hello targets upstreamVersion isLocked emulatorFor mingw llvm;
+  supports = p: mingw.supports p || (if llvm.wanted p then llvm.supports p else supports p);
+  stdenvRoot = p: if mingw.supports p then mingw.root p else if llvm.wanted p then llvm.root p else stdenvRoot p;
+  linkFlagsFor = p: if mingw.supports p then mingw.linkFlags else linkFlagsFor p;
+  inherit natives nativeSupports nativeRoot nativeLibc nativeLinkFlags nativeToolchain hybridSupports hybridRoot;
 }

@@ -1,5 +1,6 @@
 # Builds a compiler wrapper: scripts that add the flags the dependency setup
-# collected (NIX_CFLAGS_COMPILE_<salt>, NIX_CFLAGS_LINK_<salt>) and run the
+# collected (NIX_CFLAGS_COMPILE_<salt>, NIX_CFLAGS_LINK_<salt>) and the
+# wrapper's own (baseFlags always, linkFlags when linking) and run the
 # build machine's compiler; symlinks for the binary utilities.
 set -eu
 export PATH=/usr/bin:/bin
@@ -16,7 +17,7 @@ for a in "\$@"; do
 done
 pre=($baseFlags \${NIX_CFLAGS_COMPILE_$suffixSalt-})
 post=()
-if [ \$linking = 1 ]; then post=(\${NIX_CFLAGS_LINK_$suffixSalt-}); fi
+if [ \$linking = 1 ]; then pre+=($linkFlags); post=(\${NIX_CFLAGS_LINK_$suffixSalt-}); fi
 exec $real "\${pre[@]}" "\$@" "\${post[@]}"
 SCRIPT
     chmod +x "$out/bin/$name"

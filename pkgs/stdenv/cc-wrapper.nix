@@ -67,8 +67,11 @@ let
   targetFlags = lib.optional (isClang && targetPlatform.config != "x86_64-unknown-linux-gnu") "--target=${toolchain.clangTarget}";
   # Flags for every compiler run, preprocessing included.
   cppFlags = targetFlags ++ machineFlags;
-  baseFlags = lib.optional isClang "-fuse-ld=lld" ++ cppFlags
-    ++ lib.optional static "-static" ++ extraLinkFlags;
+  baseFlags = cppFlags;
+  # Flags for runs that link only: clang warns about unused linker flags
+  # when it only compiles, which turns into an error under -Werror (and so
+  # into a wrong answer of a configure check).
+  linkFlags = lib.optional isClang "-fuse-ld=lld" ++ lib.optional static "-static" ++ extraLinkFlags;
   binutils = [ "ar" "as" "ld" "nm" "objcopy" "objdump" "ranlib" "readelf" "size" "strings" "strip" "addr2line" ]
     ++ lib.optionals targetPlatform.isWindows [ "windres" "dlltool" ];
   drv = derivation ({
@@ -81,7 +84,7 @@ let
     realCc = toolchain.cc;
     realCxx = if toolchain.hasCxx then toolchain.cxx else "";
     binPrefix = toolchain.binPrefix;
-    inherit targetPrefix suffixSalt binutils baseFlags cppFlags;
+    inherit targetPrefix suffixSalt binutils baseFlags cppFlags linkFlags;
     targetConfig = targetPlatform.config;
     windows = if targetPlatform.isWindows then "1" else "";
   } // sandbox);

@@ -11,7 +11,10 @@ let
   isCross = buildPlatform.config != hostPlatform.config || (buildPlatform.isStatic != hostPlatform.isStatic);
   salt = p: lib.sanitizeVarName p.config;
 
-  emulatorAvailable = isCross && hostPlatform.emulatorAvailable buildPackages;
+  # A pure build sees none of the build machine's programs: its emulator is
+  # the lock's static qemu, a store path (null: none for this platform).
+  pureEmulator = if pure && isCross then (import ../debian/pure.nix { }).emulatorFor hostPlatform else null;
+  emulatorAvailable = isCross && (if pure then pureEmulator != null else hostPlatform.emulatorAvailable buildPackages);
 
   # What a cross build needs to know about its host platform, for the cmake
   # toolchain file and meson cross file the setup hooks write.
@@ -31,8 +34,9 @@ let
   } // lib.optionalAttrs (emulatorAvailable && !buildPlatform.canExecute hostPlatform) {
     # Programs built for the host run through this (tests, generators); when
     # the build machine runs them itself, `$emulator` is empty.
-    emulator = hostPlatform.emulator buildPackages;
-  } // lib.optionalAttrs (emulatorAvailable && toolchain.sysroot != null && !hostPlatform.isStatic && !toolchain.alwaysStatic) {
+    emulator = if pure then pureEmulator else hostPlatform.emulator buildPackages;
+    # (A pure program's loader and libraries are in the store: no sysroot.)
+  } // lib.optionalAttrs (emulatorAvailable && !pure && toolchain.sysroot != null && !hostPlatform.isStatic && !toolchain.alwaysStatic) {
     QEMU_LD_PREFIX = toolchain.sysroot;
   });
 

@@ -507,6 +507,45 @@ patchShebangOf() { # file mode search-path
     rm -f "$tmp"
 }
 
+# Windows finds a program's DLLs beside the program or in its own system
+# directories: there is no run path. Each DLL that a program or DLL of the
+# outputs imports from another output or a host dependency is copied beside
+# it (and what that DLL imports, in turn); the imports found nowhere are
+# Windows' own (KERNEL32.dll, msvcrt.dll, ...).
+copyWindowsDlls() {
+    [ -n "${OBJDUMP-}" ] || return 0
+    local dirs=() queue=() entry dep h t o f name d found
+    local -A seen=()
+    for o in $outputs; do dirs+=("${!o}/bin" "${!o}/lib"); done
+    for entry in "${depOrder[@]}"; do
+        read -r dep h t <<<"$entry"
+        if [ "$h" = 0 ]; then dirs+=("$dep/bin" "$dep/lib"); fi
+    done
+    for o in $outputs; do queue+=("${!o}"/bin/*.exe "${!o}"/bin/*.dll); done
+    while [ ${#queue[@]} -gt 0 ]; do
+        f=${queue[0]}
+        queue=("${queue[@]:1}")
+        [ -f "$f" ] && [ -z "${seen[$f]-}" ] || continue
+        seen[$f]=1
+        for name in $($OBJDUMP -p "$f" 2>/dev/null | sed -n 's/^[[:space:]]*DLL Name: //p' | tr -d '\r'); do
+            # Windows matches DLL names without regard to case.
+            found=""
+            for d in "$(dirname "$f")" "${dirs[@]}"; do
+                [ -d "$d" ] || continue
+                found=$(find "$d" -maxdepth 1 -iname "$name" -print -quit)
+                [ -z "$found" ] || break
+            done
+            [ -n "$found" ] || continue
+            if [ "$(dirname "$found")" != "$(dirname "$f")" ]; then
+                echo "copying $(basename "$found") beside $f"
+                cp -L "$found" "$(dirname "$f")/"
+                chmod u+w "$(dirname "$f")/$(basename "$found")"
+            fi
+            queue+=("$(dirname "$f")/$(basename "$found")")
+        done
+    done
+}
+
 fixupPhase() {
     runHook preFixup
     local o f var file
@@ -527,6 +566,7 @@ fixupPhase() {
     if [ -z "${dontPatchShebangs-}" ]; then
         for o in $outputs; do patchShebangs --host "${!o}"; done
     fi
+    if [ -n "${hostIsWindows-}" ]; then copyWindowsDlls; fi
     # Record propagated dependencies and the setup hook, in the output that
     # dependents use (`dev` when there is one).
     local support=${!outputDev}/nix-support

@@ -216,6 +216,7 @@ let
       cxx = "/usr/bin/clang++-${version}";
       alwaysStatic = gnu.alwaysStatic or false;
       fullVersion = versionOf "clang-${version}" version;
+      versionDeb = "clang-${version}";
       identity = map (debIdentity (label "clang" version) p.config) (clangNeeds version gnu);
       hasCxx = true;
       # clang names the GNU triple of the installed cross libraries as its target.

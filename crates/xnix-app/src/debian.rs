@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use xnix_build::fetch::{download_bytes, FetchOptions, MirrorTable};
 use xnix_debian::lock::{Lock, LockConfig};
+use xnix_debian::signature::Keyrings;
 
 /// What happened to one architecture's lock file.
 #[derive(Debug, Clone)]
@@ -35,8 +36,21 @@ pub fn default_lock_dir() -> anyhow::Result<PathBuf> {
         .context("cannot find the collection's pkgs/ directory; pass --dir")
 }
 
+/// The keys a suite's `InRelease` must be signed by: the keyrings named in
+/// `XNIX_DEBIAN_KEYRING` (colon-separated; for a mirror of another archive
+/// or a local test archive), otherwise APT's trusted keys on this machine.
+pub fn trusted_keyrings() -> Keyrings {
+    match std::env::var_os("XNIX_DEBIAN_KEYRING") {
+        Some(list) if !list.is_empty() => {
+            Keyrings::from_files(std::env::split_paths(&list).collect())
+        }
+        _ => Keyrings::from_apt(Path::new("/")),
+    }
+}
+
 /// Resolve `dir/roots.json` against the archive's current indexes (fetched
-/// through the machine's APT mirror, each announced to `on_fetch`) for
+/// through the machine's APT mirror, each announced to `on_fetch`, each
+/// suite's `InRelease` checked against [`trusted_keyrings`]) for
 /// `arches` (all of the configuration's when empty). Unless `check_only`,
 /// every lock that changed is replaced atomically (a complete temporary
 /// file renamed over it), so an interrupted refresh leaves the old lock.
@@ -58,7 +72,8 @@ pub fn refresh_locks(
         download_bytes(&format!("mirror://debian/{path}"), &mirrors, &options)
             .map_err(|e| e.to_string())
     };
-    let locks = config.refresh(arches, &shown, &mut fetch)?;
+    let keyrings = trusted_keyrings();
+    let locks = config.refresh(arches, &shown, &mut fetch, &keyrings)?;
     let mut reports = Vec::new();
     for lock in &locks {
         let file = dir.join(config.lock_file_name(&lock.architecture));

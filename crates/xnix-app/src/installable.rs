@@ -135,7 +135,8 @@ pub fn find_pkgs() -> Option<PathBuf> {
 }
 
 /// An evaluator for the store directory `store_dir`, with the `-I` entries
-/// `include` and the package collection as `<xnixpkgs>`. The collection is a
+/// `include` and the package collection as `<xnixpkgs>` (and as `<nixpkgs>`
+/// when the search path has none, with a notice). The collection is a
 /// fallback entry, as Nix's own `<nix/...>` files are: `-I xnixpkgs=...` and
 /// `NIX_PATH` override it, and it does not show in `builtins.nixPath`.
 pub fn new_evaluator(store_dir: &str, include: &[String]) -> Evaluator {
@@ -145,6 +146,16 @@ pub fn new_evaluator(store_dir: &str, include: &[String]) -> Evaluator {
     }
     if let Some(pkgs) = find_pkgs() {
         ev.add_fallback_search_path(&format!("xnixpkgs={}", pkgs.display()));
+        // Every nixpkgs example writes `<nixpkgs>`: with no such entry of the user's own,
+        // it means the bundled collection, and says so.
+        ev.add_fallback_search_path_with_notice(
+            &format!("nixpkgs={}", pkgs.display()),
+            &format!(
+                "<nixpkgs> is not in the search path; using xnix's bundled collection ({}), \
+                 as <xnixpkgs>. Pass -I nixpkgs=PATH or set NIX_PATH to use another.",
+                pkgs.display()
+            ),
+        );
     }
     ev
 }

@@ -31,6 +31,7 @@ pub mod emulation;
 pub mod eval;
 pub mod flake;
 pub mod host;
+pub mod ifd;
 pub mod installable;
 pub mod instantiate;
 pub mod objects;

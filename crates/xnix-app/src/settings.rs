@@ -90,6 +90,11 @@ const SPECS: &[Spec] = &[
         description: "other machines to build on (machines format, or @FILE)",
     },
     Spec {
+        name: "allow-import-from-derivation",
+        kind: Kind::Bool,
+        description: "build derivations whose outputs the evaluation reads (default true)",
+    },
+    Spec {
         name: "keep-failed",
         kind: Kind::Bool,
         description: "keep the build directories of failed builds",
@@ -388,6 +393,11 @@ impl Settings {
             .map(str::to_string)
     }
 
+    /// `allow-import-from-derivation` (default true, as in Nix).
+    pub fn allow_import_from_derivation(&self) -> bool {
+        self.raw("allow-import-from-derivation") != Some("false")
+    }
+
     /// `keep-failed`.
     pub fn keep_failed(&self) -> bool {
         self.flag("keep-failed")
@@ -451,6 +461,7 @@ impl Settings {
                 .join(" "),
             "builders" => self.builders().unwrap_or_default(),
             "keep-failed" | "show-trace" => self.flag(name).to_string(),
+            "allow-import-from-derivation" => self.allow_import_from_derivation().to_string(),
             _ => self.raw(name).unwrap_or("").to_string(),
         }
     }

@@ -4,13 +4,28 @@
 //! archive root, e.g. `dists/bookworm/InRelease`), so this module stays
 //! free of network code.
 //!
-//! The `InRelease` signature is not verified here; what is pinned in the end
-//! is each `.deb`'s SHA-256, which every build checks.
+//! The `InRelease` must be signed by a trusted key ([`ReleaseCheck`], for
+//! the machine [`crate::signature::Keyrings`]); only the text its signature
+//! covers is read. So the chain signature -> `Release` -> `Packages` ->
+//! each `.deb`'s SHA-256 (pinned in the lock, checked by every build) holds.
 
 use sha2::{Digest, Sha256};
 
 use crate::compress::decompress_named;
 use crate::index::{parse_packages, IndexError, Package, Release};
+use crate::signature::{Keyrings, SignatureError};
+
+/// Checks a suite's `InRelease` and gives the text its signature covers.
+pub trait ReleaseCheck {
+    /// The signed `Release` text of `in_release`, or why it is not trusted.
+    fn check(&self, suite: &str, in_release: &[u8]) -> Result<Vec<u8>, SignatureError>;
+}
+
+impl ReleaseCheck for Keyrings {
+    fn check(&self, suite: &str, in_release: &[u8]) -> Result<Vec<u8>, SignatureError> {
+        self.verify(suite, in_release)
+    }
+}
 
 /// Why a suite's index could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +66,9 @@ pub enum ArchiveError {
         /// The size of what arrived.
         size: u64,
     },
+    /// The `InRelease` is not signed by a trusted key.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     /// An index does not parse.
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -73,9 +91,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Fetches and checks the `Release` of `suite` and its `Packages` index of
-/// `component` and `arch`, and parses both.
+/// `component` and `arch`, and parses both. The `InRelease` must pass
+/// `check` (its signature).
 pub fn load_index(
     fetch: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+    check: &dyn ReleaseCheck,
     suite: &str,
     component: &str,
     arch: &str,
@@ -83,7 +103,8 @@ pub fn load_index(
     let mut get =
         |path: String| fetch(&path).map_err(|message| ArchiveError::Fetch { path, message });
     let release_path = format!("dists/{suite}/InRelease");
-    let release_bytes = get(release_path.clone())?;
+    let signed = get(release_path.clone())?;
+    let release_bytes = check.check(suite, &signed)?;
     let release = Release::parse(&String::from_utf8_lossy(&release_bytes), &release_path)?;
     let (file, (expected, expected_size)) = ["xz", "gz"]
         .iter()
@@ -124,6 +145,15 @@ mod tests {
     use std::collections::BTreeMap;
     use std::io::Write;
 
+    /// Takes an unsigned `Release` as it is: these tests are about the
+    /// hash chain below the signature (signature.rs tests the signature).
+    struct Unchecked;
+    impl ReleaseCheck for Unchecked {
+        fn check(&self, _: &str, in_release: &[u8]) -> Result<Vec<u8>, SignatureError> {
+            Ok(in_release.to_vec())
+        }
+    }
+
     fn archive(packages: &str, tamper: bool) -> BTreeMap<String, Vec<u8>> {
         let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
         xz.write_all(packages.as_bytes()).unwrap();
@@ -151,14 +181,15 @@ mod tests {
         let pkgs = format!("Package: a\nVersion: 1\nArchitecture: arm64\nFilename: pool/a.deb\nSize: 1\nSHA256: {}\n", "1".repeat(64));
         let files = archive(&pkgs, false);
         let mut fetch = |p: &str| files.get(p).cloned().ok_or_else(|| "404".to_string());
-        let (release, packages) = load_index(&mut fetch, "bookworm", "main", "arm64").unwrap();
+        let (release, packages) =
+            load_index(&mut fetch, &Unchecked, "bookworm", "main", "arm64").unwrap();
         assert_eq!(release.date, "today");
         assert_eq!(packages[0].name, "a");
-        let e = load_index(&mut fetch, "bookworm", "main", "riscv64").unwrap_err();
+        let e = load_index(&mut fetch, &Unchecked, "bookworm", "main", "riscv64").unwrap_err();
         assert!(e.to_string().contains("Architectures: arm64"), "{e}");
         let bad = archive(&pkgs, true);
         let mut fetch = |p: &str| bad.get(p).cloned().ok_or_else(|| "404".to_string());
-        let e = load_index(&mut fetch, "bookworm", "main", "arm64").unwrap_err();
+        let e = load_index(&mut fetch, &Unchecked, "bookworm", "main", "arm64").unwrap_err();
         assert!(matches!(e, ArchiveError::Mismatch { .. }), "{e}");
     }
 }

@@ -6,14 +6,15 @@
 //! - [`relation`]: `Depends`-style relationship fields;
 //! - [`archive`]: loading a suite's checked indexes through a caller's fetcher;
 //! - [`index`]: a suite's `Release` and its `Packages` indexes;
+//! - [`signature`]: an `InRelease`'s signature against APT's trusted keys (gpgv);
 //! - [`compress`]: the compressions archives and APT use;
 //! - [`deb`]: reading a `.deb` and unpacking it (merged-/usr aware);
 //! - [`apt`]: APT's sources (the Debian mirror) and its downloaded lists;
 //! - [`lock`]: the collection's lock of `.deb` files and its resolution.
 //!
-//! Parsing works on text and byte streams; only [`deb::unpack`] and the
-//! [`apt`] readers touch the file system, and nothing here uses the
-//! network (callers fetch).
+//! Parsing works on text and byte streams; only [`deb::unpack`], the
+//! [`apt`] readers and [`signature`] (which runs gpgv) touch the file
+//! system, and nothing here uses the network (callers fetch).
 #![deny(missing_docs)]
 
 pub mod apt;
@@ -24,6 +25,7 @@ pub mod deb822;
 pub mod index;
 pub mod lock;
 pub mod relation;
+pub mod signature;
 pub mod version;
 
 pub use deb::{DebError, Layout};

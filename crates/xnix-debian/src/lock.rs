@@ -362,12 +362,14 @@ impl LockConfig {
     }
 
     /// Fetches the current index of each architecture in `arches` (every
-    /// configured one when empty) through `fetch` and resolves its lock.
+    /// configured one when empty) through `fetch`, its `InRelease` checked
+    /// by `check`, and resolves its lock.
     pub fn refresh(
         &self,
         arches: &[String],
         file: &str,
         fetch: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+        check: &dyn crate::archive::ReleaseCheck,
     ) -> Result<Vec<Lock>, RefreshError> {
         let chosen: Vec<&String> = if arches.is_empty() {
             self.architectures.keys().collect()
@@ -390,7 +392,7 @@ impl LockConfig {
                             .join(" "),
                     })?;
             let (release, packages) =
-                crate::archive::load_index(fetch, &self.suite, &self.component, arch)?;
+                crate::archive::load_index(fetch, check, &self.suite, &self.component, arch)?;
             locks.push(resolve(
                 &self.suite,
                 arch,

@@ -22,10 +22,20 @@
 #                               start, then wait, in one connection; the log,
 #                               then a last line "xnix-activation-status N"
 #   decide ID yes|no [ACTION]   confirm (keep) or refuse (roll back now); prints
-#                               "confirmed" or "rolled-back" (whoever decided first wins)
+#                               "confirmed", "rolled-back" or, when there was no
+#                               generation before it, "no-previous" (the new one
+#                               stays); whoever decided first wins
 #   outcome ID                  wait until ID is decided (by `decide` or by the
-#                               timeout) and print "confirmed" or "rolled-back"
+#                               timeout) and print what `decide` prints
 #   previous                    the generation before the current one: N TARGET
+#   unchanged ACTION SYSTEM     "unchanged" when ACTION on SYSTEM would change
+#                               nothing: SYSTEM is the profile's (switch, boot)
+#                               and the active system (switch, test), activated
+#                               by this agent with success and kept; otherwise
+#                               "changed"
+#
+# deploy/active names the system the last kept activation made active; it is
+# removed when an activation starts and when one is undone.
 set -u
 state=$1; cmd=$2; shift 2
 profiles=$state/profiles
@@ -52,6 +62,25 @@ set_profile() {
     tmp="$profiles/system.xnix-new.$$"
     rm -f "$tmp"
     ln -s "system-$1-link" "$tmp" && mv -T "$tmp" "$profiles/system"
+}
+
+# Record SYSTEM $2 as active after ACTION $1 succeeded and was kept.
+mark_active() {
+    case "$1" in
+        switch|test) echo "$2" > "$runs/active.tmp" && mv "$runs/active.tmp" "$runs/active" ;;
+    esac
+}
+
+# Refuse activation $1 (roll back now) unless decided already; the final word.
+refuse() {
+    rm -f "$runs/active"
+    if [ -z "$2" ]; then
+        echo "there is no generation before this one to return to: it stays"
+        echo no-previous > "$runs/$1/final"
+    else
+        go_back "$2" "$3"
+        echo rolled-back > "$runs/$1/final"
+    fi
 }
 
 # Go back to generation $1 after ACTION $2 (nothing to go back to: say so).
@@ -94,6 +123,7 @@ start)
         exit 1
     }
     current_gen > "$dir/previous"
+    echo "$system" > "$dir/system"
     setsid sh "$0" "$state" run "$@" </dev/null >"$dir/log" 2>&1 &
     echo "started $id"
     ;;
@@ -101,6 +131,7 @@ run)
     id=$1; action=$2; system=$3; timeout=$4; setgen=$5
     dir=$runs/$id
     prev=$(cat "$dir/previous" 2>/dev/null)
+    case "$action" in switch|test) rm -f "$runs/active" ;; esac
     if [ "$setgen" != - ]; then
         set_profile "$setgen" && echo "the system profile is now generation $setgen"
     fi
@@ -113,10 +144,11 @@ run)
             sleep 0.1; i=$((i + 1))
         done
         if mkdir "$dir/decided" 2>/dev/null; then
-            echo "no confirmation within $timeout s: going back to generation ${prev:-none}"
-            go_back "$prev" "$action"
-            echo rolled-back > "$dir/final"
+            echo "no confirmation within $timeout s"
+            refuse "$id" "$prev" "$action"
         fi
+    elif [ "$rc" = 0 ]; then
+        mark_active "$action" "$system"
     fi
     ;;
 activate)
@@ -137,11 +169,11 @@ decide)
     [ -d "$dir" ] || { echo "error: no activation $1 on this machine" >&2; exit 1; }
     if mkdir "$dir/decided" 2>/dev/null; then
         if [ "$2" = yes ]; then
+            [ "$(cat "$dir/status" 2>/dev/null)" = 0 ] &&
+                mark_active "${3:-switch}" "$(cat "$dir/system" 2>/dev/null)"
             echo confirmed > "$dir/final"
         else
-            prev=$(cat "$dir/previous" 2>/dev/null)
-            go_back "$prev" "${3:-switch}" >&2
-            echo rolled-back > "$dir/final"
+            refuse "$1" "$(cat "$dir/previous" 2>/dev/null)" "${3:-switch}" >&2
         fi
     fi
     while [ ! -e "$dir/final" ]; do sleep 0.1; done
@@ -153,8 +185,23 @@ outcome)
     while [ ! -e "$dir/final" ]; do sleep 0.1; done
     cat "$dir/final"
     ;;
+unchanged)
+    action=$1; system=$2
+    same=yes
+    case "$action" in
+        switch|boot) [ "$(readlink -f "$profiles/system" 2>/dev/null)" = "$system" ] || same=no ;;
+    esac
+    case "$action" in
+        switch|test)
+            [ "$(cat "$runs/active" 2>/dev/null)" = "$system" ] &&
+                [ "$(readlink -f "$state/current-system" 2>/dev/null)" = "$system" ] || same=no ;;
+        boot) ;;
+        *) same=no ;;
+    esac
+    if [ "$same" = yes ]; then echo unchanged; else echo changed; fi
+    ;;
 *)
-    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|activate|decide|outcome ..." >&2
+    echo "usage: agent.sh STATE_DIR list|previous|start|run|wait|activate|decide|outcome|unchanged ..." >&2
     exit 2
     ;;
 esac

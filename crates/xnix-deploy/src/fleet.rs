@@ -6,7 +6,9 @@
 //! that fails (activation or a health check) goes back to its previous
 //! generation while the others keep the new one, with or without magic
 //! rollback; with `all_or_nothing`, confirmations wait until every machine
-//! is activated, and all go back if one failed.
+//! is activated, and all go back if one failed. A machine that runs its
+//! new system already (the agent's `unchanged`) is only health-checked:
+//! its system need not be built here, copied or activated.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -57,6 +59,9 @@ pub struct FleetOptions {
     pub ssh_opts: Vec<String>,
     /// How closures are copied.
     pub copy: CopyOptions,
+    /// Activate also a machine that already runs its new system (otherwise
+    /// it is left as it is, only its health checks run).
+    pub reactivate: bool,
 }
 
 /// How one machine ended.
@@ -67,6 +72,9 @@ pub enum NodeResult {
         /// Paths copied to it.
         copied: usize,
     },
+    /// It ran the new system already (activated and kept before): nothing
+    /// was copied or activated, its health checks passed.
+    Unchanged,
     /// It went back to its previous generation.
     RolledBack {
         /// Why.
@@ -83,7 +91,7 @@ pub enum NodeResult {
 impl NodeResult {
     /// Whether the machine runs the new system.
     pub fn succeeded(&self) -> bool {
-        matches!(self, NodeResult::Deployed { .. })
+        matches!(self, NodeResult::Deployed { .. } | NodeResult::Unchanged)
     }
 }
 
@@ -121,6 +129,14 @@ struct Phase1 {
     copied: usize,
 }
 
+/// How the first phase (connect, copy, activate) ended.
+enum Started {
+    /// Activated; to be confirmed or checked.
+    Activated(Box<Phase1>),
+    /// Nothing more to do: unchanged, or failed.
+    Ended(NodeResult),
+}
+
 fn reconnect(node: &Node, opts: &FleetOptions) -> crate::Result<Target> {
     let timeout = node
         .confirm_timeout
@@ -141,7 +157,21 @@ fn phase1(
     awaits: bool,
     ready: &Ready<'_>,
     events: &(dyn Fn(&str, FleetEvent) + Sync),
-) -> Result<Phase1, NodeResult> {
+) -> Started {
+    match phase1_inner(store, node, opts, awaits, ready, events) {
+        Ok(started) => started,
+        Err(result) => Started::Ended(result),
+    }
+}
+
+fn phase1_inner(
+    store: &LocalStore,
+    node: &Node,
+    opts: &FleetOptions,
+    awaits: bool,
+    ready: &Ready<'_>,
+    events: &(dyn Fn(&str, FleetEvent) + Sync),
+) -> Result<Started, NodeResult> {
     events(&node.name, FleetEvent::Connecting);
     let master = SshMaster::connect(&node.url, &opts.ssh_opts, CONNECT_TIMEOUT).map_err(|e| {
         NodeResult::Failed {
@@ -149,6 +179,28 @@ fn phase1(
         }
     })?;
     let target = Target::ssh(master, node.state_dir.clone());
+    // A machine that runs its new system already needs neither the build
+    // nor a copy nor an activation: only its health checks.
+    if !opts.reactivate && opts.action != Action::DryActivate {
+        let system = store.print_path(&node.system);
+        if target
+            .is_unchanged(opts.action, &system)
+            .map_err(|e| NodeResult::Failed {
+                reason: e.to_string(),
+            })?
+        {
+            return Ok(Started::Ended(
+                match run_health_checks(&target, &node.health_checks) {
+                    Ok(()) => NodeResult::Unchanged,
+                    Err(why) => NodeResult::Failed {
+                        reason: format!(
+                            "it runs this system already (nothing to go back to), but {why}"
+                        ),
+                    },
+                },
+            ));
+        }
+    }
     events(&node.name, FleetEvent::WaitingForBuild);
     ready(node).map_err(|reason| NodeResult::Failed { reason })?;
     let mut copied = 0;
@@ -186,12 +238,16 @@ fn phase1(
         )
         .map_err(failed)?,
     };
-    Ok(Phase1 {
+    Ok(Started::Activated(Box::new(Phase1 {
         target,
         activated,
         copied,
-    })
+    })))
 }
+
+/// What a refused first deployment says: the target kept it.
+const NO_PREVIOUS: &str =
+    "no previous generation to return to, so the new one stays (as it is, failed)";
 
 /// Without magic rollback: the health checks run over the deployment's own
 /// connection, and a machine whose activation or checks failed is sent back
@@ -211,6 +267,9 @@ fn without_confirmation(node: &Node, p: &Phase1) -> NodeResult {
     let id = &p.activated.activation.id;
     match p.target.decide(id, false, p.activated.action) {
         Ok(Decision::RolledBack) => NodeResult::RolledBack { reason: why },
+        Ok(Decision::NoPrevious) => NodeResult::Failed {
+            reason: format!("{why}; {NO_PREVIOUS}"),
+        },
         Ok(Decision::Confirmed) => NodeResult::Failed {
             reason: format!("{why}; it was kept, since it had been confirmed already"),
         },
@@ -235,6 +294,12 @@ fn decide(node: &Node, p: &Phase1, verified: Verified, keep: bool) -> NodeResult
         Ok((Decision::Confirmed, _)) => NodeResult::Deployed { copied: p.copied },
         Ok((Decision::RolledBack, reason)) => NodeResult::RolledBack {
             reason: reason.unwrap_or_else(|| "not confirmed".into()),
+        },
+        Ok((Decision::NoPrevious, reason)) => NodeResult::Failed {
+            reason: format!(
+                "{}; {NO_PREVIOUS}",
+                reason.unwrap_or_else(|| "not confirmed".into())
+            ),
         },
         Err(e) => NodeResult::Failed {
             reason: format!(
@@ -275,15 +340,15 @@ pub fn deploy_fleet(
                 *starts[i].lock().unwrap() = Some(Instant::now());
                 let awaits = node.magic_rollback || opts.all_or_nothing;
                 match phase1(store, node, opts, awaits, ready, events) {
-                    Err(r) => {
+                    Started::Ended(r) => {
                         events(&node.name, FleetEvent::Done(r.clone()));
                         *results[i].lock().unwrap() = Some(r);
                     }
-                    Ok(p) if opts.all_or_nothing => {
+                    Started::Activated(p) if opts.all_or_nothing => {
                         events(&node.name, FleetEvent::WaitingForOthers);
-                        *pending[i].lock().unwrap() = Some(p);
+                        *pending[i].lock().unwrap() = Some(*p);
                     }
-                    Ok(p) => {
+                    Started::Activated(p) => {
                         events(&node.name, FleetEvent::Step(DeployEvent::Confirming));
                         let r = finish(node, opts, &p);
                         events(&node.name, FleetEvent::Done(r.clone()));

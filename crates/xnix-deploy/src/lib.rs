@@ -130,6 +130,20 @@ pub enum Decision {
     Confirmed,
     /// The target went back to the previous generation.
     RolledBack,
+    /// It was refused, but there is no generation before it (a first
+    /// deployment): the new system stays.
+    NoPrevious,
+}
+
+impl Decision {
+    fn parse(answer: &str) -> Option<Decision> {
+        match answer {
+            "confirmed" => Some(Decision::Confirmed),
+            "rolled-back" => Some(Decision::RolledBack),
+            "no-previous" => Some(Decision::NoPrevious),
+            _ => None,
+        }
+    }
 }
 
 enum Via {
@@ -367,20 +381,31 @@ impl Target {
             if keep { "yes" } else { "no" },
             action.as_str(),
         ])?;
-        match out.trim() {
-            "confirmed" => Ok(Decision::Confirmed),
-            "rolled-back" => Ok(Decision::RolledBack),
-            other => Err(self.err(format!("unexpected answer to a confirmation: '{other}'"))),
-        }
+        Decision::parse(out.trim()).ok_or_else(|| {
+            self.err(format!(
+                "unexpected answer to a confirmation: '{}'",
+                out.trim()
+            ))
+        })
     }
 
     /// Wait until activation `id` is decided (confirmed, refused, or gone
     /// back by itself at its timeout) and say which.
     pub fn outcome(&self, id: &str) -> Result<Decision> {
-        match self.agent_ok(&["outcome", id])?.trim() {
-            "confirmed" => Ok(Decision::Confirmed),
-            "rolled-back" => Ok(Decision::RolledBack),
-            other => Err(self.err(format!("unexpected outcome: '{other}'"))),
+        let out = self.agent_ok(&["outcome", id])?;
+        Decision::parse(out.trim())
+            .ok_or_else(|| self.err(format!("unexpected outcome: '{}'", out.trim())))
+    }
+
+    /// Whether `action` on `system` would change nothing: the target's
+    /// profile (switch, boot) and active system (switch, test) are `system`
+    /// already, made so by a kept activation of this agent.
+    pub fn is_unchanged(&self, action: Action, system: &str) -> Result<bool> {
+        let out = self.agent_ok(&["unchanged", action.as_str(), system])?;
+        match out.trim() {
+            "unchanged" => Ok(true),
+            "changed" => Ok(false),
+            other => Err(self.err(format!("the agent printed '{other}'"))),
         }
     }
 
@@ -510,7 +535,7 @@ pub struct DeployOutcome {
 impl DeployOutcome {
     /// Whether the target now runs the new system.
     pub fn succeeded(&self) -> bool {
-        self.activation.status == 0 && self.decision != Some(Decision::RolledBack)
+        self.activation.status == 0 && matches!(self.decision, None | Some(Decision::Confirmed))
     }
 }
 
@@ -669,7 +694,7 @@ pub fn settle(
             let d = fresh.decide(id, true, action)?;
             Ok((
                 d,
-                (d == Decision::RolledBack).then(|| "the confirmation came too late".to_string()),
+                (d != Decision::Confirmed).then(|| "the confirmation came too late".to_string()),
             ))
         }
         Verified::Ready(fresh) => {

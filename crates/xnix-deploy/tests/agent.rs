@@ -12,7 +12,8 @@ use xnix_deploy::{rollback, Action, Decision, Target};
 
 /// A stand-in system NAME: its switch-to-configuration moves the profile as
 /// the real one does (a new system-N-link, renamed over `system`) for switch
-/// and boot, and records NAME as the active system for switch and test.
+/// and boot, and records NAME as the active system for switch and test
+/// (in `active`, and as the real activation does, in `current-system`).
 fn system(dir: &Path, state: &Path, name: &str) -> String {
     let sys = dir.join(name);
     std::fs::create_dir_all(sys.join("bin")).unwrap();
@@ -29,7 +30,7 @@ case "$1" in switch|boot)
         ln -s "system-$n-link" "$profiles/.new" && mv -T "$profiles/.new" "$profiles/system"
     fi ;;
 esac
-case "$1" in switch|test) echo {name} > {state}/active ;; esac
+case "$1" in switch|test) echo {name} > {state}/active; ln -sfn "$me" {state}/current-system ;; esac
 echo "activated {name} ($1)"
 "#,
         state = state.display(),
@@ -168,4 +169,88 @@ fn generations_confirmation_and_rollback() {
         "{err}"
     );
     assert_eq!(active(&state), "a");
+}
+
+#[test]
+fn a_refused_first_deployment_stays_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let a = system(tmp.path(), &state, "a");
+    let target = Target::local(state.display().to_string());
+
+    // Refused: nothing to go back to, so it stays (and is not "rolled back").
+    let id = target
+        .start(Action::Switch, &a, Some(Duration::from_secs(30)), None)
+        .unwrap();
+    assert_eq!(target.wait(&id).unwrap().status, 0);
+    assert_eq!(
+        target.decide(&id, false, Action::Switch).unwrap(),
+        Decision::NoPrevious
+    );
+    assert_eq!(target.outcome(&id).unwrap(), Decision::NoPrevious);
+    assert_eq!(current(&target), a);
+    // Not counted as running a kept system.
+    assert!(!target.is_unchanged(Action::Switch, &a).unwrap());
+
+    // Not confirmed in time: the same, decided by the target itself.
+    let tmp2 = tempfile::tempdir().unwrap();
+    let state2 = tmp2.path().join("state");
+    let b = system(tmp2.path(), &state2, "b");
+    let target2 = Target::local(state2.display().to_string());
+    let id = target2
+        .start(Action::Switch, &b, Some(Duration::from_secs(1)), None)
+        .unwrap();
+    assert_eq!(target2.wait(&id).unwrap().status, 0);
+    assert_eq!(target2.outcome(&id).unwrap(), Decision::NoPrevious);
+    assert_eq!(current(&target2), b);
+}
+
+#[test]
+fn unchanged_means_the_profile_and_the_active_system_from_a_kept_activation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let a = system(tmp.path(), &state, "a");
+    let b = system(tmp.path(), &state, "b");
+    let target = Target::local(state.display().to_string());
+    let unchanged = |action, sys: &str| target.is_unchanged(action, sys).unwrap();
+    assert!(!unchanged(Action::Switch, &a), "nothing deployed yet");
+
+    let id = target.start(Action::Switch, &a, None, None).unwrap();
+    assert_eq!(target.wait(&id).unwrap().status, 0);
+    assert!(unchanged(Action::Switch, &a));
+    assert!(unchanged(Action::Test, &a));
+    assert!(unchanged(Action::Boot, &a));
+    assert!(
+        !unchanged(Action::DryActivate, &a),
+        "dry-activate always runs"
+    );
+    assert!(!unchanged(Action::Switch, &b));
+
+    // boot b: the profile moves, the active system does not.
+    let id = target.start(Action::Boot, &b, None, None).unwrap();
+    assert_eq!(target.wait(&id).unwrap().status, 0);
+    assert!(unchanged(Action::Boot, &b));
+    assert!(!unchanged(Action::Switch, &b));
+    assert!(unchanged(Action::Test, &a));
+
+    // Awaiting confirmation: changed until confirmed.
+    let id = target
+        .start(Action::Switch, &b, Some(Duration::from_secs(30)), None)
+        .unwrap();
+    assert_eq!(target.wait(&id).unwrap().status, 0);
+    assert!(!unchanged(Action::Switch, &b));
+    assert_eq!(
+        target.decide(&id, true, Action::Switch).unwrap(),
+        Decision::Confirmed
+    );
+    assert!(unchanged(Action::Switch, &b));
+
+    // Activated by someone else since: changed.
+    std::os::unix::fs::symlink(&a, state.join("current-system.new")).unwrap();
+    std::fs::rename(
+        state.join("current-system.new"),
+        state.join("current-system"),
+    )
+    .unwrap();
+    assert!(!unchanged(Action::Switch, &b));
 }

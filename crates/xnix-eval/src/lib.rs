@@ -57,7 +57,7 @@ pub mod store;
 mod value;
 
 pub use error::{ErrorKind, EvalError, Result, TraceFrame};
-pub use eval::{with_big_stack, Evaluator, SourceFile};
+pub use eval::{with_big_stack, Evaluator, SourceFile, StoreAccess};
 pub use print::{escape_string, fmt_float, print_attr_name, print_value};
 pub use value::{
     Attr, Attrs, Closure, Env, EnvVals, NixString, Pos, PrimOp, PrimOpApp, Sym, Thunk, ThunkState,

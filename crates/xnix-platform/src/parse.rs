@@ -481,8 +481,9 @@ impl Parsed {
                         }
                     } else if cpu.family == "power" && cpu.bits == 64 && cpu.significant_byte == BE
                     {
-                        // nixpkgs defaults big-endian ppc64 to ELFv2.
-                        "gnuabielfv2"
+                        // nixpkgs defaults big-endian ppc64 to ELFv1 (the ABI of its
+                        // GNU/Linux distributions; ELFv2 must be asked for).
+                        "gnuabielfv1"
                     } else {
                         "gnu"
                     }

@@ -53,11 +53,11 @@ fn triples_are_normalised_as_nixpkgs_does() {
         parse("x86_64-pc-linuxeabi-gnu").unwrap_err().nix_message(),
         "Unknown kernel: linuxe"
     );
-    // The 64-bit big-endian PowerPC double defaults to ELFv2, so that the gnu
-    // ABI's ambiguity assertion does not fire on it.
+    // The 64-bit big-endian PowerPC double defaults to ELFv1 (as nixpkgs),
+    // so that the gnu ABI's ambiguity assertion does not fire on it.
     assert_eq!(
         triple("powerpc64-linux"),
-        "powerpc64-unknown-linux-gnuabielfv2"
+        "powerpc64-unknown-linux-gnuabielfv1"
     );
     let p = parse("x86_64-unknown-linux-gnu").unwrap();
     assert_eq!(p.double(), "x86_64-linux");

@@ -5,6 +5,10 @@
 //! be reached is skipped for a while and tried again later; each builder's
 //! SSH connection is made once and reused.
 //!
+//! The build command is the serve protocol's BuildDerivation (as Nix's
+//! remote builds use): the derivation travels whole, without its `.drv`
+//! closure; the builder needs only its sources and inputs' outputs.
+//!
 //! The machine list is Nix's format: entries separated by newlines or `;`,
 //! each `URI SYSTEMS SSH-KEY MAX-JOBS SPEED SUPPORTED-FEATURES
 //! MANDATORY-FEATURES HOST-KEY` (white space between fields, `-` for a
@@ -16,8 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use xnix_build::builder::RemoteBuilders;
-use xnix_formats::serve::BuildSettings;
-use xnix_formats::StorePath;
+use xnix_formats::serve::{build_status, BasicDerivation, BuildSettings, WireOutput};
+use xnix_formats::{Derivation, StorePath};
 use xnix_store::{LocalStore, LocalStoreConfig};
 
 use crate::copy::{copy_from, copy_to};
@@ -218,32 +222,27 @@ impl Builders {
                 return Err(e);
             }
         };
-        // The derivation with its own closure (sources, input derivations),
-        // and the outputs of its inputs.
+        // Its sources and the outputs of its inputs (with their closures);
+        // the derivation itself goes whole with the build command, as Nix's
+        // remote builds send it, so its `.drv` closure stays here.
         let drv = store.read_derivation(drv_path)?;
-        let mut send: BTreeSet<StorePath> = [drv_path.clone()].into();
-        for (input, wanted) in &drv.input_drvs {
-            for (name, out) in store.query_derivation_outputs(input)? {
-                if wanted.contains(&name) {
-                    send.insert(out);
-                }
-            }
-        }
+        let basic = basic_derivation(&store, &drv)?;
+        let send: BTreeSet<StorePath> = basic
+            .input_srcs
+            .iter()
+            .map(|p| store.parse_path(p))
+            .collect::<std::result::Result<_, _>>()?;
         copy_to(&store, &mut client, &send, &Default::default(), &mut |_| {})?;
-        let outputs: Vec<&String> = drv.outputs.keys().collect();
-        let entry = format!(
-            "{}!{}",
-            store.print_path(drv_path),
-            outputs
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        if let Some(msg) = client.build_paths(&[entry], &BuildSettings::default())? {
+        let result = client.build_derivation(drv_path, &basic, &BuildSettings::default())?;
+        if !build_status::is_success(result.status) {
             return Err(RemoteError::Peer {
                 peer: master.url().display(),
-                message: msg,
+                message: format!(
+                    "building '{}' failed: {} (status {})",
+                    store.print_path(drv_path),
+                    result.error_msg.trim(),
+                    result.status
+                ),
             });
         }
         let out_paths: BTreeSet<StorePath> = store
@@ -254,6 +253,52 @@ impl Builders {
         client.close()?;
         Ok(())
     }
+}
+
+/// `drv` as the serve protocol's build command sends it: the outputs of its
+/// input derivations (those it uses) join its sources.
+pub fn basic_derivation(store: &LocalStore, drv: &Derivation) -> Result<BasicDerivation> {
+    let mut inputs: BTreeSet<StorePath> = drv.input_srcs.clone();
+    for (input, wanted) in &drv.input_drvs {
+        for (name, out) in store.query_derivation_outputs(input)? {
+            if wanted.contains(&name) {
+                inputs.insert(out);
+            }
+        }
+    }
+    Ok(BasicDerivation {
+        outputs: drv
+            .outputs
+            .iter()
+            .map(|(name, o)| WireOutput {
+                name: name.clone(),
+                path: o
+                    .path
+                    .as_ref()
+                    .map(|p| store.print_path(p))
+                    .unwrap_or_default(),
+                hash_algo: o
+                    .fixed
+                    .as_ref()
+                    .map(|f| f.method_algo())
+                    .unwrap_or_default(),
+                hash: o
+                    .fixed
+                    .as_ref()
+                    .map(|f| f.hash.to_base16())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        input_srcs: inputs.iter().map(|p| store.print_path(p)).collect(),
+        platform: drv.platform.clone(),
+        builder: drv.builder.clone(),
+        args: drv.args.clone(),
+        env: drv
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
 }
 
 impl RemoteBuilders for Builders {

@@ -154,18 +154,15 @@ pub fn serve(
             }
             serve::Command::BuildDerivation => {
                 let drv_path = serve::read_string(&mut r).map_err(wire)?;
-                let _drv = BasicDerivation::read(&mut r).map_err(wire)?;
-                let _settings = BuildSettings::read(&mut r, version).map_err(wire)?;
+                let drv = BasicDerivation::read(&mut r).map_err(wire)?;
+                let settings = BuildSettings::read(&mut r, version).map_err(wire)?;
                 need_write("building")?;
-                BuildResult {
-                    status: build_status::MISC_FAILURE,
-                    error_msg: format!(
-                        "cannot build '{drv_path}': this xnix server does not build yet"
-                    ),
-                    ..Default::default()
-                }
-                .write(&mut w, version)
-                .map_err(io_wire)?;
+                // The client's derivation goes to stderr's log lines; the
+                // answer is one result, success or not.
+                w.flush().map_err(io_wire)?;
+                build_derivation(store, &drv_path, drv, &settings, options)
+                    .write(&mut w, version)
+                    .map_err(io_wire)?;
             }
         }
         w.flush().map_err(io_wire)?;
@@ -254,13 +251,7 @@ fn build_paths(
         }
         drvs.push(drv);
     }
-    let mut build = options.build.clone();
-    if settings.build_timeout > 0 {
-        build.timeout = Some(std::time::Duration::from_secs(settings.build_timeout));
-    }
-    if settings.max_silent_time > 0 {
-        build.max_silent_time = Some(std::time::Duration::from_secs(settings.max_silent_time));
-    }
+    let build = client_build_options(settings, options);
     xnix_build::builder::realise(store, &drvs, &build, &StderrProgress)
         .map(|_| ())
         .map_err(|e| {
@@ -270,6 +261,171 @@ fn build_paths(
                 .collect::<Vec<_>>()
                 .join("; ")
         })
+}
+
+/// The build options for a client's build: this machine's, with the
+/// client's time limits.
+fn client_build_options(
+    settings: &BuildSettings,
+    options: &ServeOptions,
+) -> xnix_build::builder::BuildOptions {
+    let mut build = options.build.clone();
+    if settings.build_timeout > 0 {
+        build.timeout = Some(std::time::Duration::from_secs(settings.build_timeout));
+    }
+    if settings.max_silent_time > 0 {
+        build.max_silent_time = Some(std::time::Duration::from_secs(settings.max_silent_time));
+    }
+    build
+}
+
+/// The derivation a client sent to be built, as this store's: its outputs'
+/// paths (and fixed hashes), sources, builder and environment; its name is
+/// the `.drv` path's.
+fn derivation_from_wire(
+    store: &LocalStore,
+    drv_path: &StorePath,
+    basic: BasicDerivation,
+) -> std::result::Result<xnix_formats::Derivation, String> {
+    let sd = store.store_dir();
+    let parse = |p: &str| {
+        sd.parse(p).map_err(|e| {
+            format!(
+                "'{p}' is not a path in this store's directory {} ({e})",
+                sd.as_str()
+            )
+        })
+    };
+    let mut outputs = std::collections::BTreeMap::new();
+    for o in basic.outputs {
+        let path = if o.path.is_empty() {
+            return Err(format!(
+                "output '{}' has no path (floating content-addressed outputs are not supported)",
+                o.name
+            ));
+        } else {
+            Some(parse(&o.path)?)
+        };
+        let fixed = match (o.hash_algo.is_empty(), o.hash.is_empty()) {
+            (true, true) => None,
+            (false, false) => Some(
+                xnix_formats::FixedOutputHash::from_drv_fields(&o.hash_algo, &o.hash)
+                    .map_err(|e| format!("output '{}': {e}", o.name))?,
+            ),
+            _ => {
+                return Err(format!(
+                    "output '{}' has a hash algorithm without a hash (floating content-addressed outputs are not supported)",
+                    o.name
+                ))
+            }
+        };
+        outputs.insert(o.name, xnix_formats::DerivationOutput { path, fixed });
+    }
+    Ok(xnix_formats::Derivation {
+        name: drv_path
+            .name()
+            .strip_suffix(".drv")
+            .unwrap_or(drv_path.name())
+            .to_string(),
+        outputs,
+        input_drvs: Default::default(),
+        input_srcs: basic
+            .input_srcs
+            .iter()
+            .map(|p| parse(p))
+            .collect::<std::result::Result<_, _>>()?,
+        platform: basic.platform,
+        builder: basic.builder,
+        args: basic.args,
+        env: basic.env.into_iter().collect(),
+    })
+}
+
+/// Build a derivation a client sent whole (the serve protocol's build
+/// command, which Nix's remote builds use): its `.drv` need not be here,
+/// its inputs (all among its sources) must be valid here. The client is
+/// trusted as for adding paths (`--write`): an input-addressed output's
+/// path is taken as sent.
+fn build_derivation(
+    store: &LocalStore,
+    drv_path: &str,
+    basic: BasicDerivation,
+    settings: &BuildSettings,
+    options: &ServeOptions,
+) -> BuildResult {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    let start_time = now();
+    let failed = |status, error_msg: String| BuildResult {
+        status,
+        error_msg,
+        start_time,
+        stop_time: now(),
+        ..Default::default()
+    };
+    let path = match store.parse_path(drv_path) {
+        Ok(p) if p.is_derivation() => p,
+        Ok(_) => {
+            return failed(
+                build_status::INPUT_REJECTED,
+                format!("'{drv_path}' is not a derivation's path"),
+            )
+        }
+        Err(e) => {
+            return failed(
+                build_status::INPUT_REJECTED,
+                format!(
+                    "'{drv_path}' is not a path in this store's directory {} ({e}); both sides must use the same store directory (--store-dir)",
+                    store.store_dir().as_str()
+                ),
+            )
+        }
+    };
+    let drv = match derivation_from_wire(store, &path, basic) {
+        Ok(d) => d,
+        Err(why) => {
+            return failed(
+                build_status::INPUT_REJECTED,
+                format!("cannot build '{drv_path}': {why}"),
+            )
+        }
+    };
+    let build = client_build_options(settings, options);
+    match xnix_build::builder::build_derivation(store, &path, drv, &build, &StderrProgress) {
+        Ok((_, built)) => BuildResult {
+            status: if built {
+                build_status::BUILT
+            } else {
+                build_status::ALREADY_VALID
+            },
+            times_built: u64::from(built),
+            start_time,
+            stop_time: now(),
+            ..Default::default()
+        },
+        Err(e) => {
+            use xnix_build::builder::BuildError;
+            use xnix_build::sandbox::SandboxError;
+            let status = match &e {
+                BuildError::Builder { source, .. } => match **source {
+                    SandboxError::TimedOut { .. } | SandboxError::Silent { .. } => {
+                        build_status::TIMED_OUT
+                    }
+                    _ => build_status::PERMANENT_FAILURE,
+                },
+                BuildError::OutputHashMismatch { .. }
+                | BuildError::FixedOutputReferences { .. }
+                | BuildError::ReferenceConstraint { .. } => build_status::OUTPUT_REJECTED,
+                BuildError::MissingInput { .. } => build_status::MISC_FAILURE,
+                _ => build_status::MISC_FAILURE,
+            };
+            failed(status, e.to_string())
+        }
+    }
 }
 
 /// A path's metadata as the protocol sends it.

@@ -1,11 +1,13 @@
 //! Helpers for the differential tests: run real Nix 2.8 and return its output;
-//! SSH test hosts in namespaces ([`ssh_hosts`]).
+//! SSH test hosts in namespaces ([`ssh_hosts`]); the machine-wide cache of
+//! locked `.deb`s ([`deb_cache`]).
 //! A missing Nix is a test failure, never a skip.
 #![deny(missing_docs)]
 
 use std::path::Path;
 use std::process::Command;
 
+pub mod deb_cache;
 pub mod ssh_hosts;
 pub mod store_root;
 

@@ -191,8 +191,9 @@ impl Lab {
     /// options in `XNIX_SSHOPTS`, an empty `NIX_PATH`, and no store, builder
     /// or substituter settings from the environment.
     pub fn xnix(&self, xnix: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut cmd = self.command(xnix);
-        cmd.current_dir(crate::store_root::workspace_root())
+        let mut cmd = self.command(&xnix);
+        crate::deb_cache::configure(&mut cmd, Path::new(xnix.as_ref()))
+            .current_dir(crate::store_root::workspace_root())
             .env("XNIX_SSHOPTS", self.ssh_opts())
             .env("NIX_PATH", "")
             .env_remove("XNIX_STORE_DIR")

@@ -5,6 +5,11 @@
 //! corrupt archive, a `.deb` the archive no longer serves) that must leave
 //! nothing registered. One test fetches a small real package through the
 //! machine's own Debian mirror.
+//!
+//! The local archive's InRelease is signed with a key made for the test
+//! (gpg), trusted through XNIX_DEBIAN_KEYRING; a changed, unsigned or
+//! foreign-signed InRelease is refused naming the suite, and the machine's
+//! real bookworm InRelease (APT's copy) passes against APT's keyrings.
 
 use std::fs;
 use std::io::Write;
@@ -21,6 +26,67 @@ fn pkgs_dir() -> PathBuf {
 
 struct Env {
     dir: tempfile::TempDir,
+}
+
+/// A GnuPG home with one signing key (ed25519, no passphrase), made for a
+/// test; its agent is stopped when it goes.
+struct SigningKey {
+    home: tempfile::TempDir,
+}
+
+impl SigningKey {
+    fn new(name: &str) -> SigningKey {
+        let key = SigningKey {
+            home: tempfile::tempdir().unwrap(),
+        };
+        key.gpg(&[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            &format!("{name} <{name}@localhost>"),
+            "ed25519",
+            "sign",
+            "never",
+        ]);
+        key
+    }
+
+    fn gpg(&self, args: &[&str]) -> Vec<u8> {
+        let o = Command::new("gpg")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--batch", "--pinentry-mode", "loopback"])
+            .args(args)
+            .output()
+            .expect("running gpg (apt-get install gnupg)");
+        assert!(o.status.success(), "gpg {args:?}: {}", text(&o));
+        o.stdout
+    }
+
+    /// The public key as a binary keyring file in `dir`.
+    fn keyring(&self, dir: &Path) -> PathBuf {
+        let file = dir.join("test-archive.gpg");
+        fs::write(&file, self.gpg(&["--export"])).unwrap();
+        file
+    }
+
+    /// `text` clear-signed.
+    fn clearsign(&self, text: &str) -> String {
+        let input = self.home.path().join("Release");
+        fs::write(&input, text).unwrap();
+        let out = self.gpg(&["--output", "-", "--clearsign", input.to_str().unwrap()]);
+        String::from_utf8(out).unwrap()
+    }
+}
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
 }
 
 impl Env {
@@ -49,9 +115,15 @@ impl Env {
         self.path().join("locks")
     }
     fn xnix(&self, args: &[&str]) -> Output {
+        self.xnix_trusting(args, &self.path().join("test-archive.gpg"))
+    }
+
+    /// Runs xnix with `keyring` as the only trusted keys.
+    fn xnix_trusting(&self, args: &[&str], keyring: &Path) -> Output {
         Command::new(XNIX)
             .args(args)
             .current_dir(self.path())
+            .env("XNIX_DEBIAN_KEYRING", keyring)
             .env("XNIX_STORE_ROOT", self.path().join("root"))
             .env("XNIX_STORE_DIR", "/xnix/store")
             .env(
@@ -102,22 +174,31 @@ impl Env {
         )
     }
 
-    /// Publishes the given paragraphs as the suite's index.
+    /// Publishes the given paragraphs as the suite's index, its InRelease
+    /// signed by `key`, and trusts it.
     fn publish(&self, paragraphs: &[String]) {
+        let key = SigningKey::new("archive");
+        key.keyring(self.path());
+        let release = self.release(paragraphs);
+        fs::write(
+            self.archive().join("dists/bookworm/InRelease"),
+            key.clearsign(&release),
+        )
+        .unwrap();
+    }
+
+    /// Writes the suite's Packages index and returns its (unsigned) Release.
+    fn release(&self, paragraphs: &[String]) -> String {
         let mut xz = xz2::write::XzEncoder::new(Vec::new(), 6);
         xz.write_all(paragraphs.join("\n").as_bytes()).unwrap();
         let xz = xz.finish().unwrap();
         let dists = self.archive().join("dists/bookworm");
         fs::write(dists.join("main/binary-amd64/Packages.xz"), &xz).unwrap();
-        fs::write(
-            dists.join("InRelease"),
-            format!(
-                "Codename: bookworm\nDate: now\nArchitectures: amd64\nComponents: main\nSHA256:\n {} {} main/binary-amd64/Packages.xz\n",
-                hex(&sha2::Sha256::digest(&xz)),
-                xz.len()
-            ),
+        format!(
+            "Codename: bookworm\nDate: now\nArchitectures: amd64\nComponents: main\nSHA256:\n {} {} main/binary-amd64/Packages.xz\n",
+            hex(&sha2::Sha256::digest(&xz)),
+            xz.len()
         )
-        .unwrap();
     }
 
     /// Builds the unpacked group `tools` from the lock in `locks/`.
@@ -290,4 +371,104 @@ fn a_real_locked_deb_builds() {
     let out = String::from_utf8_lossy(&o.stdout).trim().to_string();
     let real = env.path().join("root").join(out.trim_start_matches('/'));
     assert!(real.join("usr/share/doc/gcc-12-base/copyright").is_file());
+}
+
+/// `xnix debian lock` reads a suite only through an InRelease signed by a
+/// trusted key: a changed, an unsigned and a foreign-signed one are refused
+/// with errors naming the suite and what to do, and no lock is written; the
+/// machine's own bookworm InRelease (APT's copy) passes against APT's keys.
+#[test]
+fn in_release_signatures_are_checked() {
+    let env = Env::new();
+    let tool = env.add_deb("xtool", "2.0-1", "", "xtool");
+    env.publish(std::slice::from_ref(&tool));
+    let dir = env.locks();
+    let lock_file = dir.join("bookworm-amd64.json");
+    let in_release = env.archive().join("dists/bookworm/InRelease");
+    let lock = |env: &Env| env.xnix(&["debian", "lock", "--dir", dir.to_str().unwrap()]);
+    // Signed as published: accepted.
+    let o = lock(&env);
+    assert!(o.status.success(), "{}", text(&o));
+    fs::remove_file(&lock_file).unwrap();
+    let signed = fs::read_to_string(&in_release).unwrap();
+
+    // One hash digit of the signed text changed: a bad signature.
+    let at = signed.find("SHA256:\n ").unwrap() + 9;
+    let digit = if &signed[at..at + 1] == "0" { "1" } else { "0" };
+    let tampered = format!("{}{digit}{}", &signed[..at], &signed[at + 1..]);
+    fs::write(&in_release, &tampered).unwrap();
+    let o = lock(&env);
+    let err = text(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("dists/bookworm/InRelease") && err.contains("BAD signature"),
+        "{err}"
+    );
+    assert!(!lock_file.exists());
+
+    // Unsigned (the Release text alone): refused.
+    let release = env.release(std::slice::from_ref(&tool));
+    fs::write(&in_release, &release).unwrap();
+    let o = lock(&env);
+    let err = text(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("dists/bookworm/InRelease") && err.contains("not signed"),
+        "{err}"
+    );
+
+    // Signed by a key that is not trusted: refused, naming the keyring.
+    let stranger = SigningKey::new("stranger");
+    fs::write(&in_release, stranger.clearsign(&release)).unwrap();
+    let o = lock(&env);
+    let err = text(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("not signed by a trusted key") && err.contains("test-archive.gpg"),
+        "{err}"
+    );
+    assert!(!lock_file.exists());
+
+    // The real InRelease APT downloaded for this machine, against APT's
+    // own keyrings: its signature passes (the Packages index of this local
+    // archive is not the one it vouches for, so the refresh then stops there).
+    let real = fs::read_dir("/var/lib/apt/lists")
+        .expect("APT's lists (apt-get update)")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("_dists_bookworm_InRelease"))
+        })
+        .expect("APT's bookworm InRelease (apt-get update)");
+    fs::copy(&real, &in_release).unwrap();
+    let o = env.xnix_trusting(
+        &["debian", "lock", "--dir", dir.to_str().unwrap()],
+        Path::new(""),
+    );
+    let err = text(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        !err.contains("signature") && !err.contains("signed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("binary-amd64/Packages.xz does not match dists/bookworm/InRelease"),
+        "{err}"
+    );
+    // Changed, it does not pass the same keyrings.
+    let real = fs::read_to_string(&real).unwrap();
+    let at = real.find("SHA256:\n ").unwrap() + 9;
+    let digit = if &real[at..at + 1] == "0" { "1" } else { "0" };
+    fs::write(
+        &in_release,
+        format!("{}{digit}{}", &real[..at], &real[at + 1..]),
+    )
+    .unwrap();
+    let o = env.xnix_trusting(
+        &["debian", "lock", "--dir", dir.to_str().unwrap()],
+        Path::new(""),
+    );
+    let err = text(&o);
+    assert!(err.contains("BAD signature"), "{err}");
 }

@@ -4,7 +4,9 @@
 //! out of one board (its confirmation connection is refused: the board goes
 //! back by itself within deployment.confirmTimeout) and fails a health check
 //! on another (refused: it goes back at once) while the third keeps the new
-//! system; --all-or-nothing sends all back; --on selects by tag.
+//! system; --all-or-nothing sends all back; --on selects by tag. A first
+//! deployment that fails has nothing to go back to and says so; deploying
+//! the same system again changes nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -74,26 +76,30 @@ fn deploy_to_three_boards_with_magic_rollback() {
         lab.host("board3", xnix),
     ];
 
-    // Generation 1 everywhere.
-    let (out, summary) = deploy(&lab, &hosts, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Generation 1 everywhere; board3's health check fails, but it has no
+    // generation to go back to: it keeps generation 1, reported as failed.
+    let (out, summary) = deploy(&lab, &hosts, &["--arg", "failCheck", "[ \"board3\" ]"]);
+    assert!(!out.status.success());
     assert_eq!(
         statuses(&summary),
         vec![
             pair("board1", "deployed"),
             pair("board2", "deployed"),
-            pair("board3", "deployed")
+            pair("board3", "failed")
         ]
+    );
+    let reason3 = summary[2]["reason"].as_str().unwrap();
+    assert!(
+        reason3.contains("health check 'false'")
+            && reason3.contains("no previous generation to return to"),
+        "{reason3}"
     );
     for h in &hosts {
         assert_eq!(state(&lab, h), pair("system-1-link", "1"), "{}", h.name);
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("3 of 3 machines deployed"), "{stderr}");
+    assert!(stderr.contains("2 of 3 machines deployed"), "{stderr}");
+    assert!(!stderr.contains("rolled back"), "{stderr}");
 
     // Generation 2: board2 locks everyone out, board3 fails its health check.
     let t = Instant::now();
@@ -170,6 +176,22 @@ fn deploy_to_three_boards_with_magic_rollback() {
     assert_eq!(statuses(&summary), vec![pair("board1", "deployed")]);
     assert_eq!(state(&lab, &hosts[0]).1, "4");
     assert_eq!(state(&lab, &hosts[2]).1, "1");
+
+    // The same again: nothing to copy or activate; the health checks run.
+    let before = activations(&hosts[0]).len();
+    let (out, summary) = deploy(
+        &lab,
+        &hosts,
+        &["--on", "@first", "--arg", "generation", "4"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(statuses(&summary), vec![pair("board1", "unchanged")]);
+    assert_eq!(activations(&hosts[0]).len(), before, "no new activation");
+    assert_eq!(state(&lab, &hosts[0]), pair("system-4-link", "4"));
 }
 
 /// The activation directories on a host (STATE/deploy/ID), newest last.

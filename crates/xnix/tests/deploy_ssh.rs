@@ -330,6 +330,60 @@ fn rebuild_from_a_flake() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--flake .#board"));
+
+    // `xnix deploy --flake` of the same system with deployment options: the
+    // board runs it already (unchanged: only the health check runs). The
+    // check records the evaluation's time on the board, so a result from
+    // the evaluation cache shows: the same time again.
+    let fleet = lab.dir().join("fleet-flake");
+    std::fs::create_dir_all(&fleet).unwrap();
+    let text = std::fs::read_to_string(flake.join("flake.nix")).unwrap();
+    let text = text.replace(
+        "environment.etc.\"board-generation\".text = \"flake\\n\";",
+        &format!(
+            "environment.etc.\"board-generation\".text = \"flake\\n\";\n        \
+             deployment.targetHost = \"{}\";\n        \
+             deployment.healthChecks = [ \"echo ${{toString builtins.currentTime}} >> /tmp/evaluated-at\" ];",
+            board.address
+        ),
+    );
+    assert!(text.contains("deployment.targetHost"), "{text}");
+    std::fs::write(fleet.join("flake.nix"), text).unwrap();
+    let deploy = |extra: &[&str]| {
+        let out = lab
+            .xnix(XNIX)
+            .current_dir(&fleet)
+            .arg("--store-root")
+            .arg(&root)
+            .args(["deploy", "--flake", ".", "--json"])
+            .args(extra)
+            .env("XNIX_PKGS", workspace_root().join("pkgs"))
+            .env("XDG_CACHE_HOME", lab.dir().join("cache"))
+            .output()
+            .unwrap();
+        let json = ok(&out);
+        let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
+        summary[0]["status"].as_str().unwrap().to_string()
+    };
+    let evaluated_at = || {
+        std::fs::read_to_string(board.root().join("tmp/evaluated-at"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(deploy(&[]), "unchanged");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(deploy(&[]), "unchanged");
+    let times = evaluated_at();
+    assert_eq!(times.len(), 2, "{times:?}");
+    assert_eq!(times[0], times[1], "the second deployment used the cache");
+    assert_eq!(deploy(&["--no-eval-cache"]), "unchanged");
+    let times = evaluated_at();
+    assert_eq!(times.len(), 3, "{times:?}");
+    assert_ne!(times[2], times[0], "--no-eval-cache evaluates again");
+    // --reactivate activates it anyway.
+    assert_eq!(deploy(&["--reactivate"]), "deployed");
 }
 
 /// `xnix rebuild ARGS --target-host USER@board` with `input` on its stdin.

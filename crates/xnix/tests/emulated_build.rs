@@ -7,30 +7,23 @@
 //! the native aarch64 and riscv64 package sets (`localSystem`, `--argstr
 //! system`, a system configuration's `nixpkgs.hostPlatform`) build here
 //! fully emulated, with that architecture's own Debian toolchain from the
-//! lock (bookworm arm64, trixie riscv64), and run.
+//! lock (bookworm arm64, trixie riscv64), and run; the hybrid aarch64 set
+//! (`pkgsHybrid`) builds hello with the x86_64-hosted cross gcc run
+//! natively inside the emulated build.
 //!
-//! The `.deb` files come through the cache of pure_build.rs
-//! (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian) or the
-//! machine's Debian mirror.
+//! The `.deb` files come through the tests' shared cache
+//! (xnix_test_support::deb_cache), which this test's native roots join.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use xnix_test_support::deb_cache;
+
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
 fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs")
-}
-
-fn mirrors() -> String {
-    let cache = std::env::var_os("XNIX_TEST_DEB_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"));
-    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
-        .unwrap()
-        .expect("this machine's APT sources name a Debian archive");
-    format!("file://{} {real}", cache.display())
 }
 
 /// The machine's global binfmt_misc: its mounts and every entry with its
@@ -74,6 +67,8 @@ fn make_writable(dir: &Path) {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // The native roots' `.deb`s join the shared cache.
+        deb_cache::fill_from_store(self.0.path());
         make_writable(self.0.path());
     }
 }
@@ -83,7 +78,7 @@ fn xnix(store: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("XNIX_STORE_ROOT", store)
         .env("XNIX_STORE_DIR", "/xnix/store")
-        .env("XNIX_MIRROR_DEBIAN", mirrors())
+        .env("XNIX_MIRROR_DEBIAN", deb_cache::prepare(Path::new(XNIX)))
         .env_remove("XNIX_STATE_DIR")
         .output()
         .unwrap()
@@ -415,5 +410,136 @@ fn emulation_enable_status_disable_manage_xnix_entries() {
     let listing: Vec<&str> = out.lines().rev().take(3).collect();
     assert!(listing.contains(&"xnix-qemu-riscv64"), "{out}");
     assert!(!listing.contains(&"xnix-qemu-aarch64"), "{out}");
+    assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
+}
+
+/// Every `GCC: (...)` version string in a file (what `.comment` holds,
+/// one per compiler that contributed code).
+fn gcc_idents(path: &Path) -> Vec<String> {
+    let bytes = fs::read(path).unwrap();
+    let needle = b"GCC: (";
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(needle.len()).position(|w| w == needle) {
+        let start = at + i;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == 0)
+            .map_or(bytes.len(), |n| start + n);
+        let ident = String::from_utf8_lossy(&bytes[start..end]).into_owned();
+        if !found.contains(&ident) {
+            found.push(ident);
+        }
+        at = end;
+    }
+    found
+}
+
+/// The hybrid set (`pkgsHybrid` of `localSystem = "aarch64-linux"`): hello
+/// builds with configure, make and the shell emulated (they see an aarch64
+/// machine) while the compiler that runs is the x86_64-hosted cross gcc of
+/// the amd64 lock (its `-v` names `--host=x86_64-linux-gnu` and the cross
+/// cc1), the same compiler whose version string hello carries; hello is an
+/// aarch64 program and runs; the hybrid is its own derivation, not the
+/// fully emulated one.
+#[test]
+fn hybrid_aarch64_hello_compiles_with_native_x86_64_gcc_and_runs() {
+    let store = Scratch::new();
+    let before = global_binfmt();
+    let set = format!(
+        r#"import {} {{ localSystem = "aarch64-linux"; }}"#,
+        pkgs().display()
+    );
+    let o = xnix(
+        store.path(),
+        &[
+            "eval",
+            "--json",
+            "-E",
+            &format!(
+                r#"let p = {set}; h = (import {pkgs} {{ localSystem = "aarch64-linux"; config.xnixHybrid = true; }}).hello;
+                   in [ (p.pkgsHybrid.hello.drvPath == h.drvPath) (p.pkgsHybrid.hello.drvPath == p.hello.drvPath)
+                        p.pkgsHybrid.hello.__xnixRoot.name ]"#,
+                pkgs = pkgs().display()
+            ),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        r#"[true,false,"debian-bookworm-arm64-hybrid-root"]"#
+    );
+
+    let probe = format!(
+        r#"with ({set}).pkgsHybrid; [
+             hello
+             (stdenv.mkDerivation {{
+               name = "hybrid-compiler-probe";
+               buildCommand = ''
+                 mkdir -p $out
+                 uname -m > $out/shell-machine
+                 echo 'int main(void) {{ return 0; }}' > probe.c
+                 cc -v -c probe.c -o $out/probe.o 2> $out/cc-v
+               '';
+             }})
+           ]"#
+    );
+    let o = xnix(
+        store.path(),
+        &[
+            "build",
+            "--no-out-link",
+            "-j",
+            "2",
+            "--option",
+            "cores",
+            "1",
+            "-E",
+            &probe,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let outs = String::from_utf8(o.stdout).unwrap();
+    let outs: Vec<&str> = outs.lines().collect();
+    assert_eq!(outs.len(), 2, "{outs:?}");
+    let real = |logical: &str| store.path().join(logical.trim_start_matches('/'));
+
+    // The builder's shell ran emulated, the compiler natively.
+    let probe_out = real(outs[1]);
+    assert_eq!(
+        fs::read_to_string(probe_out.join("shell-machine")).unwrap(),
+        "aarch64\n"
+    );
+    let cc_v = fs::read_to_string(probe_out.join("cc-v")).unwrap();
+    assert!(cc_v.contains("--host=x86_64-linux-gnu"), "{cc_v}");
+    assert!(cc_v.contains("Target: aarch64-linux-gnu"), "{cc_v}");
+    assert!(
+        cc_v.contains("/usr/lib/gcc-cross/aarch64-linux-gnu/12/cc1 "),
+        "{cc_v}"
+    );
+
+    // hello: aarch64, compiled by that compiler, runs.
+    let hello = real(&format!("{}/bin/hello", outs[0]));
+    let binary = xnix_platform::binary::inspect(&hello).unwrap().unwrap();
+    assert_eq!(
+        binary.system.as_deref(),
+        Some("aarch64-linux"),
+        "{binary:?}"
+    );
+    let compiler = gcc_idents(&probe_out.join("probe.o"));
+    assert_eq!(compiler.len(), 1, "{compiler:?}");
+    assert!(
+        gcc_idents(&hello).contains(&compiler[0]),
+        "hello was not compiled by {compiler:?}: {:?}",
+        gcc_idents(&hello)
+    );
+    let run = Command::new("qemu-aarch64-static")
+        .arg("-L")
+        .arg(store.path())
+        .arg(&hello)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run));
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello, world!\n");
     assert_eq!(global_binfmt(), before, "the global binfmt_misc changed");
 }

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use xnix_test_support::deb_cache;
 use xnix_test_support::store_root::{elf_machine, physical, workspace_root, Scratch};
 const EM_AARCH64: u16 = 183;
 const EM_RISCV: u16 = 243;
@@ -38,7 +39,8 @@ fn seed_examples_build_as_a_flake() {
         .iter()
         .map(|n| format!(".#nixosConfigurations.{n}.config.system.build.toplevel"))
         .collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_xnix"))
+    let xnix = Path::new(env!("CARGO_BIN_EXE_xnix"));
+    let out = deb_cache::configure(&mut Command::new(xnix), xnix)
         .current_dir(&flake)
         .arg("build")
         .args(&installables)

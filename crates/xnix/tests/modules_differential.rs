@@ -3,17 +3,18 @@
 //!
 //! Every `tests/modules/*.nix` case (a function of `lib` returning the
 //! arguments of `evalModules`, see tests/modules/driver.nix) is evaluated
-//! three ways, each as `--eval --strict --json`:
+//! four ways, each as `--eval --strict --json`:
 //!
 //! 1. the collection's lib under xnix,
 //! 2. the collection's lib under Nix 2.8 (`nix-instantiate`),
-//! 3. nixpkgs' lib under Nix 2.8, the reference.
+//! 3. nixpkgs' lib under xnix (the evaluator must evaluate nixpkgs' own lib as Nix does),
+//! 4. nixpkgs' lib under Nix 2.8, the reference.
 //!
-//! A case whose name does not start with `err-` must succeed three times with
+//! A case whose name does not start with `err-` must succeed four times with
 //! byte-identical JSON (the deeply forced `config`, or what the case's
 //! `result` selects; a set with `outPath` prints as that path, so a case that
-//! checks a package's other attributes selects them). An `err-` case must fail three times, and the
-//! *essential lines* of the three error messages must be equal: the first
+//! checks a package's other attributes selects them). An `err-` case must fail four times, and the
+//! *essential lines* of the four error messages must be equal: the first
 //! line of the message (which names the option, the kind of error and, for
 //! type errors, the expected type), every `- In `FILE'...` line (each
 //! definition's file and, on one line, its value), and the `Did you mean ...`
@@ -186,17 +187,19 @@ fn check_case(file: &Path, nixpkgs_lib: &Path) -> Result<(), Failed> {
 
     let ours_xnix = xnix(&ours, scratch.path());
     let ours_nix = nix(&ours, scratch.path());
+    let nixpkgs_xnix = xnix(&reference, scratch.path());
     let nixpkgs_nix = nix(&reference, scratch.path());
     let report = || {
         format!(
-            "{}{}{}",
+            "{}{}{}{}",
             describe("our lib, xnix", &ours_xnix),
             describe("our lib, Nix 2.8", &ours_nix),
+            describe("nixpkgs' lib, xnix", &nixpkgs_xnix),
             describe("nixpkgs' lib, Nix 2.8", &nixpkgs_nix)
         )
     };
 
-    if ours_xnix.crashed {
+    if ours_xnix.crashed || nixpkgs_xnix.crashed {
         return Err(format!("xnix crashed\n{}", report()).into());
     }
     let expect_error = name.starts_with("err-");
@@ -208,11 +211,17 @@ fn check_case(file: &Path, nixpkgs_lib: &Path) -> Result<(), Failed> {
         )
         .into());
     }
-    if ours_xnix.ok != nixpkgs_nix.ok || ours_nix.ok != nixpkgs_nix.ok {
+    if ours_xnix.ok != nixpkgs_nix.ok
+        || ours_nix.ok != nixpkgs_nix.ok
+        || nixpkgs_xnix.ok != nixpkgs_nix.ok
+    {
         return Err(format!("outcomes differ\n{}", report()).into());
     }
     if !expect_error {
-        if ours_xnix.stdout != nixpkgs_nix.stdout || ours_nix.stdout != nixpkgs_nix.stdout {
+        if ours_xnix.stdout != nixpkgs_nix.stdout
+            || ours_nix.stdout != nixpkgs_nix.stdout
+            || nixpkgs_xnix.stdout != nixpkgs_nix.stdout
+        {
             return Err(format!("outputs differ\n{}", report()).into());
         }
         return Ok(());
@@ -221,6 +230,7 @@ fn check_case(file: &Path, nixpkgs_lib: &Path) -> Result<(), Failed> {
     for (who, r) in [
         ("our lib under xnix", &ours_xnix),
         ("our lib under Nix 2.8", &ours_nix),
+        ("nixpkgs' lib under xnix", &nixpkgs_xnix),
     ] {
         let got = essential_lines(&r.stderr);
         if got != want {

@@ -8,33 +8,19 @@
 //! hashes. The collection's GNU hello builds through the pure stdenv
 //! (`config.xnixPure = true`) and runs from its closure alone too.
 //!
-//! The `.deb` files (about 250 MiB) are fetched once per machine through the
-//! Debian mirror of its APT sources and kept in a cache laid out as the
-//! archive's pool (XNIX_TEST_DEB_CACHE, default /var/cache/xnix-test/debian),
-//! which later runs use as the first mirror.
+//! The `.deb` files (about 280 MiB) are fetched once per machine into the
+//! tests' shared cache (xnix_test_support::deb_cache).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use xnix_test_support::deb_cache;
+
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
 fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs")
-}
-
-fn cache_dir() -> PathBuf {
-    std::env::var_os("XNIX_TEST_DEB_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"))
-}
-
-/// The mirror list: the cache first, then the machine's Debian archive.
-fn mirrors() -> String {
-    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
-        .unwrap()
-        .expect("this machine's APT sources name a Debian archive");
-    format!("file://{} {real}", cache_dir().display())
 }
 
 struct Store {
@@ -53,7 +39,7 @@ impl Store {
             .args(args)
             .env("XNIX_STORE_ROOT", self.root.path())
             .env("XNIX_STORE_DIR", "/xnix/store")
-            .env("XNIX_MIRROR_DEBIAN", mirrors())
+            .env("XNIX_MIRROR_DEBIAN", deb_cache::prepare(Path::new(XNIX)))
             .env_remove("XNIX_STATE_DIR")
             .output()
             .unwrap()
@@ -96,42 +82,6 @@ impl Store {
             .iter()
             .map(|p| (p["path"].to_string(), p["narHash"].to_string()))
             .collect()
-    }
-
-    /// Copies every locked `.deb` now in this store into the cache.
-    fn fill_cache(&self) {
-        let store = self.root.path().join("xnix/store");
-        for arch in ["amd64", "arm64"] {
-            let lock: serde_json::Value = serde_json::from_str(
-                &fs::read_to_string(pkgs().join(format!("debian/bookworm-{arch}.json"))).unwrap(),
-            )
-            .unwrap();
-            for e in lock["packages"].as_array().unwrap() {
-                let name = format!(
-                    "{}_{}_{}.deb",
-                    e["package"].as_str().unwrap(),
-                    e["version"].as_str().unwrap(),
-                    e["architecture"].as_str().unwrap()
-                )
-                .replace([':', '~'], "-");
-                let dest = cache_dir().join(e["filename"].as_str().unwrap());
-                if dest.exists() {
-                    continue;
-                }
-                let Some(found) = fs::read_dir(&store).unwrap().flatten().find(|d| {
-                    d.file_name()
-                        .to_string_lossy()
-                        .split_once('-')
-                        .is_some_and(|(_, n)| n == name)
-                }) else {
-                    continue;
-                };
-                fs::create_dir_all(dest.parent().unwrap()).unwrap();
-                let tmp = dest.with_extension("part");
-                fs::copy(found.path(), &tmp).unwrap();
-                fs::rename(&tmp, &dest).unwrap();
-            }
-        }
     }
 }
 
@@ -200,7 +150,6 @@ fn pure_builds_see_only_inputs_and_closures_run_alone() {
     // 2. hello for x86_64 and aarch64; the closure carries the C library.
     let native = a.build(&pure("pure.hello { target = \"x86_64\"; }"));
     let arm = a.build(&pure("pure.hello { target = \"aarch64\"; }"));
-    a.fill_cache();
     let native_closure = a.closure(&native);
     assert!(
         native_closure
@@ -337,7 +286,6 @@ fn cross_built_closures_carry_their_c_library_for_every_linux_target() {
             assert_eq!(out, "Hello, world!\n", "{target}: xnix run");
         }
     }
-    a.fill_cache();
 
     // Reproducible: a second fresh store gives the same paths and NAR hashes
     // (two targets, to keep the test's time in bounds).
@@ -373,5 +321,4 @@ fn pure_musl_results_are_static_and_self_contained() {
         .arg(root.path())
         .arg(format!("{hello}/bin/hello")));
     assert_eq!(out, "Hello, world!\n");
-    a.fill_cache();
 }

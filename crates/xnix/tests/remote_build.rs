@@ -3,7 +3,9 @@
 //! chain of two, so the first one's output travels to the builder as an
 //! input of the second); outputs come back to the local store, checked; an
 //! unreachable builder listed first is skipped; a system no builder declares
-//! fails with a clear error.
+//! fails with a clear error. The build command is the serve protocol's
+//! BuildDerivation both ways: xnix builds on xnix and on a machine running
+//! only Nix 2.8, and Nix 2.8 (`nix-build --builders`) builds on xnix.
 
 use std::path::Path;
 use std::process::Output;
@@ -84,6 +86,15 @@ fn builds_go_to_the_builder_that_declares_their_system() {
         .filter(|q| q.name() == "remote-a" || q.name() == "remote-b")
         .count();
     assert_eq!(built_there, 2);
+    // Sent whole with the build command: no derivation file went there.
+    assert!(
+        !remote
+            .query_all_valid_paths()
+            .unwrap()
+            .iter()
+            .any(|q| q.is_derivation()),
+        "the builder got .drv files"
+    );
 
     // A system no builder declares.
     let out = build(&lab, &root, &chain(&salt, "aarch64-linux"), &builders);
@@ -132,4 +143,81 @@ fn a_machine_running_only_nix_builds_through_its_own_serve_protocol() {
         &format!("nix-store --verify-path {path} && echo valid"),
     );
     assert!(good && text.contains("valid"), "{text}");
+}
+
+#[test]
+fn nix_builds_on_an_xnix_machine_through_the_serve_protocol() {
+    let mut lab = Lab::new();
+    // Nix's remote builds run `REMOTE-PROGRAM --serve --write` there: a
+    // wrapper that is xnix serving /nix/store (the serve command takes
+    // --serve).
+    let wrapper = lab.dir().join("xnix-serve-nix");
+    std::fs::write(
+        &wrapper,
+        "#!/bin/sh\nexec xnix --store-dir /nix/store serve --stdio \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let builder = lab.host(
+        "xbuilder",
+        &[(Path::new(XNIX), "xnix"), (&wrapper, "xnix-serve-nix")],
+    );
+    let local = lab.dir().join("nixlocal");
+    let store = format!("local?root={}", local.display());
+    let salt = unique_salt();
+    let out = lab
+        .command("nix-build")
+        .args(["--no-out-link", "--store", &store, "--max-jobs", "0"])
+        .arg("--builders")
+        .arg(format!(
+            "ssh://{}?remote-program=/usr/local/bin/xnix-serve-nix x86_64-linux - 1",
+            builder.destination()
+        ))
+        .args(["-E", &chain(&salt, "x86_64-linux")])
+        .env("NIX_SSHOPTS", lab.ssh_opts())
+        .env("NIX_CONFIG", xnix_test_support::NIX_CONF)
+        .env_remove("NIX_STORE_DIR")
+        .env_remove("NIX_REMOTE")
+        .output()
+        .expect("nix-build (Nix 2.8) is required for this test");
+    assert!(
+        out.status.success(),
+        "nix-build failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // Here: Nix has the output, valid, with what xnix built.
+    let base = Path::new(&path).file_name().unwrap();
+    let text = std::fs::read_to_string(local.join("nix/store").join(base)).unwrap();
+    assert_eq!(text.trim(), format!("b uses a-{salt}"));
+    let verify = lab
+        .command("nix-store")
+        .args(["--store", &store, "--verify-path", &path])
+        .env("NIX_CONFIG", xnix_test_support::NIX_CONF)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // There: xnix built both (the first one's output went back as the
+    // second one's input) from the derivations sent whole: no .drv there.
+    let remote =
+        LocalStore::open(LocalStoreConfig::with_root(StoreDir::nix(), builder.root())).unwrap();
+    let valid = remote.query_all_valid_paths().unwrap();
+    let names: Vec<&str> = valid.iter().map(|p| p.name()).collect();
+    assert!(
+        names.contains(&"remote-a") && names.contains(&"remote-b"),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.ends_with(".drv")), "{names:?}");
+    assert!(remote
+        .is_valid_path(&remote.parse_path(&path).unwrap())
+        .unwrap());
+    assert!(remote.verify().unwrap().is_clean());
 }

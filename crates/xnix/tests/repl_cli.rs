@@ -355,6 +355,50 @@ fn package_sets_have_their_system() {
     }
 }
 
+/// The seeds' idioms: `<nixpkgs>` with no `nixpkgs` entry in the search path is the bundled
+/// collection, with a notice saying so (once); an entry of the user's own wins, with no notice;
+/// `__targetPackages` is the set whose `buildPackages` is this one.
+#[test]
+fn nixpkgs_falls_back_to_the_collection_and_target_packages_link_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = xnix_repl(
+        dir.path(),
+        &["<nixpkgs>"],
+        "pkgsCross.riscv64.system\n(import <nixpkgs> { }).system == system\n__targetPackages.buildPackages.system == system\npkgsCross.riscv64.__targetPackages.system\n",
+        Streams::Merged,
+    );
+    for expected in [
+        "nix-repl> pkgsCross.riscv64.system\n\"riscv64-linux\"\n",
+        "nix-repl> (import <nixpkgs> { }).system == system\ntrue\n",
+        "nix-repl> __targetPackages.buildPackages.system == system\ntrue\n",
+        "nix-repl> pkgsCross.riscv64.__targetPackages.system\n\"riscv64-linux\"\n",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?} in:\n{t}");
+    }
+    assert_eq!(
+        t.matches("notice: <nixpkgs> is not in the search path")
+            .count(),
+        1,
+        "the fallback notice once:\n{t}"
+    );
+
+    // `-I nixpkgs=DIR`: the user's own entry, no notice.
+    let own = dir.path().join("own");
+    fs::create_dir_all(&own).unwrap();
+    fs::write(own.join("default.nix"), "{ ... }: { mine = true; }\n").unwrap();
+    let t = xnix_repl(
+        dir.path(),
+        &["-I", &format!("nixpkgs={}", own.display())],
+        "(import <nixpkgs> { }).mine\n",
+        Streams::Merged,
+    );
+    assert!(
+        t.contains("nix-repl> (import <nixpkgs> { }).mine\ntrue\n"),
+        "{t}"
+    );
+    assert!(!t.contains("notice:"), "{t}");
+}
+
 /// Every command `nix repl` lists in `:?` is listed by xnix too, as available or not supported.
 #[test]
 fn help_lists_every_nix_repl_command() {

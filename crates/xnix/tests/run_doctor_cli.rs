@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+use xnix_test_support::deb_cache;
 
 const XNIX: &str = env!("CARGO_BIN_EXE_xnix");
 
@@ -47,7 +48,8 @@ impl Env {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(XNIX);
-        c.args(args)
+        deb_cache::configure(&mut c, Path::new(XNIX))
+            .args(args)
             .current_dir(self.work())
             .env("XNIX_STORE_ROOT", self.dir.path().join("root"))
             .env("XNIX_STORE_DIR", "/xnix/store")
@@ -653,4 +655,166 @@ fn run_windows_program_needs_wine() {
             "{err}"
         );
     }
+}
+
+/// The Debian mirrors for fetching locked `.deb`s: the machine-wide cache of
+/// the pure-build tests (XNIX_TEST_DEB_CACHE) first, then the Debian archive
+/// of this machine's APT sources.
+fn deb_mirrors() -> String {
+    let cache = std::env::var_os("XNIX_TEST_DEB_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"));
+    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
+        .unwrap()
+        .expect("this machine's APT sources name a Debian archive");
+    format!("file://{} {real}", cache.display())
+}
+
+fn toolchains(env: &Env) -> (Value, String) {
+    let o = env.xnix(&["doctor", "--toolchains", "--json"]);
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let json: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("doctor --toolchains --json is not JSON ({e}):\n{out}"));
+    let o = env.xnix(&["doctor", "--toolchains"]);
+    let (plain, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    (json, plain)
+}
+
+fn group<'a>(report: &'a Value, suite_arch_group: (&str, &str, &str)) -> &'a Value {
+    let (suite, arch, name) = suite_arch_group;
+    report["toolchains"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["suite"] == suite && g["architecture"] == arch && g["group"] == name)
+        .unwrap_or_else(|| panic!("no group {suite}/{arch}/{name} in {report:#}"))
+}
+
+#[test]
+fn doctor_reports_the_locks_toolchains_from_the_store() {
+    let env = Env::new();
+    // Every group of every lock file is reported, a fresh store has none.
+    let (report, plain) = toolchains(&env);
+    let pkgs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs/debian");
+    for (suite, dir) in [("bookworm", pkgs.clone()), ("trixie", pkgs.join("trixie"))] {
+        for lock in fs::read_dir(&dir).unwrap().flatten() {
+            let file = lock.file_name().to_string_lossy().into_owned();
+            let Some(arch) = file
+                .strip_prefix(&format!("{suite}-"))
+                .and_then(|f| f.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            let lock: Value =
+                serde_json::from_str(&fs::read_to_string(lock.path()).unwrap()).unwrap();
+            for (name, members) in lock["closures"].as_object().unwrap() {
+                let g = group(&report, (suite, arch, name));
+                assert_eq!(g["state"], "not-fetched", "{g}");
+                assert_eq!(g["fetched"], false, "{g}");
+                assert_eq!(g["debs"], members.as_array().unwrap().len(), "{g}");
+                assert_eq!(g["fetchedBytes"], 0, "{g}");
+                assert!(g["debBytes"].as_u64().unwrap() > 0, "{g}");
+            }
+        }
+    }
+    assert!(
+        plain.contains("bookworm/amd64/busybox") && plain.contains("not fetched, 1 .deb"),
+        "{plain}"
+    );
+    // The store was not created by looking.
+    assert!(!env.dir.path().join("root/xnix/store").exists());
+
+    // Fetch the smallest group's .deb: fetched, with the lock's size.
+    let busybox = ("bookworm", "amd64", "busybox");
+    let size = group(&report, busybox)["debBytes"].as_u64().unwrap();
+    let fetch = |expr: &str| {
+        let o = env
+            .command(&["build", "--no-out-link", "-E", expr])
+            .env("XNIX_MIRROR_DEBIAN", deb_mirrors())
+            .output()
+            .unwrap();
+        let (out, err) = texts(&o);
+        assert!(o.status.success(), "{expr}: {err}");
+        out.trim().to_string()
+    };
+    fetch("(import <xnixpkgs/debian> { }).debs.amd64.busybox-static");
+    let (report, plain) = toolchains(&env);
+    let g = group(&report, busybox);
+    assert_eq!(g["state"], "fetched", "{g}");
+    assert_eq!(g["fetched"], true, "{g}");
+    assert_eq!(
+        (g["fetchedDebs"].as_u64(), g["fetchedBytes"].as_u64()),
+        (Some(1), Some(size))
+    );
+    assert!(g["unpackedSize"].is_null(), "{g}");
+    assert!(plain.contains("fetched, 1 .deb"), "{plain}");
+    // Others are untouched.
+    assert_eq!(
+        group(&report, ("bookworm", "amd64", "gcc-native"))["state"],
+        "not-fetched"
+    );
+
+    // A collection whose sets are pure: a target's toolchain is the lock's
+    // root, reported from the store (its busybox .deb is there now), not
+    // from dpkg.
+    let pure_pkgs = env.work().join("pure-pkgs");
+    fs::create_dir_all(&pure_pkgs).unwrap();
+    let real_pkgs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs");
+    fs::write(
+        pure_pkgs.join("default.nix"),
+        format!(
+            "args: import {} (args // {{ config = (args.config or {{ }}) // {{ xnixPure = true; }}; }})",
+            real_pkgs.display()
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(real_pkgs.join("debian"), pure_pkgs.join("debian")).unwrap();
+    let o = env
+        .command(&["doctor", "--json"])
+        .env("XNIX_PKGS", &pure_pkgs)
+        .output()
+        .unwrap();
+    let (out, err) = texts(&o);
+    assert!(o.status.success(), "{err}");
+    let full: Value = serde_json::from_str(&out).unwrap();
+    let gnu64 = target(&full, "gnu64");
+    let toolchain = &gnu64["build"]["toolchain"];
+    assert_eq!(gnu64["build"]["ok"], true, "{gnu64}");
+    assert_eq!(toolchain["from"], "lock", "{gnu64}");
+    assert!(
+        toolchain["root"]
+            .as_str()
+            .unwrap()
+            .contains("-debian-bookworm-root-x86_64"),
+        "{gnu64}"
+    );
+    assert_eq!(toolchain["fetched"], false, "{gnu64}");
+    assert!(toolchain["rootSize"].is_null(), "{gnu64}");
+    assert_eq!(
+        (
+            toolchain["fetchedDebs"].as_u64(),
+            toolchain["fetchedBytes"].as_u64()
+        ),
+        (Some(1), Some(size)),
+        "{gnu64}"
+    );
+    assert!(toolchain["debBytes"].as_u64().unwrap() > size, "{gnu64}");
+    // A platform pure builds do not cover has no lock toolchain.
+    let avr = target(&full, "avr");
+    assert_eq!(avr["build"]["ok"], false, "{avr}");
+    assert_ne!(avr["build"]["toolchain"]["from"], "lock", "{avr}");
+
+    // Unpack it: the tree is in the store with its NAR size.
+    let tree = fetch("(import <xnixpkgs/debian> { }).groups.amd64.busybox");
+    let (report, plain) = toolchains(&env);
+    let g = group(&report, busybox);
+    assert_eq!(g["state"], "unpacked", "{g}");
+    assert_eq!(g["unpackedPath"], tree.as_str(), "{g}");
+    let info: Value =
+        serde_json::from_str(&texts(&env.xnix(&["path-info", "--json", &tree])).0).unwrap();
+    assert_eq!(g["unpackedSize"], info[0]["narSize"], "{g} {info}");
+    assert!(g["unpackedSize"].as_u64().unwrap() > size, "{g}");
+    assert!(plain.contains("unpacked, "), "{plain}");
 }

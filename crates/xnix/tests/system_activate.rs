@@ -15,10 +15,12 @@
 
 use std::path::Path;
 use std::process::Command;
+use xnix_test_support::deb_cache;
 use xnix_test_support::store_root::{workspace_root, Scratch};
 
 fn build_generation(root: &Path, generation: u32) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_xnix"))
+    let xnix = Path::new(env!("CARGO_BIN_EXE_xnix"));
+    let out = deb_cache::configure(&mut Command::new(xnix), xnix)
         .current_dir(workspace_root())
         .args([
             "build",

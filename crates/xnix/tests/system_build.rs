@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use xnix_test_support::deb_cache;
 use xnix_test_support::store_root::{elf_machine, physical, workspace_root, Scratch};
 const EM_X86_64: u16 = 62;
 const EM_AARCH64: u16 = 183;
@@ -15,8 +16,10 @@ const EM_AARCH64: u16 = 183;
 /// Builds the toplevel of hello-system.nix with `args` (`--argstr` pairs)
 /// into the store under `root`; returns its logical path.
 fn build(root: &Path, args: &[(&str, &str)]) -> PathBuf {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xnix"));
-    cmd.current_dir(workspace_root())
+    let xnix = Path::new(env!("CARGO_BIN_EXE_xnix"));
+    let mut cmd = Command::new(xnix);
+    deb_cache::configure(&mut cmd, xnix)
+        .current_dir(workspace_root())
         .args([
             "build",
             "tests/system/hello-system.nix",

@@ -32,6 +32,14 @@ stdenv.mkDerivation {
     case "$CC" in */${stdenv.cc.targetPrefix}cc) ;; *) echo "CC is $CC" >&2; exit 1 ;; esac
     case "$CC_FOR_BUILD" in */bin/cc) ;; *) echo "CC_FOR_BUILD is $CC_FOR_BUILD" >&2; exit 1 ;; esac
   '';
+  # Windows has no run path: every DLL t.exe imports besides Windows' own
+  # (zlib's) must lie beside it once the fixup has run.
+  postFixup = if stdenv.hostPlatform.isWindows then ''
+    for dll in $($OBJDUMP -p $out/bin/t.exe | sed -n 's/^[[:space:]]*DLL Name: //p'); do
+      case "$dll" in KERNEL32.dll|msvcrt.dll) ;; *) [ -f "$out/bin/$dll" ] || { echo "t.exe imports $dll, which is not beside it" >&2; exit 1; } ;; esac
+    done
+    [ -f $out/bin/libzlib.dll ]
+  '' else null;
   installPhase = ''
     mkdir -p $out/bin
     cp t* $out/bin/

@@ -1,10 +1,11 @@
 # Versions that are not installed (or not shipped at all) fail only when
 # used: the set, its stdenv and its packages evaluate without them, and the
-# status says what is missing without failing.
+# status says what is missing without failing (the build machine's
+# compilers: `config.xnixPure = false`).
 { xnixpkgs }:
 let
-  p = import xnixpkgs { config.xnixDpkgInfoDir = toString ./fixtures/dpkg-gcc11/info; };
-  none = import xnixpkgs { config.xnixDpkgInfoDir = "/var/empty/xnix-no-dpkg"; };
+  p = import xnixpkgs { config = { xnixPure = false; xnixDpkgInfoDir = toString ./fixtures/dpkg-gcc11/info; }; };
+  none = import xnixpkgs { config = { xnixPure = false; xnixDpkgInfoDir = "/var/empty/xnix-no-dpkg"; }; };
   status = none.pkgsCross.aarch64-multiplatform.buildPackages.gcc11.xnixToolchainStatus;
 in
 builtins.isString p.pkgsCross.aarch64-multiplatform.hello.drvPath

@@ -1,9 +1,11 @@
-# An overlay swapping the compiler changes the outputs of its own instance only.
+# An overlay swapping the compiler changes the outputs of its own instance
+# only (clang: the build machine's, `config.xnixPure = false`).
 { xnixpkgs }:
 let
-  p = import xnixpkgs { };
-  clang = import xnixpkgs { overlays = [ (self: super: { stdenv = self.clangStdenv; }) ]; };
-  again = import xnixpkgs { };
+  config.xnixPure = false;
+  p = import xnixpkgs { inherit config; };
+  clang = import xnixpkgs { inherit config; overlays = [ (self: super: { stdenv = self.clangStdenv; }) ]; };
+  again = import xnixpkgs { inherit config; };
 in
 clang.hello.outPath != p.hello.outPath
 && clang.stdenv.cc.isClang

@@ -1,10 +1,11 @@
 # An overlay choosing another gcc version (`gcc = self.gcc11;`, the nixpkgs
 # idiom) changes `stdenv.cc` and every package of its instance and of the
 # instances it derives (`pkgsCross`), and no other instance. The dpkg
-# database is a fixture with gcc 11 and 12 (fixtures/dpkg-gcc11).
+# database is a fixture with gcc 11 and 12 (fixtures/dpkg-gcc11); the build
+# machine's compilers (`config.xnixPure = false`).
 { xnixpkgs }:
 let
-  config.xnixDpkgInfoDir = toString ./fixtures/dpkg-gcc11/info;
+  config = { xnixPure = false; xnixDpkgInfoDir = toString ./fixtures/dpkg-gcc11/info; };
   plain = import xnixpkgs { inherit config; };
   gcc11 = import xnixpkgs { inherit config; overlays = [ (self: super: { gcc = self.gcc11; }) ]; };
   gcc12 = import xnixpkgs { inherit config; overlays = [ (self: super: { gcc = self.gcc12; }) ]; };

@@ -1,22 +1,28 @@
 //! `doctor`: what this machine can build and run, for every platform of
 //! the catalogue, and what to install for the rest.
 //!
-//! Which Debian packages a target needs is the package collection's
-//! knowledge (its toolchain table, pkgs/stdenv/toolchains.nix): for each
-//! catalogue name the evaluator reads `pkgsCross.<name>.xnixToolchainStatus`,
-//! plain data (`{ known; available; install; reason; ... }`) that says whether
-//! the toolchain of that set's stdenv is usable here and what to install
-//! otherwise. Running is xnix-platform's `canExecute` and emulator choice,
+//! A set whose stdenv is pure takes its toolchain from the collection's lock
+//! of Debian packages: its compiler wrapper names the root its builders run
+//! in (`__xnixRoot`, a tree of locked `.deb`s), and doctor reports whether
+//! that root, or which of its `.deb`s, is in the store, and how big
+//! ([`LockedToolchain`]); nothing of dpkg counts. For a set still on the
+//! build machine's compilers, which Debian packages a target needs is the
+//! package collection's knowledge (its toolchain table,
+//! pkgs/stdenv/toolchains.nix): for each catalogue name the evaluator reads
+//! `pkgsCross.<name>.xnixToolchainStatus`, plain data (`{ known; available;
+//! install; reason; ... }`) that says whether the toolchain of that set's
+//! stdenv is usable here and what to install otherwise. Running is xnix-platform's `canExecute` and emulator choice,
 //! checked against the programs installed here. The program formats the
 //! [`Report`]; nothing here prints.
 
 mod checks;
+pub mod toolchains;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Value as Json;
-use xnix_eval::Pos;
+use xnix_eval::{Pos, Value};
 use xnix_platform::{Emulator, Machine, Platform};
 
 use crate::host::{emulator_apt_packages, find_emulator, installed_debs};
@@ -33,11 +39,38 @@ pub struct Check {
     pub detail: String,
 }
 
+/// A pure set's toolchain: the root of locked `.deb`s its builders run in,
+/// as the store has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedToolchain {
+    /// The root's store path.
+    pub root: String,
+    /// Its NAR size when it is in the store.
+    pub root_size: Option<u64>,
+    /// How many `.deb`s it is made of.
+    pub debs: usize,
+    /// Their size in bytes (what a first build downloads when none is there).
+    pub deb_bytes: u64,
+    /// How many of them are in the store.
+    pub fetched_debs: usize,
+    /// The size of those.
+    pub fetched_bytes: u64,
+}
+
+impl LockedToolchain {
+    /// Whether a build needs nothing downloaded for it.
+    pub fn is_fetched(&self) -> bool {
+        self.root_size.is_some() || self.fetched_debs == self.debs
+    }
+}
+
 /// Why building for a target does or does not work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildStatus {
     /// The toolchain and its packages are there.
     Ok,
+    /// The toolchain comes from the lock (fetched on first use).
+    Locked(LockedToolchain),
     /// The collection knows a toolchain; these Debian packages are missing.
     MissingPackages(Vec<String>),
     /// The collection has no toolchain for the platform.
@@ -87,7 +120,7 @@ pub struct Target {
 impl Target {
     /// Whether building for it works here.
     pub fn can_build(&self) -> bool {
-        self.build == BuildStatus::Ok
+        matches!(self.build, BuildStatus::Ok | BuildStatus::Locked(_))
     }
 
     /// Whether its programs run here (natively or through an installed emulator).
@@ -100,13 +133,70 @@ impl Target {
 /// its detail and the caveat ("" when none).
 type BuildReport = (BuildStatus, String, String);
 
-/// Build status of every catalogue name, from one evaluation of the collection.
-fn build_statuses(names: &[String], store_dir: &str) -> Vec<BuildReport> {
+/// The root of locked `.deb`s a pure set's compiler runs in, with the
+/// store paths of those `.deb`s; None for a set on the build machine's
+/// compilers (or whose compiler does not evaluate: its status says why).
+fn locked_root(ev: &xnix_eval::Evaluator, set: Value) -> Option<(String, Vec<String>)> {
+    let cc = ["stdenv", "cc"]
+        .iter()
+        .try_fold(set, |v, part| ev.select_attr(v, part, Pos::NONE))
+        .and_then(|v| ev.force(v))
+        .ok()?;
+    let Value::Attrs(attrs) = cc else {
+        return None;
+    };
+    let root = attrs.get("__xnixRoot")?.clone();
+    let json = |v: Value| -> Option<Json> {
+        let text = ev.to_json(v, Pos::NONE, false, &mut Vec::new()).ok()?;
+        serde_json::from_str(&text).ok()
+    };
+    let path = json(root.clone())?.as_str()?.to_string();
+    let debs = json(ev.select_attr(root, "debs", Pos::NONE).ok()?)?
+        .as_array()?
+        .iter()
+        .filter_map(|d| d.as_str().map(str::to_string))
+        .collect();
+    Some((path, debs))
+}
+
+/// A pure set's root as this store has it: `size_in_store` gives a path's
+/// NAR size when it is valid, `deb_sizes` each locked `.deb`'s size.
+pub fn locked_toolchain(
+    root: &str,
+    debs: &[String],
+    size_in_store: &dyn Fn(&str) -> Option<u64>,
+    deb_sizes: &std::collections::BTreeMap<String, u64>,
+) -> LockedToolchain {
+    let mut t = LockedToolchain {
+        root: root.to_string(),
+        root_size: size_in_store(root),
+        debs: debs.len(),
+        deb_bytes: 0,
+        fetched_debs: 0,
+        fetched_bytes: 0,
+    };
+    for d in debs {
+        let size = deb_sizes.get(d).copied().unwrap_or(0);
+        t.deb_bytes += size;
+        if size_in_store(d).is_some() {
+            t.fetched_debs += 1;
+            t.fetched_bytes += size;
+        }
+    }
+    t
+}
+
+/// A root a pure set's builders run in: its path and its `.deb`s' paths.
+type LockedRoot = Option<(String, Vec<String>)>;
+
+/// Build status of every catalogue name, from one evaluation of the
+/// collection, with the locked root of each pure set.
+fn build_statuses(names: &[String], store_dir: &str) -> Vec<(BuildReport, LockedRoot)> {
     let Some(pkgs_dir) = find_pkgs() else {
         let why = "the package collection was not found (set XNIX_PKGS)".to_string();
         return names
             .iter()
-            .map(|_| (BuildStatus::Error, why.clone(), String::new()))
+            .map(|_| ((BuildStatus::Error, why.clone(), String::new()), None))
             .collect();
     };
     let ev = new_evaluator(store_dir, &[]);
@@ -123,13 +213,17 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<BuildReport> {
             );
             return names
                 .iter()
-                .map(|_| (BuildStatus::Error, why.clone(), String::new()))
+                .map(|_| ((BuildStatus::Error, why.clone(), String::new()), None))
                 .collect();
         }
     };
     names
         .iter()
         .map(|name| {
+            let root = ev
+                .select_attr(cross.clone(), name, Pos::NONE)
+                .ok()
+                .and_then(|set| locked_root(&ev, set));
             let json = (|| {
                 let mut v = cross.clone();
                 for part in [name.as_str(), STATUS_ATTR] {
@@ -137,7 +231,7 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<BuildReport> {
                 }
                 ev.to_json(v, Pos::NONE, false, &mut Vec::new())
             })();
-            match json {
+            let report = match json {
                 Ok(text) => match serde_json::from_str(&text) {
                     Ok(status) => {
                         let (build, detail) = from_status(name, &status);
@@ -150,7 +244,8 @@ fn build_statuses(names: &[String], store_dir: &str) -> Vec<BuildReport> {
                     ),
                 },
                 Err(e) => (BuildStatus::Error, first_line(e.message()), String::new()),
-            }
+            };
+            (report, root)
         })
         .collect()
 }
@@ -263,8 +358,13 @@ impl Report {
 }
 
 /// Diagnose this machine for the store whose logical directory is
-/// `store_dir`, physically at `physical_store`.
-pub fn diagnose(store_dir: &str, physical_store: &Path) -> anyhow::Result<Report> {
+/// `store_dir`, physically at `physical_store`; `toolchains` (the lock as
+/// this store has it) gives a pure set's toolchain its state and sizes.
+pub fn diagnose(
+    store_dir: &str,
+    physical_store: &Path,
+    toolchains: Option<&toolchains::ToolchainReport>,
+) -> anyhow::Result<Report> {
     let machine = crate::host::machine()?;
     let debs = installed_debs();
     let entries: Vec<xnix_platform::CatalogueEntry> = xnix_platform::catalogue().collect();
@@ -273,7 +373,29 @@ pub fn diagnose(store_dir: &str, physical_store: &Path) -> anyhow::Result<Report
     let targets: Vec<Target> = entries
         .iter()
         .zip(statuses)
-        .map(|(entry, (build_status, build_detail, caveat))| {
+        .map(|(entry, ((build_status, build_detail, caveat), root))| {
+            // A pure set: the lock's toolchain, whatever dpkg says.
+            let (build_status, build_detail) = match (root, toolchains) {
+                (Some((root, debs)), Some(t)) => (
+                    BuildStatus::Locked(locked_toolchain(
+                        &root,
+                        &debs,
+                        &|p| t.size_in_store(p),
+                        &t.deb_sizes,
+                    )),
+                    String::new(),
+                ),
+                (Some((root, debs)), None) => (
+                    BuildStatus::Locked(locked_toolchain(
+                        &root,
+                        &debs,
+                        &|_| None,
+                        &Default::default(),
+                    )),
+                    String::new(),
+                ),
+                (None, _) => (build_status, build_detail),
+            };
             let platform = xnix_platform::elaborate(&entry.args).map_err(|e| e.to_string());
             let (config, system) = match &platform {
                 Ok(p) => (p.config().to_string(), p.system().to_string()),

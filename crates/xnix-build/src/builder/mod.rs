@@ -29,7 +29,7 @@ mod schedule;
 mod store;
 
 pub use error::BuildError;
-pub use schedule::realise;
+pub use schedule::{build_derivation, realise};
 pub use store::{BuildStore, OutputRegistration, StoreAccessError};
 
 use std::collections::{BTreeMap, BTreeSet};

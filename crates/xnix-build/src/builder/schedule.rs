@@ -184,6 +184,57 @@ pub fn realise<S: BuildStore + ?Sized>(
     })
 }
 
+/// Builds one derivation given whole, whose `.drv` need not be in the store
+/// (what the serve protocol's build command sends: the derivation without
+/// input derivations, their outputs among `input_srcs`, all of which must
+/// be valid). Returns its outputs and whether it was built now (false: they
+/// were valid already).
+pub fn build_derivation<S: BuildStore + ?Sized>(
+    store: &S,
+    drv_path: &StorePath,
+    drv: xnix_formats::Derivation,
+    options: &BuildOptions,
+    progress: &dyn BuildProgress,
+) -> Result<(BTreeMap<String, StorePath>, bool), BuildError> {
+    if !drv.input_drvs.is_empty() {
+        return Err(BuildError::ReadDerivation {
+            drv: store.store_dir().full(drv_path),
+            reason: "a derivation built by itself has its inputs' outputs among its sources, \
+                     not input derivations"
+                .to_string(),
+        });
+    }
+    let drvs: BTreeMap<StorePath, xnix_formats::Derivation> = [(drv_path.clone(), drv)].into();
+    let ctx = BuildContext {
+        store,
+        options,
+        progress,
+        drvs: &drvs,
+        machine: Machine::with_extra_platforms(&options.system, &options.extra_platforms).ok(),
+        emulator_dirs: std::sync::OnceLock::new(),
+    };
+    crate::sandbox::remove_stale_scratch_dirs(&store.state_dir().join("builds"));
+    progress.on_event(&BuildEvent::Planned {
+        to_build: std::slice::from_ref(drv_path),
+    });
+    match ctx.build_one(drv_path) {
+        Ok((outputs, built)) => {
+            progress.on_event(&BuildEvent::Finished {
+                drv: drv_path,
+                outputs: &outputs,
+            });
+            Ok((outputs, built))
+        }
+        Err(error) => {
+            progress.on_event(&BuildEvent::Failed {
+                drv: drv_path,
+                error: &error,
+            });
+            Err(error)
+        }
+    }
+}
+
 struct Schedule {
     ready: VecDeque<StorePath>,
     waiting: BTreeMap<StorePath, usize>,

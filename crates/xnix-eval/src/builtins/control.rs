@@ -86,7 +86,7 @@ fn add_error_context(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn import_path(ev: &Evaluator, v: &Value, pos: Pos) -> R<String> {
-    let p = ev.coerce_to_path(v.clone(), pos)?;
+    let p = ev.coerce_to_read_path(v.clone(), pos)?;
     ev.resolve_import_path(&p, pos)
 }
 

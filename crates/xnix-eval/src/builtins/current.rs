@@ -64,7 +64,7 @@ fn trace_verbose(ev: &Evaluator, a: &[Value], _pos: Pos) -> R<Value> {
 /// `readFileType p`: `"regular"`, `"directory"`, `"symlink"` or `"unknown"`, of `p` itself
 /// (a symlink is not followed), as `readDir` names its entries.
 fn read_file_type(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let p = ev.coerce_to_read_path(a[0].clone(), pos)?;
     let md = std::fs::symlink_metadata(&p)
         .map_err(|e| EvalError::msg(format!("getting status of '{p}': {}", io_msg(&e)), pos))?;
     Ok(Value::str(crate::store::file_type_name(&md)))

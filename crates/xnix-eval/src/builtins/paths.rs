@@ -40,7 +40,7 @@ fn dir_of_b(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn path_exists(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let p = ev.coerce_to_read_path(a[0].clone(), pos)?;
     // A string ending in `/` or `/.` names a directory, as the system resolves it: such a
     // path to a file does not exist (as in Nix 2.8), one through a symlink to a directory
     // does.
@@ -53,13 +53,13 @@ fn path_exists(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 }
 
 fn read_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let p = ev.coerce_to_read_path(a[0].clone(), pos)?;
     let data = crate::eval::read_file_bytes(&p, pos)?;
     Ok(Value::str(crate::bytes::from_bytes(&data)))
 }
 
 fn read_dir(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
-    let p = ev.coerce_to_path(a[0].clone(), pos)?;
+    let p = ev.coerce_to_read_path(a[0].clone(), pos)?;
     let rd = std::fs::read_dir(&p)
         .map_err(|e| EvalError::msg(format!("opening directory '{p}': {}", io_msg(&e)), pos))?;
     let mut entries = Vec::new();
@@ -226,7 +226,7 @@ fn store_path(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 
 fn hash_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let algo = ev.force_str_no_ctx(a[0].clone(), pos)?;
-    let p = ev.coerce_to_path(a[1].clone(), pos)?;
+    let p = ev.coerce_to_read_path(a[1].clone(), pos)?;
     let data = crate::eval::read_file_bytes(&p, pos)?;
     Ok(Value::str(
         super::strings::hash_bytes(&algo, &data, pos)?.to_base16(),

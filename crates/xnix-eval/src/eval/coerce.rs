@@ -110,6 +110,21 @@ impl Evaluator {
         Ok(s.s)
     }
 
+    /// A path to read from, as `readFile`, `import` and the like take it: coerced as
+    /// [`Evaluator::coerce_to_path`], the derivation outputs in its context built first
+    /// (import from derivation), and a store path mapped to where this machine keeps it.
+    pub fn coerce_to_read_path(&self, v: Value, pos: Pos) -> R<String> {
+        let s = self.coerce_to_string(v, pos, false, false)?;
+        if !s.s.starts_with('/') {
+            return Err(EvalError::msg(
+                format!("string '{}' doesn't represent an absolute path", s.s),
+                pos,
+            ));
+        }
+        self.realise_context(&s.ctx, pos)?;
+        Ok(self.host_path(&s.s))
+    }
+
     /// The store path a source path is copied to (computed from its NAR hash; nothing is written).
     pub fn copy_path_to_store(&self, path: &str, pos: Pos) -> R<String> {
         if let Some(p) = self.store_paths.borrow().get(path) {

@@ -160,10 +160,23 @@ impl Evaluator {
 
     /// Where `<name>` is when no search path entry has it: the fallback entries, then the
     /// built-in `<nix/...>` files.
+    /// Like [`Evaluator::add_fallback_search_path`], and the first time the entry is used,
+    /// `notice` is printed on stderr (the user asked for one thing and gets another).
+    pub fn add_fallback_search_path_with_notice(&self, spec: &str, notice: &str) {
+        let (prefix, path) = split_search_entry(spec);
+        self.fallback_notices
+            .borrow_mut()
+            .insert(prefix.clone(), notice.to_string());
+        self.fallback_search_path.borrow_mut().push((prefix, path));
+    }
+
     pub(crate) fn find_fallback_file(&self, name: &str) -> Option<String> {
         for (prefix, path) in self.fallback_search_path.borrow().iter() {
             if let Some(candidate) = search_path_candidate(prefix, path, name) {
                 if std::path::Path::new(&candidate).exists() {
+                    if let Some(notice) = self.fallback_notices.borrow_mut().remove(prefix) {
+                        eprintln!("notice: {notice}");
+                    }
                     return Some(candidate);
                 }
             }

@@ -15,6 +15,7 @@ mod expr;
 mod force;
 mod import;
 mod operators;
+mod store_access;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use crate::value::*;
 pub(crate) use force::type_error;
 use import::split_search_entry;
 pub(crate) use import::{io_msg, read_file_bytes, search_path_candidate};
+pub use store_access::StoreAccess;
 
 /// A source file the evaluator has parsed (for positions in messages).
 pub struct SourceFile {
@@ -119,7 +121,12 @@ pub struct Evaluator {
     /// Entries consulted after the search path and not listed in `builtins.nixPath`, as
     /// Nix's own `<nix/...>` files are: xnix's package collection as `<xnixpkgs>`.
     fallback_search_path: RefCell<Vec<(String, String)>>,
+    /// Notices printed (once) the first time a fallback entry, by prefix, is used: `<nixpkgs>`
+    /// meaning the bundled collection is worth saying, `<xnixpkgs>` is not.
+    pub(crate) fallback_notices: RefCell<HashMap<String, String>>,
     pub(crate) import_cache: RefCell<HashMap<String, Value>>,
+    /// The store lent by the program, for import from derivation (eval/store_access.rs).
+    store_access: RefCell<Option<Rc<dyn StoreAccess>>>,
     pub(crate) store_paths: RefCell<HashMap<String, String>>,
     stack_base: usize,
     stack_limit: usize,
@@ -199,7 +206,9 @@ impl Evaluator {
             global_names: HashMap::new(),
             search_path: RefCell::new(Vec::new()),
             fallback_search_path: RefCell::new(Vec::new()),
+            fallback_notices: RefCell::new(HashMap::new()),
             import_cache: RefCell::new(HashMap::new()),
+            store_access: RefCell::new(None),
             store_paths: RefCell::new(HashMap::new()),
             stack_base,
             stack_limit,

@@ -435,6 +435,8 @@ fn select_gcc(b: &Builder) -> R<Value> {
         } else {
             json!({"arch": "armv8-a"})
         }
+    } else if b.p(idx::IS_LOONG_ARCH64)? {
+        json!({"arch": "la64v1.0", "cmodel": "medium", "strict-align": false})
     } else if p.cpu.name == "mipsel" {
         json!({"abi": "32", "arch": "mips32r2"})
     } else {

@@ -126,6 +126,7 @@ fn run_inner(args: BuildArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         substituters: args.substitute.substituters(&opts)?,
         ..settings
     };
+    super::lend_store(&session, &opts, &options)?;
     let out_link = (!args.no_out_link).then_some(args.out_link.as_path());
     let progress = Progress::new(store.store_dir().clone(), args.print_build_logs);
     let result = xnix_app::build::build(&session, &store, &options, out_link, &progress);

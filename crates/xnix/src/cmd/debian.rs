@@ -15,7 +15,13 @@ Examples:
 What is locked is configured in <dir>/roots.json: the suite, the component, and
 per architecture named root groups of packages (resolved with their Depends) and
 packages never followed (dpkg, debconf, ...). Files come from mirror://debian,
-the Debian archive of this machine's APT sources (or XNIX_MIRROR_DEBIAN).";
+the Debian archive of this machine's APT sources (or XNIX_MIRROR_DEBIAN).
+
+Each suite's dists/<suite>/InRelease must be signed by a key APT trusts here
+(/usr/share/keyrings/debian-archive-keyring.gpg, /etc/apt/trusted.gpg and
+/etc/apt/trusted.gpg.d; checked with gpgv, as APT does), or by one of the
+keyrings listed in XNIX_DEBIAN_KEYRING (colon-separated); only the signed
+text is read, and it vouches for the Packages index by SHA-256.";
 
 /// Arguments of `xnix debian`.
 #[derive(Args)]

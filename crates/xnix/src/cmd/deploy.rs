@@ -39,8 +39,15 @@ deployment.confirmTimeout seconds for xnix to confirm over a new connection,
 after deployment.healthChecks pass; without it, it goes back to its previous
 generation by itself, so a configuration that cuts the machine off undoes
 itself. A failing machine goes back while the others keep the new system;
-with --all-or-nothing all go back. The exit status is 0 only when every
-machine runs its new system.";
+with --all-or-nothing all go back; a first deployment has nothing to go
+back to and stays (reported as failed). A machine that runs its new system
+already (activated and kept by an earlier deployment) is left as it is:
+nothing is copied or activated, only its health checks run (--reactivate
+activates it again). With --flake, the evaluation cache remembers the
+machines and their systems by the flake's content (as xnix build does), so a
+deployment of an unchanged flake does not evaluate it again
+(--no-eval-cache does). The exit status is 0 only when every machine runs
+its new system.";
 
 /// Arguments of `xnix deploy`.
 #[derive(Args)]
@@ -64,6 +71,12 @@ pub struct DeployArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Activate also the machines that run their new system already.
+    #[arg(long)]
+    pub reactivate: bool,
+    /// Evaluate the flake even when the evaluation cache knows the result.
+    #[arg(long)]
+    pub no_eval_cache: bool,
 }
 
 /// An expression (a function of the --arg set) for the configurations.
@@ -119,12 +132,7 @@ struct Evaluation {
 }
 
 impl Evaluation {
-    fn new(args: &DeployArgs, opts: &StoreOpts) -> anyhow::Result<Evaluation> {
-        let request = args.source.request(
-            Installable::Exprs(vec![configurations_expr(args)?]),
-            Vec::new(),
-        );
-        let session = Session::new(opts.store_dir(), request)?;
+    fn new(session: Session) -> anyhow::Result<Evaluation> {
         let result = session.auto_args().and_then(|auto| {
             let mut root = None;
             session.for_each_root(|v| {
@@ -302,21 +310,86 @@ fn describe(e: &FleetEvent) -> String {
 fn result_text(r: &NodeResult) -> String {
     match r {
         NodeResult::Deployed { .. } => "deployed".into(),
+        NodeResult::Unchanged => "unchanged: it runs this system already".into(),
         NodeResult::RolledBack { reason } => format!("rolled back: {reason}"),
         NodeResult::Failed { reason } => format!("failed: {reason}"),
     }
 }
 
-fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
-    let action = match args.action.as_str() {
-        "switch" => Action::Switch,
-        "boot" => Action::Boot,
-        "test" => Action::Test,
-        _ => Action::DryActivate,
+/// With --flake: the evaluation cache's key for this deployment (the
+/// flake's content, as for every flake evaluation, with the selection and
+/// the store directory), or `None` (a file, --no-eval-cache, an unpinned
+/// input).
+fn cache_key(
+    session: &Session,
+    args: &DeployArgs,
+    store_dir: &str,
+) -> Result<Option<String>, xnix_eval::EvalError> {
+    let Some(flake) = &args.source.flake else {
+        return Ok(None);
     };
-    let (eval, all) = evaluate(Evaluation::new(&args, opts)?)?;
+    let Ok(reference) = xnix_app::flake::flake_ref(flake) else {
+        return Ok(None);
+    };
+    let mut request = session.request().flake.clone();
+    request.no_eval_cache = args.no_eval_cache;
+    let purpose = format!(
+        "deploy\0{store_dir}\0attr={:?}\0on={:?}",
+        args.source.attr, args.on
+    );
+    xnix_app::flake::cache_key(session.evaluator(), &reference, &request, &purpose)
+}
+
+/// The cached machines (name, deployment.*, system, derivation), usable
+/// only while every derivation is valid in `store`.
+fn cached_machines(text: &str, store: &xnix_store::LocalStore) -> Option<Vec<Machine>> {
+    let list: Vec<Value> = serde_json::from_str(text).ok()?;
+    let mut machines = Vec::new();
+    for m in list {
+        let machine = Machine {
+            name: m["name"].as_str()?.to_string(),
+            deployment: m["deployment"].clone(),
+            system: m["system"].as_str()?.to_string(),
+            drv: m["drv"].as_str()?.to_string(),
+        };
+        let drv = store.parse_path(&machine.drv).ok()?;
+        if !store.is_valid_path(&drv).ok()? {
+            return None;
+        }
+        machines.push(machine);
+    }
+    (!machines.is_empty()).then_some(machines)
+}
+
+/// The selected machines with their systems: from the evaluation cache
+/// (a flake seen before, unchanged), or evaluated, their derivations
+/// written to `store`.
+fn machines_to_deploy(
+    args: &DeployArgs,
+    opts: &StoreOpts,
+    store: &xnix_store::LocalStore,
+) -> anyhow::Result<Vec<Machine>> {
+    let request = args.source.request(
+        Installable::Exprs(vec![configurations_expr(args)?]),
+        Vec::new(),
+    );
+    let session = Session::new(opts.store_dir(), request)?;
+    let key = match cache_key(&session, args, store.store_dir().as_str()) {
+        Ok(k) => k,
+        Err(e) => return Err(failed(session, e)),
+    };
+    if let Some(machines) = key
+        .as_deref()
+        .and_then(xnix_app::flake::cache_get)
+        .and_then(|text| cached_machines(&text, store))
+    {
+        session.leak();
+        return Ok(machines);
+    }
+    let (eval, all) = evaluate(Evaluation::new(session)?)?;
     let mut machines: Vec<Machine> = all.into_iter().filter(|m| selected(m, &args.on)).collect();
     if machines.is_empty() {
+        eval.session.leak();
         bail!(
             "no configuration to deploy: none sets deployment.targetHost{}",
             if args.on.is_empty() {
@@ -326,22 +399,44 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
             }
         );
     }
+    let eval = evaluate_systems(eval, &mut machines)?;
+    // The derivations evaluated go into the store; the systems are built
+    // later, while the machines connect and wait.
+    let written = xnix_app::objects::write_to_store(
+        eval.session.evaluator(),
+        store,
+        &Progress::new(store.store_dir().clone(), false),
+    );
+    eval.session.leak();
+    written?;
+    if let Some(key) = &key {
+        let list: Vec<Value> = machines
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "name": m.name, "deployment": m.deployment, "system": m.system, "drv": m.drv,
+                })
+            })
+            .collect();
+        xnix_app::flake::cache_put(key, &Value::Array(list).to_string());
+    }
+    Ok(machines)
+}
+
+fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
+    let action = match args.action.as_str() {
+        "switch" => Action::Switch,
+        "boot" => Action::Boot,
+        "test" => Action::Test,
+        _ => Action::DryActivate,
+    };
+    let store = opts.open()?;
+    let machines = machines_to_deploy(&args, opts, &store)?;
     eprintln!(
         "building {} system{}...",
         machines.len(),
         if machines.len() == 1 { "" } else { "s" }
     );
-    let eval = evaluate_systems(eval, &mut machines)?;
-    let store = opts.open()?;
-    // The derivations evaluated go into the store; the systems are built
-    // below, while the machines connect and wait.
-    let written = xnix_app::objects::write_to_store(
-        eval.session.evaluator(),
-        &store,
-        &Progress::new(store.store_dir().clone(), false),
-    );
-    eval.session.leak();
-    written?;
     let state_dir = state_dir_for(store.store_dir());
     let mut nodes = Vec::new();
     for m in &machines {
@@ -389,6 +484,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
         all_or_nothing: args.all_or_nothing,
         ssh_opts: ssh_opts_from_env(),
         copy: Default::default(),
+        reactivate: args.reactivate,
     };
     let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
     let progress = Progress::new(store.store_dir().clone(), false);
@@ -420,6 +516,7 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
             .map(|(r, n)| {
                 let (status, reason) = match &r.result {
                     NodeResult::Deployed { .. } => ("deployed", String::new()),
+                    NodeResult::Unchanged => ("unchanged", String::new()),
                     NodeResult::RolledBack { reason } => ("rolled-back", reason.clone()),
                     NodeResult::Failed { reason } => ("failed", reason.clone()),
                 };
@@ -441,6 +538,10 @@ fn run_inner(args: DeployArgs, opts: &StoreOpts) -> anyhow::Result<u8> {
             NodeResult::Deployed { copied } => (
                 "deployed",
                 format!("{} ({copied} paths copied)", n.url.display()),
+            ),
+            NodeResult::Unchanged => (
+                "unchanged",
+                format!("{} (it runs this system already)", n.url.display()),
             ),
             NodeResult::RolledBack { reason } => ("rolled back", reason.clone()),
             NodeResult::Failed { reason } => ("failed", reason.clone()),

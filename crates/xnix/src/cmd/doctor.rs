@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::{json, Value as Json};
-use xnix_app::doctor::{BuildStatus, Report, RunStatus, Target};
+use xnix_app::doctor::toolchains::{LockedGroup, ToolchainReport};
+use xnix_app::doctor::{BuildStatus, LockedToolchain, Report, RunStatus, Target};
 use xnix_app::with_big_stack;
 
 use super::StoreOpts;
@@ -26,14 +27,24 @@ Examples:
   xnix doctor                 a table grouped by what works, on a terminal
   xnix doctor | grep riscv    one line per target otherwise
   xnix doctor --json | jq '.targets[] | select(.build.ok | not) | .build.install'
+  xnix doctor --toolchains     only the lock's toolchains: fetched or not, sizes
+  xnix doctor --toolchains --json | jq '.toolchains.groups[] | select(.fetched | not) | .group'
 
 For each of the catalogue's platforms (the names behind pkgsCross.*): can this
-machine BUILD for it (the package collection has a toolchain for it and the
-Debian packages that toolchain uses are installed), and RUN its programs
+machine BUILD for it (a pure set's toolchain comes from the collection's lock of
+Debian packages: is it in the store, or how much does a first build download;
+otherwise the Debian packages that the build machine's toolchain uses must be
+installed), and RUN its programs
 (natively, or through an installed emulator such as qemu-user or wine)? For
 the others it names the Debian packages to install. It also checks the
 basics: user namespaces for the build sandbox, a writable store, a static
-busybox for builders, qemu-user and binfmt_misc. Nix is not required.";
+busybox for builders, qemu-user and binfmt_misc. Nix is not required.
+
+Toolchains: for every group of the collection's lock of Debian packages
+(pkgs/debian/<suite>-<arch>.json: compilers, C libraries, standard tools), how
+many of its .deb files are in the store and their size, and whether its
+unpacked tree is there: `unpacked`, `fetched` (every .deb, not unpacked yet),
+`partial` or `not-fetched` (a first build downloads it).";
 
 /// Arguments of `xnix doctor`.
 #[derive(Args)]
@@ -42,6 +53,9 @@ pub struct DoctorArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Only the toolchains of the lock (no evaluation of every platform).
+    #[arg(long)]
+    pub toolchains: bool,
 }
 
 /// How a target's build and run statuses read.
@@ -56,6 +70,7 @@ impl TargetText for Target {
     fn build_text(&self) -> String {
         match &self.build {
             BuildStatus::Ok => "yes".into(),
+            BuildStatus::Locked(t) => format!("yes, {}", locked_text(t)),
             BuildStatus::MissingPackages(p) => format!("no: apt-get install {}", p.join(" ")),
             BuildStatus::NoToolchain => "no: no toolchain in the package collection".into(),
             BuildStatus::Error => format!("no: {}", self.build_detail),
@@ -80,6 +95,7 @@ impl TargetText for Target {
     fn table_cells(&self) -> (String, String) {
         let build = match &self.build {
             BuildStatus::Ok => "yes".to_string(),
+            BuildStatus::Locked(t) => locked_text(t),
             BuildStatus::MissingPackages(p) => format!("apt-get install {}", p.join(" ")),
             BuildStatus::NoToolchain => "-".to_string(),
             BuildStatus::Error => self.build_detail.clone(),
@@ -97,7 +113,7 @@ impl TargetText for Target {
 
     fn to_json(&self) -> Json {
         let (build_status, build_install) = match &self.build {
-            BuildStatus::Ok => ("ok", vec![]),
+            BuildStatus::Ok | BuildStatus::Locked(_) => ("ok", vec![]),
             BuildStatus::MissingPackages(p) => ("missing-packages", p.clone()),
             BuildStatus::NoToolchain => ("no-toolchain", vec![]),
             BuildStatus::Error => ("error", vec![]),
@@ -123,6 +139,19 @@ impl TargetText for Target {
                 "install": build_install,
                 "detail": self.build_detail,
                 "caveat": self.caveat,
+                "toolchain": match &self.build {
+                    BuildStatus::Locked(t) => json!({
+                        "from": "lock",
+                        "root": t.root,
+                        "rootSize": t.root_size,
+                        "fetched": t.is_fetched(),
+                        "debs": t.debs,
+                        "debBytes": t.deb_bytes,
+                        "fetchedDebs": t.fetched_debs,
+                        "fetchedBytes": t.fetched_bytes,
+                    }),
+                    _ => json!({ "from": "build-machine" }),
+                },
             },
             "run": {
                 "ok": self.can_run(),
@@ -264,9 +293,148 @@ impl ReportText for Report {
     }
 }
 
-fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
+/// Mebibytes, one decimal.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+}
+
+/// A pure set's toolchain: in the store or what its first build downloads.
+fn locked_text(t: &LockedToolchain) -> String {
+    match t.root_size {
+        Some(size) => format!("lock's toolchain in the store ({})", mib(size)),
+        None if t.fetched_debs == t.debs => format!(
+            "lock's toolchain fetched ({} .debs, {}), unpacked on first build",
+            t.debs,
+            mib(t.deb_bytes)
+        ),
+        None => format!(
+            "lock's toolchain, first build downloads {} ({} of {} .debs)",
+            mib(t.deb_bytes - t.fetched_bytes),
+            t.debs - t.fetched_debs,
+            t.debs
+        ),
+    }
+}
+
+/// One group's line: where it stands and its sizes.
+fn group_text(g: &LockedGroup) -> String {
+    let debs = |n: usize| if n == 1 { ".deb" } else { ".debs" };
+    match g.unpacked_size {
+        Some(size) => format!(
+            "unpacked, {} in the store ({} {}, {})",
+            mib(size),
+            g.debs,
+            debs(g.debs),
+            mib(g.deb_bytes)
+        ),
+        None if g.fetched_debs == g.debs => format!(
+            "fetched, {} {} ({}) in the store, not unpacked yet",
+            g.debs,
+            debs(g.debs),
+            mib(g.deb_bytes)
+        ),
+        None if g.fetched_debs > 0 => format!(
+            "partial, {} of {} .debs ({} of {}) in the store",
+            g.fetched_debs,
+            g.debs,
+            mib(g.fetched_bytes),
+            mib(g.deb_bytes)
+        ),
+        None => format!(
+            "not fetched, {} {} ({}) to download",
+            g.debs,
+            debs(g.debs),
+            mib(g.deb_bytes)
+        ),
+    }
+}
+
+fn toolchains_json(t: &Result<ToolchainReport, String>) -> Json {
+    match t {
+        Ok(t) => json!({
+            "lockDir": t.lock_dir.display().to_string(),
+            "groups": t.groups.iter().map(|g| json!({
+                "suite": g.suite,
+                "architecture": g.architecture,
+                "group": g.group,
+                "state": g.state().as_str(),
+                "fetched": g.is_fetched(),
+                "debs": g.debs,
+                "debBytes": g.deb_bytes,
+                "fetchedDebs": g.fetched_debs,
+                "fetchedBytes": g.fetched_bytes,
+                "unpackedPath": g.unpacked_path,
+                "unpackedSize": g.unpacked_size,
+            })).collect::<Vec<_>>(),
+        }),
+        Err(e) => json!({ "error": e }),
+    }
+}
+
+fn write_toolchains(
+    t: &Result<ToolchainReport, String>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let t = match t {
+        Ok(t) => t,
+        Err(e) => return writeln!(out, "toolchains from the lock: {e}"),
+    };
+    writeln!(
+        out,
+        "toolchains from the lock ({}), in this store:",
+        t.lock_dir.display()
+    )?;
+    let names: Vec<String> = t
+        .groups
+        .iter()
+        .map(|g| format!("{}/{}/{}", g.suite, g.architecture, g.group))
+        .collect();
+    let w = names.iter().map(String::len).max().unwrap_or(0);
+    for (g, name) in t.groups.iter().zip(&names) {
+        writeln!(out, "  {name:w$}  {}", group_text(g))?;
+    }
+    Ok(())
+}
+
+/// The lock's toolchains as the store has them (an error as text: the
+/// rest of the report stands without them).
+fn toolchain_report(opts: &StoreOpts) -> Result<ToolchainReport, String> {
     let logical = opts.store_dir();
-    let report = xnix_app::doctor::diagnose(logical, &opts.physical(Path::new(logical)))?;
+    let debian_dir = xnix_app::installable::find_pkgs()
+        .map(|p| p.join("debian"))
+        .ok_or("the package collection was not found (set XNIX_PKGS)")?;
+    let config = opts.config().map_err(|e| format!("{e:#}"))?;
+    xnix_app::doctor::toolchains::report(
+        logical,
+        config,
+        &opts.physical(Path::new(logical)),
+        &debian_dir,
+    )
+    .map_err(|e| format!("{e:#}"))
+}
+
+fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
+    if args.toolchains {
+        let toolchains = toolchain_report(&opts);
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        if args.json {
+            let json = json!({ "toolchains": toolchains_json(&toolchains) });
+            serde_json::to_writer_pretty(&mut out, &json)?;
+            writeln!(out)?;
+        } else {
+            write_toolchains(&toolchains, &mut out)?;
+        }
+        out.flush()?;
+        return Ok(if toolchains.is_ok() { 0 } else { 1 });
+    }
+    let logical = opts.store_dir();
+    let toolchains = toolchain_report(&opts);
+    let report = xnix_app::doctor::diagnose(
+        logical,
+        &opts.physical(Path::new(logical)),
+        toolchains.as_ref().ok(),
+    )?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // How each Linux system's derivations build here (xnix emulation status).
@@ -282,6 +450,7 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
                     .collect::<serde_json::Map<_, _>>()
                     .into(),
             );
+            obj.insert("toolchains".to_string(), toolchains_json(&toolchains));
         }
         serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
@@ -304,6 +473,7 @@ fn run_inner(args: DoctorArgs, opts: StoreOpts) -> anyhow::Result<u8> {
                 .unwrap_or_default();
             writeln!(out, "  {:<22} {}{global}", s.system, s.builds)?;
         }
+        write_toolchains(&toolchains, &mut out)?;
     }
     out.flush()?;
     Ok(0)

@@ -42,6 +42,7 @@ fn run_inner(args: EvalArgs, opts: super::StoreOpts) -> anyhow::Result<u8> {
         .source
         .request(DefaultInstallable::CurrentDirectory, &opts);
     let session = Session::new(store_dir, request)?;
+    super::lend_store(&session, &opts, &opts.settings.build_options()?)?;
     let options = PrintOptions {
         strict: args.strict,
         json: args.json,

@@ -46,6 +46,7 @@ pub fn run(args: InstantiateArgs, opts: StoreOpts) -> anyhow::Result<ExitCode> {
         };
         let request = args.source.request(default, &opts);
         let session = Session::new(opts.store_dir(), request)?;
+        super::lend_store(&session, &opts, &opts.settings.build_options()?)?;
         let progress = Progress::new(store.store_dir().clone(), false);
         let result = xnix_app::instantiate::instantiate(&session, &store, &progress);
         progress.finish();

@@ -195,6 +195,7 @@ pub fn build_selected_with(
 ) -> anyhow::Result<Result<Vec<xnix_formats::StorePath>, u8>> {
     let session = xnix_app::Session::new(opts.store_dir(), request)?;
     let options = opts.settings.build_options()?;
+    lend_store(&session, opts, &options)?;
     let result = xnix_app::build::build(
         &session,
         store,
@@ -207,6 +208,28 @@ pub fn build_selected_with(
         Ok(built) => Ok(Ok(built.into_iter().map(|b| b.path).collect())),
         Err(e) => Ok(Err(report_failure(e)?)),
     }
+}
+
+/// Lend `session`'s evaluator the store, so that reading a derivation's output during
+/// evaluation (`import`, `readFile`, ... of it) builds it first with `options`, as Nix's
+/// import from derivation; with `--option allow-import-from-derivation false`, outputs
+/// already valid are read and nothing is built.
+pub fn lend_store(
+    session: &xnix_app::Session,
+    opts: &StoreOpts,
+    options: &xnix_app::realise::BuildOptions,
+) -> anyhow::Result<()> {
+    let building = opts
+        .settings
+        .allow_import_from_derivation()
+        .then(|| options.clone());
+    session
+        .evaluator()
+        .set_store_access(std::rc::Rc::new(xnix_app::ifd::EvaluationStore::new(
+            opts.config()?,
+            building,
+        )));
+    Ok(())
 }
 
 /// Print a failure of the application layer the way the commands report

@@ -77,6 +77,7 @@ fn run_inner(args: RunArgs, opts: StoreOpts) -> anyhow::Result<u8> {
         substituters: args.substitute.substituters(&opts)?,
         ..settings
     };
+    super::lend_store(&session, &opts, &options)?;
     let progress = Progress::new(store.store_dir().clone(), args.print_build_logs);
     let plan = xnix_app::run::prepare(session, &store, &options, args.bin.as_deref(), &progress);
     progress.finish();

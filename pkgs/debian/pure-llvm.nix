@@ -1,0 +1,24 @@
+# clang and lld in the pure environment (`pkgsLLVM`, `clangStdenv`):
+# Debian's clang 14 and lld 14 from the amd64 lock, added to the root the gcc
+# stdenv of the same platform has. clang takes its crt files, libgcc and
+# C++ library from that root's gcc (the native one, or Debian's cross gcc
+# with the target's C library headers for another CPU), and links through
+# lld with the same flags as the pure gcc: the program's interpreter and run
+# path name the lock's C library in the store.
+{ root, defaultGroups, linuxSupports }:
+let
+  group = "clang";
+  cpuOf = p: p.parsed.cpu.name;
+  # musl-gcc is a gcc specs file: clang has no musl set-up here.
+  isMusl = p: p.parsed.abi.name == "musl";
+in
+{
+  # Whether `p` is compiled with clang (pkgsLLVM; stage.nix marks a
+  # clangStdenv's platform the same way).
+  wanted = p: p.useLLVM or false;
+  # The platforms whose gcc environment is pure, with glibc.
+  supports = p: linuxSupports (p // { useLLVM = false; }) && !isMusl p;
+  root = p: root { target = cpuOf p; groups = defaultGroups ++ [ group ]; };
+  # The version of clang the lock has: any other clangNN is refused.
+  version = "14";
+}
