@@ -6,9 +6,11 @@
 //! - **emulated**: `(import <xnixpkgs> { localSystem = "aarch64-linux"; }).hello`,
 //!   every program of the build (shell, make, configure's tests and the
 //!   compiler) an aarch64 program run under qemu-user;
-//! - **hybrid**: the same set's `pkgsHybrid.hello`: shell, make and
-//!   configure's programs under qemu, the compiler, assembler and linker the
-//!   x86_64-hosted cross tools of the same gcc version run natively.
+//! - **hybrid**: the same set's `pkgsHybrid.hello`: the programs the build
+//!   compiles (configure's tests, generators) under qemu; the compiler,
+//!   assembler and linker (the x86_64-hosted cross tools of the same gcc
+//!   version) and the standard tools (shell, coreutils but `uname`, sed,
+//!   grep, make, ...) x86_64 programs run natively.
 //!
 //! Packages: lua (a plain Makefile) and GNU hello (autotools), by default.
 //! Each build runs in a fresh store root. Downloading is left out: the
