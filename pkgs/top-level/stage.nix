@@ -24,7 +24,7 @@ let
   # A set is pure when its build machine and its host (and, for the
   # compilers it makes, its target) are all covered: a cross set mixes the
   # build machine's tools (`buildPackages`) with the host's.
-  wantPure = config.xnixPure or false;
+  wantPure = config.xnixPure or true;
   pureFor = p: wantPure && pureEnv.supports p;
   pure = emulatedNative || (pureFor buildPlatform && pureFor hostPlatform && pureFor targetPlatform);
   # `config.xnixHybrid = true` (or `pkgsHybrid`): an emulated native set whose
