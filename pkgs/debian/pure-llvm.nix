@@ -7,18 +7,22 @@
 # path name the lock's C library in the store.
 { root, defaultGroups, linuxSupports }:
 let
+  baseRoot = root;
   group = "clang";
   cpuOf = p: p.parsed.cpu.name;
   # musl-gcc is a gcc specs file: clang has no musl set-up here.
   isMusl = p: p.parsed.abi.name == "musl";
 in
-{
+rec {
   # Whether `p` is compiled with clang (pkgsLLVM; stage.nix marks a
   # clangStdenv's platform the same way).
   wanted = p: p.useLLVM or false;
   # The platforms whose gcc environment is pure, with glibc.
   supports = p: linuxSupports (p // { useLLVM = false; }) && !isMusl p;
-  root = p: root { target = cpuOf p; groups = defaultGroups ++ [ group ]; };
-  # The version of clang the lock has: any other clangNN is refused.
+  # The clang version the lock has (its `clang` group): any other clangNN
+  # is refused in a pure set.
   version = "14";
+  root = p:
+    if supports p then baseRoot { target = cpuOf p; groups = defaultGroups ++ [ group ]; }
+    else throw "xnixpkgs: the pure environment (pkgs/debian/pure.nix) has no clang for ${p.config}: clang builds cover the Linux targets of its gcc builds with glibc";
 }

@@ -57,17 +57,20 @@ let
     armv6l = targets.armv7l;
     mips = cross { config = "mips-linux-gnu"; debArch = "mips"; loader = "ld.so.1"; };
     mipsel = cross { config = "mipsel-linux-gnu"; debArch = "mipsel"; loader = "ld.so.1"; };
-    mips64el = cross { config = "mips64el-linux-gnuabi64"; debArch = "mips64el"; loader = "ld.so.1"; abi = "gnuabi64"; };
-    mips64 = cross { config = "mips64-linux-gnuabi64"; debArch = "mips64"; loader = "ld.so.1"; abi = "gnuabi64"; };
+    # The n64 ABI's loader is /lib64/ld.so.1 (its libraries are in lib/).
+    mips64el = cross { config = "mips64el-linux-gnuabi64"; debArch = "mips64el"; loader = "ld.so.1"; abi = "gnuabi64"; loaderIn = "lib64"; };
+    mips64 = cross { config = "mips64-linux-gnuabi64"; debArch = "mips64"; loader = "ld.so.1"; abi = "gnuabi64"; loaderIn = "lib64"; };
   };
   # A target served by Debian's cross compiler (amd64 group
   # `gcc-cross-<debArch>`) and its cross build of the C library
-  # (`libc-cross-<debArch>`), installed under /usr/<config>.
-  cross = { config, debArch, loader, abi ? "gnu" }: {
+  # (`libc-cross-<debArch>`), installed under /usr/<config>: libraries in
+  # lib/, the loader in `loaderIn` (lib64 for MIPS n64).
+  cross = { config, debArch, loader, abi ? "gnu", loaderIn ? "lib" }: {
     inherit config debArch loader abi;
     crossGroup = "gcc-cross-${debArch}";
     libc = debian.groups.amd64."libc-cross-${debArch}";
     libDir = "usr/${config}/lib";
+    loaderDir = "usr/${config}/${loaderIn}";
   };
 
   # The standard tools, the native gcc, busybox and the build tools
@@ -89,8 +92,9 @@ let
   libc = builtins.mapAttrs (_: t: t.libc) targets;
 
   libDir = cpu: "${libc.${cpu}}/${targets.${cpu}.libDir}";
+  loaderPath = cpu: let t = targets.${cpu}; in "${libc.${cpu}}/${t.loaderDir or t.libDir}/${t.loader}";
   linkFlags = builtins.mapAttrs
-    (cpu: t: [ "-Wl,--dynamic-linker=${libDir cpu}/${t.loader}" "-Wl,-rpath,${libDir cpu}" ])
+    (cpu: t: [ "-Wl,--dynamic-linker=${loaderPath cpu}" "-Wl,-rpath,${libDir cpu}" ])
     targets;
 
   hello = { target ? "x86_64", name ? "hello-pure" }:

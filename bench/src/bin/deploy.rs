@@ -1,31 +1,91 @@
 //! Deployment speed on SSH test hosts (sshd in namespaces, as the tests
 //! start them): `xnix deploy` of tests/deploy/fleet.nix to 1 and to 8 hosts
 //! (the goal: 8 take at most 1.5x the time of 1), a redeploy with nothing
-//! changed (goal: under 1 s), and copy throughput over SSH next to Nix 2.8's
-//! `nix copy --to ssh://` of the same closure to a host of its own.
-//! Timings are printed, never asserted. Needs root (namespaces).
+//! changed (goal: under 1 s; from a file, evaluated again, and from a flake,
+//! whose evaluation the cache remembers), and copy throughput over SSH next
+//! to Nix 2.8's `nix copy --to ssh://` of the same closure to a host of its
+//! own. Timings are printed, never asserted. Needs root (namespaces).
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use xnix_bench::{find_xnix, run_measured, Table};
+use xnix_bench::{find_xnix, run_measured, Measurement, Table};
 use xnix_test_support::ssh_hosts::{Host, Lab};
+use xnix_test_support::store_root::workspace_root;
 
 fn secs(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64())
 }
 
-fn deploy(lab: &Lab, xnix: &Path, hosts: &[&Host], generation: u32) -> Duration {
+fn deploy(lab: &Lab, xnix: &Path, hosts: &[&Host], generation: u32) -> Measurement {
     let mut cmd = lab.deploy_fleet(xnix, hosts);
     cmd.args(["--arg", "generation", &generation.to_string()]);
-    let m = run_measured(&mut cmd).expect("running xnix deploy");
+    measured(&mut cmd)
+}
+
+fn measured(cmd: &mut Command) -> Measurement {
+    let m = run_measured(cmd).expect("running xnix deploy");
     assert!(
         m.status.success(),
         "xnix deploy failed:\n{}",
         String::from_utf8_lossy(&m.stderr)
     );
-    m.wall
+    m
+}
+
+/// `xnix deploy --flake .` of a flake (in the lab's directory) with one
+/// board, `host`, with the evaluation cache in the lab.
+fn deploy_flake(lab: &Lab, xnix: &Path, host: &Host) -> Measurement {
+    let dir = lab.dir().join("flake");
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("flake.nix"),
+            format!(
+                r#"{{
+  inputs.nixpkgs.url = "nixpkgs";
+  outputs = {{ self, nixpkgs, ... }}: {{
+    nixosConfigurations.board = nixpkgs.lib.nixosSystem {{
+      modules = [{{
+        nixpkgs.buildPlatform = "x86_64-linux";
+        nixpkgs.hostPlatform = "riscv64-linux";
+        system.stateVersion = "0.1";
+        networking.hostName = "board";
+        environment.etc."board-generation".text = "flake\n";
+        deployment.targetHost = "{}";
+        deployment.healthChecks = [ "test -e /etc/board-generation" ];
+      }}];
+    }};
+  }};
+}}
+"#,
+                host.address
+            ),
+        )
+        .unwrap();
+    }
+    measured(
+        lab.xnix(xnix)
+            .current_dir(&dir)
+            .arg("--store-root")
+            .arg(lab.dir().join("deployer"))
+            .args(["deploy", "--flake", "."])
+            .env("XNIX_PKGS", workspace_root().join("pkgs"))
+            .env("XDG_CACHE_HOME", lab.dir().join("cache")),
+    )
+}
+
+/// The 1, 5 and 15 minute load averages, for judging how noisy a run was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn row(t: &mut Table, name: &str, m: &Measurement, goal: String) {
+    t.row([name.to_string(), secs(m.wall), secs(m.cpu), goal]);
 }
 
 fn main() {
@@ -36,30 +96,48 @@ fn main() {
         .map(|i| lab.host(&format!("board{i}"), program))
         .collect();
     let nix_peer = lab.host("nixpeer", &[]);
+    let flake_board = lab.host("flakeboard", program);
 
     // Build once (generation 1 and 2), so the deployments below measure
     // copying and activating only.
     deploy(&lab, &xnix, &[&hosts[7]], 1);
+    deploy(&lab, &xnix, &[&hosts[6]], 2);
+    let load_before = load_average();
     let one = deploy(&lab, &xnix, &[&hosts[0]], 2);
     let all: Vec<&Host> = hosts.iter().collect();
     let eight = deploy(&lab, &xnix, &all, 2);
     let again = deploy(&lab, &xnix, &[&hosts[0]], 2);
-    let mut t = Table::new(["deployment", "seconds", "goal"]);
-    t.row(["1 host".to_string(), secs(one), String::new()]);
-    t.row([
-        "8 hosts in parallel".to_string(),
-        secs(eight),
+    // A flake: the first deployment evaluates it (and fills the cache).
+    deploy_flake(&lab, &xnix, &flake_board);
+    let flake_again = deploy_flake(&lab, &xnix, &flake_board);
+    let mut t = Table::new(["deployment", "seconds", "CPU s (xnix + ssh)", "goal"]);
+    row(&mut t, "1 host", &one, String::new());
+    row(
+        &mut t,
+        "8 hosts in parallel",
+        &eight,
         format!(
             "<= 1.5x one host: {:.2}x",
-            eight.as_secs_f64() / one.as_secs_f64()
+            eight.wall.as_secs_f64() / one.wall.as_secs_f64()
         ),
-    ]);
-    t.row([
-        "redeploy, nothing changed".to_string(),
-        secs(again),
-        format!("< 1 s: {:.2}x of 1 s", again.as_secs_f64()),
-    ]);
+    );
+    row(
+        &mut t,
+        "redeploy, nothing changed (-f file)",
+        &again,
+        format!("< 1 s: {:.2}x of 1 s", again.wall.as_secs_f64()),
+    );
+    row(
+        &mut t,
+        "redeploy, nothing changed (--flake)",
+        &flake_again,
+        format!("< 1 s: {:.2}x of 1 s", flake_again.wall.as_secs_f64()),
+    );
     println!("{}", t.render());
+    println!(
+        "load average before: {load_before}; after: {}",
+        load_average()
+    );
 
     // Copy throughput: the same 64 MiB closure, Nix to a Nix host and xnix
     // to an xnix host, both with the store directory /nix/store.

@@ -10,16 +10,8 @@
 //! `evalModules` over the module corpus is compared the same way in modules_differential.rs;
 //! every double's elaboration in platform_doubles.rs.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/xnix sits two levels below the workspace root")
-        .to_path_buf()
-}
+use xnix_test_support::store_root::workspace_root;
 
 fn expr(file: &str) -> String {
     let lib = workspace_root().join("../shared/nixpkgs-lib/lib");

@@ -21,17 +21,6 @@ fn pkgs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pkgs")
 }
 
-/// The mirror list: the tests' `.deb` cache, then the machine's archive.
-fn mirrors() -> String {
-    let cache = std::env::var_os("XNIX_TEST_DEB_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"));
-    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
-        .unwrap()
-        .expect("this machine's APT sources name a Debian archive");
-    format!("file://{} {real}", cache.display())
-}
-
 /// One machine: a store with the logical directory /xnix/store under its
 /// own root.
 struct Machine {
@@ -44,7 +33,10 @@ impl Machine {
             .args(args)
             .env("XNIX_STORE_ROOT", &self.root)
             .env("XNIX_STORE_DIR", "/xnix/store")
-            .env("XNIX_MIRROR_DEBIAN", mirrors())
+            .env(
+                "XNIX_MIRROR_DEBIAN",
+                xnix_test_support::deb_cache::mirrors(),
+            )
             .env_remove("XNIX_STATE_DIR")
             .env_remove("XNIX_SUBSTITUTERS")
             .env_remove("XNIX_TRUSTED_PUBLIC_KEYS")

@@ -649,19 +649,6 @@ fn run_windows_program_needs_wine() {
     }
 }
 
-/// The Debian mirrors for fetching locked `.deb`s: the machine-wide cache of
-/// the pure-build tests (XNIX_TEST_DEB_CACHE) first, then the Debian archive
-/// of this machine's APT sources.
-fn deb_mirrors() -> String {
-    let cache = std::env::var_os("XNIX_TEST_DEB_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/xnix-test/debian"));
-    let real = xnix_debian::apt::debian_mirror_from_apt(Path::new("/"))
-        .unwrap()
-        .expect("this machine's APT sources name a Debian archive");
-    format!("file://{} {real}", cache.display())
-}
-
 fn toolchains(env: &Env) -> (Value, String) {
     let o = env.xnix(&["doctor", "--toolchains", "--json"]);
     let (out, err) = texts(&o);
@@ -724,7 +711,10 @@ fn doctor_reports_the_locks_toolchains_from_the_store() {
     let fetch = |expr: &str| {
         let o = env
             .command(&["build", "--no-out-link", "-E", expr])
-            .env("XNIX_MIRROR_DEBIAN", deb_mirrors())
+            .env(
+                "XNIX_MIRROR_DEBIAN",
+                xnix_test_support::deb_cache::mirrors(),
+            )
             .output()
             .unwrap();
         let (out, err) = texts(&o);

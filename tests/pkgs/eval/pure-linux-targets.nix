@@ -1,10 +1,11 @@
 # Every dynamically linked Linux target of the package matrix (matrix.txt's
 # `#target` lines) has a pure stdenv (`config.xnixPure = true`) whose
 # compiler links programs against the lock's C library: the interpreter it
-# writes into programs and their run path are in the store, the
-# interpreter is the one that target's ABI names, and the builders run in
-# a root of locked packages. A matrix target added without pure coverage
-# fails here (its name is missing from `loaders`). Evaluation only.
+# writes into programs and their run path are in the store (the same path,
+# the C library), the interpreter is the one that target's ABI names, and
+# the builders run in a root of locked packages. A matrix target added
+# without pure coverage fails here (its name is missing from `loaders`).
+# Evaluation only.
 { xnixpkgs }:
 let
   pkgs = import xnixpkgs { config.xnixPure = true; };
@@ -43,6 +44,7 @@ let
     h.isLinux && !h.isStatic && !t.set.stdenv.cc.xnixToolchain.alwaysStatic && !(h.useLLVM or false);
   store = builtins.storeDir + "/";
   inStore = path: builtins.substring 0 (builtins.stringLength store) path == store;
+  storePathOf = path: builtins.head (builtins.match "(${store}[^/]+)/.*" path);
   flagValues = prefix: flags: builtins.concatMap
     (f: let m = builtins.match "${prefix}(.*)" f; in if m == null then [ ] else m)
     flags;
@@ -58,7 +60,7 @@ let
       ok = loaders ? ${t.name}
         && builtins.length interpreters == 1 && inStore interpreter
         && baseNameOf interpreter == loaders.${t.name}
-        && rpaths == [ (dirOf interpreter) ]
+        && builtins.length rpaths == 1 && storePathOf (builtins.head rpaths) == storePathOf interpreter
         && cc.drvAttrs ? __xnixRoot && !(cc.drvAttrs ? __impureHostDeps)
         && t.set.hello.drvAttrs ? __xnixRoot;
     in

@@ -17,6 +17,7 @@ use xnix_debian::lock::{Lock, LockConfig};
 use xnix_eval::Pos;
 use xnix_store::{LocalStore, LocalStoreConfig};
 
+use crate::flake::nix_string;
 use crate::installable::new_evaluator;
 
 /// Where one locked group stands in the store.
@@ -125,22 +126,6 @@ fn lock_dirs(debian_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     subs.sort();
     dirs.extend(subs);
     Ok(dirs)
-}
-
-/// A Nix string literal of `s`.
-fn nix_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '$' => out.push_str("\\$"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Store paths of one lock directory, from the lock's expression: per

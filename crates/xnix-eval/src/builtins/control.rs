@@ -98,7 +98,7 @@ fn import(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 fn scoped_import(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let scope = ev.force_attrs(a[0].clone(), pos)?;
     let p = import_path(ev, &a[1], pos)?;
-    let text = std::fs::read_to_string(&p).map_err(|e| {
+    let text = crate::eval::read_source(&p).map_err(|e| {
         EvalError::msg(
             format!("opening file '{p}': {}", crate::eval::io_msg(&e)),
             pos,

@@ -55,6 +55,13 @@ fn path_exists(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
 fn read_file(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let p = ev.coerce_to_read_path(a[0].clone(), pos)?;
     let data = crate::eval::read_file_bytes(&p, pos)?;
+    // Nix strings cannot hold NUL (a C string would end there): Nix refuses such a file.
+    if data.contains(&0) {
+        return Err(EvalError::msg(
+            format!("the contents of the file '{p}' cannot be represented as a Nix string"),
+            pos,
+        ));
+    }
     Ok(Value::str(crate::bytes::from_bytes(&data)))
 }
 

@@ -100,7 +100,7 @@ impl Evaluator {
     /// Where a path inside a store path this evaluation computed but nobody wrote yet
     /// (a flake's `outPath`, copied lazily) lies on disk: importing `"${flake}/file.nix"`
     /// reads the source the store path will be copied from.
-    fn unwritten_source(&self, path: &str) -> Option<String> {
+    pub(super) fn unwritten_source(&self, path: &str) -> Option<String> {
         let cache = self.drv_cache.borrow();
         cache.objects.iter().find_map(|o| match o {
             crate::store::StoreObject::Source { src, path: sp, .. } => {
@@ -117,7 +117,7 @@ impl Evaluator {
         }
         let text = match crate::builtins::corepkg_source(path) {
             Some(src) => Ok(src.to_string()),
-            None => std::fs::read_to_string(path),
+            None => read_source(path),
         };
         let text = text
             .map_err(|e| EvalError::msg(format!("opening file '{path}': {}", io_msg(&e)), pos))?;
@@ -212,6 +212,17 @@ pub(super) fn split_search_entry(spec: &str) -> (String, String) {
         Some((p, path)) => (p.to_string(), path.to_string()),
         None => (String::new(), spec.to_string()),
     }
+}
+
+/// A Nix source file as text. Nix reads source files as bytes: text that is not valid
+/// UTF-8 (Latin-1 in a comment or a string) is kept byte for byte
+/// ([`crate::bytes::from_bytes`]), not refused.
+pub(crate) fn read_source(path: &str) -> std::io::Result<String> {
+    let data = std::fs::read(path)?;
+    Ok(match String::from_utf8(data) {
+        Ok(text) => text,
+        Err(e) => crate::bytes::from_bytes(e.as_bytes()),
+    })
 }
 
 /// Read a whole file with Nix's messages: opening a directory succeeds and the read fails

@@ -25,6 +25,7 @@ use crate::error::{EvalError, Result};
 use crate::value::*;
 
 pub(crate) use force::type_error;
+pub(crate) use import::read_source;
 use import::split_search_entry;
 pub(crate) use import::{io_msg, read_file_bytes, search_path_candidate};
 pub use store_access::StoreAccess;

@@ -29,15 +29,24 @@ impl Evaluator {
         *self.store_access.borrow_mut() = Some(access);
     }
 
-    /// Where to read `path` on this machine.
+    /// Where to read `path` on this machine: a store path where the lent store keeps
+    /// it, or, for a store path this evaluation computed but nobody wrote yet (a
+    /// flake's source, copied lazily), the source it will be copied from.
     pub(crate) fn host_path(&self, path: &str) -> String {
         if !path.starts_with(&self.store_dir) {
             return path.to_string();
         }
-        match &*self.store_access.borrow() {
-            Some(access) => access.host_path(path).unwrap_or_else(|| path.to_string()),
-            None => path.to_string(),
+        let mapped = match &*self.store_access.borrow() {
+            Some(access) => access.host_path(path),
+            None => None,
+        };
+        let host = mapped.unwrap_or_else(|| path.to_string());
+        if std::fs::symlink_metadata(&host).is_err() {
+            if let Some(src) = self.unwritten_source(path) {
+                return src;
+            }
         }
+        host
     }
 
     /// Build the derivation outputs in `ctx` (a string's context) before the string

@@ -176,7 +176,11 @@ impl<'a> Lowerer<'a> {
         let mut out = Vec::new();
         for p in s.normalized_parts() {
             match p {
-                InterpolPart::Literal(t) => {
+                InterpolPart::Literal(mut t) => {
+                    // Nix unescapes a literal as a C string: a NUL byte in the source ends it.
+                    if let Some(nul) = t.find('\0') {
+                        t.truncate(nul);
+                    }
                     if let Some(StrPart::Lit(prev)) = out.last_mut() {
                         prev.push_str(&t);
                     } else if !t.is_empty() {

@@ -1,0 +1,2 @@
+# A file holding a NUL byte cannot be a Nix string.
+builtins.readFile ./lib/nul.bin
