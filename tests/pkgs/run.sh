@@ -8,6 +8,7 @@
 #   XNIX_SEED_SOURCES=1                          with xnix: add missing sources to the store by hash first
 #   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix (exact names)
 #   FULL_MATRIX=1                                ignore the `#ci` lines: every package for every target
+#   MATRIX_JOBS=N                                builds at the same time per target (default 2; 1: one by one)
 # With XNIX_STORE_ROOT (a store under a physical root, as scripts/test uses),
 # outputs are inspected under that root and programs run in a mount namespace
 # (bubblewrap) that shows the store at its logical place, where their run paths
@@ -130,6 +131,17 @@ for t in "${targets[@]}"; do
     tname=$(trim "$tname"); tprefix=$(trim "$tprefix"); tclass=$(trim "$tclass"); tmachine=$(trim "$tmachine"); trun=$(trim "$trun")
     if [ -n "${ONLY_TARGETS-}" ] && ! inList "$tname" "$ONLY_TARGETS"; then continue; fi
     start=$SECONDS
+    # Build the target's packages in one run first, MATRIX_JOBS (default 2) at a
+    # time: one package's configure script leaves the other core idle. Failures
+    # are ignored here; the loop below builds each package again and reports it.
+    if [ -z "${NIXBUILD-}" ] && [ "${MATRIX_JOBS:-2}" -gt 1 ]; then
+        attrs=()
+        for p in "${packages[@]}"; do
+            pname=$(trim "${p%% ::*}")
+            wanted "$pname" "$tname" && attrs+=(-A "$tprefix$pname")
+        done
+        [ ${#attrs[@]} -lt 4 ] || "$xnix" build --no-out-link -k -j "${MATRIX_JOBS:-2}" "$pkgs" "${attrs[@]}" >/dev/null 2>"$work/prebuild.log" || true
+    fi
     for p in "${packages[@]}"; do
         IFS=$'\x1f' read -r pname pglob pcmd pexpect <<<"${p// :: /$'\x1f'}"
         pname=$(trim "$pname"); pglob=$(trim "$pglob"); pcmd=$(trim "$pcmd"); pexpect=$(trim "$pexpect")

@@ -293,6 +293,22 @@ fn build_command_prints_the_outputs_as_nix_repl() {
     assert_eq!(fs::read_to_string(physical).unwrap(), "hi\n");
 }
 
+/// Import from derivation in the REPL: `import` and `readFile` of an output build it, as
+/// in `nix repl`.
+#[test]
+fn reading_an_output_builds_it_as_nix_repl_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let salt = unique_salt();
+    let input = format!(
+        "d = derivation {{ name = \"repl-ifd-{salt}\"; builder = \"/bin/sh\"; \
+         args = [ \"-c\" \"echo '{{ x = 42; }}' > $out\" ]; system = \"x86_64-linux\"; }}\n\
+         (import d).x\nbuiltins.readFile d\n"
+    );
+    let t = same_transcript(dir.path(), &[], &input, Streams::Stdout);
+    assert!(t.contains("42\n"), "{t}");
+    assert!(t.contains("\"{ x = 42; }\\n\""), "{t}");
+}
+
 /// The package collection: a package prints as the derivation `xnix instantiate` writes.
 #[test]
 fn collection_packages_print_as_derivations() {

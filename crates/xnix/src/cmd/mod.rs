@@ -219,16 +219,23 @@ pub fn lend_store(
     opts: &StoreOpts,
     options: &xnix_app::realise::BuildOptions,
 ) -> anyhow::Result<()> {
+    lend_store_to(session.evaluator(), opts, options)
+}
+
+/// [`lend_store`] for an evaluator that is not part of a session (the REPL's).
+pub fn lend_store_to(
+    evaluator: &xnix_eval::Evaluator,
+    opts: &StoreOpts,
+    options: &xnix_app::realise::BuildOptions,
+) -> anyhow::Result<()> {
     let building = opts
         .settings
         .allow_import_from_derivation()
         .then(|| options.clone());
-    session
-        .evaluator()
-        .set_store_access(std::rc::Rc::new(xnix_app::ifd::EvaluationStore::new(
-            opts.config()?,
-            building,
-        )));
+    evaluator.set_store_access(std::rc::Rc::new(xnix_app::ifd::EvaluationStore::new(
+        opts.config()?,
+        building,
+    )));
     Ok(())
 }
 

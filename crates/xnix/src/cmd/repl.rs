@@ -224,7 +224,7 @@ impl Repl {
 
     /// `:r`: a fresh evaluator (so changed files are read again) and only the files' variables.
     fn reload(&self) {
-        *self.ev.borrow_mut() = Rc::new(new_evaluator(self.store.store_dir(), &self.include));
+        *self.ev.borrow_mut() = repl_evaluator(&self.store, &self.include);
         self.scope.borrow_mut().clear();
         self.load_all();
     }
@@ -776,8 +776,23 @@ fn pairs(flat: &[String]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A fresh evaluator for the REPL, lent the store so that import from derivation
+/// builds as it does in `xnix eval`. A store that cannot be lent (a bad setting) is
+/// reported once; the REPL still evaluates, without building during evaluation.
+fn repl_evaluator(store: &StoreOpts, include: &[String]) -> Rc<Evaluator> {
+    let ev = Rc::new(new_evaluator(store.store_dir(), include));
+    let lent = store
+        .settings
+        .build_options()
+        .and_then(|options| super::lend_store_to(&ev, store, &options));
+    if let Err(e) = lent {
+        eprintln!("warning: import from derivation is unavailable in this REPL: {e:#}");
+    }
+    ev
+}
+
 fn run_inner(args: ReplArgs, store: StoreOpts) -> u8 {
-    let ev = Rc::new(new_evaluator(store.store_dir(), &args.include));
+    let ev = repl_evaluator(&store, &args.include);
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
