@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds every package of tests/pkgs/matrix.txt for every target, checks the
-# class and machine of the result (readelf for ELF, file for PE) and runs the
-# Linux programs (under qemu-user for foreign CPUs). Prints "N passed, M failed"
-# and exits non-zero on any failure.
+# class and machine of the result (readelf for ELF; file for PE, whose imported
+# DLLs must be Windows' own or beside it: objdump -p) and runs the Linux
+# programs (under qemu-user for foreign CPUs). Prints "N passed, M failed" and
+# exits non-zero on any failure.
 #   XNIX=path/to/xnix tests/pkgs/run.sh          build with `xnix build`
 #   NIXBUILD=1 tests/pkgs/run.sh                 build with real `nix-build --option sandbox false`
 #   XNIX_SEED_SOURCES=1                          with xnix: add missing sources to the store by hash first
@@ -102,6 +103,30 @@ realFile() { # logical path
     readlink -f "$(phys "$f")"
 }
 
+# The DLLs a Windows program or library imports (objdump -p: "DLL Name: X").
+peImports() { objdump -p "$1" 2>/dev/null | sed -n 's/^[[:space:]]*DLL Name: //p'; }
+# Windows' own DLLs: every Windows has them, nothing ships them beside a program.
+isWindowsDll() {
+    case ${1,,} in
+        kernel32.dll | msvcrt.dll | user32.dll | advapi32.dll | ws2_32.dll | gdi32.dll | shell32.dll \
+            | ole32.dll | oleaut32.dll | bcrypt.dll | crypt32.dll | ntdll.dll | ucrtbase.dll | shlwapi.dll \
+            | winmm.dll | iphlpapi.dll | secur32.dll | rpcrt4.dll | userenv.dll | comdlg32.dll | comctl32.dll \
+            | version.dll | imm32.dll | winhttp.dll | dnsapi.dll | mswsock.dll | api-ms-win-*.dll) return 0 ;;
+    esac
+    return 1
+}
+# The imports of PE file $1 that are neither Windows' own DLLs nor a DLL beside
+# it (a Windows program finds its DLLs in its own directory): one per line.
+peMissingImports() {
+    local dir dll
+    dir=$(dirname "$1")
+    peImports "$1" | while read -r dll; do
+        [ -n "$dll" ] || continue
+        isWindowsDll "$dll" && continue
+        ls -1 "$dir" | grep -qixF -- "$dll" || echo "$dll"
+    done
+}
+
 mapfile -t targets < <(grep '^#target ' "$here/matrix.txt" | sed 's/^#target //')
 mapfile -t packages < <(grep -vE '^(#|skip:|$)' "$here/matrix.txt")
 skips=$(grep '^skip:' "$here/matrix.txt" | sed 's/^skip: *//')
@@ -158,6 +183,12 @@ for t in "${targets[@]}"; do
             # `file` says "PE32+ executable ..." or "PE32 executable ...".
             desc=$(file -b "$file")
             [[ "$desc" == "$tclass "* && "$desc" == *"$tmachine"* ]]; record $? "$attr: $(basename "$file") is $tclass $tmachine ($desc)"
+            if [[ "$desc" == PE* ]]; then
+                # Every Windows program or DLL imports at least KERNEL32.dll: no import read is a failure.
+                missing=$(peMissingImports "$file" | tr '\n' ' '); imports=$(peImports "$file" | tr '\n' ' ')
+                [ -n "$imports" ] && [ -z "$missing" ]
+                record $? "$attr: $(basename "$file") finds its DLLs (imports: ${imports:-none read by objdump -p}${missing:+; not beside it: $missing})"
+            fi
         else
             hdr=$(readelf -h "$file" 2>/dev/null)
             cls=$(awk -F: '/Class:/ {gsub(/ /,"",$2); print $2; exit}' <<<"$hdr")
@@ -166,6 +197,12 @@ for t in "${targets[@]}"; do
             record $? "$attr: $(basename "$file") is $tclass $tmachine (got $cls, $mach)"
             if [ "$tname" = musl64 ] && [[ "$file" != *.a ]]; then
                 ! readelf -l "$file" | grep -q INTERP; record $? "$attr: statically linked"
+            fi
+            # A dynamically linked program names its loader in the store (the
+            # lock's C library), not the build machine's: it runs with no sysroot.
+            interp=$(readelf -l "$file" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)\]$/\1/p')
+            if [ -z "${NIXBUILD-}" ] && [ -n "$interp" ]; then
+                [[ "$interp" == "$storeDir/"* ]]; record $? "$attr: its interpreter is in the store ($interp)"
             fi
         fi
         if [ "$pcmd" != - ] && [ "$trun" != none ]; then
