@@ -10,6 +10,7 @@
 #   ONLY_TARGETS="native riscv64" ONLY_PKGS="hello lua" limit the matrix (exact names)
 #   FULL_MATRIX=1                                ignore the `#ci` lines: every package for every target
 #   MATRIX_JOBS=N                                builds at the same time per target (default 2; 1: one by one)
+#   MATRIX_GC=1                                  after each target, drop its toolchain from the store (disk)
 # With XNIX_STORE_ROOT (a store under a physical root, as scripts/test uses),
 # outputs are inspected under that root and programs run in a mount namespace
 # (bubblewrap) that shows the store at its logical place, where their run paths
@@ -150,6 +151,43 @@ wanted() {
 # Sources are the same for every target: seed them once, from the native set.
 for p in "${packages[@]}"; do seedSource "${p%% ::*}"; done
 
+# Build tests: each tests/pkgs/build/*.nix is a function of a package set
+# whose result must contain `ok`; built for every target (unless filtered),
+# after the target's packages.
+buildTests() { # target-name attribute-prefix
+    local f name expr OUT
+    for f in "$here"/build/*.nix; do
+        name=$(basename "$f" .nix)
+        wanted "$name" "$1" || continue
+        expr="import $f (import $pkgs { }).${2%.}"
+        [ -n "$2" ] || expr="import $f (import $pkgs { })"
+        if [ -n "${NIXBUILD-}" ]; then OUT=$(nix-build "${nixOpts[@]}" --no-out-link -E "$expr" 2>"$work/log" | tail -1)
+        else OUT=$("$xnix" build --no-out-link -E "$expr" 2>"$work/log" | tail -1); fi
+        if [ -n "$OUT" ] && [ -f "$(phys "$OUT")/ok" ]; then record 0 "build test $name for $1 ($(cat "$(phys "$OUT")/ok"))"
+        else tail -15 "$work/log"; record 1 "build test $name for $1"; fi
+    done
+}
+
+# With MATRIX_GC=1 (xnix only), after each target the store keeps the
+# packages it built (GC roots under $work) and drops the rest: the target's
+# toolchain root (~0.5-1 GB unpacked), its .debs and build-time paths, so the
+# whole matrix needs the disk of one target's toolchain at a time.
+keepOutput() { # store path
+    [ -n "${MATRIX_GC-}" ] && [ -z "${NIXBUILD-}" ] || return 0
+    mkdir -p "$work/gcroots"
+    "$xnix" store add-root "$work/gcroots/$(basename "$1")" "$1" >/dev/null 2>&1 || true
+}
+collectGarbage() {
+    [ -n "${MATRIX_GC-}" ] && [ -z "${NIXBUILD-}" ] || return 0
+    # Every target builds with the build machine's root (x86_64) and the lock's
+    # static qemu (pkgs/debian/pure.nix): those stay.
+    local keep
+    for keep in "$(phys "$storeDir")"/*-debian-*-root-x86_64 "$(phys "$storeDir")"/*-qemu-user-static; do
+        [ -d "$keep" ] && keepOutput "$storeDir/$(basename "$keep")"
+    done
+    "$xnix" store gc >/dev/null 2>"$work/gc.log" || { echo "note: xnix store gc failed:"; tail -3 "$work/gc.log"; }
+}
+
 declare -A seconds
 for t in "${targets[@]}"; do
     IFS=$'\x1f' read -r tname tprefix tclass tmachine trun <<<"${t// :: /$'\x1f'}"
@@ -176,6 +214,7 @@ for t in "${targets[@]}"; do
             tail -15 "$work/log"; record 1 "$attr: build"; continue
         fi
         record 0 "$attr: build"
+        keepOutput "$OUT"
         file=""
         for g in $pglob; do for f in $(phys "$OUT")/$g; do [ -e "$f" ] && { file=$(realFile "$OUT${f#"$(phys "$OUT")"}"); break 2; }; done; done
         if [ -z "$file" ]; then record 1 "$attr: no file matching '$pglob' in $OUT"; continue; fi
@@ -211,27 +250,9 @@ for t in "${targets[@]}"; do
             [ "$got" = "$pexpect" ]; record $? "$attr: runs ('$pexpect'${RUN:+ under ${RUN%% *}}; got '$got')"
         fi
     done
+    buildTests "$tname" "$tprefix"
     seconds[$tname]=$((SECONDS - start))
-done
-
-# Build tests: each tests/pkgs/build/*.nix is a function of a package set
-# whose result must contain `ok`; built for every target (unless filtered).
-for f in "$here"/build/*.nix; do
-    name=$(basename "$f" .nix)
-    for t in "${targets[@]}"; do
-        IFS=$'\x1f' read -r tname tprefix _ <<<"${t// :: /$'\x1f'}"
-        tname=$(trim "$tname"); tprefix=$(trim "$tprefix")
-        if [ -n "${ONLY_TARGETS-}" ] && ! inList "$tname" "$ONLY_TARGETS"; then continue; fi
-        wanted "$name" "$tname" || continue
-        start=$SECONDS
-        expr="import $f (import $pkgs { }).${tprefix%.}"
-        [ -n "$tprefix" ] || expr="import $f (import $pkgs { })"
-        if [ -n "${NIXBUILD-}" ]; then OUT=$(nix-build "${nixOpts[@]}" --no-out-link -E "$expr" 2>"$work/log" | tail -1)
-        else OUT=$("$xnix" build -E "$expr" 2>"$work/log" | tail -1); fi
-        if [ -n "$OUT" ] && [ -f "$(phys "$OUT")/ok" ]; then record 0 "build test $name for $tname ($(cat "$(phys "$OUT")/ok"))"
-        else tail -15 "$work/log"; record 1 "build test $name for $tname"; fi
-        seconds[$tname]=$(( ${seconds[$tname]:-0} + SECONDS - start))
-    done
+    collectGarbage
 done
 
 echo
