@@ -67,8 +67,9 @@ let
 
       # The stdenv compiling with `cc`; what it needs of the toolchain (sysroot,
       # static linking) is what `cc` says, or `fallback`'s for a compiler
-      # that is not one of toolchains.nix's wrappers.
-      mkStdenvWith = { cc, fallback, sandbox ? sandboxFor hostPlatform }: import ../stdenv {
+      # that is not one of toolchains.nix's wrappers. Its builders run `cc`,
+      # so a clang (an overlay's `gcc = self.clang;`) needs clang's root.
+      mkStdenvWith = { cc, fallback, sandbox ? (if cc.isClang or false then clangSandboxFor else sandboxFor) hostPlatform }: import ../stdenv {
         inherit lib buildPlatform hostPlatform targetPlatform cc config sandbox;
         toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;
