@@ -224,7 +224,7 @@ for t in "${targets[@]}"; do
             [[ "$desc" == "$tclass "* && "$desc" == *"$tmachine"* ]]; record $? "$attr: $(basename "$file") is $tclass $tmachine ($desc)"
             if [[ "$desc" == PE* ]]; then
                 # Every Windows program or DLL imports at least KERNEL32.dll: no import read is a failure.
-                missing=$(peMissingImports "$file" | tr '\n' ' '); imports=$(peImports "$file" | tr '\n' ' ')
+                missing=$(peMissingImports "$file" | xargs); imports=$(peImports "$file" | xargs)
                 [ -n "$imports" ] && [ -z "$missing" ]
                 record $? "$attr: $(basename "$file") finds its DLLs (imports: ${imports:-none read by objdump -p}${missing:+; not beside it: $missing})"
             fi
