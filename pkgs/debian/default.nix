@@ -6,7 +6,7 @@
 #   machine's APT sources) and checked against the locked SHA-256;
 # - `groups.<arch>.<group>`: a root group's closure unpacked into one
 #   merged-/usr tree by xnix's builtin `builtin:unpack-debs`;
-# - `unpackDebs { name, debs }`: the same for any list of `.deb` paths.
+# - `unpackDebs { name, debs, keepFirst ? [ ] }`: the same for any list of `.deb` paths.
 #
 # A toolchain's identity is therefore the hashes of its locked `.deb`s: two
 # machines with the same lock compute the same store paths.
@@ -37,12 +37,14 @@ let
     impureEnvVars = [ "http_proxy" "https_proxy" "ftp_proxy" "all_proxy" "no_proxy" ];
   };
 
-  unpackDebs = { name, debs }: derivation {
+  # `keepFirst`: paths in the tree the first package that ships them keeps
+  # (a later package's copy is not unpacked); see builtin:unpack-debs.
+  unpackDebs = { name, debs, keepFirst ? [ ] }: derivation ({
     inherit name debs;
     builder = "builtin:unpack-debs";
     system = "builtin";
     preferLocalBuild = true;
-  };
+  } // (if keepFirst == [ ] then { } else { inherit keepFirst; }));
 
   debsOf = lock: builtins.listToAttrs (map (e: { name = e.package; value = fetchDeb e; }) lock.packages);
   debs = builtins.mapAttrs (_: debsOf) locks;

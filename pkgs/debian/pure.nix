@@ -159,10 +159,13 @@ let
       debian = debian; debArch = "arm64"; triple = "aarch64-linux-gnu"; gcc = "12"; loader = "ld-linux-aarch64.so.1";
       # The amd64 lock's group with the x86_64-hosted cross gcc of the same version (hybrid builds).
       hybridGroup = "gcc-cross-aarch64";
+      # The amd64 lock's group with the standard tools the hybrid runs natively.
+      hybridTools = "stdenv-base";
     };
     riscv64 = {
       debian = trixie; debArch = "riscv64"; triple = "riscv64-linux-gnu"; gcc = "14"; loader = "ld-linux-riscv64-lp64d.so.1";
       hybridGroup = "gcc-cross-riscv64";
+      hybridTools = "stdenv-base";
     };
   };
   nativeSupports = p: natives ? ${cpuOf p} && p.isLinux && !(p.isStatic or false) && p.parsed.abi.name == "gnu";
@@ -176,22 +179,35 @@ let
       name = "debian-${lock.suite}-${n.debArch}-native-root";
       debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique (lock.closures.gcc-native ++ lock.closures.stdenv-native));
     };
-  # The hybrid of an emulated native build: the native root, over which the
-  # amd64 lock's cross compiler for the same architecture and gcc version is
-  # unpacked (`hybridGroup`), so that /usr/bin/<triple>-gcc-<v>, its cc1, as
-  # and ld are x86_64 programs the kernel runs directly, while the shell,
-  # make and everything configure builds stay the architecture's own, run
-  # under qemu. Debian's multiarch keeps the two apart: the x86_64 C library
-  # and the compiler's libraries land in /usr/lib/x86_64-linux-gnu with the
-  # loader in /lib64; only the compiler's and binutils' own file names are
-  # shared, and the cross ones win. The cross C library and kernel headers
-  # are left out: the compiler (sysroot /) then takes headers and libraries
-  # from the native root's /usr/include and /usr/lib/<triple>, as the native
-  # compiler does. The outputs differ from the fully emulated build's (the
+  # The hybrid of an emulated native build: the native root, over which
+  # x86_64 programs of the amd64 lock are unpacked, which the kernel runs
+  # directly while everything else stays the architecture's own, run under
+  # qemu:
+  # - the cross compiler for the same architecture and gcc version
+  #   (`hybridGroup`): /usr/bin/<triple>-gcc-<v>, its cc1, as and ld;
+  # - the build's standard tools (`hybridTools`: bash, dash as /bin/sh,
+  #   coreutils, sed, grep, gawk, mawk, make, diffutils, findutils, tar,
+  #   gzip, xz, bzip2, patch, file, which), whose results do not depend on
+  #   the machine they run on, except `uname` and `arch` (coreutils), which
+  #   print the machine: those two stay the architecture's own
+  #   (`keepFirst`), so config.guess and a Makefile's `uname -m` still see
+  #   aarch64 or riscv64. The programs the build itself compiles
+  #   (configure's tests, generators) and everything else of the native root
+  #   (perl is not in it; ldd, getconf) run emulated.
+  # Debian's multiarch keeps the two architectures apart: the x86_64 C
+  # library and the tools' libraries land in /usr/lib/x86_64-linux-gnu with
+  # the loader in /lib64; only the programs' own file names are shared, and
+  # the x86_64 ones win. The cross C library and kernel headers are left
+  # out: the compiler (sysroot /) then takes headers and libraries from the
+  # native root's /usr/include and /usr/lib/<triple>, as the native compiler
+  # does. The outputs differ from the fully emulated build's (the
   # compiler's version string in .comment, the paths of gcc's own headers
   # in debug information), so this is another derivation, not a faster way
   # to the same one.
   hybridSupports = p: nativeSupports p && (nativeOf p) ? hybridGroup;
+  # Packages of the amd64 tools' closure that hold no program or library:
+  # the native root's copies stay.
+  hybridToolsData = [ "base-files" "readline-common" "libmagic-mgc" ];
   hybridRoot = p:
     let
       n = nativeOf p;
@@ -199,6 +215,7 @@ let
       cross = n.debian.locks.amd64;
       sysrootPackages = map (x: "${x}-${n.debArch}-cross") [ "libc6" "libc6-dev" "linux-libc-dev" ];
       crossNames = builtins.filter (x: !builtins.elem x sysrootPackages) cross.closures.${n.hybridGroup};
+      toolNames = builtins.filter (x: !builtins.elem x (crossNames ++ hybridToolsData)) cross.closures.${n.hybridTools};
       # The one package both have by name that is not a multiarch library:
       # binutils for the triple (the native one's documentation directory
       # is a link where the cross one's is a directory).
@@ -207,7 +224,8 @@ let
     n.debian.unpackDebs {
       name = "debian-${lock.suite}-${n.debArch}-hybrid-root";
       debs = map (x: n.debian.debs.${n.debArch}.${x}) (unique nativeNames)
-        ++ map (x: n.debian.debs.amd64.${x}) (unique crossNames);
+        ++ map (x: n.debian.debs.amd64.${x}) (unique crossNames ++ unique toolNames);
+      keepFirst = [ "usr/bin/uname" "usr/bin/arch" ];
     };
   nativeLibc = p: let n = nativeOf p; in n.debian.groups.${n.debArch}.libc;
   nativeLinkFlags = p:

@@ -75,5 +75,22 @@ got=$(inStore bash -c '
     printf "%s" "$out"' _ "$top" "$page" "$port")
 check "the board's curl fetches the status page from its busybox httpd (under qemu)" grep -q '<h1>board</h1>' <<<"$got"
 
+# Deployed as the README says: `xnix rebuild switch --flake ...#board
+# --target-host` to an SSH test host (sshd in namespaces of this machine,
+# xnix-test-lab), which then runs the board's programs from its new system.
+lab="$(dirname "$(command -v "$xnix")")/xnix-test-lab"
+if [ -n "$storeRoot" ] && [ -x "$lab" ]; then
+    onBoard=$("$lab" switch "$(command -v "$xnix")" "$storeRoot" "$root/examples/riscv64-board#board" '
+        readlink /xnix/var/xnix/profiles/system
+        test -e /etc/systemd/system/board-status.service && echo "status unit in /etc"
+        qemu-riscv64 -L /usr/riscv64-linux-gnu /xnix/var/xnix/current-system/sw/bin/curl --version | head -1' 2>"$log")
+    [ -n "$onBoard" ] || tail -20 "$log"
+    check "xnix rebuild switch deploys the board to a test host (generation 1)" grep -qx system-1-link <<<"$onBoard"
+    check "the deployed board has its units in /etc" grep -qx "status unit in /etc" <<<"$onBoard"
+    check "the deployed board runs its curl (under qemu)" grep -q "^curl .*riscv64" <<<"$onBoard"
+else
+    check "the deployment step has a store root and xnix-test-lab beside xnix ($lab)" false
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -54,6 +54,7 @@ pub mod path;
 mod print;
 mod show;
 pub mod store;
+mod tokenize;
 mod value;
 
 pub use error::{ErrorKind, EvalError, Result, TraceFrame};

@@ -4,7 +4,7 @@
 //! are rehashed recursively whenever the cache grows, so a deep chain of small nodes
 //! (`- - - 1`, `[[[1]]]`, `1+1+1` written without blanks) costs time quadratic in its
 //! length, and its right-associative operators and prefix operators recurse once per
-//! operand. This parser reads rnix's tokens and builds the same tree (node for node and
+//! operand. This parser reads rnix's tokens (from `tokenize`, which gives them in linear time) and builds the same tree (node for node and
 //! token for token, so rnix's typed AST and everything lowered from it stay as they were)
 //! but builds each node directly, without the cache; chains of one operator are loops,
 //! and only real nesting (parentheses, lists, sets, functions) recurses. Before each
@@ -36,7 +36,7 @@ type Step<T> = std::result::Result<T, ParseFailure>;
 /// Parse `text` into rnix's tree. `stack_low` says whether the native stack is nearly
 /// used up (checked before each nested expression).
 pub(crate) fn parse(text: &str, stack_low: &dyn Fn() -> bool) -> Step<rnix::Root> {
-    let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(text).collect();
+    let tokens: Vec<(SyntaxKind, &str)> = crate::tokenize::tokenize(text);
     let mut p = Parser {
         tokens: &tokens,
         next: 0,

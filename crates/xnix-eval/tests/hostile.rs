@@ -6,8 +6,8 @@
 //! - under a 2 GB address-space limit, evaluation works (the stack is sized to the limit);
 //! - running out of memory is `error: out of memory` with exit status 1;
 //! - runaway recursion is Nix's `stack overflow (possible infinite recursion)`;
-//! - parsing chains of `+`, `++`, `//` and `-`, runs of prefix `-` and `!`, and nested lists
-//!   and parentheses, and evaluating `++`, `//` and `+` chains, take time linear in their
+//! - parsing chains of `+`, `++`, `//` and `-` (with blanks and without), attribute paths
+//!   (`a.a.a...`), runs of prefix `-` and `!`, and nested lists and parentheses, and evaluating `++`, `//` and `+` chains, take time linear in their
 //!   length (compared between two lengths, not against a clock); 100,000-term chains give
 //!   their values; nesting deeper than the stack is an error (`stack overflow ...`);
 //! - `fuzz`: mutants of the eval corpus (a seeded, time-bounded run: `XNIX_FUZZ_SECONDS`,
@@ -221,6 +221,19 @@ fn main() {
             check_linear(5_000, &|n| parses(chain(n, term, op)))
         }));
     }
+    // The same chains written without blanks, and attribute paths (`a.a.a`): one run of
+    // characters that could make a path, which rnix's tokenizer rescanned at every token.
+    for (name, term, op) in [
+        ("parse-linear-plus-tight", "1", "+"),
+        ("parse-linear-concat-tight", "1", "++"),
+        ("parse-linear-update-tight", "1", "//"),
+        ("parse-linear-minus-tight", "1", "-"),
+        ("parse-linear-select-tight", "builtins", "."),
+    ] {
+        trials.push(Trial::test(name, move || {
+            check_linear(5_000, &|n| parses(vec![term; n].join(op)))
+        }));
+    }
     // Prefix operators and nesting: rnix's parser recursed once per operator and rehashed
     // its node cache, quadratic in the depth. (Nesting at 2,500: eight times that is
     // still within the parser's depth limit.)
@@ -250,6 +263,16 @@ fn main() {
             None,
             0,
             "100000",
+        )?;
+        check_child(&vec!["1"; n].join("+"), None, 0, "100000")?;
+        check_child(
+            &format!(
+                "let a = {{ a = a; b = 7; }}; in a.{}.b",
+                vec!["a"; n].join(".")
+            ),
+            None,
+            0,
+            "7",
         )
     }));
     // Nesting deeper than the stack allows is an error, whatever the limits.

@@ -436,12 +436,13 @@ fn gcc_idents(path: &Path) -> Vec<String> {
 }
 
 /// The hybrid set (`pkgsHybrid` of `localSystem = "aarch64-linux"`): hello
-/// builds with configure, make and the shell emulated (they see an aarch64
-/// machine) while the compiler that runs is the x86_64-hosted cross gcc of
-/// the amd64 lock (its `-v` names `--host=x86_64-linux-gnu` and the cross
-/// cc1), the same compiler whose version string hello carries; hello is an
-/// aarch64 program and runs; the hybrid is its own derivation, not the
-/// fully emulated one.
+/// builds with the shell and the standard tools x86_64 programs run
+/// natively, `uname` still the aarch64 one (the build sees an aarch64
+/// machine), programs the build compiles run (emulated), and the compiler
+/// that runs is the x86_64-hosted cross gcc of the amd64 lock (its `-v`
+/// names `--host=x86_64-linux-gnu` and the cross cc1), the same compiler
+/// whose version string hello carries; hello is an aarch64 program and
+/// runs; the hybrid is its own derivation, not the fully emulated one.
 #[test]
 fn hybrid_aarch64_hello_compiles_with_native_x86_64_gcc_and_runs() {
     let store = Scratch::new();
@@ -478,8 +479,11 @@ fn hybrid_aarch64_hello_compiles_with_native_x86_64_gcc_and_runs() {
                buildCommand = ''
                  mkdir -p $out
                  uname -m > $out/shell-machine
+                 cp /bin/sh /usr/bin/bash /usr/bin/sed /usr/bin/uname $out/
                  echo 'int main(void) {{ return 0; }}' > probe.c
                  cc -v -c probe.c -o $out/probe.o 2> $out/cc-v
+                 cc probe.c -o probe
+                 ./probe && echo ran > $out/probe-ran
                '';
              }})
            ]"#
@@ -504,12 +508,24 @@ fn hybrid_aarch64_hello_compiles_with_native_x86_64_gcc_and_runs() {
     assert_eq!(outs.len(), 2, "{outs:?}");
     let real = |logical: &str| store.path().join(logical.trim_start_matches('/'));
 
-    // The builder's shell ran emulated, the compiler natively.
+    // The shell and the standard tools are x86_64 programs, `uname` the
+    // aarch64 one, which names the machine the build is for; a program the
+    // build compiled ran.
     let probe_out = real(outs[1]);
     assert_eq!(
         fs::read_to_string(probe_out.join("shell-machine")).unwrap(),
         "aarch64\n"
     );
+    let system_of = |name: &str| {
+        xnix_platform::binary::inspect(&probe_out.join(name))
+            .unwrap()
+            .and_then(|b| b.system)
+    };
+    for tool in ["sh", "bash", "sed"] {
+        assert_eq!(system_of(tool).as_deref(), Some("x86_64-linux"), "{tool}");
+    }
+    assert_eq!(system_of("uname").as_deref(), Some("aarch64-linux"));
+    assert!(probe_out.join("probe-ran").exists());
     let cc_v = fs::read_to_string(probe_out.join("cc-v")).unwrap();
     assert!(cc_v.contains("--host=x86_64-linux-gnu"), "{cc_v}");
     assert!(cc_v.contains("Target: aarch64-linux-gnu"), "{cc_v}");

@@ -550,8 +550,13 @@ impl<S: BuildStore + ?Sized> BuildContext<'_, S> {
             debs.push(self.store.real_path(&path));
         }
         let deb_refs: Vec<&Path> = debs.iter().map(PathBuf::as_path).collect();
+        let keep_first: Vec<&str> = drv
+            .env
+            .get("keepFirst")
+            .map(|k| k.split_whitespace().collect())
+            .unwrap_or_default();
         let mut log = fs::File::create(log_path).map_err(io_err("creating", log_path))?;
-        match crate::unpack_debs::unpack_debs(&deb_refs, &self.store.real_path(out)) {
+        match crate::unpack_debs::unpack_debs(&deb_refs, &keep_first, &self.store.real_path(out)) {
             Ok(lines) => {
                 for line in lines {
                     let _ = writeln!(log, "{line}");

@@ -165,11 +165,11 @@ fn map_attrs(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
         .iter()
         .map(|e| Attr {
             name: e.name.clone(),
-            value: Thunk::value(ThunkState::ApplyName(
+            value: Thunk::value(ThunkState::ApplyName(Box::new((
                 f.clone(),
                 e.name.clone(),
                 e.value.clone(),
-            )),
+            )))),
             // Nix gives mapped attributes no position (`unsafeGetAttrPos` is null).
             pos: Pos::NONE,
         })
@@ -204,11 +204,11 @@ fn zip_attrs_with(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let entries = groups
         .into_iter()
         .map(|(name, vals)| Attr {
-            value: Thunk::value(ThunkState::ApplyName(
+            value: Thunk::value(ThunkState::ApplyName(Box::new((
                 f.clone(),
                 name.clone(),
                 Value::list(vals),
-            )),
+            )))),
             name,
             pos: Pos::NONE,
         })

@@ -75,7 +75,7 @@ fn map(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let f = a[0].clone();
     Ok(Value::list(
         l.iter()
-            .map(|x| Thunk::value(ThunkState::Apply(f.clone(), x.clone())))
+            .map(|x| Thunk::value(ThunkState::Apply(Box::new((f.clone(), x.clone())))))
             .collect(),
     ))
 }
@@ -119,7 +119,7 @@ fn gen_list(ev: &Evaluator, a: &[Value], pos: Pos) -> R<Value> {
     let f = a[0].clone();
     Ok(Value::list(
         (0..n)
-            .map(|i| Thunk::value(ThunkState::Apply(f.clone(), Value::Int(i))))
+            .map(|i| Thunk::value(ThunkState::Apply(Box::new((f.clone(), Value::Int(i))))))
             .collect(),
     ))
 }

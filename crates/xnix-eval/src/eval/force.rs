@@ -54,13 +54,14 @@ impl Evaluator {
         let state = unsafe { t.0.replace(ThunkState::Blackhole) };
         let r = match &state {
             ThunkState::Expr(e, env) => self.eval(e, env),
-            ThunkState::Apply(f, x) => self
-                .force(f.clone())
-                .and_then(|f| self.apply(f, x.clone(), Pos::NONE)),
-            ThunkState::Select(v, name) => self.select_attr(v.clone(), name, Pos::NONE),
-            ThunkState::ApplyName(f, name, v) => self
-                .force((**f).clone())
-                .and_then(|f| self.apply2(f, self.name_string(name), v.clone(), Pos::NONE)),
+            ThunkState::Apply(app) => self
+                .force(app.0.clone())
+                .and_then(|f| self.apply(f, app.1.clone(), Pos::NONE)),
+            ThunkState::ApplyName(app) => {
+                let (f, name, v) = &**app;
+                self.force((**f).clone())
+                    .and_then(|f| self.apply2(f, self.name_string(name), v.clone(), Pos::NONE))
+            }
             ThunkState::Native(f) => f(self),
             ThunkState::Blackhole | ThunkState::Done(_) => unreachable!(),
         };

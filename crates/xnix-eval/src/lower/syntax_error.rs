@@ -77,7 +77,7 @@ pub(super) fn bison_token_name(k: rnix::SyntaxKind, text: &str) -> Option<String
 /// The grammar name of the first token at or after `offset` in `text`, or "end of file".
 pub(super) fn token_at(text: &str, offset: usize) -> String {
     let mut at = 0;
-    for (kind, t) in rnix::tokenize(text) {
+    for (kind, t) in crate::tokenize::tokenize(text) {
         let start = at;
         at += t.len();
         if at <= offset || matches!(kind, rnix::SyntaxKind::TOKEN_WHITESPACE) {
@@ -143,7 +143,7 @@ pub(super) fn trailing_slash_path(text: &str) -> Option<usize> {
     use rnix::SyntaxKind as K;
     // rnix reads such a path as one error token (`./foo/`, `~/x/`), or, after an
     // interpolation, the final `/` alone. Nix reports the lexeme after it, if any.
-    let tokens: Vec<_> = rnix::tokenize(text).collect();
+    let tokens = crate::tokenize::tokenize(text);
     let mut at = 0;
     let mut in_path = false;
     let mut depth = 0usize;
@@ -184,7 +184,7 @@ pub(super) fn trailing_slash_path(text: &str) -> Option<usize> {
 pub(super) fn token_before(text: &str, offset: usize) -> Option<rnix::SyntaxKind> {
     use rnix::SyntaxKind as K;
     let (mut at, mut last) = (0, None);
-    for (kind, t) in rnix::tokenize(text) {
+    for (kind, t) in crate::tokenize::tokenize(text) {
         at += t.len();
         if at > offset {
             break;
@@ -207,7 +207,7 @@ pub(super) fn expected_at_end(text: &str) -> Option<(&'static str, bool)> {
     let mut last = None;
     // Whether the last `{ ... }` closed could be a function's formals (no `=`, `;`, nesting).
     let (mut brace_depth, mut formals_like) = (0usize, false);
-    for (kind, _) in rnix::tokenize(text) {
+    for (kind, _) in crate::tokenize::tokenize(text) {
         match kind {
             K::TOKEN_L_BRACE => {
                 brace_depth = open.len() + 1;
@@ -272,7 +272,7 @@ pub(super) fn text_end(text: &str) -> (usize, Option<(bool, usize)>) {
     // Open strings and interpolations, innermost last: (is a string, indented, offset).
     let mut open: Vec<(bool, bool, usize)> = Vec::new();
     let (mut at, mut last) = (0, 0);
-    for (kind, t) in rnix::tokenize(text) {
+    for (kind, t) in crate::tokenize::tokenize(text) {
         last = at;
         match kind {
             K::TOKEN_STRING_START => open.push((true, t.starts_with("''"), at)),
