@@ -24,7 +24,7 @@ let
   # A set is pure when its build machine and its host (and, for the
   # compilers it makes, its target) are all covered: a cross set mixes the
   # build machine's tools (`buildPackages`) with the host's.
-  wantPure = config.xnixPure or true;
+  wantPure = config.xnixPure or false;
   pureFor = p: wantPure && pureEnv.supports p;
   pure = emulatedNative || (pureFor buildPlatform && pureFor hostPlatform && pureFor targetPlatform);
   # `config.xnixHybrid = true` (or `pkgsHybrid`): an emulated native set whose
@@ -67,9 +67,8 @@ let
 
       # The stdenv compiling with `cc`; what it needs of the toolchain (sysroot,
       # static linking) is what `cc` says, or `fallback`'s for a compiler
-      # that is not one of toolchains.nix's wrappers. Its builders run `cc`,
-      # so a clang (an overlay's `gcc = self.clang;`) needs clang's root.
-      mkStdenvWith = { cc, fallback, sandbox ? (if cc.isClang or false then clangSandboxFor else sandboxFor) hostPlatform }: import ../stdenv {
+      # that is not one of toolchains.nix's wrappers.
+      mkStdenvWith = { cc, fallback, sandbox ? sandboxFor hostPlatform }: import ../stdenv {
         inherit lib buildPlatform hostPlatform targetPlatform cc config sandbox;
         toolchain = cc.xnixToolchain or fallback;
         alternatives = l.pkgsBuildHost.debianAlternatives;

@@ -24,11 +24,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The script each host runs as PID 1 of its namespaces. Arguments: the
-/// host directory, the host's address, the size of its /xnix (`-`: no
-/// limit), the tests' `.deb` cache (crate::deb_cache).
+/// host directory, the host's address.
 const HOST_INIT: &str = r#"
 set -eu
-dir=$1; addr=$2; xnix_size=$3; deb_cache=$4
+dir=$1; addr=$2; xnix_size=$3
 root=$dir/root
 # Wait for the test to move our end of the veth pair in.
 i=0
@@ -47,13 +46,6 @@ mount --bind "$root" "$root"
 mount --bind /usr "$root/usr"
 mount -o remount,bind,ro "$root/usr"
 mount --bind "$dir/usr-local" "$root/usr/local"
-# The tests' .deb cache, read-only, at its usual place: a host has no network
-# beyond the lab, so its own builds take the locked toolchains from there.
-if [ -d "$deb_cache" ]; then
-    mkdir -p "$root/var/cache/xnix-test/debian"
-    mount --bind "$deb_cache" "$root/var/cache/xnix-test/debian"
-    mount -o remount,bind,ro "$root/var/cache/xnix-test/debian"
-fi
 mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys" 2>/dev/null || true
@@ -341,12 +333,7 @@ impl Lab {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }
-        // Builds on the host fetch the locked `.deb`s from the cache only.
-        std::fs::write(
-            root.join("etc/ssh/sshd_config"),
-            format!("{SSHD_CONFIG}SetEnv XNIX_MIRROR_DEBIAN=file:///var/cache/xnix-test/debian\n"),
-        )
-        .unwrap();
+        std::fs::write(root.join("etc/ssh/sshd_config"), SSHD_CONFIG).unwrap();
         std::fs::write(root.join("etc/hostname"), format!("{name}\n")).unwrap();
         run(Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
@@ -386,7 +373,6 @@ impl Lab {
         .arg(&dir)
         .arg(&address)
         .arg(xnix_size.unwrap_or("-"))
-        .arg(crate::deb_cache::dir())
         .stdin(Stdio::piped());
         let child = init.spawn().expect("starting a test host (unshare)");
         // The host's PID 1 is unshare's child.

@@ -58,7 +58,7 @@ fn target_state(lab: &Lab, host: &Host) -> (String, String, String) {
     let (good, out) = lab.ssh(
         host,
         "readlink /xnix/var/xnix/profiles/system; echo; cat /etc/board-generation; echo; \
-         qemu-riscv64 /xnix/var/xnix/current-system/sw/bin/board-greeting",
+         qemu-riscv64 -L /usr/riscv64-linux-gnu /xnix/var/xnix/current-system/sw/bin/board-greeting",
     );
     assert!(good, "{out}");
     let mut parts = out.split('\n').filter(|l| !l.is_empty());

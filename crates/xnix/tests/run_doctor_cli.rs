@@ -231,6 +231,7 @@ fn run_static_aarch64_program_through_qemu() {
 
 #[test]
 fn run_cross_hello_from_the_package_collection() {
+    require("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
     require("qemu-aarch64", "qemu-user");
     let env = Env::new();
     let o = env.xnix(&["run", "-A", "pkgsCross.aarch64-multiplatform.hello"]);
@@ -629,6 +630,7 @@ fn help_has_examples() {
 
 #[test]
 fn run_windows_program_needs_wine() {
+    require("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64");
     let env = Env::new();
     let o = env.xnix(&["run", "-A", "pkgsCross.mingwW64.hello"]);
     let (out, err) = texts(&o);
