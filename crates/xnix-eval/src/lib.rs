@@ -54,6 +54,8 @@ pub mod path;
 mod print;
 mod show;
 pub mod store;
+#[cfg(test)]
+mod test_corpus;
 mod tokenize;
 mod value;
 

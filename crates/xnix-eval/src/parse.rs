@@ -780,7 +780,6 @@ impl Parser<'_, '_> {
 mod tests {
     use super::*;
     use rowan::ast::AstNode;
-    use std::path::{Path, PathBuf};
 
     /// Our tree and first error against rnix's for one text.
     fn check(text: &str, what: &str) {
@@ -817,41 +816,12 @@ mod tests {
         }
     }
 
-    fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                nix_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "nix") {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn parser_matches_rnix() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        for dir in ["tests/eval", "pkgs", "../shared/nixpkgs-lib"] {
-            nix_files(&root.join(dir), &mut files);
-        }
-        assert!(files.len() > 100, "the corpus is there");
         // A small deterministic generator for mutants.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut below = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
-        for file in &files {
-            let Ok(text) = std::fs::read_to_string(file) else {
-                continue;
-            };
-            let what = file.display().to_string();
+        let mut picker = crate::test_corpus::Picker::new(0x2545_f491_4f6c_dd1d);
+        let mut below = |n: usize| picker.below(n);
+        for (what, text) in crate::test_corpus::nix_texts() {
             check(&text, &what);
             // Mutants: cut short, a token dropped, a token repeated, text swapped in.
             let tokens: Vec<(SyntaxKind, &str)> = rnix::tokenize(&text).collect();

@@ -517,7 +517,6 @@ fn keyword(word: &str) -> Option<SyntaxKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
 
     fn check(text: &str, what: &str) {
         let ours = tokenize(text);
@@ -536,40 +535,11 @@ mod tests {
         }
     }
 
-    fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                nix_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "nix") {
-                out.push(path);
-            }
-        }
-    }
-
     #[test]
     fn tokens_match_rnix() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        for dir in ["tests/eval", "pkgs", "../shared/nixpkgs-lib"] {
-            nix_files(&root.join(dir), &mut files);
-        }
-        assert!(files.len() > 100, "the corpus is there");
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut below = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
-        for file in &files {
-            let Ok(text) = std::fs::read_to_string(file) else {
-                continue;
-            };
-            let what = file.display().to_string();
+        let mut picker = crate::test_corpus::Picker::new(0x9e37_79b9_7f4a_7c15);
+        let mut below = |n: usize| picker.below(n);
+        for (what, text) in crate::test_corpus::nix_texts() {
             check(&text, &what);
             // Mutants: a byte range cut out, repeated, or cut short; and characters the
             // tokenizer treats specially pasted in.
