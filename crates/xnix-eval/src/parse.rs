@@ -834,15 +834,9 @@ mod tests {
             for _ in 0..rounds {
                 let i = below(tokens.len());
                 let (a, b) = (offsets[i], offsets[i + 1]);
-                check(&text[..a], &format!("{what} cut at {a}"));
-                check(
-                    &format!("{}{}", &text[..a], &text[b..]),
-                    &format!("{what} without {a}..{b}"),
-                );
-                check(
-                    &format!("{}{}", &text[..b], &text[a..]),
-                    &format!("{what} with {a}..{b} twice"),
-                );
+                for (mutant, how) in crate::test_corpus::mutants(&text, a, b) {
+                    check(&mutant, &format!("{what} {how}"));
+                }
                 let other = tokens[below(tokens.len())].1;
                 check(
                     &format!("{}{other}{}", &text[..a], &text[b..]),

@@ -49,3 +49,19 @@ impl Picker {
         (self.0 % n.max(1) as u64) as usize
     }
 }
+
+/// Three mutants of `text` around the byte range `a..b` (char boundaries, `a <= b`),
+/// each with how it was made: cut short at `a`, the range dropped, the range twice.
+pub(crate) fn mutants(text: &str, a: usize, b: usize) -> [(String, String); 3] {
+    [
+        (text[..a].to_string(), format!("cut at {a}")),
+        (
+            format!("{}{}", &text[..a], &text[b..]),
+            format!("without {a}..{b}"),
+        ),
+        (
+            format!("{}{}", &text[..b], &text[a..]),
+            format!("with {a}..{b} twice"),
+        ),
+    ]
+}

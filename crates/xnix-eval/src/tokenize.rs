@@ -550,15 +550,9 @@ mod tests {
                 let a = bounds[below(bounds.len())];
                 let b = bounds[below(bounds.len())].max(a);
                 let b = bounds[bounds.partition_point(|&x| x < b.min(a + 40))];
-                check(&text[..a], &format!("{what} cut at {a}"));
-                check(
-                    &format!("{}{}", &text[..a], &text[b..]),
-                    &format!("{what} without {a}..{b}"),
-                );
-                check(
-                    &format!("{}{}", &text[..b], &text[a..]),
-                    &format!("{what} with {a}..{b} twice"),
-                );
+                for (mutant, how) in crate::test_corpus::mutants(&text, a, b) {
+                    check(&mutant, &format!("{what} {how}"));
+                }
                 let special = [
                     "/", "//", "/*", "*/", "<", ">", ":", "_", "~", "$", "${", "''", "'", "\"",
                     "\\", "}", "{", ".", "0", "e", "-", "+", "#", "\n", " ", "\u{a0}", "é",
